@@ -1,0 +1,246 @@
+/* context.c — creating a clvis_ctx on the chosen device (trying the next one when an
+ * automatically chosen device cannot build the kernels), buffers, launches, error names. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "runtime.h"
+
+#ifndef CL_PLATFORM_NOT_FOUND_KHR
+#define CL_PLATFORM_NOT_FOUND_KHR -1001
+#endif
+
+const char *cl_error_name(cl_int e)
+{
+    switch (e) {
+#define N(x) \
+    case x:  \
+        return #x;
+        N(CL_SUCCESS) N(CL_DEVICE_NOT_FOUND) N(CL_DEVICE_NOT_AVAILABLE)
+        N(CL_COMPILER_NOT_AVAILABLE) N(CL_MEM_OBJECT_ALLOCATION_FAILURE) N(CL_OUT_OF_RESOURCES)
+        N(CL_OUT_OF_HOST_MEMORY) N(CL_PROFILING_INFO_NOT_AVAILABLE) N(CL_MEM_COPY_OVERLAP)
+        N(CL_IMAGE_FORMAT_MISMATCH) N(CL_IMAGE_FORMAT_NOT_SUPPORTED) N(CL_BUILD_PROGRAM_FAILURE)
+        N(CL_MAP_FAILURE) N(CL_MISALIGNED_SUB_BUFFER_OFFSET)
+        N(CL_EXEC_STATUS_ERROR_FOR_EVENTS_IN_WAIT_LIST) N(CL_COMPILE_PROGRAM_FAILURE)
+        N(CL_LINKER_NOT_AVAILABLE) N(CL_LINK_PROGRAM_FAILURE) N(CL_DEVICE_PARTITION_FAILED)
+        N(CL_KERNEL_ARG_INFO_NOT_AVAILABLE) N(CL_INVALID_VALUE) N(CL_INVALID_DEVICE_TYPE)
+        N(CL_INVALID_PLATFORM) N(CL_INVALID_DEVICE) N(CL_INVALID_CONTEXT)
+        N(CL_INVALID_QUEUE_PROPERTIES) N(CL_INVALID_COMMAND_QUEUE) N(CL_INVALID_HOST_PTR)
+        N(CL_INVALID_MEM_OBJECT) N(CL_INVALID_IMAGE_FORMAT_DESCRIPTOR) N(CL_INVALID_IMAGE_SIZE)
+        N(CL_INVALID_SAMPLER) N(CL_INVALID_BINARY) N(CL_INVALID_BUILD_OPTIONS)
+        N(CL_INVALID_PROGRAM) N(CL_INVALID_PROGRAM_EXECUTABLE) N(CL_INVALID_KERNEL_NAME)
+        N(CL_INVALID_KERNEL_DEFINITION) N(CL_INVALID_KERNEL) N(CL_INVALID_ARG_INDEX)
+        N(CL_INVALID_ARG_VALUE) N(CL_INVALID_ARG_SIZE) N(CL_INVALID_KERNEL_ARGS)
+        N(CL_INVALID_WORK_DIMENSION) N(CL_INVALID_WORK_GROUP_SIZE) N(CL_INVALID_WORK_ITEM_SIZE)
+        N(CL_INVALID_GLOBAL_OFFSET) N(CL_INVALID_EVENT_WAIT_LIST) N(CL_INVALID_EVENT)
+        N(CL_INVALID_OPERATION) N(CL_INVALID_GL_OBJECT) N(CL_INVALID_BUFFER_SIZE)
+        N(CL_INVALID_MIP_LEVEL) N(CL_INVALID_GLOBAL_WORK_SIZE) N(CL_INVALID_PROPERTY)
+        N(CL_INVALID_IMAGE_DESCRIPTOR) N(CL_INVALID_COMPILER_OPTIONS) N(CL_INVALID_LINKER_OPTIONS)
+        N(CL_INVALID_DEVICE_PARTITION_COUNT) N(CL_PLATFORM_NOT_FOUND_KHR)
+#undef N
+    }
+    return "CL_UNKNOWN_ERROR";
+}
+
+clvis_status cl_fail(cl_int e, const char *what, const char *file, int line)
+{
+    clvis_status st = (e == CL_MEM_OBJECT_ALLOCATION_FAILURE || e == CL_OUT_OF_RESOURCES ||
+                       e == CL_OUT_OF_HOST_MEMORY || e == CL_INVALID_BUFFER_SIZE)
+                          ? CLVIS_ERR_NO_MEMORY
+                          : CLVIS_ERR_OPENCL;
+    const char *base = strrchr(file, '/');
+    return err_set(st, "%s failed: %s (%d) at %s:%d", what, cl_error_name(e), (int)e,
+                   base ? base + 1 : file, line);
+}
+
+static void ctx_release(clvis_ctx *ctx)
+{
+    for (int k = 0; k < K_COUNT; k++)
+        if (ctx->kernels[k])
+            clReleaseKernel(ctx->kernels[k]);
+    memset(ctx->kernels, 0, sizeof ctx->kernels);
+    if (ctx->program)
+        clReleaseProgram(ctx->program);
+    if (ctx->queue)
+        clReleaseCommandQueue(ctx->queue);
+    if (ctx->context)
+        clReleaseContext(ctx->context);
+    ctx->program = NULL;
+    ctx->queue = NULL;
+    ctx->context = NULL;
+}
+
+static clvis_status ctx_open(clvis_ctx *ctx, const device_entry *d, const char *cache_dir,
+                             int use_cache)
+{
+    cl_int e;
+    ctx->info = d->info;
+    ctx->platform = d->platform;
+    ctx->device = d->device;
+    cl_context_properties props[] = {CL_CONTEXT_PLATFORM, (cl_context_properties)d->platform,
+                                     0};
+    ctx->context = clCreateContext(props, 1, &d->device, NULL, NULL, &e);
+    if (e != CL_SUCCESS)
+        return cl_fail(e, "clCreateContext", __FILE__, __LINE__);
+    ctx->queue = clCreateCommandQueue(ctx->context, d->device, 0, &e);
+    if (e != CL_SUCCESS)
+        return cl_fail(e, "clCreateCommandQueue", __FILE__, __LINE__);
+    return program_build(ctx, cache_dir, use_cache);
+}
+
+static void logf_(clvis_ctx *ctx, const char *fmt, const char *a, const char *b)
+{
+    if (!ctx->log)
+        return;
+    char line[1024];
+    snprintf(line, sizeof line, fmt, a, b);
+    ctx->log(ctx->log_user, line);
+}
+
+clvis_status clvis_ctx_create(const clvis_ctx_options *opt, clvis_ctx **out)
+{
+    clvis_ctx_options o = {0};
+    if (opt)
+        o = *opt;
+    if (!out)
+        return err_set(CLVIS_ERR_INVALID_ARG, "clvis_ctx_create: out is NULL");
+    *out = NULL;
+    const char *sel = o.device ? o.device : getenv("CLVIS_DEVICE");
+    const char *cache_dir = o.cache_dir ? o.cache_dir : getenv("CLVIS_CACHE_DIR");
+    const char *nc = getenv("CLVIS_NO_CACHE");
+    int use_cache = !o.no_cache && !(nc && *nc && strcmp(nc, "0")) &&
+                    !(cache_dir && !strcmp(cache_dir, "off"));
+
+    device_entry *all;
+    int count;
+    clvis_status st = device_enumerate(&all, &count);
+    if (st)
+        return st;
+    int *order = calloc((size_t)count, sizeof *order);
+    clvis_ctx *ctx = calloc(1, sizeof *ctx);
+    if (!order || !ctx) {
+        free(order);
+        free(ctx);
+        free(all);
+        return err_set(CLVIS_ERR_NO_MEMORY, "context: out of host memory");
+    }
+    ctx->log = o.log;
+    ctx->log_user = o.log_user;
+    int n_order, named;
+    st = device_select(all, count, sel, order, &n_order, &named);
+    for (int i = 0; st == CLVIS_OK && i < n_order; i++) {
+        clvis_status open_st = ctx_open(ctx, &all[order[i]], cache_dir, use_cache);
+        if (open_st == CLVIS_OK)
+            break;
+        ctx_release(ctx);
+        if (named && n_order == 1) { /* the user named this device: its error stands */
+            st = open_st;
+            break;
+        }
+        /* Chosen by clvis (or one of several matches): say so and try the next one. */
+        logf_(ctx, "device '%s' skipped: %s", all[order[i]].info.name, clvis_last_error());
+        if (i + 1 == n_order)
+            st = err_set(open_st == CLVIS_ERR_BUILD ? CLVIS_ERR_NO_DEVICE : open_st,
+                         "no device could run the clvis kernels (last tried: %s)",
+                         all[order[i]].info.name);
+    }
+    free(order);
+    free(all);
+    if (st) {
+        free(ctx);
+        return st;
+    }
+    *out = ctx;
+    return CLVIS_OK;
+}
+
+void clvis_ctx_destroy(clvis_ctx *ctx)
+{
+    if (!ctx)
+        return;
+    if (ctx->queue)
+        clFinish(ctx->queue);
+    ctx_release(ctx);
+    free(ctx);
+}
+
+const clvis_device_info *clvis_ctx_device(const clvis_ctx *ctx)
+{
+    return ctx ? &ctx->info : NULL;
+}
+
+void clvis_ctx_build_info(const clvis_ctx *ctx, clvis_build_info *out)
+{
+    if (ctx && out)
+        *out = ctx->build;
+}
+
+clvis_status buffer_create(clvis_ctx *ctx, size_t bytes, cl_mem *out)
+{
+    cl_int e;
+    *out = NULL;
+    if (bytes == 0)
+        bytes = 4;
+    if (ctx->info.max_alloc && bytes > ctx->info.max_alloc)
+        return err_set(CLVIS_ERR_NO_MEMORY,
+                       "buffer of %zu bytes exceeds the device's largest allocation (%llu bytes)",
+                       bytes, (unsigned long long)ctx->info.max_alloc);
+    *out = clCreateBuffer(ctx->context, CL_MEM_READ_WRITE, bytes, NULL, &e);
+    if (e != CL_SUCCESS) {
+        *out = NULL;
+        return cl_fail(e, "clCreateBuffer", __FILE__, __LINE__);
+    }
+    return CLVIS_OK;
+}
+
+clvis_status buffer_write(clvis_ctx *ctx, cl_mem m, size_t off, size_t bytes, const void *src)
+{
+    CL_TRY(clEnqueueWriteBuffer(ctx->queue, m, CL_TRUE, off, bytes, src, 0, NULL, NULL));
+    return CLVIS_OK;
+}
+
+clvis_status buffer_read(clvis_ctx *ctx, cl_mem m, size_t off, size_t bytes, void *dst)
+{
+    CL_TRY(clEnqueueReadBuffer(ctx->queue, m, CL_TRUE, off, bytes, dst, 0, NULL, NULL));
+    return CLVIS_OK;
+}
+
+static clvis_status set_args(clvis_ctx *ctx, kernel_id k, const karg *args, int nargs)
+{
+    for (int i = 0; i < nargs; i++)
+        CL_TRY(clSetKernelArg(ctx->kernels[k], (cl_uint)i, args[i].size, args[i].value));
+    return CLVIS_OK;
+}
+
+clvis_status kernel_run(clvis_ctx *ctx, kernel_id k, size_t global, const karg *args, int nargs)
+{
+    if (global == 0)
+        return CLVIS_OK;
+    clvis_status st = set_args(ctx, k, args, nargs);
+    if (st)
+        return st;
+    size_t local = ctx->wg[k];
+    size_t g = (global + local - 1) / local * local;
+    CL_TRY(clEnqueueNDRangeKernel(ctx->queue, ctx->kernels[k], 1, NULL, &g, &local, 0, NULL,
+                                  NULL));
+    return CLVIS_OK;
+}
+
+clvis_status kernel_run2(clvis_ctx *ctx, kernel_id k, const size_t global[2], const size_t *local,
+                         const karg *args, int nargs)
+{
+    if (global[0] == 0 || global[1] == 0)
+        return CLVIS_OK;
+    clvis_status st = set_args(ctx, k, args, nargs);
+    if (st)
+        return st;
+    CL_TRY(clEnqueueNDRangeKernel(ctx->queue, ctx->kernels[k], 2, NULL, global, local, 0, NULL,
+                                  NULL));
+    return CLVIS_OK;
+}
+
+clvis_status ctx_finish(clvis_ctx *ctx)
+{
+    CL_TRY(clFinish(ctx->queue));
+    return CLVIS_OK;
+}

@@ -1,0 +1,106 @@
+/* runtime.h — the OpenCL side of a clvis_ctx: device, queue, the kernel table, checked calls. */
+#ifndef CLVIS_RUNTIME_H
+#define CLVIS_RUNTIME_H
+
+#define CL_TARGET_OPENCL_VERSION 120
+#include <CL/cl.h>
+
+#include "../core/error.h"
+#include "clvis.h"
+
+/* Every kernel in the kernels/ directory, by name. */
+#define CLVIS_KERNEL_LIST(X) \
+    X(conv2d_fwd)            \
+    X(conv2d_bwd)            \
+    X(dense_fwd)             \
+    X(dense_bwd)             \
+    X(act_fwd)               \
+    X(act_bwd)               \
+    X(softmax_fwd)           \
+    X(softmax_bwd)           \
+    X(maxpool_fwd)           \
+    X(maxpool_bwd)           \
+    X(avgpool_fwd)           \
+    X(avgpool_bwd)           \
+    X(gpool_fwd)             \
+    X(gpool_bwd)             \
+    X(zeropad_fwd)           \
+    X(zeropad_bwd)           \
+    X(scale_shift_fwd)       \
+    X(scale_shift_bwd)       \
+    X(add_fwd)               \
+    X(copy_accum)            \
+    X(concat_fwd)            \
+    X(concat_bwd)            \
+    X(reshape_fwd)           \
+    X(reshape_bwd)           \
+    X(fill)
+
+typedef enum {
+#define X(name) K_##name,
+    CLVIS_KERNEL_LIST(X)
+#undef X
+    K_COUNT
+} kernel_id;
+
+struct clvis_ctx {
+    clvis_device_info info;
+    cl_platform_id platform;
+    cl_device_id device;
+    cl_context context;
+    cl_command_queue queue;
+    cl_program program;
+    cl_kernel kernels[K_COUNT];
+    size_t wg[K_COUNT]; /* 1-D work-group size used for each kernel */
+    clvis_build_info build;
+    clvis_log_fn log;
+    void *log_user;
+};
+
+/* Name of an OpenCL error code ("CL_OUT_OF_RESOURCES"). */
+const char *cl_error_name(cl_int e);
+/* Maps an OpenCL error to a status (allocation failures -> CLVIS_ERR_NO_MEMORY) and records
+ * "<what> failed: CL_NAME (code) at file:line". */
+clvis_status cl_fail(cl_int e, const char *what, const char *file, int line);
+
+/* Returns from the enclosing function when an OpenCL call fails. */
+#define CL_TRY(call)                                                   \
+    do {                                                               \
+        cl_int cl_try_e_ = (call);                                     \
+        if (cl_try_e_ != CL_SUCCESS)                                   \
+            return cl_fail(cl_try_e_, #call, __FILE__, __LINE__);      \
+    } while (0)
+
+/* Builds the kernel program for ctx->device (binary cache first); fills ctx->kernels. */
+clvis_status program_build(clvis_ctx *ctx, const char *cache_dir, int use_cache);
+
+/* Enumeration for context creation: ids alongside the public info. */
+typedef struct {
+    clvis_device_info info;
+    cl_platform_id platform;
+    cl_device_id device;
+} device_entry;
+clvis_status device_enumerate(device_entry **list, int *count);
+/* Candidates for a selector in preference order; *named = 1 when the user named a device. */
+clvis_status device_select(const device_entry *all, int count, const char *selector, int *order,
+                           int *n_order, int *named);
+
+/* Buffers. */
+clvis_status buffer_create(clvis_ctx *ctx, size_t bytes, cl_mem *out);
+clvis_status buffer_write(clvis_ctx *ctx, cl_mem m, size_t off_bytes, size_t bytes,
+                          const void *src);
+clvis_status buffer_read(clvis_ctx *ctx, cl_mem m, size_t off_bytes, size_t bytes, void *dst);
+
+/* Launch helpers: set args from a list and enqueue a 1-D range (rounded up to local). */
+typedef struct {
+    size_t size;
+    const void *value;
+} karg;
+#define KARG(v) ((karg){sizeof(v), &(v)})
+#define KMEM(m) ((karg){sizeof(cl_mem), &(m)})
+clvis_status kernel_run(clvis_ctx *ctx, kernel_id k, size_t global, const karg *args, int nargs);
+clvis_status kernel_run2(clvis_ctx *ctx, kernel_id k, const size_t global[2],
+                         const size_t *local, const karg *args, int nargs);
+clvis_status ctx_finish(clvis_ctx *ctx);
+
+#endif

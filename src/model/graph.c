@@ -1,0 +1,711 @@
+/* graph.c — building the node DAG with shape inference, planning its buffers once per batch
+ * size, and running forward(upto) / backward(from, to) over it. */
+#include <limits.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "graph.h"
+
+/* ---- building ------------------------------------------------------------------------------ */
+
+clvis_status graph_create(clvis_ctx *ctx, const char *name, graph **out)
+{
+    graph *g = calloc(1, sizeof *g);
+    if (!g)
+        return err_set(CLVIS_ERR_NO_MEMORY, "graph: out of host memory");
+    g->ctx = ctx;
+    snprintf(g->name, sizeof g->name, "%s", name ? name : "model");
+    g->forward_done = -1;
+    *out = g;
+    return CLVIS_OK;
+}
+
+static void release_plan(graph *g)
+{
+    for (int i = 0; i < g->n_arenas; i++)
+        clReleaseMemObject(g->arenas[i]);
+    for (int i = 0; i < g->n_grad_arenas; i++)
+        clReleaseMemObject(g->grad_arenas[i]);
+    free(g->arenas);
+    free(g->grad_arenas);
+    g->arenas = g->grad_arenas = NULL;
+    g->n_arenas = g->n_grad_arenas = 0;
+    g->batch = 0;
+    g->forward_done = -1;
+    for (int i = 0; i < g->n_nodes; i++) {
+        memset(&g->nodes[i].y, 0, sizeof(tensor));
+        memset(&g->nodes[i].dy, 0, sizeof(tensor));
+    }
+}
+
+void graph_destroy(graph *g)
+{
+    if (!g)
+        return;
+    release_plan(g);
+    for (int i = 0; i < g->n_nodes; i++)
+        for (int s = 0; s < 2; s++)
+            if (g->nodes[i].weight[s])
+                clReleaseMemObject(g->nodes[i].weight[s]);
+    free(g->nodes);
+    free(g->grad_live);
+    free(g);
+}
+
+int graph_find(const graph *g, const char *name)
+{
+    for (int i = 0; i < g->n_nodes; i++)
+        if (!strcmp(g->nodes[i].name, name))
+            return i;
+    return -1;
+}
+
+/* Appends a node with the given inputs (validated) and returns it, or NULL with the error set. */
+static node *append(graph *g, const char *name, const char *type, op_kind op, const int *inputs,
+                    int n_inputs, clvis_status *st)
+{
+    *st = CLVIS_OK;
+    if (!name || !*name || strlen(name) >= GRAPH_NAME_MAX) {
+        *st = err_set(CLVIS_ERR_INVALID_ARG, "layer name missing or longer than %d characters",
+                      GRAPH_NAME_MAX - 1);
+        return NULL;
+    }
+    if (graph_find(g, name) >= 0) {
+        *st = err_set(CLVIS_ERR_FORMAT, "layer '%s' appears twice", name);
+        return NULL;
+    }
+    if (n_inputs > GRAPH_MAX_INPUTS) {
+        *st = err_set(CLVIS_ERR_UNSUPPORTED, "layer '%s': %d inputs (at most %d)", name, n_inputs,
+                      GRAPH_MAX_INPUTS);
+        return NULL;
+    }
+    for (int i = 0; i < n_inputs; i++)
+        if (inputs[i] < 0 || inputs[i] >= g->n_nodes) {
+            *st = err_set(CLVIS_ERR_FORMAT, "layer '%s': input %d is not an earlier layer", name, i);
+            return NULL;
+        }
+    if (op != OP_INPUT && n_inputs == 0) {
+        *st = err_set(CLVIS_ERR_FORMAT, "layer '%s' has no input", name);
+        return NULL;
+    }
+    if (g->batch)
+        release_plan(g);
+    if (g->n_nodes == g->cap_nodes) {
+        int cap = g->cap_nodes ? g->cap_nodes * 2 : 32;
+        node *grown = realloc(g->nodes, (size_t)cap * sizeof *grown);
+        if (!grown) {
+            *st = err_set(CLVIS_ERR_NO_MEMORY, "graph: out of host memory");
+            return NULL;
+        }
+        g->nodes = grown;
+        g->cap_nodes = cap;
+    }
+    node *v = &g->nodes[g->n_nodes];
+    memset(v, 0, sizeof *v);
+    snprintf(v->name, sizeof v->name, "%s", name);
+    snprintf(v->type, sizeof v->type, "%s", type);
+    v->op = op;
+    v->n_inputs = n_inputs;
+    for (int i = 0; i < n_inputs; i++)
+        v->inputs[i] = inputs[i];
+    return v;
+}
+
+static clvis_status commit(graph *g, node *v, int *id)
+{
+    const shape3 s = v->out;
+    if (s.c <= 0 || s.h <= 0 || s.w <= 0 || (double)s.c * s.h * s.w > INT_MAX / 2)
+        return err_set(CLVIS_ERR_SHAPE, "layer '%s': output shape %dx%dx%d is empty or too large",
+                       v->name, s.h, s.w, s.c);
+    if (id)
+        *id = g->n_nodes;
+    g->n_nodes++;
+    return CLVIS_OK;
+}
+
+static shape3 in_shape(const graph *g, int input)
+{
+    return g->nodes[input].out;
+}
+
+clvis_status graph_add_input(graph *g, const char *name, shape3 s, int *id)
+{
+    clvis_status st;
+    if (g->n_nodes)
+        return err_set(CLVIS_ERR_UNSUPPORTED, "input '%s': only single-input models are supported",
+                       name);
+    node *v = append(g, name, "InputLayer", OP_INPUT, NULL, 0, &st);
+    if (!v)
+        return st;
+    v->out = s;
+    return commit(g, v, id);
+}
+
+clvis_status graph_add_conv2d(graph *g, const char *name, const char *type, int input, int out_c,
+                              int kh, int kw, int sh, int sw, int dh, int dw, pad_mode pad,
+                              int groups, int use_bias, act_kind act, float act_max, int *id)
+{
+    clvis_status st;
+    node *v = append(g, name, type, OP_CONV2D, &input, 1, &st);
+    if (!v)
+        return st;
+    shape3 in = in_shape(g, input);
+    if (groups <= 0 || out_c <= 0 || in.c % groups || out_c % groups)
+        return err_set(CLVIS_ERR_SHAPE, "layer '%s': %d input channels, %d filters, %d groups",
+                       name, in.c, out_c, groups);
+    if ((sh > 1 || sw > 1) && (dh > 1 || dw > 1))
+        return err_set(CLVIS_ERR_UNSUPPORTED,
+                       "layer '%s': strides > 1 together with dilation > 1 (Keras refuses it too)",
+                       name);
+    conv2d_params *p = &v->conv;
+    p->win = (window2d){.kh = kh, .kw = kw, .sh = sh, .sw = sw, .dh = dh, .dw = dw};
+    p->out_c = out_c;
+    p->groups = groups;
+    p->act = act == ACT_SOFTMAX ? ACT_LINEAR : act; /* softmax runs as its own kernel */
+    p->act_max = act_max;
+    v->use_bias = use_bias;
+    v->act = act;
+    v->act_max = act_max;
+    int oh, ow;
+    if ((st = window_resolve(&p->win, pad, in.h, in.w, &oh, &ow)))
+        return err_wrap(st, "layer '%s'", name);
+    v->out = (shape3){out_c, oh, ow};
+    v->weight_count[0] = (size_t)out_c * (in.c / groups) * kh * kw;
+    v->weight_count[1] = use_bias ? (size_t)out_c : 0;
+    v->params = v->weight_count[0] + v->weight_count[1];
+    return commit(g, v, id);
+}
+
+clvis_status graph_add_dense(graph *g, const char *name, int input, int units, int use_bias,
+                             act_kind act, float act_max, int *id)
+{
+    clvis_status st;
+    node *v = append(g, name, "Dense", OP_DENSE, &input, 1, &st);
+    if (!v)
+        return st;
+    shape3 in = in_shape(g, input);
+    if (in.h != 1 || in.w != 1)
+        return err_set(CLVIS_ERR_UNSUPPORTED,
+                       "layer '%s': Dense on a %dx%dx%d input (only flat inputs are supported; "
+                       "add a Flatten)",
+                       name, in.h, in.w, in.c);
+    if (units <= 0)
+        return err_set(CLVIS_ERR_SHAPE, "layer '%s': %d units", name, units);
+    v->act = act;
+    v->act_max = act_max;
+    v->use_bias = use_bias;
+    v->out = (shape3){units, 1, 1};
+    v->weight_count[0] = (size_t)in.c * units;
+    v->weight_count[1] = use_bias ? (size_t)units : 0;
+    v->params = v->weight_count[0] + v->weight_count[1];
+    return commit(g, v, id);
+}
+
+clvis_status graph_add_act(graph *g, const char *name, const char *type, int input, act_kind act,
+                           float act_max, int *id)
+{
+    clvis_status st;
+    node *v = append(g, name, type, OP_ACT, &input, 1, &st);
+    if (!v)
+        return st;
+    v->act = act;
+    v->act_max = act_max;
+    v->out = in_shape(g, input);
+    return commit(g, v, id);
+}
+
+clvis_status graph_add_pool(graph *g, const char *name, int is_max, int input, int kh, int kw,
+                            int sh, int sw, pad_mode pad, int *id)
+{
+    clvis_status st;
+    node *v = append(g, name, is_max ? "MaxPooling2D" : "AveragePooling2D",
+                     is_max ? OP_MAXPOOL : OP_AVGPOOL, &input, 1, &st);
+    if (!v)
+        return st;
+    shape3 in = in_shape(g, input);
+    v->win = (window2d){.kh = kh, .kw = kw, .sh = sh, .sw = sw, .dh = 1, .dw = 1};
+    int oh, ow;
+    if ((st = window_resolve(&v->win, pad, in.h, in.w, &oh, &ow)))
+        return err_wrap(st, "layer '%s'", name);
+    v->out = (shape3){in.c, oh, ow};
+    return commit(g, v, id);
+}
+
+clvis_status graph_add_global_pool(graph *g, const char *name, int is_max, int input, int *id)
+{
+    clvis_status st;
+    node *v = append(g, name, is_max ? "GlobalMaxPooling2D" : "GlobalAveragePooling2D",
+                     is_max ? OP_GMP : OP_GAP, &input, 1, &st);
+    if (!v)
+        return st;
+    v->out = (shape3){in_shape(g, input).c, 1, 1};
+    return commit(g, v, id);
+}
+
+clvis_status graph_add_zeropad(graph *g, const char *name, int input, int t, int b, int l, int r,
+                               int *id)
+{
+    clvis_status st;
+    node *v = append(g, name, "ZeroPadding2D", OP_ZEROPAD, &input, 1, &st);
+    if (!v)
+        return st;
+    if (t < 0 || b < 0 || l < 0 || r < 0)
+        return err_set(CLVIS_ERR_SHAPE, "layer '%s': negative padding", name);
+    shape3 in = in_shape(g, input);
+    v->pad[0] = t, v->pad[1] = b, v->pad[2] = l, v->pad[3] = r;
+    v->out = (shape3){in.c, in.h + t + b, in.w + l + r};
+    return commit(g, v, id);
+}
+
+clvis_status graph_add_batchnorm(graph *g, const char *name, int input, float eps, int *id)
+{
+    clvis_status st;
+    node *v = append(g, name, "BatchNormalization", OP_BATCHNORM, &input, 1, &st);
+    if (!v)
+        return st;
+    if (!(eps >= 0.0f))
+        return err_set(CLVIS_ERR_FORMAT, "layer '%s': epsilon %g", name, eps);
+    v->out = in_shape(g, input);
+    v->bn_eps = eps;
+    v->weight_count[0] = v->weight_count[1] = (size_t)v->out.c;
+    v->params = 4 * (size_t)v->out.c;
+    return commit(g, v, id);
+}
+
+clvis_status graph_add_add(graph *g, const char *name, const int *inputs, int n, int *id)
+{
+    clvis_status st;
+    node *v = append(g, name, "Add", OP_ADD, inputs, n, &st);
+    if (!v)
+        return st;
+    if (n < 2)
+        return err_set(CLVIS_ERR_FORMAT, "layer '%s': Add needs at least 2 inputs", name);
+    shape3 s = in_shape(g, inputs[0]);
+    for (int i = 1; i < n; i++) {
+        shape3 t = in_shape(g, inputs[i]);
+        if (t.c != s.c || t.h != s.h || t.w != s.w)
+            return err_set(CLVIS_ERR_SHAPE, "layer '%s': Add of %dx%dx%d and %dx%dx%d", name, s.h,
+                           s.w, s.c, t.h, t.w, t.c);
+    }
+    v->out = s;
+    return commit(g, v, id);
+}
+
+clvis_status graph_add_concat(graph *g, const char *name, const int *inputs, int n, int *id)
+{
+    clvis_status st;
+    node *v = append(g, name, "Concatenate", OP_CONCAT, inputs, n, &st);
+    if (!v)
+        return st;
+    shape3 s = in_shape(g, inputs[0]);
+    int c = 0;
+    for (int i = 0; i < n; i++) {
+        shape3 t = in_shape(g, inputs[i]);
+        if (t.h != s.h || t.w != s.w)
+            return err_set(CLVIS_ERR_SHAPE,
+                           "layer '%s': Concatenate of %dx%d and %dx%d maps (channel axis)", name,
+                           s.h, s.w, t.h, t.w);
+        c += t.c;
+    }
+    v->out = (shape3){c, s.h, s.w};
+    return commit(g, v, id);
+}
+
+clvis_status graph_add_reshape(graph *g, const char *name, const char *type, int input,
+                               shape3 target, int *id)
+{
+    clvis_status st;
+    node *v = append(g, name, type, OP_RESHAPE, &input, 1, &st);
+    if (!v)
+        return st;
+    shape3 in = in_shape(g, input);
+    if ((long long)target.c * target.h * target.w != (long long)in.c * in.h * in.w)
+        return err_set(CLVIS_ERR_SHAPE, "layer '%s': cannot reshape %dx%dx%d into %dx%dx%d",
+                       name, in.h, in.w, in.c, target.h, target.w, target.c);
+    v->out = target;
+    return commit(g, v, id);
+}
+
+clvis_status graph_add_identity(graph *g, const char *name, const char *type, int input, int *id)
+{
+    clvis_status st;
+    node *v = append(g, name, type, OP_IDENTITY, &input, 1, &st);
+    if (!v)
+        return st;
+    v->out = in_shape(g, input);
+    return commit(g, v, id);
+}
+
+size_t graph_weight_count(const graph *g, int id, int slot)
+{
+    if (id < 0 || id >= g->n_nodes || slot < 0 || slot > 1)
+        return 0;
+    return g->nodes[id].weight_count[slot];
+}
+
+static clvis_status upload(graph *g, node *v, int slot, const float *data, size_t count)
+{
+    if (!v->weight[slot]) {
+        clvis_status st = buffer_create(g->ctx, count * sizeof(float), &v->weight[slot]);
+        if (st)
+            return err_wrap(st, "layer '%s' weights", v->name);
+    }
+    return buffer_write(g->ctx, v->weight[slot], 0, count * sizeof(float), data);
+}
+
+clvis_status graph_set_weight(graph *g, int id, int slot, const float *data, size_t count)
+{
+    if (id < 0 || id >= g->n_nodes || slot < 0 || slot > 1 || !data)
+        return err_set(CLVIS_ERR_INVALID_ARG, "graph_set_weight: bad node or slot");
+    node *v = &g->nodes[id];
+    if (v->op == OP_BATCHNORM)
+        return err_set(CLVIS_ERR_INVALID_ARG, "layer '%s': use graph_set_batchnorm", v->name);
+    if (count != v->weight_count[slot] || count == 0)
+        return err_set(CLVIS_ERR_SHAPE, "layer '%s': weight %d has %zu values, expected %zu",
+                       v->name, slot, count, v->weight_count[slot]);
+    for (size_t i = 0; i < count; i++)
+        if (!isfinite(data[i]))
+            return err_set(CLVIS_ERR_FORMAT, "layer '%s': weight %d holds a NaN or infinity at %zu",
+                           v->name, slot, i);
+    return upload(g, v, slot, data, count);
+}
+
+clvis_status graph_set_batchnorm(graph *g, int id, const float *gamma, const float *beta,
+                                 const float *mean, const float *var)
+{
+    if (id < 0 || id >= g->n_nodes || g->nodes[id].op != OP_BATCHNORM || !mean || !var)
+        return err_set(CLVIS_ERR_INVALID_ARG, "graph_set_batchnorm: not a batch norm node");
+    node *v = &g->nodes[id];
+    int c = v->out.c;
+    float *buf = malloc(2 * (size_t)c * sizeof *buf);
+    if (!buf)
+        return err_set(CLVIS_ERR_NO_MEMORY, "layer '%s': out of host memory", v->name);
+    for (int i = 0; i < c; i++) {
+        double s = (gamma ? gamma[i] : 1.0) / sqrt((double)var[i] + v->bn_eps);
+        buf[i] = (float)s;
+        buf[c + i] = (float)((beta ? beta[i] : 0.0) - mean[i] * s);
+        if (!(var[i] + v->bn_eps > 0) || !isfinite(buf[i]) || !isfinite(buf[c + i])) {
+            free(buf);
+            return err_set(CLVIS_ERR_FORMAT,
+                           "layer '%s': channel %d has variance %g (or a NaN / infinity)",
+                           v->name, i, var[i]);
+        }
+    }
+    v->params = (size_t)c * (2 + (gamma != NULL) + (beta != NULL));
+    clvis_status st = upload(g, v, 0, buf, (size_t)c);
+    if (!st)
+        st = upload(g, v, 1, buf + c, (size_t)c);
+    free(buf);
+    return st;
+}
+
+clvis_status graph_check(const graph *g)
+{
+    if (g->n_nodes == 0 || g->nodes[0].op != OP_INPUT)
+        return err_set(CLVIS_ERR_FORMAT, "model has no input layer");
+    for (int i = 0; i < g->n_nodes; i++)
+        for (int s = 0; s < 2; s++)
+            if (g->nodes[i].weight_count[s] && !g->nodes[i].weight[s])
+                return err_set(CLVIS_ERR_FORMAT, "layer '%s': missing weight %s",
+                               g->nodes[i].name, s ? "bias" : "kernel");
+    return CLVIS_OK;
+}
+
+/* ---- planning ------------------------------------------------------------------------------ */
+
+/* Packs one tensor per node into as few buffers as the device's largest allocation allows. */
+static clvis_status pack(graph *g, int n, int grads, cl_mem **arenas_out, int *n_arenas)
+{
+    size_t limit = g->ctx->info.max_alloc / sizeof(float);
+    if (limit == 0 || limit > (size_t)INT_MAX)
+        limit = (size_t)INT_MAX;
+    size_t *sizes = calloc((size_t)g->n_nodes + 1, sizeof *sizes);
+    int *arena_of = calloc((size_t)g->n_nodes + 1, sizeof *arena_of);
+    cl_mem *arenas = calloc((size_t)g->n_nodes + 1, sizeof *arenas);
+    clvis_status st = CLVIS_OK;
+    if (!sizes || !arena_of || !arenas) {
+        st = err_set(CLVIS_ERR_NO_MEMORY, "buffer plan: out of host memory");
+        goto done;
+    }
+    int na = 0;
+    for (int i = 0; i < g->n_nodes; i++) {
+        node *v = &g->nodes[i];
+        size_t count = (size_t)n * v->out.c * v->out.h * v->out.w;
+        if (count > limit) {
+            st = err_set(CLVIS_ERR_NO_MEMORY,
+                         "layer '%s' at batch %d needs %zu floats, more than one device buffer "
+                         "holds (%zu)",
+                         v->name, n, count, limit);
+            goto done;
+        }
+        if (na == 0 || sizes[na - 1] + count > limit)
+            na++;
+        tensor *t = grads ? &v->dy : &v->y;
+        *t = (tensor){NULL, sizes[na - 1], n, v->out.c, v->out.h, v->out.w};
+        sizes[na - 1] += (count + 15) / 16 * 16; /* 64-byte aligned starts */
+        arena_of[i] = na - 1;
+    }
+    for (int a = 0; a < na; a++)
+        if ((st = buffer_create(g->ctx, sizes[a] * sizeof(float), &arenas[a]))) {
+            st = err_wrap(st, "planning %s buffers for batch %d", grads ? "gradient" : "activation",
+                          n);
+            for (int b = 0; b < a; b++)
+                clReleaseMemObject(arenas[b]);
+            goto done;
+        }
+    for (int i = 0; i < g->n_nodes; i++)
+        (grads ? &g->nodes[i].dy : &g->nodes[i].y)->mem = arenas[arena_of[i]];
+    *arenas_out = arenas;
+    *n_arenas = na;
+    arenas = NULL;
+done:
+    free(sizes);
+    free(arena_of);
+    free(arenas);
+    return st;
+}
+
+clvis_status graph_plan(graph *g, int n)
+{
+    if (n <= 0)
+        return err_set(CLVIS_ERR_INVALID_ARG, "batch size %d", n);
+    if (g->batch == n)
+        return CLVIS_OK;
+    release_plan(g);
+    clvis_status st = pack(g, n, 0, &g->arenas, &g->n_arenas);
+    if (st)
+        return st;
+    g->batch = n;
+    return CLVIS_OK;
+}
+
+clvis_status graph_set_input(graph *g, const float *x)
+{
+    if (!g->batch)
+        return err_set(CLVIS_ERR_INVALID_ARG, "graph_set_input before graph_plan");
+    tensor t = g->nodes[0].y;
+    g->forward_done = -1;
+    return buffer_write(g->ctx, t.mem, t.off * sizeof(float), tensor_count(t) * sizeof(float), x);
+}
+
+/* ---- forward ------------------------------------------------------------------------------- */
+
+static clvis_status node_forward(graph *g, node *v)
+{
+    clvis_ctx *ctx = g->ctx;
+    tensor y = v->y;
+    tensor x = v->n_inputs ? g->nodes[v->inputs[0]].y : y;
+    clvis_status st = CLVIS_OK;
+    switch (v->op) {
+    case OP_INPUT:
+        return CLVIS_OK;
+    case OP_CONV2D:
+        st = conv2d_forward(ctx, &v->conv, y, x, v->weight[0], v->weight[1]);
+        if (!st && v->act == ACT_SOFTMAX)
+            st = act_forward(ctx, y, ACT_SOFTMAX, 0.0f);
+        break;
+    case OP_DENSE:
+        st = dense_forward(ctx, y, x, v->weight[0], v->weight[1],
+                           v->act == ACT_SOFTMAX ? ACT_LINEAR : v->act, v->act_max);
+        if (!st && v->act == ACT_SOFTMAX)
+            st = act_forward(ctx, y, ACT_SOFTMAX, 0.0f);
+        break;
+    case OP_ACT:
+        st = copy_accum(ctx, y, x, 0);
+        if (!st)
+            st = act_forward(ctx, y, v->act, v->act_max);
+        break;
+    case OP_MAXPOOL:
+        st = maxpool_forward(ctx, &v->win, y, x);
+        break;
+    case OP_AVGPOOL:
+        st = avgpool_forward(ctx, &v->win, y, x);
+        break;
+    case OP_GAP:
+    case OP_GMP:
+        st = gpool_forward(ctx, v->op == OP_GMP, y, x);
+        break;
+    case OP_ZEROPAD:
+        st = zeropad_forward(ctx, v->pad[0], v->pad[1], v->pad[2], v->pad[3], y, x);
+        break;
+    case OP_BATCHNORM:
+        st = scale_shift_forward(ctx, y, x, v->weight[0], v->weight[1]);
+        break;
+    case OP_ADD:
+        st = add_forward(ctx, y, x, g->nodes[v->inputs[1]].y);
+        for (int i = 2; !st && i < v->n_inputs; i++)
+            st = add_forward(ctx, y, y, g->nodes[v->inputs[i]].y);
+        break;
+    case OP_CONCAT: {
+        int c0 = 0;
+        for (int i = 0; !st && i < v->n_inputs; i++) {
+            tensor xi = g->nodes[v->inputs[i]].y;
+            st = concat_forward(ctx, y, xi, c0);
+            c0 += xi.c;
+        }
+        break;
+    }
+    case OP_RESHAPE:
+        st = reshape_forward(ctx, y, x);
+        break;
+    case OP_IDENTITY:
+        st = copy_accum(ctx, y, x, 0);
+        break;
+    }
+    if (st)
+        return err_wrap(st, "layer '%s' (%s)", v->name, v->type);
+    return CLVIS_OK;
+}
+
+/* mark[i] = 1 for every node that `target` depends on (itself included). */
+static void ancestors(const graph *g, int target, unsigned char *mark)
+{
+    memset(mark, 0, (size_t)g->n_nodes);
+    mark[target] = 1;
+    for (int i = target; i >= 0; i--)
+        if (mark[i])
+            for (int k = 0; k < g->nodes[i].n_inputs; k++)
+                mark[g->nodes[i].inputs[k]] = 1;
+}
+
+static clvis_status scratch(graph *g)
+{
+    if (g->grad_live)
+        return CLVIS_OK;
+    g->grad_live = calloc((size_t)g->n_nodes * 2, 1);
+    return g->grad_live ? CLVIS_OK : err_set(CLVIS_ERR_NO_MEMORY, "graph: out of host memory");
+}
+
+clvis_status graph_forward(graph *g, int upto)
+{
+    if (!g->batch)
+        return err_set(CLVIS_ERR_INVALID_ARG, "graph_forward before graph_plan");
+    if (upto < 0)
+        upto = g->n_nodes - 1;
+    if (upto >= g->n_nodes)
+        return err_set(CLVIS_ERR_INVALID_ARG, "layer index %d out of range", upto);
+    clvis_status st = scratch(g);
+    if (st)
+        return st;
+    unsigned char *need = g->grad_live;
+    ancestors(g, upto, need);
+    for (int i = 0; i <= upto; i++)
+        if (need[i] && (st = node_forward(g, &g->nodes[i])))
+            return st;
+    g->forward_done = upto;
+    return CLVIS_OK;
+}
+
+/* ---- backward ------------------------------------------------------------------------------ */
+
+clvis_status graph_seed(graph *g, int from, const float *seed)
+{
+    if (from < 0 || from >= g->n_nodes)
+        return err_set(CLVIS_ERR_INVALID_ARG, "layer index %d out of range", from);
+    if (!g->n_grad_arenas) {
+        clvis_status st = pack(g, g->batch, 1, &g->grad_arenas, &g->n_grad_arenas);
+        if (st)
+            return st;
+    }
+    tensor t = g->nodes[from].dy;
+    return buffer_write(g->ctx, t.mem, t.off * sizeof(float), tensor_count(t) * sizeof(float),
+                        seed);
+}
+
+/* Propagates v's gradient (in v->dy, through v's fused activation already) into its inputs
+ * that are on the path (on[u]); live[u] says whether u's gradient already holds a value. */
+static clvis_status node_backward(graph *g, node *v, const unsigned char *on, unsigned char *live)
+{
+    clvis_ctx *ctx = g->ctx;
+    tensor dy = v->dy;
+    clvis_status st = CLVIS_OK;
+    if (v->op == OP_CONV2D || v->op == OP_DENSE || v->op == OP_ACT)
+        st = act_backward(ctx, dy, v->y, v->act, v->act_max);
+    int c0 = 0;
+    for (int i = 0; !st && i < v->n_inputs; i++) {
+        int u = v->inputs[i];
+        tensor dx = g->nodes[u].dy, x = g->nodes[u].y;
+        if (v->op == OP_CONCAT)
+            c0 += i ? g->nodes[v->inputs[i - 1]].out.c : 0;
+        if (!on[u])
+            continue;
+        int accum = live[u];
+        switch (v->op) {
+        case OP_INPUT:
+            break;
+        case OP_CONV2D:
+            st = conv2d_backward(ctx, &v->conv, dx, dy, v->weight[0], accum);
+            break;
+        case OP_DENSE:
+            st = dense_backward(ctx, dx, dy, v->weight[0], accum);
+            break;
+        case OP_MAXPOOL:
+            st = maxpool_backward(ctx, &v->win, dx, dy, x, accum);
+            break;
+        case OP_AVGPOOL:
+            st = avgpool_backward(ctx, &v->win, dx, dy, accum);
+            break;
+        case OP_GAP:
+        case OP_GMP:
+            st = gpool_backward(ctx, v->op == OP_GMP, dx, dy, x, accum);
+            break;
+        case OP_ZEROPAD:
+            st = zeropad_backward(ctx, v->pad[0], v->pad[1], v->pad[2], v->pad[3], dx, dy, accum);
+            break;
+        case OP_BATCHNORM:
+            st = scale_shift_backward(ctx, dx, dy, v->weight[0], accum);
+            break;
+        case OP_CONCAT:
+            st = concat_backward(ctx, dx, dy, c0, accum);
+            break;
+        case OP_RESHAPE:
+            st = reshape_backward(ctx, dx, dy, accum);
+            break;
+        case OP_ACT:
+        case OP_ADD:
+        case OP_IDENTITY:
+            st = copy_accum(ctx, dx, dy, accum);
+            break;
+        }
+        live[u] = 1;
+    }
+    if (st)
+        return err_wrap(st, "gradient of layer '%s' (%s)", v->name, v->type);
+    return CLVIS_OK;
+}
+
+clvis_status graph_backward(graph *g, int from, int to)
+{
+    if (from < 0 || from >= g->n_nodes || to < 0 || to >= g->n_nodes)
+        return err_set(CLVIS_ERR_INVALID_ARG, "backward: layer index out of range");
+    if (g->forward_done < from)
+        return err_set(CLVIS_ERR_INVALID_ARG,
+                       "backward from '%s': run forward up to it (or beyond) first",
+                       g->nodes[from].name);
+    if (!g->n_grad_arenas)
+        return err_set(CLVIS_ERR_INVALID_ARG, "backward: no seed (call graph_seed first)");
+    clvis_status st = scratch(g);
+    if (st)
+        return st;
+    unsigned char *on = g->grad_live, *live = g->grad_live + g->n_nodes;
+    ancestors(g, from, on);
+    /* on = ancestors of `from` that are also descendants of `to` */
+    memset(live, 0, (size_t)g->n_nodes);
+    live[to] = 1;
+    for (int i = to + 1; i <= from; i++)
+        for (int k = 0; k < g->nodes[i].n_inputs; k++)
+            live[i] |= live[g->nodes[i].inputs[k]];
+    for (int i = 0; i < g->n_nodes; i++)
+        on[i] = on[i] && live[i];
+    if (!on[to])
+        return err_set(CLVIS_ERR_INVALID_ARG, "layer '%s' does not depend on layer '%s'",
+                       g->nodes[from].name, g->nodes[to].name);
+    memset(live, 0, (size_t)g->n_nodes);
+    live[from] = 1;
+    for (int i = from; i > to; i--)
+        if (on[i] && (st = node_backward(g, &g->nodes[i], on, live)))
+            return st;
+    return CLVIS_OK;
+}

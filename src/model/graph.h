@@ -1,0 +1,128 @@
+/* graph.h — a model as a DAG of named nodes (one per Keras layer), their weights on the device,
+ * buffers planned once per batch size, forward(upto) and backward(from, to, seed).
+ * Loaders build it with graph_add_* in topological order, then graph_set_weight. */
+#ifndef CLVIS_GRAPH_H
+#define CLVIS_GRAPH_H
+
+#include "../ops/ops.h"
+
+#define GRAPH_MAX_INPUTS 8
+#define GRAPH_NAME_MAX 128
+
+typedef enum {
+    OP_INPUT = 0,
+    OP_CONV2D,      /* also DepthwiseConv2D (groups = in_c, out_c = in_c * multiplier) */
+    OP_DENSE,
+    OP_ACT,         /* Activation / ReLU layers */
+    OP_MAXPOOL,
+    OP_AVGPOOL,
+    OP_GAP,         /* GlobalAveragePooling2D: output (c, 1, 1) */
+    OP_GMP,         /* GlobalMaxPooling2D */
+    OP_ZEROPAD,
+    OP_BATCHNORM,
+    OP_ADD,
+    OP_CONCAT,      /* channel axis */
+    OP_RESHAPE,     /* Reshape and Flatten: Keras NHWC element order */
+    OP_IDENTITY     /* Dropout, and anything else that is the identity at inference */
+} op_kind;
+
+/* Per-item shape, NCHW order (c, h, w). Dense and flat outputs are (units, 1, 1). */
+typedef struct {
+    int c, h, w;
+} shape3;
+
+typedef struct node {
+    char name[GRAPH_NAME_MAX];
+    char type[48];  /* Keras class name, for info */
+    op_kind op;
+    int inputs[GRAPH_MAX_INPUTS];
+    int n_inputs;
+    shape3 out;
+    /* op parameters */
+    conv2d_params conv;       /* OP_CONV2D */
+    window2d win;             /* OP_MAXPOOL / OP_AVGPOOL */
+    int pad[4];               /* OP_ZEROPAD: t, b, l, r */
+    act_kind act;             /* OP_ACT, and fused into OP_DENSE / OP_CONV2D (conv.act) */
+    float act_max;
+    int use_bias;
+    float bn_eps;             /* OP_BATCHNORM */
+    /* weights on the device; slot 0 kernel / scale, slot 1 bias / shift */
+    cl_mem weight[2];
+    size_t weight_count[2];
+    size_t params;            /* Keras's parameter count (batch norm counts 4 * c) */
+    /* planned buffers */
+    tensor y, dy;
+} node;
+
+typedef struct graph {
+    clvis_ctx *ctx;
+    char name[GRAPH_NAME_MAX];
+    node *nodes;
+    int n_nodes, cap_nodes;
+    clvis_preprocess preprocess;
+    /* plan */
+    int batch;
+    cl_mem *arenas, *grad_arenas;
+    int n_arenas, n_grad_arenas;
+    int forward_done;   /* index of the last node computed by the last forward, -1 none */
+    unsigned char *grad_live;  /* per node, during backward */
+} graph;
+
+/* ---- building (loaders) ------------------------------------------------------------------ */
+clvis_status graph_create(clvis_ctx *ctx, const char *name, graph **out);
+void graph_destroy(graph *g);
+
+/* Each graph_add_* appends a node, infers its output shape from its inputs (which must
+ * already exist) and returns its index in *id. Errors name the layer. */
+clvis_status graph_add_input(graph *g, const char *name, shape3 s, int *id);
+/* kh/kw, strides, dilation and pad mode as in Keras; groups = 1 for Conv2D, in_c for
+ * DepthwiseConv2D (then out_c = in_c * depth_multiplier). */
+clvis_status graph_add_conv2d(graph *g, const char *name, const char *type, int input, int out_c,
+                              int kh, int kw, int sh, int sw, int dh, int dw, pad_mode pad,
+                              int groups, int use_bias, act_kind act, float act_max, int *id);
+clvis_status graph_add_dense(graph *g, const char *name, int input, int units, int use_bias,
+                             act_kind act, float act_max, int *id);
+clvis_status graph_add_act(graph *g, const char *name, const char *type, int input, act_kind act,
+                           float act_max, int *id);
+/* is_max: MaxPooling2D, else AveragePooling2D. */
+clvis_status graph_add_pool(graph *g, const char *name, int is_max, int input, int kh, int kw,
+                            int sh, int sw, pad_mode pad, int *id);
+clvis_status graph_add_global_pool(graph *g, const char *name, int is_max, int input, int *id);
+clvis_status graph_add_zeropad(graph *g, const char *name, int input, int t, int b, int l, int r,
+                               int *id);
+clvis_status graph_add_batchnorm(graph *g, const char *name, int input, float eps, int *id);
+clvis_status graph_add_add(graph *g, const char *name, const int *inputs, int n, int *id);
+clvis_status graph_add_concat(graph *g, const char *name, const int *inputs, int n, int *id);
+/* Flatten: target (h*w*c, 1, 1). Reshape: Keras target (h, w, c) given as shape3 {c, h, w}. */
+clvis_status graph_add_reshape(graph *g, const char *name, const char *type, int input,
+                               shape3 target, int *id);
+clvis_status graph_add_identity(graph *g, const char *name, const char *type, int input, int *id);
+
+/* Expected element count of weight `slot` of node `id` in engine layout (0: none). */
+size_t graph_weight_count(const graph *g, int id, int slot);
+/* Uploads a weight in engine layout: conv kernel OIHW, conv bias [O], dense kernel (in, out),
+ * dense bias [out]. The count must match graph_weight_count. */
+clvis_status graph_set_weight(graph *g, int id, int slot, const float *data, size_t count);
+/* Batch norm: any of gamma / beta may be NULL (scale / center off); folds to scale / shift. */
+clvis_status graph_set_batchnorm(graph *g, int id, const float *gamma, const float *beta,
+                                 const float *mean, const float *var);
+/* Checks every weight is set. */
+clvis_status graph_check(const graph *g);
+
+/* ---- running ------------------------------------------------------------------------------ */
+/* Plans buffers for batch n (no-op when already planned for n). */
+clvis_status graph_plan(graph *g, int n);
+/* Input in NCHW on the host: n * c * h * w floats. */
+clvis_status graph_set_input(graph *g, const float *x_nchw);
+/* Runs nodes 0..upto (those upto depends on). upto = -1: all. */
+clvis_status graph_forward(graph *g, int upto);
+/* Backpropagates from node `from`, whose gradient must already be in g->nodes[from].dy (use
+ * graph_seed_* or write it), down to node `to`; afterwards g->nodes[to].dy holds the gradient.
+ * Only nodes on a path between them are touched. */
+clvis_status graph_backward(graph *g, int from, int to);
+/* Writes a host NCHW seed into nodes[from].dy. */
+clvis_status graph_seed(graph *g, int from, const float *seed_nchw);
+
+int graph_find(const graph *g, const char *name);
+
+#endif

@@ -1,0 +1,112 @@
+/* ops.h — device tensors and the forward / input-gradient pair of every op (NCHW, float32).
+ * Host side of the kernels/ directory: each function checks shapes, sets arguments, enqueues. Outputs
+ * first, inputs next, parameters last. Backward functions write dx (accum = 0) or add to it
+ * (accum = 1), so a tensor consumed twice gets the sum of its gradients. */
+#ifndef CLVIS_OPS_H
+#define CLVIS_OPS_H
+
+#include "../cl/runtime.h"
+
+/* A tensor is a window into a buffer: (mem, offset in floats) and an NCHW shape. */
+typedef struct {
+    cl_mem mem;
+    size_t off;
+    int n, c, h, w;
+} tensor;
+
+static inline size_t tensor_count(tensor t)
+{
+    return (size_t)t.n * t.c * t.h * t.w;
+}
+
+typedef enum {
+    ACT_LINEAR = 0,
+    ACT_RELU = 1,    /* min(max(x, 0), max_value); max_value <= 0 means none */
+    ACT_SIGMOID = 2,
+    ACT_TANH = 3,
+    ACT_SOFTMAX = 4  /* over channels, per (n, h, w) */
+} act_kind;
+
+typedef enum { PAD_VALID = 0, PAD_SAME = 1, PAD_EXPLICIT = 2 } pad_mode;
+
+/* Shared by conv and pools: window, stride, dilation and the resolved pads. */
+typedef struct {
+    int kh, kw;
+    int sh, sw;
+    int dh, dw;  /* dilation, 1 = none */
+    int pad_t, pad_b, pad_l, pad_r;
+} window2d;
+
+/* Resolves pads for one axis. SAME is TensorFlow's rule: out = ceil(in / s), total =
+ * max((out - 1) * s + (k - 1) * d + 1 - in, 0), before = total / 2 (the odd pixel goes after).
+ * Returns the output size, or <= 0 when the window does not fit. */
+int window_axis(pad_mode mode, int in, int k, int s, int d, int *before, int *after);
+/* Fills win's pads for an input of h x w; returns output size in *oh, *ow (or a shape error). */
+clvis_status window_resolve(window2d *win, pad_mode mode, int h, int w, int *oh, int *ow);
+
+typedef struct {
+    window2d win;
+    int out_c;
+    int groups;  /* in_c % groups == 0 and out_c % groups == 0; depthwise: groups = in_c */
+    act_kind act;
+    float act_max;
+} conv2d_params;
+
+/* Weights are OIHW: [out_c][in_c / groups][kh][kw]; bias [out_c] or NULL. Activation fused. */
+clvis_status conv2d_forward(clvis_ctx *ctx, const conv2d_params *p, tensor y, tensor x, cl_mem w,
+                            cl_mem b);
+/* dx from dy, where dy is already the gradient at the conv's pre-activation output. */
+clvis_status conv2d_backward(clvis_ctx *ctx, const conv2d_params *p, tensor dx, tensor dy,
+                             cl_mem w, int accum);
+
+/* y[n][o] = sum_i x[n][i] * w[i][o] + b[o]; w is (in, out) as Keras stores it. x is read as
+ * n rows of c*h*w. Activation fused. */
+clvis_status dense_forward(clvis_ctx *ctx, tensor y, tensor x, cl_mem w, cl_mem b, act_kind act,
+                           float act_max);
+clvis_status dense_backward(clvis_ctx *ctx, tensor dx, tensor dy, cl_mem w, int accum);
+
+/* In place on y. */
+clvis_status act_forward(clvis_ctx *ctx, tensor y, act_kind act, float act_max);
+/* In place: dy <- dy * f'(.) expressed through the output y (softmax: y * (dy - sum(dy * y))). */
+clvis_status act_backward(clvis_ctx *ctx, tensor dy, tensor y, act_kind act, float act_max);
+
+/* Max / average pool with win (dilation 1). Average counts only in-bounds pixels. */
+clvis_status maxpool_forward(clvis_ctx *ctx, const window2d *win, tensor y, tensor x);
+clvis_status maxpool_backward(clvis_ctx *ctx, const window2d *win, tensor dx, tensor dy,
+                              tensor x, int accum);
+clvis_status avgpool_forward(clvis_ctx *ctx, const window2d *win, tensor y, tensor x);
+clvis_status avgpool_backward(clvis_ctx *ctx, const window2d *win, tensor dx, tensor dy,
+                              int accum);
+/* Global pools: y is (n, c, 1, 1). Max routes the gradient to the first maximum. */
+clvis_status gpool_forward(clvis_ctx *ctx, int is_max, tensor y, tensor x);
+clvis_status gpool_backward(clvis_ctx *ctx, int is_max, tensor dx, tensor dy, tensor x,
+                            int accum);
+
+/* Zero padding by (t, b, l, r); backward crops. */
+clvis_status zeropad_forward(clvis_ctx *ctx, int t, int b, int l, int r, tensor y, tensor x);
+clvis_status zeropad_backward(clvis_ctx *ctx, int t, int b, int l, int r, tensor dx, tensor dy,
+                              int accum);
+
+/* Per-channel y = x * scale[c] + shift[c] (inference batch norm folded to scale / shift). */
+clvis_status scale_shift_forward(clvis_ctx *ctx, tensor y, tensor x, cl_mem scale, cl_mem shift);
+clvis_status scale_shift_backward(clvis_ctx *ctx, tensor dx, tensor dy, cl_mem scale, int accum);
+
+/* y = a + b (same shape); backward of add is a copy (accumulating) of dy into each input. */
+clvis_status add_forward(clvis_ctx *ctx, tensor y, tensor a, tensor b);
+/* dst (+)= src, same element count; also the identity ops' backward. */
+clvis_status copy_accum(clvis_ctx *ctx, tensor dst, tensor src, int accum);
+
+/* Concatenate along channels: x is written into y at channel offset c0; backward reads it
+ * back. */
+clvis_status concat_forward(clvis_ctx *ctx, tensor y, tensor x, int c0);
+clvis_status concat_backward(clvis_ctx *ctx, tensor dx, tensor dy, int c0, int accum);
+
+/* Keras Reshape / Flatten semantics on NCHW storage: the element order is Keras's NHWC order.
+ * y and x have the same count per item. */
+clvis_status reshape_forward(clvis_ctx *ctx, tensor y, tensor x);
+clvis_status reshape_backward(clvis_ctx *ctx, tensor dx, tensor dy, int accum);
+
+/* t <- value */
+clvis_status fill(clvis_ctx *ctx, tensor t, float value);
+
+#endif

@@ -1,0 +1,32 @@
+/* ref_ops.h — plain-C reference of every op in double precision (NCHW), the oracle of the
+ * device kernels and of the finite-difference gradient checks. */
+#ifndef CLVIS_REF_OPS_H
+#define CLVIS_REF_OPS_H
+
+typedef struct {
+    int n, c, h, w;
+} rshape;
+
+typedef struct {
+    int oc, kh, kw, sh, sw, dh, dw, pt, pb, pl, pr, groups;
+} rconv;
+
+/* y: (n, oc, oh, ow); w: OIHW; b may be NULL. */
+void ref_conv2d(double *y, const double *x, rshape xs, const double *w, const double *b,
+                const rconv *p, int oh, int ow);
+/* w: (in, out). */
+void ref_dense(double *y, const double *x, int n, int in, int out, const double *w,
+               const double *b);
+/* act codes as act_kind: 0 linear, 1 relu (max_value if > 0), 2 sigmoid, 3 tanh, 4 softmax over
+ * channels. */
+void ref_act(double *y, const double *x, rshape s, int act, double act_max);
+void ref_pool(double *y, const double *x, rshape xs, int is_max, int kh, int kw, int sh, int sw,
+              int pt, int pl, int oh, int ow);
+void ref_gpool(double *y, const double *x, rshape xs, int is_max);
+void ref_zeropad(double *y, const double *x, rshape xs, int t, int b, int l, int r);
+void ref_scale_shift(double *y, const double *x, rshape xs, const double *scale,
+                     const double *shift);
+/* Keras (NHWC-order) reshape from xs to ys on NCHW storage. */
+void ref_reshape(double *y, const double *x, rshape xs, rshape ys);
+
+#endif

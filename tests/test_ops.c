@@ -1,0 +1,450 @@
+/* test_ops.c — every op on the device vs the double-precision C reference (forward) and vs
+ * central finite differences of that reference (input gradient), over a sweep of shapes.
+ * Prints max abs / relative error and the tolerance of each case; exit 77 when no device. */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "ops/ops.h"
+#include "ref_ops.h"
+#include "testutil.h"
+
+typedef enum { K_CONV, K_DENSE, K_ACT, K_POOL, K_GPOOL, K_PAD, K_SCALE, K_ADD, K_CONCAT,
+               K_RESHAPE } kind;
+
+typedef struct tcase {
+    const char *name;
+    kind k;
+    rshape xs, ys;
+    /* conv */
+    rconv cv;
+    int has_bias;
+    /* pools */
+    int is_max;
+    window2d win;
+    /* activation */
+    int act;
+    double act_max;
+    double x_scale;
+    /* pad */
+    int pad[4];
+    /* concat: channels of the first input */
+    int c_split;
+    /* weights */
+    double *w, *b;
+    size_t nw, nb;
+    cl_mem dw, db;
+} tcase;
+
+static clvis_ctx *ctx;
+static unsigned rng = 12345u;
+
+static double urand(void)
+{
+    rng = rng * 1664525u + 1013904223u;
+    return ((rng >> 8) & 0xFFFFFF) / 16777216.0 * 2.0 - 1.0;
+}
+
+static size_t count(rshape s)
+{
+    return (size_t)s.n * s.c * s.h * s.w;
+}
+
+static void reference(const tcase *t, const double *x, double *y)
+{
+    switch (t->k) {
+    case K_CONV:
+        ref_conv2d(y, x, t->xs, t->w, t->has_bias ? t->b : NULL, &t->cv, t->ys.h, t->ys.w);
+        break;
+    case K_DENSE:
+        ref_dense(y, x, t->xs.n, t->xs.c * t->xs.h * t->xs.w, t->ys.c, t->w, t->b);
+        break;
+    case K_ACT:
+        ref_act(y, x, t->xs, t->act, t->act_max);
+        break;
+    case K_POOL:
+        ref_pool(y, x, t->xs, t->is_max, t->win.kh, t->win.kw, t->win.sh, t->win.sw, t->win.pad_t,
+                 t->win.pad_l, t->ys.h, t->ys.w);
+        break;
+    case K_GPOOL:
+        ref_gpool(y, x, t->xs, t->is_max);
+        break;
+    case K_PAD:
+        ref_zeropad(y, x, t->xs, t->pad[0], t->pad[1], t->pad[2], t->pad[3]);
+        break;
+    case K_SCALE:
+        ref_scale_shift(y, x, t->xs, t->w, t->b);
+        break;
+    case K_ADD: {
+        size_t n = count(t->ys);
+        for (size_t i = 0; i < n; i++)
+            y[i] = x[i] + x[n + i];
+        break;
+    }
+    case K_CONCAT: {
+        /* x holds input a (c_split channels) then input b, each NCHW. */
+        rshape a = t->xs, b = t->xs;
+        a.c = t->c_split;
+        b.c = t->xs.c - t->c_split;
+        size_t hw = (size_t)t->xs.h * t->xs.w;
+        const double *xb = x + count(a);
+        for (int n = 0; n < t->xs.n; n++)
+            for (int c = 0; c < t->ys.c; c++)
+                for (size_t p = 0; p < hw; p++)
+                    y[((size_t)n * t->ys.c + c) * hw + p] =
+                        c < a.c ? x[((size_t)n * a.c + c) * hw + p]
+                                : xb[((size_t)n * b.c + c - a.c) * hw + p];
+        break;
+    }
+    case K_RESHAPE:
+        ref_reshape(y, x, t->xs, t->ys);
+        break;
+    }
+}
+
+static tensor view(cl_mem m, size_t off, rshape s)
+{
+    return (tensor){m, off, s.n, s.c, s.h, s.w};
+}
+
+static clvis_status device_forward(const tcase *t, tensor y, tensor x)
+{
+    switch (t->k) {
+    case K_CONV: {
+        conv2d_params p = {.win = {t->cv.kh, t->cv.kw, t->cv.sh, t->cv.sw, t->cv.dh, t->cv.dw,
+                                   t->cv.pt, t->cv.pb, t->cv.pl, t->cv.pr},
+                           .out_c = t->cv.oc,
+                           .groups = t->cv.groups};
+        return conv2d_forward(ctx, &p, y, x, t->dw, t->has_bias ? t->db : NULL);
+    }
+    case K_DENSE:
+        return dense_forward(ctx, y, x, t->dw, t->db, ACT_LINEAR, 0.0f);
+    case K_ACT: {
+        clvis_status st = copy_accum(ctx, y, x, 0);
+        return st ? st : act_forward(ctx, y, (act_kind)t->act, (float)t->act_max);
+    }
+    case K_POOL:
+        return t->is_max ? maxpool_forward(ctx, &t->win, y, x) : avgpool_forward(ctx, &t->win, y, x);
+    case K_GPOOL:
+        return gpool_forward(ctx, t->is_max, y, x);
+    case K_PAD:
+        return zeropad_forward(ctx, t->pad[0], t->pad[1], t->pad[2], t->pad[3], y, x);
+    case K_SCALE:
+        return scale_shift_forward(ctx, y, x, t->dw, t->db);
+    case K_ADD: {
+        tensor a = x, b = x;
+        b.off += count(t->ys);
+        a.c = b.c = t->ys.c;
+        return add_forward(ctx, y, a, b);
+    }
+    case K_CONCAT: {
+        tensor a = x, b = x;
+        a.c = t->c_split;
+        b.c = t->xs.c - t->c_split;
+        b.off += tensor_count(a);
+        clvis_status st = concat_forward(ctx, y, a, 0);
+        return st ? st : concat_forward(ctx, y, b, a.c);
+    }
+    case K_RESHAPE:
+        return reshape_forward(ctx, y, x);
+    }
+    return CLVIS_ERR_INVALID_ARG;
+}
+
+static clvis_status device_backward(const tcase *t, tensor dx, tensor dy, tensor x, tensor y,
+                                    int accum)
+{
+    switch (t->k) {
+    case K_CONV: {
+        conv2d_params p = {.win = {t->cv.kh, t->cv.kw, t->cv.sh, t->cv.sw, t->cv.dh, t->cv.dw,
+                                   t->cv.pt, t->cv.pb, t->cv.pl, t->cv.pr},
+                           .out_c = t->cv.oc,
+                           .groups = t->cv.groups};
+        return conv2d_backward(ctx, &p, dx, dy, t->dw, accum);
+    }
+    case K_DENSE:
+        return dense_backward(ctx, dx, dy, t->dw, accum);
+    case K_ACT: {
+        clvis_status st = act_backward(ctx, dy, y, (act_kind)t->act, (float)t->act_max);
+        return st ? st : copy_accum(ctx, dx, dy, accum);
+    }
+    case K_POOL:
+        return t->is_max ? maxpool_backward(ctx, &t->win, dx, dy, x, accum)
+                         : avgpool_backward(ctx, &t->win, dx, dy, accum);
+    case K_GPOOL:
+        return gpool_backward(ctx, t->is_max, dx, dy, x, accum);
+    case K_PAD:
+        return zeropad_backward(ctx, t->pad[0], t->pad[1], t->pad[2], t->pad[3], dx, dy, accum);
+    case K_SCALE:
+        return scale_shift_backward(ctx, dx, dy, t->dw, accum);
+    case K_ADD: {
+        tensor a = dx, b = dx;
+        b.off += count(t->ys);
+        a.c = b.c = t->ys.c;
+        clvis_status st = copy_accum(ctx, a, dy, accum);
+        return st ? st : copy_accum(ctx, b, dy, accum);
+    }
+    case K_CONCAT: {
+        tensor a = dx, b = dx;
+        a.c = t->c_split;
+        b.c = t->xs.c - t->c_split;
+        b.off += tensor_count(a);
+        clvis_status st = concat_backward(ctx, a, dy, 0, accum);
+        return st ? st : concat_backward(ctx, b, dy, a.c, accum);
+    }
+    case K_RESHAPE:
+        return reshape_backward(ctx, dx, dy, accum);
+    }
+    return CLVIS_ERR_INVALID_ARG;
+}
+
+static cl_mem upload_d(const double *v, size_t n)
+{
+    cl_mem m = NULL;
+    float *f = malloc((n ? n : 1) * sizeof *f);
+    for (size_t i = 0; i < n; i++)
+        f[i] = (float)v[i];
+    if (buffer_create(ctx, (n ? n : 1) * sizeof(float), &m) ||
+        (n && buffer_write(ctx, m, 0, n * sizeof(float), f)))
+        m = NULL;
+    free(f);
+    return m;
+}
+
+/* Runs one case: forward vs reference, backward vs finite differences (accum 0 and 1). */
+static void run_case(tcase *t)
+{
+    size_t nx = count(t->xs), ny = count(t->ys);
+    const size_t xo = 7, yo = 5; /* odd offsets: kernels must honour them */
+    double *x = malloc(nx * sizeof *x), *y = malloc(ny * sizeof *y), *r = malloc(ny * sizeof *r);
+    double *fd = malloc(nx * sizeof *fd), *yp = malloc(ny * sizeof *yp);
+    float *xf = malloc(nx * sizeof *xf), *yf = malloc(ny * sizeof *yf);
+    float *rf = malloc(ny * sizeof *rf), *dxf = malloc(nx * sizeof *dxf);
+    float *z = malloc(nx * sizeof *z);
+    for (size_t i = 0; i < nx; i++) {
+        x[i] = (float)(urand() * t->x_scale); /* representable in float: same input both sides */
+        xf[i] = (float)x[i];
+        z[i] = (float)urand();
+    }
+    for (size_t i = 0; i < ny; i++) {
+        r[i] = (float)urand();
+        rf[i] = (float)r[i];
+    }
+    if (t->w) {
+        t->dw = upload_d(t->w, t->nw);
+        t->db = t->nb ? upload_d(t->b, t->nb) : NULL;
+    }
+    reference(t, x, y);
+    cl_mem mx, my, mdx, mdy;
+    int ok = !buffer_create(ctx, (nx + xo) * 4, &mx) && !buffer_create(ctx, (ny + yo) * 4, &my) &&
+             !buffer_create(ctx, (nx + xo) * 4, &mdx) && !buffer_create(ctx, (ny + yo) * 4, &mdy);
+    tensor tx = view(mx, xo, t->xs), ty = view(my, yo, t->ys);
+    tensor tdx = view(mdx, xo, t->xs), tdy = view(mdy, yo, t->ys);
+    char label[160];
+    clvis_status st = CLVIS_OK;
+    if (ok) {
+        st = buffer_write(ctx, mx, xo * 4, nx * 4, xf);
+        if (!st)
+            st = device_forward(t, ty, tx);
+        if (!st)
+            st = buffer_read(ctx, my, yo * 4, ny * 4, yf);
+    }
+    snprintf(label, sizeof label, "%s forward", t->name);
+    if (!ok || st)
+        test_fail(label, clvis_last_error());
+    else
+        test_compare_fd(label, yf, y, ny, 2e-5);
+
+    /* finite differences of L = sum(r * y) on the double reference */
+    double eps = 1e-6 * (t->x_scale > 1 ? t->x_scale : 1);
+    for (size_t i = 0; i < nx; i++) {
+        double keep = x[i], lp = 0, lm = 0;
+        x[i] = keep + eps;
+        reference(t, x, yp);
+        for (size_t k = 0; k < ny; k++)
+            lp += r[k] * yp[k];
+        x[i] = keep - eps;
+        reference(t, x, yp);
+        for (size_t k = 0; k < ny; k++)
+            lm += r[k] * yp[k];
+        x[i] = keep;
+        fd[i] = (lp - lm) / (2 * eps);
+    }
+    for (int accum = 0; accum <= 1 && ok; accum++) {
+        st = buffer_write(ctx, mdy, yo * 4, ny * 4, rf);
+        if (!st)
+            st = buffer_write(ctx, mdx, xo * 4, nx * 4, z);
+        if (!st)
+            st = device_backward(t, tdx, tdy, tx, ty, accum);
+        if (!st)
+            st = buffer_read(ctx, mdx, xo * 4, nx * 4, dxf);
+        snprintf(label, sizeof label, "%s backward%s", t->name, accum ? " (accumulate)" : "");
+        if (st) {
+            test_fail(label, clvis_last_error());
+            break;
+        }
+        if (accum)
+            for (size_t i = 0; i < nx; i++)
+                dxf[i] -= z[i];
+        test_compare_fd(label, dxf, fd, nx, 1e-4);
+    }
+    clReleaseMemObject(mx);
+    clReleaseMemObject(my);
+    clReleaseMemObject(mdx);
+    clReleaseMemObject(mdy);
+    if (t->dw)
+        clReleaseMemObject(t->dw);
+    if (t->db)
+        clReleaseMemObject(t->db);
+    free(x), free(y), free(r), free(fd), free(yp), free(xf), free(yf), free(rf), free(dxf),
+        free(z);
+}
+
+static double *rand_array(size_t n, double scale)
+{
+    double *a = malloc((n ? n : 1) * sizeof *a);
+    for (size_t i = 0; i < n; i++)
+        a[i] = (float)(urand() * scale);
+    return a;
+}
+
+static void conv_case(const char *name, int n, int c, int h, int w, int oc, int kh, int kw, int sh,
+                      int sw, int dh, int dw, pad_mode mode, int groups, int bias,
+                      int pt, int pb, int pl, int pr)
+{
+    window2d win = {kh, kw, sh, sw, dh, dw, pt, pb, pl, pr};
+    int oh, ow;
+    if (window_resolve(&win, mode, h, w, &oh, &ow)) {
+        test_fail(name, clvis_last_error());
+        return;
+    }
+    tcase t = {.name = name, .k = K_CONV, .xs = {n, c, h, w}, .ys = {n, oc, oh, ow},
+               .cv = {oc, kh, kw, sh, sw, dh, dw, win.pad_t, win.pad_b, win.pad_l, win.pad_r,
+                      groups},
+               .has_bias = bias, .x_scale = 1.0};
+    t.nw = (size_t)oc * (c / groups) * kh * kw;
+    t.nb = bias ? (size_t)oc : 0;
+    t.w = rand_array(t.nw, 0.5);
+    t.b = rand_array(oc, 0.5);
+    run_case(&t);
+    free(t.w);
+    free(t.b);
+}
+
+static void pool_case(const char *name, int is_max, int n, int c, int h, int w, int k, int s,
+                      pad_mode mode)
+{
+    window2d win = {k, k, s, s, 1, 1, 0, 0, 0, 0};
+    int oh, ow;
+    if (window_resolve(&win, mode, h, w, &oh, &ow)) {
+        test_fail(name, clvis_last_error());
+        return;
+    }
+    tcase t = {.name = name, .k = K_POOL, .xs = {n, c, h, w}, .ys = {n, c, oh, ow},
+               .is_max = is_max, .win = win, .x_scale = 1.0};
+    run_case(&t);
+}
+
+static void act_case(const char *name, int act, double act_max, double scale, rshape s)
+{
+    tcase t = {.name = name, .k = K_ACT, .xs = s, .ys = s, .act = act, .act_max = act_max,
+               .x_scale = scale};
+    run_case(&t);
+}
+
+int main(void)
+{
+    int rc = test_open_ctx(&ctx);
+    if (rc)
+        return rc;
+    /* conv2d: odd sizes, stride 1/2, 1x1/3x3/5x5, same/valid, C = 1/3/64, batch 1/3, groups */
+    conv_case("conv 3x3 valid c3 7x9", 1, 3, 7, 9, 4, 3, 3, 1, 1, 1, 1, PAD_VALID, 1, 1, 0, 0, 0, 0);
+    conv_case("conv 5x5 same s2 c1 8x8 batch3", 3, 1, 8, 8, 2, 5, 5, 2, 2, 1, 1, PAD_SAME, 1, 1, 0, 0, 0, 0);
+    conv_case("conv 1x1 c64 5x6", 1, 64, 5, 6, 8, 1, 1, 1, 1, 1, 1, PAD_VALID, 1, 1, 0, 0, 0, 0);
+    conv_case("conv 3x3 same s2 c3 odd 9x7", 2, 3, 9, 7, 5, 3, 3, 2, 2, 1, 1, PAD_SAME, 1, 0, 0, 0, 0, 0);
+    conv_case("conv 3x3 same dilation 2", 1, 3, 11, 10, 4, 3, 3, 1, 1, 2, 2, PAD_SAME, 1, 1, 0, 0, 0, 0);
+    conv_case("depthwise 3x3 same s2", 2, 6, 9, 7, 6, 3, 3, 2, 2, 1, 1, PAD_SAME, 6, 1, 0, 0, 0, 0);
+    conv_case("depthwise multiplier 2", 1, 4, 6, 6, 8, 3, 3, 1, 1, 1, 1, PAD_SAME, 4, 1, 0, 0, 0, 0);
+    conv_case("conv groups 2 explicit pads", 1, 4, 6, 7, 6, 3, 3, 1, 2, 1, 1, PAD_EXPLICIT, 2, 1, 1, 2, 0, 1);
+    conv_case("conv 3x3 c64 batch 3", 3, 64, 6, 5, 16, 3, 3, 1, 1, 1, 1, PAD_SAME, 1, 1, 0, 0, 0, 0);
+
+    /* dense */
+    {
+        tcase t = {.name = "dense 17->5 batch 3", .k = K_DENSE, .xs = {3, 17, 1, 1},
+                   .ys = {3, 5, 1, 1}, .x_scale = 1.0, .nw = 17 * 5, .nb = 5};
+        t.w = rand_array(t.nw, 0.5);
+        t.b = rand_array(t.nb, 0.5);
+        run_case(&t);
+        free(t.w), free(t.b);
+        tcase u = {.name = "dense from 4-D 64x3x3->10", .k = K_DENSE, .xs = {1, 64, 3, 3},
+                   .ys = {1, 10, 1, 1}, .x_scale = 1.0, .nw = 576 * 10, .nb = 10};
+        u.w = rand_array(u.nw, 0.1);
+        u.b = rand_array(u.nb, 0.5);
+        run_case(&u);
+        free(u.w), free(u.b);
+    }
+    /* activations */
+    rshape as = {2, 5, 3, 4};
+    act_case("linear", ACT_LINEAR, 0, 1.0, as);
+    act_case("relu", ACT_RELU, 0, 1.0, as);
+    act_case("relu6 (max_value)", ACT_RELU, 6.0, 9.0, as);
+    act_case("sigmoid", ACT_SIGMOID, 0, 4.0, as);
+    act_case("tanh", ACT_TANH, 0, 2.0, as);
+    act_case("softmax over channels", ACT_SOFTMAX, 0, 3.0, as);
+    act_case("softmax 1000 classes", ACT_SOFTMAX, 0, 3.0, (rshape){2, 1000, 1, 1});
+    /* pools */
+    pool_case("maxpool 2x2 s2 valid 7x9", 1, 1, 3, 7, 9, 2, 2, PAD_VALID);
+    pool_case("maxpool 3x3 s2 same 8x8 batch3", 1, 3, 2, 8, 8, 3, 2, PAD_SAME);
+    pool_case("maxpool 3x3 s1 same 5x6", 1, 1, 2, 5, 6, 3, 1, PAD_SAME);
+    pool_case("avgpool 3x3 s2 same 7x7", 0, 2, 3, 7, 7, 3, 2, PAD_SAME);
+    pool_case("avgpool 2x2 s2 valid 5x5", 0, 1, 4, 5, 5, 2, 2, PAD_VALID);
+    {
+        tcase t = {.name = "global avg pool", .k = K_GPOOL, .xs = {3, 4, 5, 3},
+                   .ys = {3, 4, 1, 1}, .x_scale = 1.0};
+        run_case(&t);
+        t.name = "global max pool";
+        t.is_max = 1;
+        run_case(&t);
+    }
+    {
+        tcase t = {.name = "zero padding (1,2,0,3)", .k = K_PAD, .xs = {2, 3, 4, 5},
+                   .ys = {2, 3, 7, 8}, .pad = {1, 2, 0, 3}, .x_scale = 1.0};
+        run_case(&t);
+    }
+    {
+        tcase t = {.name = "batch norm (scale/shift)", .k = K_SCALE, .xs = {2, 5, 3, 3},
+                   .ys = {2, 5, 3, 3}, .x_scale = 1.0, .nw = 5, .nb = 5};
+        t.w = rand_array(5, 2.0);
+        t.b = rand_array(5, 1.0);
+        run_case(&t);
+        free(t.w), free(t.b);
+    }
+    {
+        tcase t = {.name = "add", .k = K_ADD, .xs = {2, 6, 3, 4}, .ys = {2, 3, 3, 4},
+                   .x_scale = 1.0};
+        run_case(&t);
+        tcase u = {.name = "concatenate 2+3 channels", .k = K_CONCAT, .xs = {2, 5, 3, 4},
+                   .ys = {2, 5, 3, 4}, .c_split = 2, .x_scale = 1.0};
+        run_case(&u);
+        tcase f = {.name = "flatten (Keras order)", .k = K_RESHAPE, .xs = {2, 3, 4, 5},
+                   .ys = {2, 60, 1, 1}, .x_scale = 1.0};
+        run_case(&f);
+        tcase r = {.name = "reshape 4x5x3 -> 2x6x5", .k = K_RESHAPE, .xs = {1, 3, 4, 5},
+                   .ys = {1, 5, 2, 6}, .x_scale = 1.0};
+        run_case(&r);
+    }
+    /* bad input: shapes that do not fit are refused with a message */
+    {
+        conv2d_params p = {.win = {3, 3, 1, 1, 1, 1, 0, 0, 0, 0}, .out_c = 4, .groups = 3};
+        tensor x = {NULL, 0, 1, 4, 5, 5}, y = {NULL, 0, 1, 4, 3, 3};
+        clvis_status st = conv2d_forward(ctx, &p, y, x, NULL, NULL);
+        test_expect_error("conv with channels not divisible by groups", st, CLVIS_ERR_SHAPE);
+        window2d win = {5, 5, 1, 1, 1, 1, 0, 0, 0, 0};
+        int oh, ow;
+        st = window_resolve(&win, PAD_VALID, 3, 3, &oh, &ow);
+        test_expect_error("5x5 valid window on a 3x3 input", st, CLVIS_ERR_SHAPE);
+    }
+    clvis_ctx_destroy(ctx);
+    return test_summary();
+}
