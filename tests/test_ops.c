@@ -258,7 +258,10 @@ static void run_case(tcase *t)
 
     /* finite differences of L = sum(r * y) on the double reference */
     double eps = 1e-6 * (t->x_scale > 1 ? t->x_scale : 1);
-    for (size_t i = 0; i < nx; i++) {
+    /* large inputs: differentiate every step-th element (a prime stride visits all positions
+     * of the window pattern), compare just those */
+    size_t step = nx > 400 ? 7 : 1, nfd = 0;
+    for (size_t i = 0; i < nx; i += step) {
         double keep = x[i], lp = 0, lm = 0;
         x[i] = keep + eps;
         reference(t, x, yp);
@@ -269,7 +272,7 @@ static void run_case(tcase *t)
         for (size_t k = 0; k < ny; k++)
             lm += r[k] * yp[k];
         x[i] = keep;
-        fd[i] = (lp - lm) / (2 * eps);
+        fd[nfd++] = (lp - lm) / (2 * eps);
     }
     for (int accum = 0; accum <= 1 && ok; accum++) {
         st = buffer_write(ctx, mdy, yo * 4, ny * 4, rf);
@@ -284,10 +287,9 @@ static void run_case(tcase *t)
             test_fail(label, clvis_last_error());
             break;
         }
-        if (accum)
-            for (size_t i = 0; i < nx; i++)
-                dxf[i] -= z[i];
-        test_compare_fd(label, dxf, fd, nx, 1e-4);
+        for (size_t i = 0, k = 0; i < nx; i += step, k++)
+            dxf[k] = dxf[i] - (accum ? z[i] : 0.0f);
+        test_compare_fd(label, dxf, fd, nfd, 1e-4);
     }
     clReleaseMemObject(mx);
     clReleaseMemObject(my);

@@ -34,9 +34,19 @@ static inline void test_check(const char *label, int ok, const char *what)
     test_result(label, ok, what);
 }
 
+static inline int test_compare_floor(const char *label, const float *got, const double *want,
+                                     size_t n, double tol, double floor_);
+
 /* got vs want: max abs error, and that error relative to max |want| (floored at 1). */
 static inline int test_compare_fd(const char *label, const float *got, const double *want,
                                   size_t n, double tol)
+{
+    return test_compare_floor(label, got, want, n, tol, 1.0);
+}
+
+/* The same, relative to max |want| floored at floor_ (for values far below 1). */
+static inline int test_compare_floor(const char *label, const float *got, const double *want,
+                                     size_t n, double tol, double floor_)
 {
     double max_abs = 0, scale = 0;
     size_t worst = 0;
@@ -52,7 +62,7 @@ static inline int test_compare_fd(const char *label, const float *got, const dou
         if (fabs(want[i]) > scale)
             scale = fabs(want[i]);
     }
-    double rel = max_abs / (scale > 1 ? scale : 1);
+    double rel = max_abs / (scale > floor_ ? scale : floor_);
     char d[256];
     snprintf(d, sizeof d, "n=%zu max_abs=%.3g rel=%.3g tol=%.1g%s", n, max_abs, rel, tol,
              finite ? "" : " NON-FINITE");

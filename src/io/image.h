@@ -1,0 +1,36 @@
+/* image.h — 8-bit interleaved images: PNG/JPEG decoding (by magic bytes) and atomic writing. */
+#ifndef CLVIS_IO_IMAGE_H
+#define CLVIS_IO_IMAGE_H
+
+#include "core/error.h"
+
+/* Interleaved rows, top to bottom; c = 3 (RGB) unless stated, 1 (gray) and 4 (RGBA) are also
+ * accepted by the writers. px holds w*h*c bytes (malloc'd; release with image_free). */
+typedef struct {
+    int w, h, c;
+    unsigned char *px;
+} image8;
+
+/* Sizes larger than these are refused before anything is allocated. */
+#define IMAGE_MAX_SIDE 16384
+#define IMAGE_MAX_PIXELS 100000000L
+
+/* Allocates a zeroed w x h x c image. */
+clvis_status image_alloc(image8 *img, int w, int h, int c);
+
+/* Decodes a PNG or JPEG file (detected by its magic bytes) into RGB (c = 3), as PIL's
+ * Image.open(path).convert('RGB') does: gray is replicated, alpha dropped, palette expanded,
+ * 16-bit samples reduced to 8 bits (see image.c for PIL's 16-bit gray quirk).
+ * Errors name the file: CLVIS_ERR_IO (unreadable), CLVIS_ERR_FORMAT (not PNG/JPEG, corrupt,
+ * truncated, absurd declared size), CLVIS_ERR_NO_MEMORY. On failure *img is zeroed. */
+clvis_status image_load(const char *path, image8 *img);
+
+/* Frees the pixels and zeroes *img; NULL or an empty image is a no-op. */
+void image_free(image8 *img);
+
+/* Atomic writers ("<path>.tmp.<pid>", fsync, rename; nothing left at path on failure).
+ * PNG: c = 1, 3 or 4. JPEG: c = 1 or 3, quality 1..100, 4:2:0 chroma subsampling. */
+clvis_status image_write_png(const char *path, const image8 *img);
+clvis_status image_write_jpeg(const char *path, const image8 *img, int quality);
+
+#endif

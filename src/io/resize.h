@@ -1,0 +1,25 @@
+/* resize.h — the two resamplers the book relies on (PIL NEAREST as in Keras load_img, cv2
+ * INTER_LINEAR on float32) and the model input preprocessing modes. */
+#ifndef CLVIS_IO_RESIZE_H
+#define CLVIS_IO_RESIZE_H
+
+#include "core/error.h"
+#include "io/image.h"
+
+/* PIL Image.resize(NEAREST), Keras load_img's default: source index of destination x is
+ * floor((x + 0.5) * sw / dw), evaluated as PIL does (x0 = 0.5 * sw/dw, then += sw/dw per
+ * pixel in double). dst is allocated (dw x dh x src->c); same size: a copy. */
+clvis_status keras_resize_nearest(image8 *dst, int dw, int dh, const image8 *src);
+
+/* cv2.resize(src, (dw, dh), interpolation=INTER_LINEAR) on interleaved float32 data with
+ * `channels` channels: half-pixel centres, border replicate, float weights as OpenCV
+ * computes them (fx = (float)((dx + 0.5) * scale - 0.5)). dst holds dw*dh*channels floats. */
+clvis_status cv_resize_bilinear_f32(float *dst, int dw, int dh, const float *src, int sw, int sh,
+                                    int channels);
+
+/* img (RGB, c = 3) -> out_nhwc (h*w*3 floats, one batch item) in float32 arithmetic, as
+ * Keras' preprocess_input does: RAW x, SCALE x/255, TF x/127.5 - 1, CAFFE BGR minus
+ * [103.939, 116.779, 123.68]. */
+void image_preprocess(float *out_nhwc, const image8 *img, clvis_preprocess mode);
+
+#endif

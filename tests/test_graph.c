@@ -1,0 +1,255 @@
+/* test_graph.c — a small DAG (conv, depthwise, batch norm, relu6, add, concatenate, padding,
+ * pools, flatten, dense + softmax) built with the graph API: forward vs the composed C reference,
+ * the input gradient of a class score vs finite differences, and gradients at an intermediate
+ * layer chaining to the same input gradient. */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+
+#include "model/graph.h"
+#include "ref_ops.h"
+#include "testutil.h"
+
+#define B 2
+#define C0 3
+#define H0 9
+
+static unsigned rng = 99u;
+static double urand(void)
+{
+    rng = rng * 1664525u + 1013904223u;
+    return ((rng >> 8) & 0xFFFFFF) / 16777216.0 * 2.0 - 1.0;
+}
+
+typedef struct {
+    double w1[4 * 3 * 9], b1[4], wd[4 * 9], bd[4], gamma[4], beta[4], mean[4], var[4];
+    double wp[4 * 4], bp[4], wf[72 * 5], bf[5];
+} weights;
+
+static void fill_rand(double *a, size_t n, double scale, double offset)
+{
+    for (size_t i = 0; i < n; i++)
+        a[i] = (float)(urand() * scale + offset);
+}
+
+/* Reference forward of the whole DAG; returns the activations we compare. */
+static void reference(const weights *w, const double *x, double *add_out, double *cat_out,
+                      double *out)
+{
+    rshape s0 = {B, C0, H0, H0}, s4 = {B, 4, H0, H0};
+    size_t n4 = (size_t)B * 4 * H0 * H0;
+    double *a1 = malloc(n4 * 8), *a2 = malloc(n4 * 8), *a3 = malloc(n4 * 8), *a5 = malloc(n4 * 8);
+    double *pad = malloc((size_t)B * 8 * 10 * 10 * 8), *mp = malloc((size_t)B * 8 * 25 * 8);
+    double *ap = malloc((size_t)B * 8 * 9 * 8), *fl = malloc((size_t)B * 72 * 8);
+    rconv c1 = {4, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1, 1};
+    ref_conv2d(a1, x, s0, w->w1, w->b1, &c1, H0, H0);
+    ref_act(a1, a1, s4, 1, 0);
+    rconv cd = {4, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1, 4};
+    ref_conv2d(a2, a1, s4, w->wd, w->bd, &cd, H0, H0);
+    double sc[4], sh[4];
+    for (int c = 0; c < 4; c++) {
+        sc[c] = (float)(w->gamma[c] / sqrt(w->var[c] + 1e-3));
+        sh[c] = (float)(w->beta[c] - w->mean[c] * (w->gamma[c] / sqrt(w->var[c] + 1e-3)));
+    }
+    ref_scale_shift(a3, a2, s4, sc, sh);
+    ref_act(a3, a3, s4, 1, 6.0);
+    rconv cp = {4, 1, 1, 1, 1, 1, 1, 0, 0, 0, 0, 1};
+    ref_conv2d(a5, a1, s4, w->wp, w->bp, &cp, H0, H0);
+    for (size_t i = 0; i < n4; i++)
+        add_out[i] = a3[i] + a5[i];
+    size_t hw = H0 * H0;
+    for (int n = 0; n < B; n++)
+        for (int c = 0; c < 8; c++)
+            for (size_t p = 0; p < hw; p++)
+                cat_out[((size_t)n * 8 + c) * hw + p] =
+                    c < 4 ? add_out[((size_t)n * 4 + c) * hw + p]
+                          : a1[((size_t)n * 4 + c - 4) * hw + p];
+    rshape s7 = {B, 8, H0, H0};
+    ref_zeropad(pad, cat_out, s7, 0, 1, 0, 1);
+    ref_pool(mp, pad, (rshape){B, 8, 10, 10}, 1, 2, 2, 2, 2, 0, 0, 5, 5);
+    ref_pool(ap, mp, (rshape){B, 8, 5, 5}, 0, 3, 3, 2, 2, 1, 1, 3, 3);
+    ref_reshape(fl, ap, (rshape){B, 8, 3, 3}, (rshape){B, 72, 1, 1});
+    ref_dense(out, fl, B, 72, 5, w->wf, w->bf);
+    ref_act(out, out, (rshape){B, 5, 1, 1}, 4, 0);
+    free(a1), free(a2), free(a3), free(a5), free(pad), free(mp), free(ap), free(fl);
+}
+
+static clvis_status upload(graph *g, int id, int slot, const double *d, size_t n)
+{
+    float *f = malloc(n * sizeof *f);
+    for (size_t i = 0; i < n; i++)
+        f[i] = (float)d[i];
+    clvis_status st = graph_set_weight(g, id, slot, f, n);
+    free(f);
+    return st;
+}
+
+static clvis_status build(clvis_ctx *ctx, const weights *w, graph **out, int ids[13])
+{
+    graph *g;
+    clvis_status st = graph_create(ctx, "dag", &g);
+    if (st)
+        return st;
+    int in2[2];
+#define T(x)                    \
+    if ((st = (x))) {           \
+        graph_destroy(g);       \
+        return st;              \
+    }
+    T(graph_add_input(g, "input", (shape3){C0, H0, H0}, &ids[0]));
+    T(graph_add_conv2d(g, "conv1", "Conv2D", ids[0], 4, 3, 3, 1, 1, 1, 1, PAD_SAME, 1, 1, ACT_RELU,
+                       0, &ids[1]));
+    T(graph_add_conv2d(g, "dw", "DepthwiseConv2D", ids[1], 4, 3, 3, 1, 1, 1, 1, PAD_SAME, 4, 1,
+                       ACT_LINEAR, 0, &ids[2]));
+    T(graph_add_batchnorm(g, "bn", ids[2], 1e-3f, &ids[3]));
+    T(graph_add_act(g, "relu6", "ReLU", ids[3], ACT_RELU, 6.0f, &ids[4]));
+    T(graph_add_conv2d(g, "pw", "Conv2D", ids[1], 4, 1, 1, 1, 1, 1, 1, PAD_VALID, 1, 1, ACT_LINEAR,
+                       0, &ids[5]));
+    in2[0] = ids[4], in2[1] = ids[5];
+    T(graph_add_add(g, "add", in2, 2, &ids[6]));
+    in2[0] = ids[6], in2[1] = ids[1];
+    T(graph_add_concat(g, "concat", in2, 2, &ids[7]));
+    T(graph_add_zeropad(g, "pad", ids[7], 0, 1, 0, 1, &ids[8]));
+    T(graph_add_pool(g, "maxpool", 1, ids[8], 2, 2, 2, 2, PAD_VALID, &ids[9]));
+    T(graph_add_pool(g, "avgpool", 0, ids[9], 3, 3, 2, 2, PAD_SAME, &ids[10]));
+    T(graph_add_reshape(g, "flatten", "Flatten", ids[10], (shape3){72, 1, 1}, &ids[11]));
+    T(graph_add_dense(g, "dense", ids[11], 5, 1, ACT_SOFTMAX, 0, &ids[12]));
+    T(upload(g, ids[1], 0, w->w1, 4 * 3 * 9));
+    T(upload(g, ids[1], 1, w->b1, 4));
+    T(upload(g, ids[2], 0, w->wd, 4 * 9));
+    T(upload(g, ids[2], 1, w->bd, 4));
+    T(upload(g, ids[5], 0, w->wp, 16));
+    T(upload(g, ids[5], 1, w->bp, 4));
+    T(upload(g, ids[12], 0, w->wf, 72 * 5));
+    T(upload(g, ids[12], 1, w->bf, 5));
+    float gm[4], bt[4], mn[4], vr[4];
+    for (int c = 0; c < 4; c++)
+        gm[c] = (float)w->gamma[c], bt[c] = (float)w->beta[c], mn[c] = (float)w->mean[c],
+        vr[c] = (float)w->var[c];
+    T(graph_set_batchnorm(g, ids[3], gm, bt, mn, vr));
+    T(graph_check(g));
+#undef T
+    *out = g;
+    return CLVIS_OK;
+}
+
+static clvis_status read_t(graph *g, tensor t, float *dst)
+{
+    return buffer_read(g->ctx, t.mem, t.off * 4, tensor_count(t) * 4, dst);
+}
+
+int main(void)
+{
+    clvis_ctx *ctx;
+    int rc = test_open_ctx(&ctx);
+    if (rc)
+        return rc;
+    weights w;
+    fill_rand(w.w1, 4 * 3 * 9, 0.5, 0), fill_rand(w.b1, 4, 0.3, 0.1);
+    fill_rand(w.wd, 4 * 9, 0.5, 0), fill_rand(w.bd, 4, 0.3, 0);
+    fill_rand(w.gamma, 4, 0.5, 1.5), fill_rand(w.beta, 4, 0.5, 0);
+    fill_rand(w.mean, 4, 0.2, 0), fill_rand(w.var, 4, 0.3, 0.8);
+    fill_rand(w.wp, 16, 0.5, 0), fill_rand(w.bp, 4, 0.3, 0);
+    fill_rand(w.wf, 72 * 5, 0.5, 0), fill_rand(w.bf, 5, 0.3, 0);
+
+    size_t nx = (size_t)B * C0 * H0 * H0, n4 = (size_t)B * 4 * H0 * H0, n8 = 2 * n4;
+    double *x = malloc(nx * 8), *add_ref = malloc(n4 * 8), *cat_ref = malloc(n8 * 8);
+    double out_ref[B * 5], out_p[B * 5], fd[B * C0 * H0 * H0];
+    float *xf = malloc(nx * 4), *buf = malloc(n8 * 4), *gx = malloc(nx * 4), *gx2 = malloc(nx * 4);
+    for (size_t i = 0; i < nx; i++)
+        xf[i] = (float)(x[i] = (float)(urand() * 2.0));
+
+    graph *g = NULL;
+    int id[13];
+    clvis_status st = build(ctx, &w, &g, id);
+    test_check("build DAG", st == CLVIS_OK, st ? clvis_last_error() : "13 nodes");
+    if (st)
+        return test_summary();
+    reference(&w, x, add_ref, cat_ref, out_ref);
+    st = graph_plan(g, B);
+    if (!st)
+        st = graph_set_input(g, xf);
+    if (!st)
+        st = graph_forward(g, -1);
+    if (st) {
+        test_fail("forward", clvis_last_error());
+        return test_summary();
+    }
+    read_t(g, g->nodes[id[6]].y, buf);
+    test_compare_fd("forward: add", buf, add_ref, n4, 2e-5);
+    read_t(g, g->nodes[id[7]].y, buf);
+    test_compare_fd("forward: concatenate", buf, cat_ref, n8, 2e-5);
+    read_t(g, g->nodes[id[12]].y, buf);
+    test_compare_fd("forward: softmax output", buf, out_ref, B * 5, 2e-5);
+
+    /* input gradient of L = sum_n p[n][cls_n] */
+    int cls[B] = {2, 4};
+    float seed[B * 5] = {0};
+    for (int n = 0; n < B; n++)
+        seed[n * 5 + cls[n]] = 1.0f;
+    double eps = 1e-6;
+    for (size_t i = 0; i < nx; i++) {
+        double keep = x[i], lp = 0, lm = 0;
+        x[i] = keep + eps;
+        reference(&w, x, add_ref, cat_ref, out_p);
+        for (int n = 0; n < B; n++)
+            lp += out_p[n * 5 + cls[n]];
+        x[i] = keep - eps;
+        reference(&w, x, add_ref, cat_ref, out_p);
+        for (int n = 0; n < B; n++)
+            lm += out_p[n * 5 + cls[n]];
+        x[i] = keep;
+        fd[i] = (lp - lm) / (2 * eps);
+    }
+    double fd_max = 0;
+    for (size_t i = 0; i < nx; i++)
+        fd_max = fmax(fd_max, fabs(fd[i]));
+    /* compared relative to max |fd|: make sure that is not vanishing */
+    char what[64];
+    snprintf(what, sizeof what, "max |dL/dx| = %.3g", fd_max);
+    test_check("class-score gradient is not vanishing (> 1e-4)", fd_max > 1e-4, what);
+    st = graph_seed(g, id[12], seed);
+    if (!st)
+        st = graph_backward(g, id[12], id[0]);
+    if (!st)
+        st = read_t(g, g->nodes[id[0]].dy, gx);
+    if (st)
+        test_fail("input gradient", clvis_last_error());
+    else
+        test_compare_floor("input gradient of class scores vs finite differences", gx, fd, nx,
+                           1e-4, 1e-12);
+
+    /* the same gradient in two hops: output -> concat, then concat -> input */
+    st = graph_seed(g, id[12], seed);
+    if (!st)
+        st = graph_backward(g, id[12], id[7]);
+    if (!st)
+        st = read_t(g, g->nodes[id[7]].dy, buf);
+    if (!st)
+        st = graph_seed(g, id[7], buf);
+    if (!st)
+        st = graph_backward(g, id[7], id[0]);
+    if (!st)
+        st = read_t(g, g->nodes[id[0]].dy, gx2);
+    if (st)
+        test_fail("gradient at an intermediate layer", clvis_last_error());
+    else
+        test_compare_f("gradient via intermediate layer 'concat' chains to the input gradient", gx2,
+                       gx, nx, 1e-6);
+
+    /* errors: a layer that does not depend on another; backward before forward reaches it */
+    st = graph_backward(g, id[5], id[4]);
+    test_expect_error("backward between unrelated layers", st, CLVIS_ERR_INVALID_ARG);
+    int bad;
+    st = graph_add_add(g, "bad_add", (int[]){id[1], id[9]}, 2, &bad);
+    test_expect_error("add of different shapes", st, CLVIS_ERR_SHAPE);
+    st = graph_add_dense(g, "bad_dense", id[9], 3, 1, ACT_LINEAR, 0, &bad);
+    test_expect_error("dense on a spatial input", st, CLVIS_ERR_UNSUPPORTED);
+    st = graph_set_weight(g, id[1], 0, xf, 5);
+    test_expect_error("weight of the wrong size", st, CLVIS_ERR_SHAPE);
+
+    graph_destroy(g);
+    clvis_ctx_destroy(ctx);
+    free(x), free(add_ref), free(cat_ref), free(xf), free(buf), free(gx), free(gx2);
+    return test_summary();
+}
