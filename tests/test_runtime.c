@@ -1,0 +1,113 @@
+/* test_runtime.c — devices and the kernel binary cache: enumeration, selection errors, a second
+ * start loading from the cache instead of compiling, a corrupt cache falling back to source. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "testutil.h"
+
+static int notes;
+static void count_notes(void *user, const char *line)
+{
+    (void)user;
+    notes++;
+    fprintf(stderr, "  log: %s\n", line);
+}
+
+static clvis_status open_with(const char *dir, const char *device, clvis_ctx **ctx,
+                              clvis_build_info *bi)
+{
+    clvis_ctx_options o = {0};
+    o.cache_dir = dir;
+    o.device = device;
+    o.log = count_notes;
+    clvis_status st = clvis_ctx_create(&o, ctx);
+    if (!st)
+        clvis_ctx_build_info(*ctx, bi);
+    return st;
+}
+
+int main(void)
+{
+    clvis_ctx *ctx;
+    int rc = test_open_ctx(&ctx);
+    if (rc)
+        return rc;
+    clvis_ctx_destroy(ctx);
+
+    clvis_device_info *devs;
+    int n;
+    clvis_status st = clvis_devices(&devs, &n);
+    char d[512];
+    snprintf(d, sizeof d, "%d device(s); first: %s (%s, %u CUs, %llu MiB)", n,
+             st ? "-" : devs[0].name, st ? "-" : clvis_device_type_name(devs[0].type),
+             st ? 0 : devs[0].compute_units,
+             st ? 0ULL : (unsigned long long)(devs[0].global_mem >> 20));
+    test_check("enumerate devices", st == CLVIS_OK && n > 0 && devs[0].name[0], d);
+
+    char tmpl[] = "/tmp/clvis-cache-test-XXXXXX";
+    char *dir = mkdtemp(tmpl);
+    clvis_build_info b1 = {0}, b2 = {0}, b3 = {0};
+    st = open_with(dir, NULL, &ctx, &b1);
+    snprintf(d, sizeof d, "from_cache=%d %.1f ms", b1.from_cache, b1.build_ms);
+    test_check("first start compiles the kernels", st == CLVIS_OK && !b1.from_cache, d);
+    clvis_ctx_destroy(ctx);
+    st = open_with(dir, NULL, &ctx, &b2);
+    snprintf(d, sizeof d, "from_cache=%d %.1f ms (first: %.1f ms) %.300s", b2.from_cache, b2.build_ms,
+             b1.build_ms, b2.cache_file);
+    test_check("second start loads the cached binary, no recompilation",
+               st == CLVIS_OK && b2.from_cache, d);
+    clvis_ctx_destroy(ctx);
+
+    /* corrupt the cached binary: must fall back to a source build, with a notice */
+    FILE *f = fopen(b2.cache_file, "wb");
+    if (f) {
+        fputs("not a binary", f);
+        fclose(f);
+    }
+    notes = 0;
+    st = open_with(dir, NULL, &ctx, &b3);
+    snprintf(d, sizeof d, "status %s, from_cache=%d, %d notice(s)", clvis_status_name(st),
+             b3.from_cache, notes);
+    test_check("corrupt cache falls back to a source build", st == CLVIS_OK && !b3.from_cache &&
+                                                                  notes > 0, d);
+    if (!st)
+        clvis_ctx_destroy(ctx);
+
+    /* no cache at all */
+    setenv("CLVIS_NO_CACHE", "1", 1);
+    st = open_with(dir, NULL, &ctx, &b3);
+    test_check("CLVIS_NO_CACHE=1 builds from source", st == CLVIS_OK && !b3.from_cache,
+               st ? clvis_last_error() : "from_cache=0");
+    if (!st)
+        clvis_ctx_destroy(ctx);
+    unsetenv("CLVIS_NO_CACHE");
+
+    /* selection errors */
+    st = open_with(dir, "99", &ctx, &b3);
+    test_expect_error("device index out of range", st, CLVIS_ERR_NO_DEVICE);
+    st = open_with(dir, "no-such-device-name", &ctx, &b3);
+    test_expect_error("device name that matches nothing", st, CLVIS_ERR_NO_DEVICE);
+    st = open_with(dir, "0", &ctx, &b3);
+    test_check("device by index 0", st == CLVIS_OK, st ? clvis_last_error() : devs[0].name);
+    if (!st)
+        clvis_ctx_destroy(ctx);
+    if (n > 0) {
+        st = open_with(dir, clvis_device_type_name(devs[0].type)[0] == 'C' ? "cpu" : "gpu", &ctx,
+                       &b3);
+        test_check("device by type", st == CLVIS_OK, st ? clvis_last_error() : "ok");
+        if (!st)
+            clvis_ctx_destroy(ctx);
+    }
+    test_check("status names and messages come from one list",
+               !strcmp(clvis_status_name(CLVIS_ERR_SHAPE), "CLVIS_ERR_SHAPE") &&
+                   !strcmp(clvis_status_message(CLVIS_ERR_BUILD), "OpenCL kernel build failed"),
+               clvis_status_name(CLVIS_ERR_SHAPE));
+    free(devs);
+    char cmd[128];
+    snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
+    if (system(cmd) != 0)
+        fprintf(stderr, "could not remove %s\n", dir);
+    return test_summary();
+}

@@ -1,0 +1,27 @@
+#!/usr/bin/env bash
+# setup.sh — installs the Debian packages clvis needs (when missing) and builds it into build/.
+# Usage: tools/setup.sh            (root, or sudo available, for the install step)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+PKGS=(ocl-icd-opencl-dev opencl-c-headers pocl-opencl-icd libclblast-dev libpng-dev
+      libturbojpeg0-dev libhdf5-dev libcjson-dev libzip-dev meson ninja-build pkg-config
+      gcc python3 clinfo)
+
+missing=()
+for p in "${PKGS[@]}"; do
+    dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if [ ${#missing[@]} -gt 0 ]; then
+    echo "setup: installing ${missing[*]}" >&2
+    SUDO=""
+    [ "$(id -u)" -eq 0 ] || SUDO="sudo"
+    $SUDO apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq "${missing[@]}" >/dev/null
+fi
+
+if [ ! -f build/build.ninja ]; then
+    meson setup build --buildtype=release >/dev/null
+fi
+ninja -C build >/dev/null
+echo "setup: built build/clvis" >&2
