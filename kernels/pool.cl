@@ -150,17 +150,21 @@ __kernel void gpool_bwd(__global float *dx, int dx_off, __global const float *dy
     __global const float *xc = x + x_off + (size_t)i * HW;
     __global float *d = dx + dx_off + (size_t)i * HW;
     float g = dy[dy_off + i];
-    int arg = 0;
-    if (is_max) {
-        float m = xc[0];
-        for (int p = 1; p < HW; p++)
+    /* max: split equally among tied maxima, as TensorFlow's reduce_max gradient does */
+    float m = xc[0];
+    int ties = 1;
+    if (is_max)
+        for (int p = 1; p < HW; p++) {
             if (xc[p] > m) {
                 m = xc[p];
-                arg = p;
+                ties = 1;
+            } else if (xc[p] == m) {
+                ties++;
             }
-    }
+        }
+    float share = is_max ? g / (float)ties : g / (float)HW;
     for (int p = 0; p < HW; p++) {
-        float v = is_max ? (p == arg ? g : 0.0f) : g / (float)HW;
+        float v = (!is_max || xc[p] == m) ? share : 0.0f;
         d[p] = accum ? d[p] + v : v;
     }
 }

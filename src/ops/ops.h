@@ -77,7 +77,8 @@ clvis_status maxpool_backward(clvis_ctx *ctx, const window2d *win, tensor dx, te
 clvis_status avgpool_forward(clvis_ctx *ctx, const window2d *win, tensor y, tensor x);
 clvis_status avgpool_backward(clvis_ctx *ctx, const window2d *win, tensor dx, tensor dy,
                               int accum);
-/* Global pools: y is (n, c, 1, 1). Max routes the gradient to the first maximum. */
+/* Global pools: y is (n, c, 1, 1). Max splits the gradient equally among tied maxima (as
+ * TensorFlow's reduce_max does; windowed max pooling routes it to the first maximum). */
 clvis_status gpool_forward(clvis_ctx *ctx, int is_max, tensor y, tensor x);
 clvis_status gpool_backward(clvis_ctx *ctx, int is_max, tensor dx, tensor dy, tensor x,
                             int accum);

@@ -1,0 +1,283 @@
+/* keras_h5.c — the libhdf5 side of the Keras loader: opening files (disk or memory image),
+ * string attributes (fixed / variable length, chunked), float datasets. Every handle is closed
+ * on every path; libhdf5's own error printing is silenced and its failures become clvis errors
+ * naming the file and the object path. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "../core/error.h"
+#include "keras_internal.h"
+
+void kh5_quiet(void)
+{
+    H5Eset_auto2(H5E_DEFAULT, NULL, NULL);
+}
+
+clvis_status kh5_open(const char *src, const void *image, size_t image_len, hid_t *file)
+{
+    hid_t fapl = H5Pcreate(H5P_FILE_ACCESS);
+    if (fapl < 0)
+        return err_set(CLVIS_ERR_IO, "%s: cannot create an HDF5 property list", src);
+    if (image) {
+        if (H5Pset_fapl_core(fapl, 1 << 16, 0) < 0 ||
+            H5Pset_file_image(fapl, (void *)image, image_len) < 0) {
+            H5Pclose(fapl);
+            return err_set(CLVIS_ERR_IO, "%s: cannot set up an in-memory HDF5 file", src);
+        }
+    }
+    hid_t f = H5Fopen(image ? "clvis-image.h5" : src, H5F_ACC_RDONLY, fapl);
+    H5Pclose(fapl);
+    if (f < 0)
+        return err_set(CLVIS_ERR_FORMAT, "%s: not a readable HDF5 file (truncated or damaged?)",
+                       src);
+    *file = f;
+    return CLVIS_OK;
+}
+
+int kh5_has_attr(hid_t obj, const char *name)
+{
+    return H5Aexists(obj, name) > 0;
+}
+
+int kh5_has_link(hid_t loc, const char *path)
+{
+    /* H5Lexists checks only the last component: walk the path. */
+    char buf[1024];
+    size_t len = strlen(path);
+    if (len == 0 || len >= sizeof buf)
+        return 0;
+    memcpy(buf, path, len + 1);
+    for (size_t i = 1; i <= len; i++) {
+        if (buf[i] == '/' || buf[i] == '\0') {
+            char c = buf[i];
+            buf[i] = '\0';
+            htri_t e = H5Lexists(loc, buf, H5P_DEFAULT);
+            buf[i] = c;
+            if (e <= 0)
+                return 0;
+        }
+    }
+    return 1;
+}
+
+void kh5_free_strings(char **list, int n)
+{
+    if (!list)
+        return;
+    for (int i = 0; i < n; i++)
+        free(list[i]);
+    free(list);
+}
+
+/* Reads one string attribute (all its elements) and appends them to *list. */
+static clvis_status read_one(const char *src, hid_t obj, const char *where, const char *name,
+                             char ***list, int *n)
+{
+    clvis_status st = CLVIS_OK;
+    hid_t a = -1, ftype = -1, space = -1, mtype = -1;
+    char **vbuf = NULL;
+    char *fbuf = NULL;
+    hssize_t count = 0;
+
+    a = H5Aopen(obj, name, H5P_DEFAULT);
+    if (a < 0) {
+        st = err_set(CLVIS_ERR_FORMAT, "%s: cannot open attribute %s/%s", src, where, name);
+        goto done;
+    }
+    ftype = H5Aget_type(a);
+    space = H5Aget_space(a);
+    if (ftype < 0 || space < 0) {
+        st = err_set(CLVIS_ERR_FORMAT, "%s: cannot read attribute %s/%s", src, where, name);
+        goto done;
+    }
+    count = H5Sget_simple_extent_npoints(space);
+    if (count < 0 || count > 1000000) {
+        st = err_set(CLVIS_ERR_FORMAT, "%s: attribute %s/%s has a bad size", src, where, name);
+        goto done;
+    }
+    if (count == 0) /* h5py writes an empty list as an empty float64 array */
+        goto done;
+    if (H5Tget_class(ftype) != H5T_STRING) {
+        st = err_set(CLVIS_ERR_FORMAT, "%s: attribute %s/%s is not a string", src, where, name);
+        goto done;
+    }
+    char **grown = realloc(*list, sizeof(char *) * (size_t)(*n + count + 1));
+    if (!grown) {
+        st = err_set(CLVIS_ERR_NO_MEMORY, "%s: out of memory reading %s/%s", src, where, name);
+        goto done;
+    }
+    *list = grown;
+    mtype = H5Tcopy(H5T_C_S1);
+    H5Tset_cset(mtype, H5Tget_cset(ftype)); /* libhdf5 does not convert ASCII <-> UTF-8 */
+    htri_t is_var = H5Tis_variable_str(ftype);
+    if (is_var > 0) {
+        H5Tset_size(mtype, H5T_VARIABLE);
+        vbuf = calloc((size_t)count, sizeof(char *));
+        if (!vbuf) {
+            st = err_set(CLVIS_ERR_NO_MEMORY, "%s: out of memory reading %s/%s", src, where,
+                         name);
+            goto done;
+        }
+        if (H5Aread(a, mtype, vbuf) < 0) {
+            free(vbuf);
+            vbuf = NULL;
+            st = err_set(CLVIS_ERR_FORMAT, "%s: cannot read attribute %s/%s", src, where, name);
+            goto done;
+        }
+        for (hssize_t i = 0; i < count; i++) {
+            char *s = strdup(vbuf[i] ? vbuf[i] : "");
+            if (!s) {
+                st = err_set(CLVIS_ERR_NO_MEMORY, "out of memory");
+                break;
+            }
+            (*list)[(*n)++] = s;
+        }
+        H5Dvlen_reclaim(mtype, space, H5P_DEFAULT, vbuf);
+        free(vbuf);
+    } else {
+        size_t size = H5Tget_size(ftype);
+        if (size == 0 || size > (1u << 30)) {
+            st = err_set(CLVIS_ERR_FORMAT, "%s: attribute %s/%s has a bad string size", src,
+                         where, name);
+            goto done;
+        }
+        H5Tset_size(mtype, size);
+        H5Tset_strpad(mtype, H5T_STR_NULLPAD);
+        fbuf = calloc((size_t)count, size);
+        if (!fbuf) {
+            st = err_set(CLVIS_ERR_NO_MEMORY, "%s: out of memory reading %s/%s", src, where,
+                         name);
+            goto done;
+        }
+        if (H5Aread(a, mtype, fbuf) < 0) {
+            st = err_set(CLVIS_ERR_FORMAT, "%s: cannot read attribute %s/%s", src, where, name);
+            goto done;
+        }
+        for (hssize_t i = 0; i < count; i++) {
+            const char *p = fbuf + (size_t)i * size;
+            size_t len = strnlen(p, size);
+            char *s = malloc(len + 1);
+            if (!s) {
+                st = err_set(CLVIS_ERR_NO_MEMORY, "out of memory");
+                break;
+            }
+            memcpy(s, p, len);
+            s[len] = '\0';
+            (*list)[(*n)++] = s;
+        }
+    }
+done:
+    free(fbuf);
+    if (mtype >= 0)
+        H5Tclose(mtype);
+    if (space >= 0)
+        H5Sclose(space);
+    if (ftype >= 0)
+        H5Tclose(ftype);
+    if (a >= 0)
+        H5Aclose(a);
+    return st;
+}
+
+clvis_status kh5_attr_strings(const char *src, hid_t obj, const char *where, const char *name,
+                              char ***list, int *n)
+{
+    clvis_status st = CLVIS_OK;
+    *list = NULL;
+    *n = 0;
+    if (kh5_has_attr(obj, name)) {
+        st = read_one(src, obj, where, name, list, n);
+    } else {
+        char chunk[256];
+        int k = 0;
+        for (;; k++) {
+            snprintf(chunk, sizeof chunk, "%s%d", name, k);
+            if (!kh5_has_attr(obj, chunk))
+                break;
+            st = read_one(src, obj, where, chunk, list, n);
+            if (st != CLVIS_OK)
+                break;
+        }
+        if (st == CLVIS_OK && k == 0)
+            st = err_set(CLVIS_ERR_NOT_FOUND, "%s: no attribute %s/%s", src, where, name);
+    }
+    if (st != CLVIS_OK) {
+        kh5_free_strings(*list, *n);
+        *list = NULL;
+        *n = 0;
+    }
+    return st;
+}
+
+void kweight_free(kweight *w, int n)
+{
+    if (!w)
+        return;
+    for (int i = 0; i < n; i++) {
+        free(w[i].data);
+        w[i].data = NULL;
+    }
+}
+
+clvis_status kh5_read(const char *src, hid_t loc, const char *path, const char *where,
+                      kweight *w)
+{
+    clvis_status st = CLVIS_OK;
+    hid_t ds = -1, space = -1, ftype = -1;
+    memset(w, 0, sizeof *w);
+    snprintf(w->path, sizeof w->path, "%s/%s", where, path);
+
+    if (!kh5_has_link(loc, path))
+        return err_set(CLVIS_ERR_FORMAT, "%s: missing weight dataset %s", src, w->path);
+    ds = H5Dopen2(loc, path, H5P_DEFAULT);
+    if (ds < 0)
+        return err_set(CLVIS_ERR_FORMAT, "%s: %s is not a readable dataset", src, w->path);
+    space = H5Dget_space(ds);
+    ftype = H5Dget_type(ds);
+    if (space < 0 || ftype < 0) {
+        st = err_set(CLVIS_ERR_FORMAT, "%s: cannot read dataset %s", src, w->path);
+        goto done;
+    }
+    H5T_class_t cls = H5Tget_class(ftype);
+    if (cls != H5T_FLOAT && cls != H5T_INTEGER) {
+        st = err_set(CLVIS_ERR_FORMAT, "%s: dataset %s is not numeric", src, w->path);
+        goto done;
+    }
+    int rank = H5Sget_simple_extent_ndims(space);
+    if (rank < 0 || rank > 8) {
+        st = err_set(CLVIS_ERR_FORMAT, "%s: dataset %s has an unsupported rank", src, w->path);
+        goto done;
+    }
+    hsize_t dims[8] = {0};
+    H5Sget_simple_extent_dims(space, dims, NULL);
+    size_t count = 1;
+    for (int i = 0; i < rank; i++) {
+        if (dims[i] > (1u << 30)) {
+            st = err_set(CLVIS_ERR_FORMAT, "%s: dataset %s is too large", src, w->path);
+            goto done;
+        }
+        w->dims[i] = (int)dims[i];
+        count *= (size_t)dims[i];
+    }
+    w->rank = rank;
+    w->data = malloc(sizeof(float) * (count ? count : 1));
+    if (!w->data) {
+        st = err_set(CLVIS_ERR_NO_MEMORY, "%s: out of memory reading %s", src, w->path);
+        goto done;
+    }
+    if (count && H5Dread(ds, H5T_NATIVE_FLOAT, H5S_ALL, H5S_ALL, H5P_DEFAULT, w->data) < 0) {
+        free(w->data);
+        w->data = NULL;
+        st = err_set(CLVIS_ERR_FORMAT, "%s: cannot read dataset %s (truncated file?)", src,
+                     w->path);
+        goto done;
+    }
+done:
+    if (ftype >= 0)
+        H5Tclose(ftype);
+    if (space >= 0)
+        H5Sclose(space);
+    H5Dclose(ds);
+    return st;
+}
