@@ -5,6 +5,8 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "cl/runtime.h"
+#include "ops/ops.h"
 #include "testutil.h"
 
 static int notes;
@@ -99,6 +101,52 @@ int main(void)
         test_check("device by type", st == CLVIS_OK, st ? clvis_last_error() : "ok");
         if (!st)
             clvis_ctx_destroy(ctx);
+    }
+    /* injected device faults: every path returns a status with a message, nothing crashes */
+    setenv("CLVIS_NO_CACHE", "1", 1);
+    setenv("CLVIS_FAULT", "build", 1);
+    st = open_with(dir, "0", &ctx, &b3);
+    test_check("named device whose kernels fail to build: CLVIS_ERR_BUILD",
+               st == CLVIS_ERR_BUILD && strstr(clvis_last_error(), "CL_BUILD_PROGRAM_FAILURE"),
+               clvis_last_error());
+    if (!st)
+        clvis_ctx_destroy(ctx);
+    notes = 0;
+    unsetenv("CLVIS_FAULT"); /* unset and set again: counting starts anew */
+    clvis_ctx_build_info(NULL, &b3);
+    fault_check(FAULT_BUILD);
+    setenv("CLVIS_FAULT", "build", 1);
+    st = open_with(dir, NULL, &ctx, &b3);
+    test_check("automatically chosen device that fails to build is reported and skipped",
+               st == CLVIS_ERR_NO_DEVICE && notes > 0, clvis_last_error());
+    if (!st)
+        clvis_ctx_destroy(ctx);
+    unsetenv("CLVIS_FAULT");
+    unsetenv("CLVIS_NO_CACHE");
+    st = open_with(dir, NULL, &ctx, &b3);
+    if (!st) {
+        cl_mem m = NULL;
+        float v[4] = {0};
+        setenv("CLVIS_FAULT", "alloc", 1);
+        clvis_status s1 = buffer_create(ctx, 1024, &m);
+        test_expect_error("allocation failure", s1, CLVIS_ERR_NO_MEMORY);
+        unsetenv("CLVIS_FAULT");
+        if (!buffer_create(ctx, 1024, &m)) {
+            tensor t = {m, 0, 1, 1, 1, 4};
+            setenv("CLVIS_FAULT", "enqueue", 1);
+            test_expect_error("kernel enqueue failure (CL_OUT_OF_RESOURCES)", fill(ctx, t, 1.0f),
+                              CLVIS_ERR_NO_MEMORY);
+            setenv("CLVIS_FAULT", "read", 1);
+            test_expect_error("read failure", buffer_read(ctx, m, 0, 16, v), CLVIS_ERR_NO_MEMORY);
+            setenv("CLVIS_FAULT", "write:2", 1);
+            clvis_status w1 = buffer_write(ctx, m, 0, 16, v);
+            clvis_status w2 = buffer_write(ctx, m, 0, 16, v);
+            test_check("fault on the 2nd write only", w1 == CLVIS_OK && w2 == CLVIS_ERR_NO_MEMORY,
+                       clvis_last_error());
+            unsetenv("CLVIS_FAULT");
+            clReleaseMemObject(m);
+        }
+        clvis_ctx_destroy(ctx);
     }
     test_check("status names and messages come from one list",
                !strcmp(clvis_status_name(CLVIS_ERR_SHAPE), "CLVIS_ERR_SHAPE") &&

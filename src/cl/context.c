@@ -185,6 +185,8 @@ clvis_status buffer_create(clvis_ctx *ctx, size_t bytes, cl_mem *out)
         return err_set(CLVIS_ERR_NO_MEMORY,
                        "buffer of %zu bytes exceeds the device's largest allocation (%llu bytes)",
                        bytes, (unsigned long long)ctx->info.max_alloc);
+    if ((e = fault_check(FAULT_ALLOC)) != CL_SUCCESS)
+        return cl_fail(e, "clCreateBuffer", __FILE__, __LINE__);
     *out = clCreateBuffer(ctx->context, CL_MEM_READ_WRITE, bytes, NULL, &e);
     if (e != CL_SUCCESS) {
         *out = NULL;
@@ -195,12 +197,14 @@ clvis_status buffer_create(clvis_ctx *ctx, size_t bytes, cl_mem *out)
 
 clvis_status buffer_write(clvis_ctx *ctx, cl_mem m, size_t off, size_t bytes, const void *src)
 {
+    FAULT_TRY(FAULT_WRITE, "clEnqueueWriteBuffer");
     CL_TRY(clEnqueueWriteBuffer(ctx->queue, m, CL_TRUE, off, bytes, src, 0, NULL, NULL));
     return CLVIS_OK;
 }
 
 clvis_status buffer_read(clvis_ctx *ctx, cl_mem m, size_t off, size_t bytes, void *dst)
 {
+    FAULT_TRY(FAULT_READ, "clEnqueueReadBuffer");
     CL_TRY(clEnqueueReadBuffer(ctx->queue, m, CL_TRUE, off, bytes, dst, 0, NULL, NULL));
     return CLVIS_OK;
 }
@@ -221,6 +225,7 @@ clvis_status kernel_run(clvis_ctx *ctx, kernel_id k, size_t global, const karg *
         return st;
     size_t local = ctx->wg[k];
     size_t g = (global + local - 1) / local * local;
+    FAULT_TRY(FAULT_ENQUEUE, "clEnqueueNDRangeKernel");
     CL_TRY(clEnqueueNDRangeKernel(ctx->queue, ctx->kernels[k], 1, NULL, &g, &local, 0, NULL,
                                   NULL));
     return CLVIS_OK;
@@ -234,6 +239,7 @@ clvis_status kernel_run2(clvis_ctx *ctx, kernel_id k, const size_t global[2], co
     clvis_status st = set_args(ctx, k, args, nargs);
     if (st)
         return st;
+    FAULT_TRY(FAULT_ENQUEUE, "clEnqueueNDRangeKernel");
     CL_TRY(clEnqueueNDRangeKernel(ctx->queue, ctx->kernels[k], 2, NULL, global, local, 0, NULL,
                                   NULL));
     return CLVIS_OK;

@@ -202,7 +202,9 @@ clvis_status program_build(clvis_ctx *ctx, const char *cache_dir, int use_cache)
         prog = clCreateProgramWithSource(ctx->context, 1, &src, NULL, &e);
         if (e != CL_SUCCESS)
             return cl_fail(e, "clCreateProgramWithSource", __FILE__, __LINE__);
-        e = clBuildProgram(prog, 1, &ctx->device, BUILD_OPTIONS, NULL, NULL);
+        e = fault_check(FAULT_BUILD);
+        if (e == CL_SUCCESS)
+            e = clBuildProgram(prog, 1, &ctx->device, BUILD_OPTIONS, NULL, NULL);
         if (e != CL_SUCCESS) {
             clvis_status st = build_failed(ctx, prog, e);
             clReleaseProgram(prog);

@@ -71,6 +71,16 @@ clvis_status cl_fail(cl_int e, const char *what, const char *file, int line);
             return cl_fail(cl_try_e_, #call, __FILE__, __LINE__);      \
     } while (0)
 
+/* Test-only fault injection ($CLVIS_FAULT=SITE[:N]); CL_SUCCESS unless this call must fail. */
+typedef enum { FAULT_BUILD, FAULT_ALLOC, FAULT_ENQUEUE, FAULT_READ, FAULT_WRITE, FAULT_COUNT } fault_site;
+cl_int fault_check(fault_site site);
+#define FAULT_TRY(site, what)                                                  \
+    do {                                                                       \
+        cl_int fault_e_ = fault_check(site);                                   \
+        if (fault_e_ != CL_SUCCESS)                                            \
+            return cl_fail(fault_e_, what " (injected)", __FILE__, __LINE__);  \
+    } while (0)
+
 /* Builds the kernel program for ctx->device (binary cache first); fills ctx->kernels. */
 clvis_status program_build(clvis_ctx *ctx, const char *cache_dir, int use_cache);
 
