@@ -1,0 +1,145 @@
+/* activations.c — listing 5.31: every channel of intermediate activations as a grid, one
+ * forward for all layers, viridis PNG per layer, sparsity and dead-channel statistics. */
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "model/graph.h"
+#include "viz/book.h"
+#include "viz/pipeline.h"
+
+int viz_act_drawable(const clvis_model *m, int layer)
+{
+    if (layer <= 0 || layer >= clvis_model_layer_count(m))
+        return 0;
+    clvis_shape s = clvis_model_layer_shape(m, layer);
+    return s.c >= VIZ_IMAGES_PER_ROW && (s.h > 1 || s.w > 1);
+}
+
+int viz_act_default_layers(const clvis_model *m, int *layers, int cap)
+{
+    int n = 0, nl = clvis_model_layer_count(m);
+    /* model.layers[:8]: the first 8 layers after the input */
+    for (int i = 1; i < nl && i <= 8 && n < cap; i++)
+        if (viz_act_drawable(m, i))
+            layers[n++] = i;
+    return n;
+}
+
+static void to_nchw(float *dst, const float *src, int c, int h, int w)
+{
+    size_t hw = (size_t)h * w;
+    for (size_t p = 0; p < hw; p++)
+        for (int k = 0; k < c; k++)
+            dst[(size_t)k * hw + p] = src[p * c + k];
+}
+
+static void say(viz_progress_fn progress, void *user, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+static void say(viz_progress_fn progress, void *user, const char *fmt, ...)
+{
+    if (!progress)
+        return;
+    char line[1024];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(line, sizeof line, fmt, ap);
+    va_end(ap);
+    progress(user, line);
+}
+
+clvis_status viz_activations(clvis_model *m, const float *x, const int *layers, int n_layers,
+                             const char *out_dir, viz_act_result *res, unsigned char **gray,
+                             viz_progress_fn progress, void *user)
+{
+    if (!m || !x || !layers || n_layers < 1 || !res)
+        return err_set(CLVIS_ERR_INVALID_ARG, "viz_activations: bad argument");
+    graph *g = model_graph(m);
+    for (int i = 0; i < n_layers; i++) {
+        int l = layers[i];
+        if (l < 0 || l >= g->n_nodes)
+            return err_set(CLVIS_ERR_INVALID_ARG, "layer index %d out of range", l);
+        if (!viz_act_drawable(m, l)) {
+            const node *v = &g->nodes[l];
+            return err_set(CLVIS_ERR_SHAPE,
+                           "layer '%s' (%s) cannot be drawn as an activation grid: output %dx%dx%d "
+                           "(needs a spatial output with at least %d channels)",
+                           v->name, v->type, v->out.h, v->out.w, v->out.c, VIZ_IMAGES_PER_ROW);
+        }
+    }
+    if (gray)
+        for (int i = 0; i < n_layers; i++)
+            gray[i] = NULL;
+    shape3 in = g->nodes[0].out;
+    size_t maxc = (size_t)in.c * in.h * in.w;
+    for (int i = 0; i < n_layers; i++) {
+        shape3 s = g->nodes[layers[i]].out;
+        size_t c = (size_t)s.c * s.h * s.w;
+        if (c > maxc)
+            maxc = c;
+    }
+    float *buf = malloc(maxc * sizeof *buf);
+    if (!buf)
+        return err_set(CLVIS_ERR_NO_MEMORY, "activations: out of memory");
+    to_nchw(buf, x, in.c, in.h, in.w);
+    clvis_status st = graph_plan(g, 1);
+    if (!st)
+        st = graph_set_input(g, buf);
+    if (!st)
+        st = graph_forward(g, -1);
+    for (int i = 0; !st && i < n_layers; i++) {
+        node *v = &g->nodes[layers[i]];
+        shape3 s = v->out;
+        viz_act_result *r = &res[i];
+        memset(r, 0, sizeof *r);
+        r->layer = layers[i];
+        r->c = s.c;
+        r->h = s.h;
+        r->w = s.w;
+        size_t count = (size_t)s.c * s.h * s.w;
+        if ((st = buffer_read(g->ctx, v->y.mem, v->y.off * sizeof(float), count * sizeof(float),
+                              buf)))
+            break;
+        if ((st = viz_act_grid_size(s.c, s.h, s.w, &r->grid_w, &r->grid_h)))
+            break;
+        unsigned char *grid = malloc((size_t)r->grid_w * r->grid_h);
+        if (!grid) {
+            st = err_set(CLVIS_ERR_NO_MEMORY, "activations: out of memory");
+            break;
+        }
+        viz_act_stats stats;
+        st = viz_act_grid(grid, buf, s.c, s.h, s.w, &stats);
+        r->dead = stats.dead;
+        r->zero_fraction = stats.zero_fraction;
+        if (!st && out_dir) {
+            image8 rgb = {0};
+            char name[300];
+            snprintf(name, sizeof name, "act_%s.png", v->name);
+            st = viz_path(r->file, sizeof r->file, out_dir, name);
+            if (!st)
+                st = viz_viridis_u8(&rgb, grid, r->grid_w, r->grid_h);
+            if (!st)
+                st = image_write_png(r->file, &rgb);
+            image_free(&rgb);
+            if (st)
+                r->file[0] = 0;
+        }
+        if (gray && !st)
+            gray[i] = grid;
+        else
+            free(grid);
+        if (!st)
+            say(progress, user,
+                "activations %d/%d %s: %dx%dx%d, zeros %.1f%%, dead channels %d%s%s", i + 1,
+                n_layers, v->name, s.h, s.w, s.c, 100.0 * r->zero_fraction, r->dead,
+                r->file[0] ? " -> " : "", r->file);
+    }
+    free(buf);
+    if (st && gray)
+        for (int i = 0; i < n_layers; i++) {
+            free(gray[i]);
+            gray[i] = NULL;
+        }
+    return st;
+}

@@ -1,0 +1,241 @@
+/* filters.c — listings 5.32-5.39: gradient ascent in input space for many filters at once.
+ * Every filter of a grid is one item of a single device batch: forward to the layer, seed
+ * 1/(h*w) at (item, filter channel), backward to the input, per-item RMS normalisation on the
+ * host, x += step * g. The start noise is numpy's legacy MT19937 stream, bit for bit. */
+#include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "model/graph.h"
+#include "viz/book.h"
+#include "viz/pipeline.h"
+
+/* ---- numpy.random.RandomState(seed).random_sample -------------------------------------------- */
+void viz_mt_seed(viz_mt19937 *r, uint32_t seed)
+{
+    r->mt[0] = seed;
+    for (int i = 1; i < 624; i++)
+        r->mt[i] = 1812433253u * (r->mt[i - 1] ^ (r->mt[i - 1] >> 30)) + (uint32_t)i;
+    r->mti = 624;
+}
+
+static uint32_t mt_next(viz_mt19937 *r)
+{
+    if (r->mti >= 624) {
+        for (int i = 0; i < 624; i++) {
+            uint32_t y = (r->mt[i] & 0x80000000u) | (r->mt[(i + 1) % 624] & 0x7fffffffu);
+            r->mt[i] = r->mt[(i + 397) % 624] ^ (y >> 1) ^ ((y & 1u) ? 0x9908b0dfu : 0u);
+        }
+        r->mti = 0;
+    }
+    uint32_t y = r->mt[r->mti++];
+    y ^= y >> 11;
+    y ^= (y << 7) & 0x9d2c5680u;
+    y ^= (y << 15) & 0xefc60000u;
+    y ^= y >> 18;
+    return y;
+}
+
+double viz_mt_random(viz_mt19937 *r)
+{
+    uint32_t a = mt_next(r) >> 5, b = mt_next(r) >> 6;
+    return (a * 67108864.0 + b) / 9007199254740992.0;
+}
+
+void viz_filter_opts_default(viz_filter_opts *o)
+{
+    memset(o, 0, sizeof *o);
+    o->steps = 40;
+    o->step = 1.0f;
+}
+
+static void say(viz_progress_fn progress, void *user, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+static void say(viz_progress_fn progress, void *user, const char *fmt, ...)
+{
+    if (!progress)
+        return;
+    char line[1024];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(line, sizeof line, fmt, ap);
+    va_end(ap);
+    progress(user, line);
+}
+
+/* Items per device batch: what the caller asked, else what a quarter of the device memory
+ * holds (activations and gradients of every layer). */
+static int auto_chunk(const graph *g, int n, int asked)
+{
+    if (asked > 0)
+        return asked < n ? asked : n;
+    size_t per = 0;
+    for (int i = 0; i < g->n_nodes; i++)
+        per += (size_t)g->nodes[i].out.c * g->nodes[i].out.h * g->nodes[i].out.w * 2 * 4;
+    uint64_t mem = g->ctx->info.global_mem / 4;
+    size_t fit = per ? (size_t)(mem / per) : (size_t)n;
+    if (fit < 1)
+        fit = 1;
+    return fit < (size_t)n ? (int)fit : n;
+}
+
+clvis_status viz_filter_patterns(clvis_model *m, int layer, const int *filters, int n,
+                                 const int *draw_order, const viz_filter_opts *opt, float *x_final,
+                                 unsigned char *patterns, float *loss, viz_progress_fn progress,
+                                 void *user)
+{
+    if (!m || !filters || n < 1 || !patterns)
+        return err_set(CLVIS_ERR_INVALID_ARG, "viz_filter_patterns: bad argument");
+    viz_filter_opts def;
+    if (!opt) {
+        viz_filter_opts_default(&def);
+        opt = &def;
+    }
+    graph *g = model_graph(m);
+    if (layer <= 0 || layer >= g->n_nodes)
+        return err_set(CLVIS_ERR_INVALID_ARG, "layer index %d out of range", layer);
+    node *L = &g->nodes[layer];
+    shape3 in = g->nodes[0].out, ls = L->out;
+    for (int i = 0; i < n; i++)
+        if (filters[i] < 0 || filters[i] >= ls.c)
+            return err_set(CLVIS_ERR_INVALID_ARG,
+                           "filter %d out of range: layer '%s' has %d channels (0..%d)",
+                           filters[i], L->name, ls.c, ls.c - 1);
+    if (in.c != 3)
+        return err_set(CLVIS_ERR_UNSUPPORTED, "filter patterns need a 3-channel input");
+    const size_t item = (size_t)in.c * in.h * in.w, lcount = (size_t)ls.c * ls.h * ls.w;
+    const size_t hw = (size_t)in.h * in.w;
+    int B = auto_chunk(g, n, opt->chunk);
+
+    /* starts, NCHW per item */
+    float *x = malloc((size_t)n * item * sizeof *x);
+    float *gbuf = malloc((size_t)B * item * sizeof *gbuf);
+    float *xb = malloc((size_t)B * item * sizeof *xb);
+    float *seed = calloc((size_t)B * lcount, sizeof *seed);
+    float *lbuf = loss ? malloc((size_t)B * lcount * sizeof *lbuf) : NULL;
+    clvis_status st = CLVIS_OK;
+    if (!x || !gbuf || !xb || !seed || (loss && !lbuf)) {
+        st = err_set(CLVIS_ERR_NO_MEMORY, "filters: out of host memory (%d items of %dx%d)", n,
+                     in.h, in.w);
+        goto done;
+    }
+    if (opt->init) {
+        for (int b = 0; b < n; b++)
+            for (size_t p = 0; p < hw; p++)
+                for (int c = 0; c < 3; c++)
+                    x[(size_t)b * item + c * hw + p] = opt->init[p * 3 + c];
+    } else {
+        viz_mt19937 rng;
+        viz_mt_seed(&rng, opt->seed);
+        for (int k = 0; k < n; k++) {
+            int b = draw_order ? draw_order[k] : k;
+            if (b < 0 || b >= n) {
+                st = err_set(CLVIS_ERR_INVALID_ARG, "filters: bad draw order");
+                goto done;
+            }
+            for (size_t p = 0; p < hw; p++)
+                for (int c = 0; c < 3; c++)
+                    x[(size_t)b * item + c * hw + p] = (float)(viz_mt_random(&rng) * 20 + 128);
+        }
+    }
+    if ((st = graph_plan(g, B)))
+        goto done;
+    const float inv_area = 1.0f / (float)(ls.h * ls.w);
+    for (int b0 = 0; b0 < n && !st; b0 += B) {
+        int nb = n - b0 < B ? n - b0 : B;
+        /* the batch: real items, padded with copies of the first (ignored) */
+        for (int b = 0; b < B; b++)
+            memcpy(xb + (size_t)b * item, x + (size_t)(b0 + (b < nb ? b : 0)) * item,
+                   item * sizeof *xb);
+        memset(seed, 0, (size_t)B * lcount * sizeof *seed);
+        for (int b = 0; b < nb; b++) {
+            float *s = seed + (size_t)b * lcount + (size_t)filters[b0 + b] * ls.h * ls.w;
+            for (int p = 0; p < ls.h * ls.w; p++)
+                s[p] = inv_area;
+        }
+        for (int step = 0; step < opt->steps && !st; step++) {
+            if ((st = graph_set_input(g, xb)) || (st = graph_forward(g, layer)))
+                break;
+            if (loss) {
+                if ((st = buffer_read(g->ctx, L->y.mem, L->y.off * sizeof(float),
+                                      (size_t)B * lcount * sizeof(float), lbuf)))
+                    break;
+                for (int b = 0; b < nb; b++) {
+                    const float *a = lbuf + (size_t)b * lcount +
+                                     (size_t)filters[b0 + b] * ls.h * ls.w;
+                    double s = 0;
+                    for (int p = 0; p < ls.h * ls.w; p++)
+                        s += a[p];
+                    loss[(size_t)(b0 + b) * opt->steps + step] = (float)(s / (ls.h * ls.w));
+                }
+            }
+            if ((st = graph_seed(g, layer, seed)) || (st = graph_backward(g, layer, 0)))
+                break;
+            node *I = &g->nodes[0];
+            if ((st = buffer_read(g->ctx, I->dy.mem, I->dy.off * sizeof(float),
+                                  (size_t)B * item * sizeof(float), gbuf)))
+                break;
+            for (int b = 0; b < nb; b++) {
+                float *gi = gbuf + (size_t)b * item, *xi = xb + (size_t)b * item;
+                double ss = 0;
+                for (size_t i = 0; i < item; i++)
+                    ss += (double)gi[i] * gi[i];
+                float norm = sqrtf((float)(ss / (double)item)) + 1e-5f;
+                for (size_t i = 0; i < item; i++)
+                    xi[i] += (gi[i] / norm) * opt->step;
+            }
+        }
+        if (st)
+            break;
+        for (int b = 0; b < nb; b++) {
+            const float *xi = xb + (size_t)b * item;
+            if ((st = viz_deprocess_chw(patterns + (size_t)(b0 + b) * item, xi, 3, in.h, in.w)))
+                break;
+            if (x_final)
+                for (size_t p = 0; p < hw; p++)
+                    for (int c = 0; c < 3; c++)
+                        x_final[(size_t)(b0 + b) * item + p * 3 + c] = xi[c * hw + p];
+        }
+        say(progress, user, "filters %s: %d/%d patterns (%d steps, batch %d)", L->name, b0 + nb,
+            n, opt->steps, B);
+    }
+done:
+    free(x);
+    free(gbuf);
+    free(xb);
+    free(seed);
+    free(lbuf);
+    return st;
+}
+
+clvis_status viz_filter_grid_layer(clvis_model *m, int layer, const viz_filter_opts *opt,
+                                   image8 *out, viz_progress_fn progress, void *user)
+{
+    graph *g = model_graph(m);
+    if (layer <= 0 || layer >= g->n_nodes)
+        return err_set(CLVIS_ERR_INVALID_ARG, "layer index %d out of range", layer);
+    shape3 in = g->nodes[0].out;
+    if (in.h != in.w)
+        return err_set(CLVIS_ERR_UNSUPPORTED, "filter grids need a square model input (%dx%d)",
+                       in.h, in.w);
+    int nf = g->nodes[layer].out.c < 64 ? g->nodes[layer].out.c : 64;
+    int filters[64], order[64], k = 0;
+    for (int i = 0; i < nf; i++)
+        filters[i] = i;
+    for (int i = 0; i < 8; i++) /* listing 5.39's loop order: row i, column j */
+        for (int j = 0; j < 8; j++)
+            if (i + 8 * j < nf)
+                order[k++] = i + 8 * j;
+    size_t item = (size_t)3 * in.h * in.w;
+    unsigned char *pat = malloc((size_t)nf * item);
+    if (!pat)
+        return err_set(CLVIS_ERR_NO_MEMORY, "filters: out of host memory");
+    clvis_status st = viz_filter_patterns(m, layer, filters, nf, order, opt, NULL, pat, NULL,
+                                          progress, user);
+    if (!st)
+        st = viz_filter_grid(out, pat, nf, in.h, 5);
+    free(pat);
+    return st;
+}

@@ -1,0 +1,198 @@
+/* predict.c — model inputs from image files, class labels, top-k predictions. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "io/resize.h"
+#include "model/graph.h"
+#include "viz/pipeline.h"
+
+clvis_status viz_path(char *buf, size_t cap, const char *dir, const char *name)
+{
+    int n = snprintf(buf, cap, "%s%s%s", dir ? dir : "", dir && *dir ? "/" : "", name);
+    if (n < 0 || (size_t)n >= cap)
+        return err_set(CLVIS_ERR_INVALID_ARG, "path too long: %s/%s", dir ? dir : "", name);
+    return CLVIS_OK;
+}
+
+size_t viz_input_count(const clvis_model *m)
+{
+    clvis_shape s = clvis_model_input_shape(m);
+    return (size_t)s.h * s.w * s.c;
+}
+
+clvis_status viz_load_input(const clvis_model *m, const char *path, int mode, float *x,
+                            image8 *orig)
+{
+    if (!m || !path || !x)
+        return err_set(CLVIS_ERR_INVALID_ARG, "viz_load_input: NULL argument");
+    clvis_shape s = clvis_model_input_shape(m);
+    if (s.c != 3)
+        return err_set(CLVIS_ERR_UNSUPPORTED, "%s: the model takes %d channels, images give 3",
+                       clvis_model_name(m), s.c);
+    image8 img = {0}, small = {0};
+    clvis_status st = image_load(path, &img);
+    if (st)
+        return st;
+    if (img.w < 2 || img.h < 2) {
+        int w = img.w, h = img.h;
+        image_free(&img);
+        return err_set(CLVIS_ERR_FORMAT, "%s: image of %dx%d is too small (2x2 at least)", path,
+                       w, h);
+    }
+    if ((st = keras_resize_nearest(&small, s.w, s.h, &img))) {
+        image_free(&img);
+        return st;
+    }
+    image_preprocess(x, &small, mode < 0 ? clvis_model_preprocess(m) : (clvis_preprocess)mode);
+    image_free(&small);
+    if (orig)
+        *orig = img;
+    else
+        image_free(&img);
+    return CLVIS_OK;
+}
+
+/* ---- labels ----------------------------------------------------------------------------------- */
+void viz_labels_free(viz_labels *l)
+{
+    if (!l)
+        return;
+    for (int i = 0; i < l->n; i++) {
+        free(l->wnid[i]);
+        free(l->name[i]);
+    }
+    free(l->wnid);
+    free(l->name);
+    memset(l, 0, sizeof *l);
+}
+
+static char *dupn(const char *s, size_t n)
+{
+    char *p = malloc(n + 1);
+    if (p) {
+        memcpy(p, s, n);
+        p[n] = 0;
+    }
+    return p;
+}
+
+clvis_status viz_labels_load(const char *path, viz_labels *out)
+{
+    memset(out, 0, sizeof *out);
+    FILE *f = fopen(path, "r");
+    if (!f)
+        return err_set(CLVIS_ERR_IO, "%s: cannot open labels file", path);
+    char line[1024];
+    int cap = 0, lineno = 0;
+    clvis_status st = CLVIS_OK;
+    while (fgets(line, sizeof line, f)) {
+        lineno++;
+        size_t len = strcspn(line, "\r\n");
+        line[len] = 0;
+        if (lineno == 1 && !strncmp(line, "index\t", 6))
+            continue; /* header */
+        char *wn = "", *nm = line;
+        size_t wl = 0, nl = len;
+        char *t1 = strchr(line, '\t');
+        if (t1) {
+            char *t2 = strchr(t1 + 1, '\t');
+            if (t2) { /* index, wnid, name */
+                char *end;
+                long idx = strtol(line, &end, 10);
+                if (end != t1 || idx != out->n) {
+                    st = err_set(CLVIS_ERR_FORMAT, "%s:%d: expected index %d", path, lineno,
+                                 out->n);
+                    break;
+                }
+                wn = t1 + 1;
+                wl = (size_t)(t2 - wn);
+                nm = t2 + 1;
+                nl = strlen(nm);
+            } else { /* wnid, name */
+                wn = line;
+                wl = (size_t)(t1 - line);
+                nm = t1 + 1;
+                nl = strlen(nm);
+            }
+        }
+        if (out->n == cap) {
+            cap = cap ? cap * 2 : 256;
+            char **a = realloc(out->wnid, (size_t)cap * sizeof *a);
+            if (a)
+                out->wnid = a;
+            char **b = realloc(out->name, (size_t)cap * sizeof *b);
+            if (b)
+                out->name = b;
+            if (!a || !b) {
+                st = err_set(CLVIS_ERR_NO_MEMORY, "%s: out of memory", path);
+                break;
+            }
+        }
+        out->wnid[out->n] = dupn(wn, wl);
+        out->name[out->n] = dupn(nm, nl);
+        out->n++;
+        if (!out->wnid[out->n - 1] || !out->name[out->n - 1]) {
+            st = err_set(CLVIS_ERR_NO_MEMORY, "%s: out of memory", path);
+            break;
+        }
+    }
+    fclose(f);
+    if (!st && out->n == 0)
+        st = err_set(CLVIS_ERR_FORMAT, "%s: no labels", path);
+    if (st)
+        viz_labels_free(out);
+    return st;
+}
+
+/* ---- predict ---------------------------------------------------------------------------------- */
+int viz_output_count(const clvis_model *m)
+{
+    int n = clvis_model_layer_count(m);
+    clvis_shape s = clvis_model_layer_shape(m, n - 1);
+    return s.h * s.w * s.c;
+}
+
+clvis_status viz_predict(clvis_model *m, const float *x, int k, viz_pred *top, int *n_top,
+                         float *out, int n_out_cap, int *n_out)
+{
+    if (!m || !x || !top || !n_top || k < 1)
+        return err_set(CLVIS_ERR_INVALID_ARG, "viz_predict: bad argument");
+    int nl = clvis_model_layer_count(m), no = viz_output_count(m);
+    float *y = malloc((size_t)no * sizeof *y);
+    if (!y)
+        return err_set(CLVIS_ERR_NO_MEMORY, "predict: out of memory");
+    clvis_status st = clvis_model_forward(m, x, 1, -1);
+    if (!st)
+        st = clvis_model_read(m, nl - 1, y);
+    if (st) {
+        free(y);
+        return st;
+    }
+    if (no == 1) {
+        top[0] = (viz_pred){0, y[0]};
+        *n_top = 1;
+    } else {
+        int kk = k < no ? k : no;
+        for (int i = 0; i < kk; i++) {
+            int best = -1;
+            for (int j = 0; j < no; j++) {
+                int used = 0;
+                for (int t = 0; t < i; t++)
+                    used |= top[t].index == j;
+                if (!used && (best < 0 || y[j] > y[best]))
+                    best = j;
+            }
+            top[i] = (viz_pred){best, y[best]};
+        }
+        *n_top = kk;
+    }
+    if (out) {
+        int c = no < n_out_cap ? no : n_out_cap;
+        memcpy(out, y, (size_t)c * sizeof *y);
+    }
+    if (n_out)
+        *n_out = no;
+    free(y);
+    return CLVIS_OK;
+}

@@ -1,0 +1,134 @@
+#!/usr/bin/env bash
+# test_cli.sh BUILD_DIR — the clvis command line end to end: fixtures, the real MobileNetV2 on
+# samples/, and bad inputs (one-line errors, exit 1 / 2, no partial files).
+# Prints PASS/FAIL lines and "N passed, M failed"; exit 77 (skip) without an OpenCL device
+# unless CLVIS_REQUIRE_DEVICE=1.
+set -u
+BUILD=${1:-build}
+ROOT=$(cd "$(dirname "$0")/.." && pwd)
+CLVIS=$(cd "$BUILD" 2>/dev/null && pwd)/clvis
+cd "$ROOT" || exit 1
+passed=0
+failed=0
+pass() { echo "PASS $1"; passed=$((passed + 1)); }
+fail() { echo "FAIL $1${2:+: $2}"; failed=$((failed + 1)); }
+check() { if eval "$2"; then pass "$1"; else fail "$1" "${3:-}"; fi; }
+
+if [ ! -x "$CLVIS" ]; then
+    echo "FAIL clvis not built at $CLVIS"
+    echo "0 passed, 1 failed"
+    exit 1
+fi
+if ! "$CLVIS" devices >/dev/null 2>&1; then
+    if [ "${CLVIS_REQUIRE_DEVICE:-0}" != "0" ]; then
+        echo "FAIL no device (CLVIS_REQUIRE_DEVICE set)"
+        echo "0 passed, 1 failed"
+        exit 1
+    fi
+    echo "SKIP no OpenCL device"
+    echo "0 passed, 0 failed, 1 skipped"
+    exit 77
+fi
+
+T=$(mktemp -d /tmp/clvis_cli.XXXXXX)
+trap 'rm -rf "$T"' EXIT
+K=tests/data/keras
+MOBILE=models/mobilenet_v2.h5
+
+# run NAME EXPECTED_RC -- args...: captures stdout/stderr into $T/NAME.{out,err}
+run() {
+    local name=$1 want=$2
+    shift 3
+    "$CLVIS" "$@" >"$T/$name.out" 2>"$T/$name.err"
+    local rc=$?
+    if [ "$rc" != "$want" ]; then
+        fail "$name: exit $rc, want $want" "$(head -c 300 "$T/$name.err")"
+        return 1
+    fi
+    return 0
+}
+
+# bad NAME EXPECTED_RC PATTERN -- args...: exits with the code, stderr one line "clvis: ..."
+# matching PATTERN (first line for usage errors), no files left in $T/bad_NAME
+bad() {
+    local name=$1 want=$2 pat=$3
+    shift 4
+    local out="$T/bad_$name"
+    run "$name" "$want" -- "$@" || return
+    local lines
+    lines=$(wc -l <"$T/$name.err")
+    local first
+    first=$(head -n 1 "$T/$name.err")
+    if [ "$want" = 1 ] && [ "$lines" != 1 ]; then
+        fail "$name: $lines lines on stderr, want 1" "$(head -c 300 "$T/$name.err")"
+    elif [[ "$first" != clvis:* ]] || ! grep -q -E -- "$pat" <<<"$first"; then
+        fail "$name: message" "$first"
+    elif [ -d "$out" ] && [ -n "$(ls -A "$out")" ]; then
+        fail "$name: files left behind" "$(ls "$out")"
+    else
+        pass "$name (exit $want): ${first:0:150}"
+    fi
+}
+
+# ---- devices, info -------------------------------------------------------------------------
+run devices 0 -- devices && check "devices: table" "grep -q 'OpenCL' '$T/devices.out' && [ \$(wc -l <'$T/devices.out') -ge 2 ]"
+run info 0 -- info "$K/small_convnet.h5" &&
+    check "info: summary table" "grep -q 'conv2d_3 *Conv2D *(None, 4, 4, 64) *36928' '$T/info.out' && grep -q 'Total params: 77025' '$T/info.out'" "$(head -c 400 "$T/info.out")"
+
+# ---- fixtures: activations, filters, gradcam ---------------------------------------------------
+run act_fix 0 -- activations --quiet --model "$K/small_convnet.h5" --out "$T/fx" samples/coffee.png &&
+    check "activations small_convnet: 8 PNGs + index" "[ \$(ls '$T/fx'/act_*.png | wc -l) = 8 ] && grep -q act_conv2d_3.png '$T/fx/index.html'"
+run act_layers 0 -- activations --quiet --model "$K/small_convnet.h5" --out "$T/fx" --layers conv2d_1,max_pooling2d_1 samples/owl.jpg &&
+    check "activations --layers: stats printed" "grep -q 'conv2d_1 *29x29x32' '$T/act_layers.out'" "$(cat "$T/act_layers.out")"
+run filt_one 0 -- filters --quiet --model "$K/small_convnet.h5" --out "$T/fx" --layer conv2d --filter 3 --steps 5 &&
+    check "filters single pattern written" "[ -s '$T/fx/pattern_conv2d_3.png' ]"
+run filt_init 0 -- filters --quiet --model "$K/small_convnet.h5" --out "$T/fx" --layer conv2d --filter 0 --init "$K/book_expected.h5:filters/start" &&
+    check "filters --init HDF5 start" "[ -s '$T/fx/pattern_conv2d_0.png' ]"
+run filt_grid 0 -- filters --quiet --model "$K/small_convnet.h5" --out "$T/fx" --layers conv2d --steps 3 &&
+    check "filters grid 547x547" "[ -s '$T/fx/filters_conv2d.png' ] && [ \"\$(od -An -tu1 -j16 -N8 '$T/fx/filters_conv2d.png' | tr -s ' ')\" = ' 0 0 2 35 0 0 2 35' ]"
+run gc_fix 0 -- gradcam --quiet --model "$K/functional.h5" --out "$T/fx" --json samples/coffee.png &&
+    check "gradcam functional: json + 2 PNGs" "grep -q '\"layer\":\"conv2d_5\"' '$T/gc_fix.out' && [ -s '$T/fx/gradcam_coffee_map.png' ] && [ -s '$T/fx/gradcam_coffee_overlay.png' ]" "$(head -c 300 "$T/gc_fix.out")"
+run gc_logit 0 -- gradcam --quiet --model "$K/functional.h5" --out "$T/fx" --score logit --class 3 samples/coffee.png &&
+    check "gradcam --score logit --class 3" "grep -q 'class 3 ' '$T/gc_logit.out' && grep -q logit '$T/gc_logit.out'"
+run pred_sig 0 -- predict --model "$K/small_convnet.h5" samples/coffee.png &&
+    check "predict sigmoid model: P(class 1)" "grep -q 'P(class 1) = ' '$T/pred_sig.out'"
+check "index.html lists every picture" "[ \$(grep -c '<img' '$T/fx/index.html') -ge 13 ] && [ ! -e '$T/fx/index.html.tmp'* ]"
+check "no temporaries left" "[ -z \"\$(ls '$T/fx' | grep tmp)\" ]"
+
+# ---- MobileNetV2 on photos ---------------------------------------------------------------------
+if [ -f "$MOBILE" ]; then
+    run pred_cat 0 -- predict samples/cat_chelsea.png &&
+        check "predict cat_chelsea: a cat top-1" "sed -n 2p '$T/pred_cat.out' | grep -q -E 'Egyptian_cat|tabby|tiger_cat'" "$(cat "$T/pred_cat.out")"
+    run pred_parrot 0 -- predict --json --top 5 samples/parrot.jpg &&
+        check "predict parrot --json: macaw top-1" "grep -q '^{\"path\":\"samples/parrot.jpg\",\"top\":\\[{\"index\":88,\"wnid\":\"n01818515\",\"name\":\"macaw\"' '$T/pred_parrot.out'" "$(head -c 300 "$T/pred_parrot.out")"
+    run gc_cat 0 -- gradcam --quiet --out "$T/mb" samples/cat_chelsea.png &&
+        check "gradcam cat: map + overlay at full size" "[ -s '$T/mb/gradcam_cat_chelsea_map.png' ] && [ -s '$T/mb/gradcam_cat_chelsea_overlay.png' ] && grep -q out_relu '$T/gc_cat.out' && cmp -s <(od -An -tu1 -j16 -N8 '$T/mb/gradcam_cat_chelsea_overlay.png') <(od -An -tu1 -j16 -N8 samples/cat_chelsea.png)"
+    run act_mb 0 -- activations --quiet --out "$T/mb" --layers Conv1_relu samples/parrot.jpg &&
+        check "activations MobileNetV2 Conv1_relu" "[ -s '$T/mb/act_Conv1_relu.png' ]"
+
+    # ---- bad inputs: one line, exit 1 (runtime) or 2 (usage), nothing written -----------------
+    printf '\x89PNG\r\n\x1a\nthis is not a png' >"$T/corrupt.png"
+    echo 'iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNk+M9QDwADhgGAWjR9awAAAABJRU5ErkJggg==' | base64 -d >"$T/one.png"
+    touch "$T/afile"
+    bad missing_image 1 'nope.jpg' -- gradcam --out "$T/bad_missing_image" "$T/nope.jpg"
+    bad corrupt_image 1 'corrupt.png' -- gradcam --out "$T/bad_corrupt_image" "$T/corrupt.png"
+    bad tiny_image 1 '1x1' -- predict "$T/one.png"
+    bad unknown_layer 1 "no layer named 'conv9'.*Conv1" -- gradcam --out "$T/bad_unknown_layer" --layer conv9 samples/parrot.jpg
+    bad unknown_act_layer 1 "no layer named 'zz'" -- activations --out "$T/bad_unknown_act_layer" --layers Conv1,zz samples/parrot.jpg
+    bad filter_range 1 'filter 99 out of range' -- filters --model "$K/small_convnet.h5" --out "$T/bad_filter_range" --layer conv2d --filter 99
+    bad class_range 1 'class 1000 out of range' -- gradcam --out "$T/bad_class_range" --class 1000 samples/parrot.jpg
+    bad nonconv_layer 1 'not a convolutional' -- gradcam --out "$T/bad_nonconv_layer" --layer global_average_pooling2d samples/parrot.jpg
+    bad unwritable_out 1 'output directory' -- gradcam --out "$T/afile/sub" samples/parrot.jpg
+    bad missing_model 1 'nomodel.h5' -- predict --model "$T/nomodel.h5" samples/parrot.jpg
+    bad bad_size 1 'size' -- filters --out "$T/bad_bad_size" --model "$K/small_convnet.h5" --layer conv2d --filter 0 --size 150
+    bad unknown_flag 2 "unknown option '--frobnicate'" -- gradcam --frobnicate samples/parrot.jpg
+    bad bad_score 2 'prob or logit' -- gradcam --score maybe samples/parrot.jpg
+    bad bad_number 2 'expected an integer' -- predict --top x samples/parrot.jpg
+    bad unknown_cmd 2 "unknown command" -- frobnicate
+    check "nothing created for the unwritable --out" "[ ! -e '$T/afile/sub' ]"
+else
+    echo "SKIP $MOBILE not present: MobileNetV2 tests"
+fi
+
+echo "$passed passed, $failed failed"
+[ "$failed" = 0 ]
