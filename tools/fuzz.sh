@@ -1,0 +1,28 @@
+#!/usr/bin/env bash
+# fuzz.sh — builds the libFuzzer harnesses (clang, ASan + UBSan) and runs each for SECONDS
+# (default 60) with seed corpora from the test fixtures. Crashes land in fuzz-out/<harness>/.
+# Usage: tools/fuzz.sh [SECONDS] [HARNESS...]      (harnesses: fuzz_image fuzz_keras fuzz_json)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+secs=${1:-60}; shift || true
+harnesses=("$@")
+[ ${#harnesses[@]} -gt 0 ] || harnesses=(fuzz_image fuzz_keras fuzz_json)
+if [ ! -f build-fuzz/build.ninja ]; then
+    CC=clang meson setup build-fuzz -Dfuzz=true -Dbuildtype=debugoptimized >/dev/null
+fi
+ninja -C build-fuzz >/dev/null
+export CLVIS_CACHE_DIR=${CLVIS_CACHE_DIR:-$PWD/fuzz-out/cache}
+# PoCL's LLVM keeps compiler allocations until exit: not ours, not leaks of clvis.
+export LSAN_OPTIONS=suppressions=$PWD/tests/fuzz/lsan.supp
+for h in "${harnesses[@]}"; do
+    corpus=fuzz-out/$h/corpus; mkdir -p "$corpus" "fuzz-out/$h/crashes"
+    case $h in
+        fuzz_image) cp -n tests/data/viz/*.png tests/data/viz/*.jpg samples/elephants_small.jpg "$corpus"/ 2>/dev/null || true ;;
+        fuzz_keras) cp -n tests/data/keras/*.h5 tests/data/keras/*.keras "$corpus"/ 2>/dev/null || true ;;
+        fuzz_json)  cp -n tests/data/keras/*.json "$corpus"/ 2>/dev/null || true ;;
+    esac
+    echo "== $h for ${secs}s" >&2
+    ./build-fuzz/tests/fuzz/$h "$corpus" -max_total_time="$secs" -max_len=2000000 \
+        -artifact_prefix="fuzz-out/$h/crashes/" -print_final_stats=1 2>&1 |
+        grep -E "stat::number_of_executed_units|stat::peak_rss|ERROR|SUMMARY|Done" || true
+done
