@@ -143,6 +143,12 @@ clvis_shape clvis_model_input_shape(const clvis_model *m);
 clvis_preprocess clvis_model_preprocess(const clvis_model *m);
 const char *clvis_model_name(const clvis_model *m);
 
+/* Sets the input height and width. A fully convolutional model (Keras include_top=False) runs
+ * at any size; in a model with Flatten + Dense the layers up to the Flatten still do (the book
+ * draws filter patterns at 64x64 and 150x150 with VGG16), the others then fail with
+ * CLVIS_ERR_SHAPE when run. */
+clvis_status clvis_model_set_input_size(clvis_model *m, int h, int w);
+
 /* Runs the model on n images (input: n*H*W*C floats, already preprocessed) up to and including
  * `upto` (-1: the whole model). Buffers are planned on the first call for a batch size and
  * reused afterwards. */

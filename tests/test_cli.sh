@@ -82,7 +82,11 @@ run act_layers 0 -- activations --quiet --model "$K/small_convnet.h5" --out "$T/
     check "activations --layers: stats printed" "grep -q 'conv2d_1 *29x29x32' '$T/act_layers.out'" "$(cat "$T/act_layers.out")"
 run filt_one 0 -- filters --quiet --model "$K/small_convnet.h5" --out "$T/fx" --layer conv2d --filter 3 --steps 5 &&
     check "filters single pattern written" "[ -s '$T/fx/pattern_conv2d_3.png' ]"
-run filt_init 0 -- filters --quiet --model "$K/small_convnet.h5" --out "$T/fx" --layer conv2d --filter 0 --init "$K/book_expected.h5:filters/start" &&
+run filt_150 0 -- filters --quiet --model "$K/small_convnet.h5" --out "$T/fx150" --layer conv2d_1 --filter 1 --steps 2 &&
+    check "single pattern at the book's default 150x150 on a 64x64 model" "[ \"\$(od -An -tu1 -j16 -N8 '$T/fx150/pattern_conv2d_1_1.png' | tr -s ' ')\" = ' 0 0 0 150 0 0 0 150' ]"
+run filt_dense 1 -- filters --quiet --model "$K/small_convnet.h5" --out "$T/fxd" --layer dense --filter 1 &&
+    check "filters on a Dense layer refused" "grep -q 'dense' '$T/filt_dense.err'"
+run filt_init 0 -- filters --quiet --model "$K/small_convnet.h5" --out "$T/fx" --layer conv2d --filter 0 --size 64 --init "$K/book_expected.h5:filters/start" &&
     check "filters --init HDF5 start" "[ -s '$T/fx/pattern_conv2d_0.png' ]"
 run filt_grid 0 -- filters --quiet --model "$K/small_convnet.h5" --out "$T/fx" --layers conv2d --steps 3 &&
     check "filters grid 547x547" "[ -s '$T/fx/filters_conv2d.png' ] && [ \"\$(od -An -tu1 -j16 -N8 '$T/fx/filters_conv2d.png' | tr -s ' ')\" = ' 0 0 2 35 0 0 2 35' ]"
@@ -120,7 +124,7 @@ if [ -f "$MOBILE" ]; then
     bad nonconv_layer 1 'not a convolutional' -- gradcam --out "$T/bad_nonconv_layer" --layer global_average_pooling2d samples/parrot.jpg
     bad unwritable_out 1 'output directory' -- gradcam --out "$T/afile/sub" samples/parrot.jpg
     bad missing_model 1 'nomodel.h5' -- predict --model "$T/nomodel.h5" samples/parrot.jpg
-    bad bad_size 1 'size' -- filters --out "$T/bad_bad_size" --model "$K/small_convnet.h5" --layer conv2d --filter 0 --size 150
+    bad bad_size 1 'size' -- filters --out "$T/bad_bad_size" --model "$K/small_convnet.h5" --layer conv2d --filter 0 --size 2
     bad unknown_flag 2 "unknown option '--frobnicate'" -- gradcam --frobnicate samples/parrot.jpg
     bad bad_score 2 'prob or logit' -- gradcam --score maybe samples/parrot.jpg
     bad bad_number 2 'expected an integer' -- predict --top x samples/parrot.jpg

@@ -53,7 +53,7 @@ static const flag_def FLAGS[] = {
     {"layers", F_LAYERS, 1, "a,b,c  layers to draw"},
     {"layer", F_LAYER, 1, "NAME  one layer"},
     {"filter", F_FILTER, 1, "F  filter (channel) index"},
-    {"size", F_SIZE, 1, "S  pattern size (must be the model input size)"},
+    {"size", F_SIZE, 1, "S  pattern size (default 64 for grids, 150 for one --filter)"},
     {"class", F_CLASS, 1, "K  class index (default: top-1)"},
     {"score", F_SCORE, 1, "prob|logit  post-softmax probability (book) or logit (paper)"},
     {"top", F_TOP, 1, "K  number of predictions (default 3)"},
@@ -785,16 +785,19 @@ static int cmd_filters(options *o)
     int rc = 0, *layers = NULL, nl = 0;
     float *init = NULL;
     clvis_shape in = clvis_model_input_shape(s.model);
-    int size = in.h;
-    if (in.h != in.w || in.c != 3) {
-        rc = fail("%s: filter patterns need a square RGB model input (got %dx%dx%d)",
-                  s.model_path, in.h, in.w, in.c);
+    /* the book: generate_pattern(size=150) for one pattern, 64x64 cells in the grids */
+    int size = o->size ? (int)o->size : (o->filter >= 0 ? 150 : 64);
+    if (in.c != 3) {
+        rc = fail("%s: filter patterns need an RGB model input (got %d channels)", s.model_path,
+                  in.c);
         goto done;
     }
-    if (o->size && o->size != size) {
-        rc = fail("--size %ld: this model's input is fixed at %dx%d, so patterns are %dx%d "
-                  "(a resizable input is not supported yet)",
-                  o->size, size, size, size, size);
+    if (size < 8 || size > 4096) {
+        rc = fail("--size %d: choose 8..4096", size);
+        goto done;
+    }
+    if (clvis_model_set_input_size(s.model, size, size) != CLVIS_OK) {
+        rc = fail("--size %d: %s", size, clvis_last_error());
         goto done;
     }
     if (o->layer) {

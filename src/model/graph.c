@@ -169,6 +169,7 @@ clvis_status graph_add_conv2d(graph *g, const char *name, const char *type, int 
     v->act = act;
     v->act_max = act_max;
     int oh, ow;
+    v->padm = pad;
     if ((st = window_resolve(&p->win, pad, in.h, in.w, &oh, &ow)))
         return err_wrap(st, "layer '%s'", name);
     v->out = (shape3){out_c, oh, ow};
@@ -226,6 +227,7 @@ clvis_status graph_add_pool(graph *g, const char *name, int is_max, int input, i
         return st;
     shape3 in = in_shape(g, input);
     v->win = (window2d){.kh = kh, .kw = kw, .sh = sh, .sw = sw, .dh = 1, .dw = 1};
+    v->padm = pad;
     int oh, ow;
     if ((st = window_resolve(&v->win, pad, in.h, in.w, &oh, &ow)))
         return err_wrap(st, "layer '%s'", name);
@@ -399,6 +401,95 @@ clvis_status graph_set_batchnorm(graph *g, int id, const float *gamma, const flo
         st = upload(g, v, 1, buf + c, (size_t)c);
     free(buf);
     return st;
+}
+
+/* Output shape of v for its inputs' current shapes; 0 when it cannot run at them. */
+static int reinfer(graph *g, node *v)
+{
+    shape3 in = v->n_inputs ? g->nodes[v->inputs[0]].out : v->out;
+    for (int i = 0; i < v->n_inputs; i++)
+        if (g->nodes[v->inputs[i]].invalid)
+            return 0;
+    int oh, ow;
+    switch (v->op) {
+    case OP_INPUT:
+        return 1;
+    case OP_CONV2D:
+        if (window_resolve(&v->conv.win, v->padm, in.h, in.w, &oh, &ow))
+            return 0;
+        v->out = (shape3){v->conv.out_c, oh, ow};
+        return 1;
+    case OP_MAXPOOL:
+    case OP_AVGPOOL:
+        if (window_resolve(&v->win, v->padm, in.h, in.w, &oh, &ow))
+            return 0;
+        v->out = (shape3){in.c, oh, ow};
+        return 1;
+    case OP_GAP:
+    case OP_GMP:
+        v->out = (shape3){in.c, 1, 1};
+        return 1;
+    case OP_ZEROPAD:
+        v->out = (shape3){in.c, in.h + v->pad[0] + v->pad[1], in.w + v->pad[2] + v->pad[3]};
+        return 1;
+    case OP_DENSE:
+        return in.h == 1 && in.w == 1 && (size_t)in.c * v->out.c == v->weight_count[0];
+    case OP_RESHAPE:
+        if (!strcmp(v->type, "Flatten")) {
+            v->out = (shape3){in.c * in.h * in.w, 1, 1};
+            return 1;
+        }
+        return (long long)v->out.c * v->out.h * v->out.w == (long long)in.c * in.h * in.w;
+    case OP_ADD:
+        for (int i = 1; i < v->n_inputs; i++) {
+            shape3 t = g->nodes[v->inputs[i]].out;
+            if (t.c != in.c || t.h != in.h || t.w != in.w)
+                return 0;
+        }
+        v->out = in;
+        return 1;
+    case OP_CONCAT: {
+        int c = 0;
+        for (int i = 0; i < v->n_inputs; i++) {
+            shape3 t = g->nodes[v->inputs[i]].out;
+            if (t.h != in.h || t.w != in.w)
+                return 0;
+            c += t.c;
+        }
+        v->out = (shape3){c, in.h, in.w};
+        return 1;
+    }
+    case OP_ACT:
+    case OP_BATCHNORM:
+    case OP_IDENTITY:
+        v->out = in;
+        return 1;
+    }
+    return 0;
+}
+
+clvis_status graph_set_input_size(graph *g, int h, int w)
+{
+    if (g->n_nodes == 0 || h <= 0 || w <= 0 || (double)h * w > 1e8)
+        return err_set(CLVIS_ERR_INVALID_ARG, "input size %dx%d", h, w);
+    node *in = &g->nodes[0];
+    if (in->out.h == h && in->out.w == w)
+        return CLVIS_OK;
+    release_plan(g);
+    in->out.h = h;
+    in->out.w = w;
+    int usable = 0;
+    for (int i = 1; i < g->n_nodes; i++) {
+        node *v = &g->nodes[i];
+        v->invalid = !reinfer(g, v);
+        if (v->invalid)
+            v->out = (shape3){1, 1, 1}; /* placeholder: never run */
+        else
+            usable++;
+    }
+    if (g->n_nodes > 1 && !usable)
+        return err_set(CLVIS_ERR_SHAPE, "%s: no layer can run on a %dx%d input", g->name, h, w);
+    return CLVIS_OK;
 }
 
 clvis_status graph_check(const graph *g)
@@ -591,6 +682,13 @@ clvis_status graph_forward(graph *g, int upto)
         return st;
     unsigned char *need = g->grad_live;
     ancestors(g, upto, need);
+    for (int i = 0; i <= upto; i++)
+        if (need[i] && g->nodes[i].invalid)
+            return err_set(CLVIS_ERR_SHAPE,
+                           "layer '%s' (%s) cannot run on a %dx%d input: its weights fix the "
+                           "input size",
+                           g->nodes[i].name, g->nodes[i].type, g->nodes[0].out.h,
+                           g->nodes[0].out.w);
     for (int i = 0; i <= upto; i++)
         if (need[i] && (st = node_forward(g, &g->nodes[i])))
             return st;

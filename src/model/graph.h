@@ -38,6 +38,8 @@ typedef struct node {
     int inputs[GRAPH_MAX_INPUTS];
     int n_inputs;
     shape3 out;
+    int invalid;              /* cannot run at the current input size (see graph_set_input_size) */
+    pad_mode padm;            /* OP_CONV2D / pools: how the pads were resolved */
     /* op parameters */
     conv2d_params conv;       /* OP_CONV2D */
     window2d win;             /* OP_MAXPOOL / OP_AVGPOOL */
@@ -106,6 +108,12 @@ clvis_status graph_set_weight(graph *g, int id, int slot, const float *data, siz
 /* Batch norm: any of gamma / beta may be NULL (scale / center off); folds to scale / shift. */
 clvis_status graph_set_batchnorm(graph *g, int id, const float *gamma, const float *beta,
                                  const float *mean, const float *var);
+/* Changes the input's height and width (a fully convolutional model, like Keras's
+ * include_top=False, runs at any size) and re-infers every shape; drops the buffer plan.
+ * Layers whose weights fix their input (Dense after Flatten) become unusable at other sizes:
+ * running them is an error naming the layer, the rest works. Errors when the input layer
+ * itself cannot be used at h x w (e.g. a window larger than a map). */
+clvis_status graph_set_input_size(graph *g, int h, int w);
 /* Checks every weight is set. */
 clvis_status graph_check(const graph *g);
 

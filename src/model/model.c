@@ -165,6 +165,13 @@ static void nchw_to_nhwc(float *dst, const float *src, int n, shape3 s)
                 dst[((size_t)b * hw + p) * s.c + c] = src[((size_t)b * s.c + c) * hw + p];
 }
 
+clvis_status clvis_model_set_input_size(clvis_model *m, int h, int w)
+{
+    if (!m)
+        return err_set(CLVIS_ERR_INVALID_ARG, "clvis_model_set_input_size: NULL model");
+    return graph_set_input_size(m->g, h, w);
+}
+
 clvis_status clvis_model_forward(clvis_model *m, const float *input, int n, int upto)
 {
     if (!m || !input)
