@@ -79,3 +79,183 @@ __kernel void conv2d_bwd(__global float *dx, int dx_off, __global const float *d
     }
     dx[dx_off + i] = accum ? dx[dx_off + i] + acc : acc;
 }
+
+/* ---- Fast path (groups == 1): register-blocked direct convolution ------------------------------
+ * Reads a zero-padded copy of the input (conv2d_pad), so the inner loop has no bounds checks:
+ * xp is [N][C][Hp][Wp] with the top/left pads already applied, and Wp is wide enough for every
+ * 16-pixel tile. Each work-item computes 8 output channels x 16 consecutive output pixels of one
+ * row in eight float16 accumulators held in named variables (not an array: PoCL keeps those in
+ * zmm registers). Per (c, kh, kw): one 16-wide input load, eight scalar weight broadcasts, eight
+ * FMAs. Weights are addressed through strides, so the same kernel computes the stride-1 input
+ * gradient (transposed, flipped weights: s_o <-> s_c swapped, negative s_kh / s_kw).
+ * Output: y = act(acc + bias) (accum: y += acc). */
+#ifndef CONV_FAST_PXB
+#define CONV_FAST_PXB 16 /* pixels per work-item: fixed by the float16 accumulators */
+#endif
+#ifndef CONV_FAST_OCB
+#define CONV_FAST_OCB 8 /* output channels per work-item: fixed by the eight named accumulators */
+#endif
+
+/* Copies x [N][C][H][W] (from x_off) into xp [N][C][Hp][Wp], shifted by (PT, PL), zero elsewhere. */
+__kernel void conv2d_pad(__global float *xp, __global const float *x, int x_off, int NC, int H,
+                         int W, int Hp, int Wp, int PT, int PL)
+{
+    int q = get_global_id(0);
+    int r = get_global_id(1);
+    if (q >= Wp || r >= NC * Hp)
+        return;
+    int nc = r / Hp, rh = r % Hp;
+    int ih = rh - PT, iw = q - PL;
+    float v = 0.0f;
+    if (ih >= 0 && ih < H && iw >= 0 && iw < W)
+        v = x[x_off + ((size_t)nc * H + ih) * W + iw];
+    xp[(size_t)r * Wp + q] = v;
+}
+
+#define CF_FMA8(V, WI)                 \
+    a0 = fma((float16)(w0[WI]), V, a0); \
+    a1 = fma((float16)(w1[WI]), V, a1); \
+    a2 = fma((float16)(w2[WI]), V, a2); \
+    a3 = fma((float16)(w3[WI]), V, a3); \
+    a4 = fma((float16)(w4[WI]), V, a4); \
+    a5 = fma((float16)(w5[WI]), V, a5); \
+    a6 = fma((float16)(w6[WI]), V, a6); \
+    a7 = fma((float16)(w7[WI]), V, a7);
+
+/* One tap of a 3x3 window: x row pointer P, weight offset (FL K) from each channel's pointer. */
+#define CF_TAP(P, FL, K)                          \
+    {                                             \
+        float16 v = vload16(0, P);                \
+        a0 = fma((float16)(w0[FL K]), v, a0);     \
+        a1 = fma((float16)(w1[FL K]), v, a1);     \
+        a2 = fma((float16)(w2[FL K]), v, a2);     \
+        a3 = fma((float16)(w3[FL K]), v, a3);     \
+        a4 = fma((float16)(w4[FL K]), v, a4);     \
+        a5 = fma((float16)(w5[FL K]), v, a5);     \
+        a6 = fma((float16)(w6[FL K]), v, a6);     \
+        a7 = fma((float16)(w7[FL K]), v, a7);     \
+    }
+/* A whole 3x3 window for one input channel, weights at compile-time offsets (+: forward OIHW,
+ * -: flipped for the input gradient). Keeps the integer registers to 8 weight pointers + x. */
+#define CF_3X3(FL)                                                                          \
+    CF_TAP(xc, FL, 0) CF_TAP(xc + 1, FL, 1) CF_TAP(xc + 2, FL, 2)                           \
+    CF_TAP(xc + Wp, FL, 3) CF_TAP(xc + Wp + 1, FL, 4) CF_TAP(xc + Wp + 2, FL, 5)            \
+    CF_TAP(xc + 2 * Wp, FL, 6) CF_TAP(xc + 2 * Wp + 1, FL, 7) CF_TAP(xc + 2 * Wp + 2, FL, 8)
+#define CF_ADV(S) w0 += S; w1 += S; w2 += S; w3 += S; w4 += S; w5 += S; w6 += S; w7 += S;
+
+inline float16 act16(float16 v, int act, float act_max)
+{
+    if (act == ACT_RELU) {
+        v = fmax(v, (float16)(0.0f));
+        return act_max > 0.0f ? fmin(v, (float16)(act_max)) : v;
+    }
+    if (act == ACT_SIGMOID)
+        return 1.0f / (1.0f + exp(-v));
+    if (act == ACT_TANH)
+        return tanh(v);
+    return v;
+}
+
+inline void cf_store(__global float *yr, float16 v, float b, int n_valid, int act, float act_max,
+                     int accum)
+{
+    v += (float16)(b);
+    if (n_valid >= 16) {
+        if (accum)
+            v += vload16(0, yr);
+        else
+            v = act16(v, act, act_max);
+        vstore16(v, 0, yr);
+    } else {
+        float t[16];
+        vstore16(v, 0, t);
+        for (int j = 0; j < n_valid; j++)
+            yr[j] = accum ? yr[j] + t[j] : act_apply(t[j], act, act_max);
+    }
+}
+
+__kernel void conv2d_fast(__global float *y, int y_off, __global const float *xp,
+                          __global const float *w, int w_base, int s_o, int s_c, int s_kh,
+                          int s_kw, __global const float *bias, int has_bias, int N, int C,
+                          int Hp, int Wp, int OC, int OH, int OW, int KH, int KW, int SH, int SW,
+                          int DH, int DW, int act, float act_max, int accum, int OWT, int OCT,
+                          int oc_inner)
+{
+    /* One work-item per tile; oc_inner: the output-channel block varies fastest (input rows
+     * stay in cache across blocks), else the pixel tile does (weights stay in cache). */
+    int i = get_global_id(0);
+    if (i >= N * OH * OWT * OCT)
+        return;
+    int ocb, owt;
+    if (oc_inner) {
+        ocb = i % OCT;
+        i /= OCT;
+        owt = i % OWT;
+        i /= OWT;
+    } else {
+        owt = i % OWT;
+        i /= OWT;
+        ocb = i % OCT;
+        i /= OCT;
+    }
+    int oh = i % OH, n = i / OH;
+    int ow0 = owt * CONV_FAST_PXB, oc0 = ocb * CONV_FAST_OCB;
+    __global const float *wb = w + w_base;
+    __global const float *w0 = wb + (size_t)min(oc0 + 0, OC - 1) * s_o;
+    __global const float *w1 = wb + (size_t)min(oc0 + 1, OC - 1) * s_o;
+    __global const float *w2 = wb + (size_t)min(oc0 + 2, OC - 1) * s_o;
+    __global const float *w3 = wb + (size_t)min(oc0 + 3, OC - 1) * s_o;
+    __global const float *w4 = wb + (size_t)min(oc0 + 4, OC - 1) * s_o;
+    __global const float *w5 = wb + (size_t)min(oc0 + 5, OC - 1) * s_o;
+    __global const float *w6 = wb + (size_t)min(oc0 + 6, OC - 1) * s_o;
+    __global const float *w7 = wb + (size_t)min(oc0 + 7, OC - 1) * s_o;
+    float16 a0 = 0.0f, a1 = 0.0f, a2 = 0.0f, a3 = 0.0f, a4 = 0.0f, a5 = 0.0f, a6 = 0.0f,
+            a7 = 0.0f;
+    size_t plane = (size_t)Hp * Wp;
+    __global const float *xc = xp + (size_t)n * C * plane + (size_t)oh * SH * Wp + ow0 * SW;
+    if (SW == 1 && KH == 3 && KW == 3 && DH == 1 && DW == 1 && s_kw == 1 && s_kh == 3) {
+        for (int c = 0; c < C; c++, xc += plane) {
+            CF_3X3(+)
+            CF_ADV(s_c)
+        }
+    } else if (SW == 1 && KH == 3 && KW == 3 && DH == 1 && DW == 1 && s_kw == -1 && s_kh == -3) {
+        for (int c = 0; c < C; c++, xc += plane) {
+            CF_3X3(-)
+            CF_ADV(s_c)
+        }
+    } else if (SW == 1) {
+        for (int c = 0; c < C; c++, xc += plane) {
+            int wc = c * s_c;
+            for (int kh = 0; kh < KH; kh++) {
+                __global const float *xr = xc + kh * DH * Wp;
+                int wk = wc + kh * s_kh;
+                for (int kw = 0; kw < KW; kw++) {
+                    float16 v = vload16(0, xr + kw * DW);
+                    CF_FMA8(v, wk + kw * s_kw)
+                }
+            }
+        }
+    } else { /* SW == 2 */
+        for (int c = 0; c < C; c++, xc += plane) {
+            int wc = c * s_c;
+            for (int kh = 0; kh < KH; kh++) {
+                __global const float *xr = xc + kh * DH * Wp;
+                int wk = wc + kh * s_kh;
+                for (int kw = 0; kw < KW; kw++) {
+                    float16 v = (float16)(vload16(0, xr + kw * DW).even,
+                                          vload16(1, xr + kw * DW).even);
+                    CF_FMA8(v, wk + kw * s_kw)
+                }
+            }
+        }
+    }
+    int nv = min(CONV_FAST_PXB, OW - ow0);
+    __global float *yr = y + y_off + (((size_t)n * OC + oc0) * OH + oh) * OW + ow0;
+    size_t ys = (size_t)OH * OW;
+#define CF_OUT(k, A)                                                                          \
+    if (oc0 + k < OC)                                                                         \
+        cf_store(yr + k * ys, A, has_bias ? bias[oc0 + k] : 0.0f, nv, act, act_max, accum);
+    CF_OUT(0, a0) CF_OUT(1, a1) CF_OUT(2, a2) CF_OUT(3, a3)
+    CF_OUT(4, a4) CF_OUT(5, a5) CF_OUT(6, a6) CF_OUT(7, a7)
+#undef CF_OUT
+}

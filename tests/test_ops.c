@@ -370,6 +370,17 @@ int main(void)
     conv_case("depthwise multiplier 2", 1, 4, 6, 6, 8, 3, 3, 1, 1, 1, 1, PAD_SAME, 4, 1, 0, 0, 0, 0);
     conv_case("conv groups 2 explicit pads", 1, 4, 6, 7, 6, 3, 3, 1, 2, 1, 1, PAD_EXPLICIT, 2, 1, 1, 2, 0, 1);
     conv_case("conv 3x3 c64 batch 3", 3, 64, 6, 5, 16, 3, 3, 1, 1, 1, 1, PAD_SAME, 1, 1, 0, 0, 0, 0);
+    /* conv2d_fast (groups 1) edge handling: output widths not a multiple of its 16-pixel tile,
+     * output channels not a multiple of its 8-channel block, batch 3, stride 2, 1x1, dilation,
+     * pads wider than the window (the input gradient then crops dy), exact tiles. */
+    conv_case("fast conv 3x3 same w37 oc11 batch3", 3, 5, 6, 37, 11, 3, 3, 1, 1, 1, 1, PAD_SAME, 1, 1, 0, 0, 0, 0);
+    conv_case("fast conv 3x3 same s2 w33 oc9", 2, 4, 7, 33, 9, 3, 3, 2, 2, 1, 1, PAD_SAME, 1, 1, 0, 0, 0, 0);
+    conv_case("fast conv 1x1 w17 oc20 batch2", 2, 24, 3, 17, 20, 1, 1, 1, 1, 1, 1, PAD_VALID, 1, 1, 0, 0, 0, 0);
+    conv_case("fast conv 3x3 valid exact tiles 16->16", 1, 16, 5, 18, 16, 3, 3, 1, 1, 1, 1, PAD_VALID, 1, 0, 0, 0, 0, 0);
+    conv_case("fast conv 3x2 pads > window", 1, 3, 5, 9, 5, 3, 2, 1, 1, 1, 1, PAD_EXPLICIT, 1, 1, 3, 0, 0, 2);
+    conv_case("fast conv 3x3 dilation 2 w20 oc10", 1, 3, 7, 20, 10, 3, 3, 1, 1, 2, 2, PAD_SAME, 1, 1, 0, 0, 0, 0);
+    conv_case("fast conv 5x5 s(2,1) w19 oc3", 2, 2, 9, 19, 3, 5, 5, 2, 1, 1, 1, PAD_SAME, 1, 1, 0, 0, 0, 0);
+    conv_case("fast conv 3x3 c160 oc17 w3", 1, 160, 4, 3, 17, 3, 3, 1, 1, 1, 1, PAD_SAME, 1, 1, 0, 0, 0, 0);
 
     /* dense */
     {

@@ -55,6 +55,10 @@ clvis_status cl_fail(cl_int e, const char *what, const char *file, int line)
 
 static void ctx_release(clvis_ctx *ctx)
 {
+    if (ctx->scratch)
+        clReleaseMemObject(ctx->scratch);
+    ctx->scratch = NULL;
+    ctx->scratch_bytes = 0;
     for (int k = 0; k < K_COUNT; k++)
         if (ctx->kernels[k])
             clReleaseKernel(ctx->kernels[k]);
@@ -242,6 +246,25 @@ clvis_status kernel_run2(clvis_ctx *ctx, kernel_id k, const size_t global[2], co
     FAULT_TRY(FAULT_ENQUEUE, "clEnqueueNDRangeKernel");
     CL_TRY(clEnqueueNDRangeKernel(ctx->queue, ctx->kernels[k], 2, NULL, global, local, 0, NULL,
                                   NULL));
+    return CLVIS_OK;
+}
+
+clvis_status ctx_scratch(clvis_ctx *ctx, size_t bytes, cl_mem *out)
+{
+    if (bytes > ctx->scratch_bytes) {
+        size_t want = bytes + bytes / 4; /* headroom: fewer regrowths across layer shapes */
+        if (ctx->info.max_alloc && want > ctx->info.max_alloc)
+            want = bytes;
+        cl_mem m;
+        clvis_status st = buffer_create(ctx, want, &m);
+        if (st)
+            return st;
+        if (ctx->scratch)
+            clReleaseMemObject(ctx->scratch);
+        ctx->scratch = m;
+        ctx->scratch_bytes = want;
+    }
+    *out = ctx->scratch;
     return CLVIS_OK;
 }
 

@@ -12,6 +12,8 @@
 #define CLVIS_KERNEL_LIST(X) \
     X(conv2d_fwd)            \
     X(conv2d_bwd)            \
+    X(conv2d_pad)            \
+    X(conv2d_fast)           \
     X(dense_fwd)             \
     X(dense_bwd)             \
     X(act_fwd)               \
@@ -53,6 +55,8 @@ struct clvis_ctx {
     cl_kernel kernels[K_COUNT];
     size_t wg[K_COUNT]; /* 1-D work-group size used for each kernel */
     clvis_build_info build;
+    cl_mem scratch;          /* grow-only work buffer shared by ops (e.g. padded conv input) */
+    size_t scratch_bytes;
     clvis_log_fn log;
     void *log_user;
 };
@@ -112,5 +116,9 @@ clvis_status kernel_run(clvis_ctx *ctx, kernel_id k, size_t global, const karg *
 clvis_status kernel_run2(clvis_ctx *ctx, kernel_id k, const size_t global[2],
                          const size_t *local, const karg *args, int nargs);
 clvis_status ctx_finish(clvis_ctx *ctx);
+/* The context's work buffer, grown to at least `bytes` (never shrunk, so a loop of the same
+ * work allocates once). Valid until the next ctx_scratch call; in-order queue keeps earlier
+ * users of a replaced buffer safe. */
+clvis_status ctx_scratch(clvis_ctx *ctx, size_t bytes, cl_mem *out);
 
 #endif

@@ -1,5 +1,80 @@
 /* conv.c — host side of kernels/conv.cl: 2-D convolution forward and input gradient. */
+#include <stdlib.h>
+#include <string.h>
+
 #include "ops.h"
+
+/* Which implementation conv2d_forward / conv2d_backward use: CONV_IMPL_AUTO picks the fast
+ * register-blocked kernel (conv2d_fast) where it applies and the reference kernels elsewhere;
+ * CONV_IMPL_REFERENCE forces the reference kernels (benchmarks, debugging). The environment
+ * variable CLVIS_CONV=ref sets the initial value. Not part of the public API. */
+enum { CONV_IMPL_UNSET = -1, CONV_IMPL_AUTO = 0, CONV_IMPL_REFERENCE = 1 };
+int clvis_conv_impl = CONV_IMPL_UNSET;
+
+static int conv_impl(void)
+{
+    if (clvis_conv_impl == CONV_IMPL_UNSET) {
+        const char *e = getenv("CLVIS_CONV");
+        clvis_conv_impl = (e && !strcmp(e, "ref")) ? CONV_IMPL_REFERENCE : CONV_IMPL_AUTO;
+    }
+    return clvis_conv_impl;
+}
+
+/* Fast-kernel tile: must match CONV_FAST_PXB / CONV_FAST_OCB in kernels/conv.cl. */
+#define FAST_PXB 16
+#define FAST_OCB 8
+
+/* Work-group shape for conv2d_fast. CPU devices (PoCL): one work-item per work-group, so the
+ * explicit float16 code runs as written, not through PoCL's cross-work-item loop (the setting
+ * PERF-NOTES measured for register-blocked kernels; other sizes not yet measured). Other
+ * devices: driver-chosen size (untested on GPUs so far). */
+static const size_t *fast_local(clvis_ctx *ctx)
+{
+    static const size_t one[2] = {1, 1};
+    return ctx->info.type == CLVIS_DEVICE_CPU ? one : NULL;
+}
+
+/* Zero-padded copy of x into the context's scratch buffer (allocated once, grown as needed),
+ * then conv2d_fast. (xs: the conv's input as [N][C][H][W]; ys: its output.) */
+static clvis_status fast_run(clvis_ctx *ctx, tensor ys, tensor xs, int pt, int pl, int kh,
+                             int kw, int sh, int sw, int dh, int dw, cl_mem w, int w_base,
+                             int s_o, int s_c, int s_kh, int s_kw, cl_mem b, int act,
+                             float act_max, int accum)
+{
+    int owt = (ys.w + FAST_PXB - 1) / FAST_PXB, oct = (ys.c + FAST_OCB - 1) / FAST_OCB;
+    int hp = (ys.h - 1) * sh + (kh - 1) * dh + 1;
+    int wp = owt * FAST_PXB * sw + (kw - 1) * dw;
+    /* Tile order: with the output-channel block innermost, the input rows of a tile stay in
+     * cache while every block reads them, but all weights are read once per pixel tile; so
+     * take that order only while the weights fit in a CPU core's L2 (2 MiB here; 1 MiB
+     * assumed). CLVIS_CONV_OC_INNER=0/1 overrides (benchmarking). */
+    size_t wbytes = (size_t)xs.c * ys.c * kh * kw * sizeof(float);
+    const char *oi = getenv("CLVIS_CONV_OC_INNER");
+    int oc_inner = oi && *oi ? atoi(oi) : wbytes <= ((size_t)1 << 20);
+    int nc = xs.n * xs.c, x_off = (int)xs.off, y_off = (int)ys.off;
+    cl_mem xp;
+    clvis_status st = ctx_scratch(ctx, (size_t)nc * hp * wp * sizeof(float), &xp);
+    if (st)
+        return st;
+    karg pa[] = {KMEM(xp), KMEM(xs.mem), KARG(x_off), KARG(nc), KARG(xs.h), KARG(xs.w),
+                 KARG(hp), KARG(wp), KARG(pt), KARG(pl)};
+    size_t pl_ = 64, pg[2] = {((size_t)wp + pl_ - 1) / pl_ * pl_, (size_t)nc * hp};
+    size_t plocal[2] = {pl_, 1};
+    st = kernel_run2(ctx, K_conv2d_pad, pg, plocal, pa, (int)(sizeof pa / sizeof *pa));
+    if (st == CLVIS_OK) {
+        int has_bias = b != NULL;
+        cl_mem bias = b ? b : w;
+        karg a[] = {KMEM(ys.mem), KARG(y_off), KMEM(xp), KMEM(w), KARG(w_base), KARG(s_o),
+                    KARG(s_c), KARG(s_kh), KARG(s_kw), KMEM(bias), KARG(has_bias),
+                    KARG(xs.n), KARG(xs.c), KARG(hp), KARG(wp), KARG(ys.c), KARG(ys.h),
+                    KARG(ys.w), KARG(kh), KARG(kw), KARG(sh), KARG(sw), KARG(dh), KARG(dw),
+                    KARG(act), KARG(act_max), KARG(accum), KARG(owt), KARG(oct), KARG(oc_inner)};
+        const size_t *local = fast_local(ctx);
+        size_t g[2] = {(size_t)owt * ys.h * oct * ys.n, 1};
+        st = kernel_run2(ctx, K_conv2d_fast, g, local, a, (int)(sizeof a / sizeof *a));
+    }
+    return st;
+}
 
 static clvis_status check(const conv2d_params *p, tensor out, tensor in)
 {
@@ -27,6 +102,11 @@ clvis_status conv2d_forward(clvis_ctx *ctx, const conv2d_params *p, tensor y, te
     int y_off = (int)y.off, x_off = (int)x.off, has_bias = b != NULL, act = p->act;
     cl_mem bias = b ? b : w;
     float act_max = p->act_max;
+    /* Fast path: groups 1, horizontal stride 1 or 2 (any kernel size, vertical stride and
+     * dilation). Everything else (depthwise / grouped, wider strides) takes the reference. */
+    if (conv_impl() == CONV_IMPL_AUTO && p->groups == 1 && (v->sw == 1 || v->sw == 2))
+        return fast_run(ctx, y, x, v->pad_t, v->pad_l, v->kh, v->kw, v->sh, v->sw, v->dh, v->dw,
+                        w, 0, x.c * v->kh * v->kw, v->kh * v->kw, v->kw, 1, b, act, act_max, 0);
     karg a[] = {KMEM(y.mem), KARG(y_off), KMEM(x.mem), KARG(x_off), KMEM(w), KMEM(bias),
                 KARG(has_bias), KARG(x.n), KARG(x.c), KARG(x.h), KARG(x.w), KARG(y.c),
                 KARG(y.h), KARG(y.w), KARG(v->kh), KARG(v->kw), KARG(v->sh), KARG(v->sw),
@@ -43,6 +123,14 @@ clvis_status conv2d_backward(clvis_ctx *ctx, const conv2d_params *p, tensor dx, 
         return st;
     const window2d *v = &p->win;
     int dx_off = (int)dx.off, dy_off = (int)dy.off;
+    /* Fast path for stride 1, groups 1: dx is the convolution of dy, padded by
+     * (k - 1) * d - pad, with the transposed, flipped weights (strides into OIHW). */
+    if (conv_impl() == CONV_IMPL_AUTO && p->groups == 1 && v->sh == 1 && v->sw == 1) {
+        int khw = v->kh * v->kw;
+        return fast_run(ctx, dx, dy, (v->kh - 1) * v->dh - v->pad_t,
+                        (v->kw - 1) * v->dw - v->pad_l, v->kh, v->kw, 1, 1, v->dh, v->dw, w,
+                        khw - 1, khw, dx.c * khw, -v->kw, -1, NULL, ACT_LINEAR, 0.0f, accum);
+    }
     karg a[] = {KMEM(dx.mem), KARG(dx_off), KMEM(dy.mem), KARG(dy_off), KMEM(w),
                 KARG(dx.n), KARG(dx.c), KARG(dx.h), KARG(dx.w), KARG(dy.c), KARG(dy.h),
                 KARG(dy.w), KARG(v->kh), KARG(v->kw), KARG(v->sh), KARG(v->sw), KARG(v->dh),

@@ -1,0 +1,250 @@
+/* bench_conv.c — benchmark (not a test) of conv2d_forward / conv2d_backward on VGG16 layer
+ * shapes, batch 1: the fast kernel (conv2d_fast, chosen automatically) against the reference
+ * kernels (conv2d_fwd / conv2d_bwd), with an FMA-peak microkernel measured on the same device so
+ * GFLOP/s can be read as a fraction of peak. Each fast result is checked once against the
+ * reference (max abs / rel difference).
+ *
+ *   bench_conv [--runs N] [--ref-runs M] [--batch B] [--quick]
+ *   CLVIS_DEVICE selects the device as everywhere else in clvis. */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "ops/ops.h"
+
+extern int clvis_conv_impl; /* src/ops/conv.c: 0 auto (fast where it applies), 1 reference */
+
+static double now_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return ts.tv_sec * 1e3 + ts.tv_nsec / 1e6;
+}
+
+static int cmp_d(const void *a, const void *b)
+{
+    double x = *(const double *)a, y = *(const double *)b;
+    return (x > y) - (x < y);
+}
+
+static double median(double *v, int n)
+{
+    qsort(v, (size_t)n, sizeof *v, cmp_d);
+    return n % 2 ? v[n / 2] : 0.5 * (v[n / 2 - 1] + v[n / 2]);
+}
+
+#define DIE(st)                                                                      \
+    do {                                                                             \
+        fprintf(stderr, "bench_conv:%d: %s: %s\n", __LINE__, clvis_status_name(st), \
+                clvis_last_error());                                                 \
+        exit(1);                                                                     \
+    } while (0)
+#define TRY(call)                    \
+    do {                             \
+        clvis_status st_ = (call);   \
+        if (st_)                     \
+            DIE(st_);                \
+    } while (0)
+
+/* ---- FMA peak: each work-item runs 16 independent float16 FMA chains ---------------------- */
+static const char *peak_src =
+    "#define F(a) a = fma(a, m, c);\n"
+    "__kernel void fma_peak(__global float *out, int iters, float s) {\n"
+    "  float16 m = (float16)(0.999f * s), c = (float16)(0.001f);\n"
+    "  float g = (float)get_global_id(0);\n"
+    "  float16 a0 = g, a1 = g + 1, a2 = g + 2, a3 = g + 3, a4 = g + 4, a5 = g + 5, a6 = g + 6,\n"
+    "          a7 = g + 7, a8 = g + 8, a9 = g + 9, a10 = g + 10, a11 = g + 11, a12 = g + 12,\n"
+    "          a13 = g + 13, a14 = g + 14, a15 = g + 15;\n"
+    "  for (int i = 0; i < iters; i++) {\n"
+    "    F(a0) F(a1) F(a2) F(a3) F(a4) F(a5) F(a6) F(a7)\n"
+    "    F(a8) F(a9) F(a10) F(a11) F(a12) F(a13) F(a14) F(a15)\n"
+    "  }\n"
+    "  float16 r = a0 + a1 + a2 + a3 + a4 + a5 + a6 + a7 + a8 + a9 + a10 + a11 + a12 + a13 +\n"
+    "              a14 + a15;\n"
+    "  out[get_global_id(0)] = r.s0 + r.s1 + r.s2 + r.s3 + r.s4 + r.s5 + r.s6 + r.s7 + r.s8 +\n"
+    "                          r.s9 + r.sa + r.sb + r.sc + r.sd + r.se + r.sf;\n"
+    "}\n";
+
+static double fma_peak_gflops(clvis_ctx *ctx)
+{
+    cl_int e;
+    cl_program prog = clCreateProgramWithSource(ctx->context, 1, &peak_src, NULL, &e);
+    if (e || clBuildProgram(prog, 1, &ctx->device, "-cl-std=CL1.2", NULL, NULL)) {
+        fprintf(stderr, "fma_peak: build failed\n");
+        return 0;
+    }
+    cl_kernel k = clCreateKernel(prog, "fma_peak", &e);
+    size_t items = ctx->info.type == CLVIS_DEVICE_CPU ? 64 : 65536;
+    size_t local = ctx->info.type == CLVIS_DEVICE_CPU ? 1 : 64;
+    int iters = ctx->info.type == CLVIS_DEVICE_CPU ? 200000 : 20000;
+    float s = 1.0f;
+    cl_mem out;
+    TRY(buffer_create(ctx, items * sizeof(float), &out));
+    clSetKernelArg(k, 0, sizeof out, &out);
+    clSetKernelArg(k, 1, sizeof iters, &iters);
+    clSetKernelArg(k, 2, sizeof s, &s);
+    double t[5];
+    for (int r = -1; r < 5; r++) {
+        double t0 = now_ms();
+        clEnqueueNDRangeKernel(ctx->queue, k, 1, NULL, &items, &local, 0, NULL, NULL);
+        clFinish(ctx->queue);
+        if (r >= 0)
+            t[r] = now_ms() - t0;
+    }
+    double ms = median(t, 5);
+    double flops = (double)items * iters * 16 * 16 * 2;
+    clReleaseMemObject(out);
+    clReleaseKernel(k);
+    clReleaseProgram(prog);
+    return flops / (ms * 1e6);
+}
+
+/* ---- conv shapes -------------------------------------------------------------------------- */
+typedef struct {
+    const char *name;
+    int c, oc, hw;
+} shape;
+
+static const shape shapes[] = {
+    {"block1_conv1 3->64 @224", 3, 64, 224},    {"block1_conv2 64->64 @224", 64, 64, 224},
+    {"block2_conv2 128->128 @112", 128, 128, 112}, {"block3_conv2 256->256 @56", 256, 256, 56},
+    {"block4_conv2 512->512 @28", 512, 512, 28}, {"block5_conv2 512->512 @14", 512, 512, 14},
+};
+
+static float *rand_buf(size_t n, unsigned *seed, float scale)
+{
+    float *p = malloc(n * sizeof *p);
+    for (size_t i = 0; i < n; i++) {
+        *seed = *seed * 1664525u + 1013904223u;
+        p[i] = scale * ((float)(*seed >> 8) / (float)(1u << 24) * 2.0f - 1.0f);
+    }
+    return p;
+}
+
+static cl_mem upload(clvis_ctx *ctx, const float *h, size_t n)
+{
+    cl_mem m;
+    TRY(buffer_create(ctx, n * sizeof(float), &m));
+    if (h)
+        TRY(buffer_write(ctx, m, 0, n * sizeof(float), h));
+    return m;
+}
+
+static void diff(const float *a, const float *ref, size_t n, double *max_abs, double *rel)
+{
+    double m = 0, r = 0;
+    for (size_t i = 0; i < n; i++) {
+        double d = fabs((double)a[i] - ref[i]);
+        if (d > m)
+            m = d;
+        double s = fabs((double)ref[i]);
+        if (s > r)
+            r = s;
+    }
+    *max_abs = m;
+    *rel = r > 0 ? m / r : m;
+}
+
+typedef struct {
+    double ms, gflops;
+} timing;
+
+/* dir 0: forward, 1: backward. impl: 0 auto, 1 reference. */
+static timing time_op(clvis_ctx *ctx, int dir, int impl, int runs, const conv2d_params *p,
+                      tensor x, tensor y, cl_mem w, cl_mem b, double flops)
+{
+    clvis_conv_impl = impl;
+    double *t = malloc(sizeof(double) * (size_t)runs);
+    for (int r = -1; r < runs; r++) {
+        double t0 = now_ms();
+        TRY(dir ? conv2d_backward(ctx, p, x, y, w, 0) : conv2d_forward(ctx, p, y, x, w, b));
+        TRY(ctx_finish(ctx));
+        if (r >= 0)
+            t[r] = now_ms() - t0;
+    }
+    timing out = {median(t, runs), 0};
+    out.gflops = flops / (out.ms * 1e6);
+    free(t);
+    return out;
+}
+
+int main(int argc, char **argv)
+{
+    int runs = 10, ref_runs = 3, batch = 1, quick = 0;
+    for (int i = 1; i < argc; i++) {
+        if (!strcmp(argv[i], "--runs") && i + 1 < argc)
+            runs = atoi(argv[++i]);
+        else if (!strcmp(argv[i], "--ref-runs") && i + 1 < argc)
+            ref_runs = atoi(argv[++i]);
+        else if (!strcmp(argv[i], "--batch") && i + 1 < argc)
+            batch = atoi(argv[++i]);
+        else if (!strcmp(argv[i], "--quick"))
+            quick = 1;
+        else {
+            fprintf(stderr, "usage: %s [--runs N] [--ref-runs M] [--batch B] [--quick]\n",
+                    argv[0]);
+            return 2;
+        }
+    }
+    if (runs < 1)
+        runs = 1;
+    if (ref_runs < 1)
+        ref_runs = 1;
+    clvis_ctx *ctx;
+    TRY(clvis_ctx_create(NULL, &ctx));
+    const clvis_device_info *d = clvis_ctx_device(ctx);
+    printf("device: %s (%s, %s), %u compute units\n", d->name, d->platform, d->driver,
+           d->compute_units);
+    double peak = fma_peak_gflops(ctx);
+    printf("FMA peak (float16 FMA microkernel): %.1f GFLOP/s\n", peak);
+    printf("batch %d; median of %d runs (reference: %d) after one warm-up; time includes the "
+           "fast path's padding copy\n\n",
+           batch, runs, ref_runs);
+    printf("%-28s %-4s %10s %8s %6s %10s %8s %6s %7s %10s %10s\n", "shape (3x3 same)", "dir",
+           "ref ms", "GFLOP/s", "%peak", "fast ms", "GFLOP/s", "%peak", "speedup", "max abs",
+           "max rel");
+    unsigned seed = 12345;
+    int nshapes = (int)(sizeof shapes / sizeof *shapes);
+    for (int si = 0; si < nshapes; si++) {
+        const shape *s = &shapes[si];
+        if (quick && si != 1 && si != 4)
+            continue;
+        conv2d_params p = {{3, 3, 1, 1, 1, 1, 1, 1, 1, 1}, s->oc, 1, ACT_LINEAR, 0.0f};
+        size_t nx = (size_t)batch * s->c * s->hw * s->hw;
+        size_t ny = (size_t)batch * s->oc * s->hw * s->hw;
+        size_t nw = (size_t)s->oc * s->c * 9;
+        float *hx = rand_buf(nx, &seed, 1.0f), *hw = rand_buf(nw, &seed, 0.1f);
+        float *hb = rand_buf((size_t)s->oc, &seed, 0.1f), *hy = rand_buf(ny, &seed, 1.0f);
+        cl_mem mx = upload(ctx, hx, nx), mw = upload(ctx, hw, nw), mb = upload(ctx, hb, s->oc);
+        cl_mem my = upload(ctx, hy, ny);
+        tensor x = {mx, 0, batch, s->c, s->hw, s->hw}, y = {my, 0, batch, s->oc, s->hw, s->hw};
+        double flops = 2.0 * batch * s->oc * s->hw * s->hw * s->c * 9;
+        for (int dir = 0; dir < 2; dir++) {
+            size_t nout = dir ? nx : ny;
+            float *fast = malloc(nout * sizeof(float)), *ref = malloc(nout * sizeof(float));
+            cl_mem out = dir ? mx : my;
+            if (dir) /* backward reads dy from y: restore random dy */
+                TRY(buffer_write(ctx, my, 0, ny * sizeof(float), hy));
+            timing tr = time_op(ctx, dir, 1, ref_runs, &p, x, y, mw, mb, flops);
+            TRY(buffer_read(ctx, out, 0, nout * sizeof(float), ref));
+            timing tf = time_op(ctx, dir, 0, runs, &p, x, y, mw, mb, flops);
+            TRY(buffer_read(ctx, out, 0, nout * sizeof(float), fast));
+            double ma, mr;
+            diff(fast, ref, nout, &ma, &mr);
+            printf("%-28s %-4s %10.2f %8.1f %5.1f%% %10.2f %8.1f %5.1f%% %6.1fx %10.2e %10.2e\n",
+                   s->name, dir ? "bwd" : "fwd", tr.ms, tr.gflops, 100 * tr.gflops / peak, tf.ms,
+                   tf.gflops, 100 * tf.gflops / peak, tr.ms / tf.ms, ma, mr);
+            fflush(stdout);
+            free(fast);
+            free(ref);
+        }
+        clReleaseMemObject(mx), clReleaseMemObject(mw), clReleaseMemObject(mb),
+            clReleaseMemObject(my);
+        free(hx), free(hw), free(hb), free(hy);
+    }
+    clvis_conv_impl = 0;
+    clvis_ctx_destroy(ctx);
+    return 0;
+}
