@@ -453,6 +453,86 @@ static void test_report(void)
     rmdir(dir);
 }
 
+/* One ascent step with --preprocess tf (and caffe) equals the step computed by hand through the
+ * public API: gradient at pre(x), chained back to pixels (x 1/127.5, channel swap for caffe),
+ * RMS-normalised. Also a resized input (48x48) for a model built at 64x64. */
+static void test_filters_preprocess(clvis_ctx *ctx)
+{
+    clvis_model *m = load(ctx, "small_convnet.h5");
+    if (!m)
+        return;
+    const int S = 48, item = S * S * 3;
+    clvis_status st = clvis_model_set_input_size(m, S, S);
+    test_check("set_input_size 48x48 on a 64x64 model", st == CLVIS_OK,
+               st ? clvis_last_error() : "");
+    int layer, dense;
+    clvis_model_find_layer(m, "conv2d_2", &layer);
+    clvis_model_find_layer(m, "dense", &dense);
+    clvis_shape ls = clvis_model_layer_shape(m, layer);
+    char d[200];
+    snprintf(d, sizeof d, "conv2d_2 at 48x48 input: %dx%dx%d", ls.h, ls.w, ls.c);
+    test_check("shapes re-inferred for the new input size", ls.h == 8 && ls.w == 8, d);
+    const clvis_preprocess modes[2] = {CLVIS_PREPROCESS_TF, CLVIS_PREPROCESS_CAFFE};
+    for (int k = 0; k < 2; k++) {
+        viz_filter_opts o;
+        viz_filter_opts_default(&o);
+        o.steps = 1;
+        o.preprocess = modes[k];
+        int f = 3;
+        float *xf = malloc(item * sizeof *xf), *pre = malloc(item * sizeof *pre);
+        float *seed = calloc((size_t)ls.h * ls.w * ls.c, sizeof *seed);
+        float *g = malloc(item * sizeof *g), *want = malloc(item * sizeof *want);
+        unsigned char *pat = malloc(item);
+        /* the start the pipeline draws for seed 0: numpy RandomState(0), x*20+128 */
+        viz_mt19937 rng;
+        viz_mt_seed(&rng, 0);
+        float *start = malloc(item * sizeof *start);
+        for (int i = 0; i < item; i++)
+            start[i] = (float)(viz_mt_random(&rng) * 20 + 128);
+        st = viz_filter_patterns(m, layer, &f, 1, NULL, &o, xf, pat, NULL, NULL, NULL);
+        /* by hand */
+        const float mean[3] = {103.939f, 116.779f, 123.68f};
+        for (int p = 0; p < S * S; p++)
+            for (int c = 0; c < 3; c++)
+                pre[p * 3 + c] = k == 0 ? start[p * 3 + c] / 127.5f - 1.0f
+                                        : start[p * 3 + 2 - c] - mean[c];
+        for (int p = 0; p < ls.h * ls.w; p++)
+            seed[p * ls.c + f] = 1.0f / (ls.h * ls.w);
+        clvis_status s2 = clvis_model_forward(m, pre, 1, layer);
+        if (!s2)
+            s2 = clvis_model_backward(m, layer, seed, -1, g);
+        double ss = 0;
+        for (int p = 0; p < S * S; p++)
+            for (int c = 0; c < 3; c++) {
+                float gp = k == 0 ? g[p * 3 + c] / 127.5f : g[p * 3 + 2 - c];
+                want[p * 3 + c] = gp;
+                ss += (double)gp * gp;
+            }
+        float rms = sqrtf((float)(ss / item)) + 1e-5f;
+        for (int i = 0; i < item; i++)
+            want[i] = start[i] + want[i] / rms;
+        if (st || s2)
+            test_fail(k ? "filters --preprocess caffe" : "filters --preprocess tf",
+                      clvis_last_error());
+        else
+            test_compare_f(k ? "filters --preprocess caffe: one step = hand-chained gradient"
+                             : "filters --preprocess tf: one step = hand-chained gradient",
+                           xf, want, item, 1e-5);
+        free(xf), free(pre), free(seed), free(g), free(want), free(pat), free(start);
+    }
+    float *tmp = malloc(item * sizeof *tmp);
+    for (int i = 0; i < item; i++)
+        tmp[i] = 0.5f;
+    st = clvis_model_forward(m, tmp, 1, dense);
+    test_expect_error("dense after flatten refuses a resized input", st, CLVIS_ERR_SHAPE);
+    free(tmp);
+    st = clvis_model_set_input_size(m, 64, 64);
+    test_check("back to 64x64: the whole model runs again",
+               st == CLVIS_OK && clvis_model_layer_shape(m, dense).c == 64,
+               st ? clvis_last_error() : "");
+    clvis_model_destroy(m);
+}
+
 int main(void)
 {
     test_report();
@@ -471,6 +551,7 @@ int main(void)
     test_start_noise(book);
     test_activations(ctx, book, sexp);
     test_filters(ctx, book);
+    test_filters_preprocess(ctx);
     test_gradcam(ctx, book, fexp);
     H5Fclose(book);
     H5Fclose(sexp);

@@ -850,6 +850,8 @@ static int cmd_filters(options *o)
     fo.steps = (int)o->steps;
     fo.chunk = (int)o->chunk;
     fo.init = init;
+    /* the book feeds the image raw; --preprocess puts that preprocessing in front of the model */
+    fo.preprocess = o->preprocess >= 0 ? (clvis_preprocess)o->preprocess : CLVIS_PREPROCESS_RAW;
     viz_report_entry *e = calloc((size_t)nl, sizeof *e);
     char (*caps)[512] = calloc((size_t)nl, sizeof *caps);
     char (*files)[300] = calloc((size_t)nl, sizeof *files);
@@ -1149,13 +1151,14 @@ static const command_def COMMANDS[] = {
      "viridis, one PNG per layer in DIR (act_<layer>.png); prints shape, zeros, dead channels."},
     {"filters",
      WITH_MODEL | F_OUT | F_SEED | F_LAYERS | F_LAYER | F_FILTER | F_SIZE | F_INIT | F_CHUNK |
-         F_STEPS,
+         F_STEPS | F_PREPROCESS,
      "[options]",
      "Listings 5.36-5.39: gradient ascent in input space (40 steps, RMS-normalised gradient,\n"
      "start U[0,1)*20+128 from numpy.random.RandomState(--seed)). Grids of filters 0..63 for\n"
      "--layers (default block1_conv1..block4_conv1, or the first four conv layers):\n"
      "filters_<layer>.png; one pattern with --layer L --filter F: pattern_<layer>_<F>.png.\n"
-     "The 64 filters of a grid run as one device batch (--chunk to split)."},
+     "The 64 filters of a grid run as one device batch (--chunk to split). The image is fed\n"
+     "raw as in the book; --preprocess M puts the model's preprocessing in front of it."},
     {"gradcam", WITH_MODEL | F_OUT | F_JSON | F_LAYER | F_CLASS | F_SCORE | F_LABELS |
                     F_PREPROCESS,
      "[options] IMAGE",

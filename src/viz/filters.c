@@ -81,6 +81,22 @@ static int auto_chunk(const graph *g, int n, int asked)
     return fit < (size_t)n ? (int)fit : n;
 }
 
+/* Per model channel c: value = x[src[c]] * scale + offset[c] (image_preprocess as an affine map
+ * on NCHW floats). */
+static void pre_map(clvis_preprocess mode, int src[3], float *scale, float off[3])
+{
+    static const float caffe_mean[3] = {103.939f, 116.779f, 123.68f}; /* B, G, R */
+    for (int c = 0; c < 3; c++) {
+        src[c] = mode == CLVIS_PREPROCESS_CAFFE ? 2 - c : c;
+        off[c] = mode == CLVIS_PREPROCESS_TF      ? -1.0f
+                 : mode == CLVIS_PREPROCESS_CAFFE ? -caffe_mean[c]
+                                                  : 0.0f;
+    }
+    *scale = mode == CLVIS_PREPROCESS_SCALE ? 1.0f / 255.0f
+             : mode == CLVIS_PREPROCESS_TF  ? 1.0f / 127.5f
+                                            : 1.0f;
+}
+
 clvis_status viz_filter_patterns(clvis_model *m, int layer, const int *filters, int n,
                                  const int *draw_order, const viz_filter_opts *opt, float *x_final,
                                  unsigned char *patterns, float *loss, viz_progress_fn progress,
@@ -115,8 +131,13 @@ clvis_status viz_filter_patterns(clvis_model *m, int layer, const int *filters, 
     float *xb = malloc((size_t)B * item * sizeof *xb);
     float *seed = calloc((size_t)B * lcount, sizeof *seed);
     float *lbuf = loss ? malloc((size_t)B * lcount * sizeof *lbuf) : NULL;
+    const int pre = opt->preprocess != CLVIS_PREPROCESS_RAW;
+    float *xp = pre ? malloc((size_t)B * item * sizeof *xp) : NULL;
+    int psrc[3];
+    float pscale, poff[3];
+    pre_map(opt->preprocess, psrc, &pscale, poff);
     clvis_status st = CLVIS_OK;
-    if (!x || !gbuf || !xb || !seed || (loss && !lbuf)) {
+    if (!x || !gbuf || !xb || !seed || (loss && !lbuf) || (pre && !xp)) {
         st = err_set(CLVIS_ERR_NO_MEMORY, "filters: out of host memory (%d items of %dx%d)", n,
                      in.h, in.w);
         goto done;
@@ -156,7 +177,15 @@ clvis_status viz_filter_patterns(clvis_model *m, int layer, const int *filters, 
                 s[p] = inv_area;
         }
         for (int step = 0; step < opt->steps && !st; step++) {
-            if ((st = graph_set_input(g, xb)) || (st = graph_forward(g, layer)))
+            if (pre)
+                for (int b = 0; b < B; b++)
+                    for (int c = 0; c < 3; c++) {
+                        const float *src = xb + (size_t)b * item + (size_t)psrc[c] * hw;
+                        float *dst = xp + (size_t)b * item + (size_t)c * hw;
+                        for (size_t p = 0; p < hw; p++)
+                            dst[p] = src[p] * pscale + poff[c];
+                    }
+            if ((st = graph_set_input(g, pre ? xp : xb)) || (st = graph_forward(g, layer)))
                 break;
             if (loss) {
                 if ((st = buffer_read(g->ctx, L->y.mem, L->y.off * sizeof(float),
@@ -177,6 +206,14 @@ clvis_status viz_filter_patterns(clvis_model *m, int layer, const int *filters, 
             if ((st = buffer_read(g->ctx, I->dy.mem, I->dy.off * sizeof(float),
                                   (size_t)B * item * sizeof(float), gbuf)))
                 break;
+            if (pre) /* chain rule through the preprocessing: back to pixel space */
+                for (int b = 0; b < nb; b++) {
+                    float *gi = gbuf + (size_t)b * item, *t = xp; /* xp is free here */
+                    for (int c = 0; c < 3; c++)
+                        for (size_t p = 0; p < hw; p++)
+                            t[(size_t)psrc[c] * hw + p] = gi[(size_t)c * hw + p] * pscale;
+                    memcpy(gi, t, item * sizeof *gi);
+                }
             for (int b = 0; b < nb; b++) {
                 float *gi = gbuf + (size_t)b * item, *xi = xb + (size_t)b * item;
                 double ss = 0;
@@ -202,6 +239,7 @@ clvis_status viz_filter_patterns(clvis_model *m, int layer, const int *filters, 
             n, opt->steps, B);
     }
 done:
+    free(xp);
     free(x);
     free(gbuf);
     free(xb);

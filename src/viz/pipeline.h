@@ -90,6 +90,10 @@ typedef struct {
     uint32_t seed;       /* 0 */
     const float *init;   /* optional: one start image (size*size*3 NHWC) for every filter */
     int chunk;           /* max items per device batch; 0: all at once */
+    /* The image being optimised is in pixels; RAW (the book's default) feeds it to the model as
+     * it is, other modes apply that preprocessing in front of the model (and chain its
+     * gradient), for models trained on preprocessed input such as MobileNet ('tf'). */
+    clvis_preprocess preprocess;
 } viz_filter_opts;
 void viz_filter_opts_default(viz_filter_opts *o);
 
