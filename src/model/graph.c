@@ -197,7 +197,7 @@ clvis_status graph_add_dense(graph *g, const char *name, int input, int units, i
     v->act = act;
     v->act_max = act_max;
     v->use_bias = use_bias;
-    v->out = (shape3){units, 1, 1};
+    v->out = v->fixed_out = (shape3){units, 1, 1};
     v->weight_count[0] = (size_t)in.c * units;
     v->weight_count[1] = use_bias ? (size_t)units : 0;
     v->params = v->weight_count[0] + v->weight_count[1];
@@ -326,7 +326,7 @@ clvis_status graph_add_reshape(graph *g, const char *name, const char *type, int
     if ((long long)target.c * target.h * target.w != (long long)in.c * in.h * in.w)
         return err_set(CLVIS_ERR_SHAPE, "layer '%s': cannot reshape %dx%dx%d into %dx%dx%d",
                        name, in.h, in.w, in.c, target.h, target.w, target.c);
-    v->out = target;
+    v->out = v->fixed_out = target;
     return commit(g, v, id);
 }
 
@@ -433,12 +433,14 @@ static int reinfer(graph *g, node *v)
         v->out = (shape3){in.c, in.h + v->pad[0] + v->pad[1], in.w + v->pad[2] + v->pad[3]};
         return 1;
     case OP_DENSE:
+        v->out = v->fixed_out;
         return in.h == 1 && in.w == 1 && (size_t)in.c * v->out.c == v->weight_count[0];
     case OP_RESHAPE:
         if (!strcmp(v->type, "Flatten")) {
             v->out = (shape3){in.c * in.h * in.w, 1, 1};
             return 1;
         }
+        v->out = v->fixed_out;
         return (long long)v->out.c * v->out.h * v->out.w == (long long)in.c * in.h * in.w;
     case OP_ADD:
         for (int i = 1; i < v->n_inputs; i++) {

@@ -38,6 +38,7 @@ typedef struct node {
     int inputs[GRAPH_MAX_INPUTS];
     int n_inputs;
     shape3 out;
+    shape3 fixed_out;         /* OP_DENSE / OP_RESHAPE (not Flatten): the output shape built */
     int invalid;              /* cannot run at the current input size (see graph_set_input_size) */
     pad_mode padm;            /* OP_CONV2D / pools: how the pads were resolved */
     /* op parameters */
