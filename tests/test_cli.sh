@@ -134,5 +134,25 @@ else
     echo "SKIP $MOBILE not present: MobileNetV2 tests"
 fi
 
+# ---- VGG16 at full size (224x224, random weights in the Keras release layout) -----------------
+# The book's model: --model vgg16 finds ~/.keras/models (here $KERAS_HOME/models), the
+# architecture is bundled, caffe preprocessing. Random weights: checks that everything runs at
+# full size, not what it predicts.
+mkdir -p "$T/keras/models"
+if "$BUILD/tests/test_keras" --write-vgg16 "$T/keras/models/vgg16_weights_tf_dim_ordering_tf_kernels.h5"; then
+    export KERAS_HOME="$T/keras"
+    run vgg_pred 0 -- predict --model vgg16 --top 3 samples/elephants_small.jpg &&
+        check "VGG16 predict: 3 ImageNet classes" "[ \$(grep -c ' n0' '$T/vgg_pred.out') = 3 ]"
+    run vgg_gc 0 -- gradcam --quiet --model vgg16 --out "$T/vgg" samples/elephants_small.jpg &&
+        check "VGG16 gradcam on block5_conv3 (14x14), overlay at the photo's 115x86" "grep -q 'block5_conv3' '$T/vgg/index.html' && [ \"\$(od -An -tu1 -j16 -N8 '$T/vgg/gradcam_elephants_small_overlay.png' | tr -s ' ')\" = ' 0 0 0 115 0 0 0 86' ]"
+    run vgg_act 0 -- activations --quiet --model vgg16 --out "$T/vgg" samples/cat_chelsea.png &&
+        check "VGG16 activations: the first 8 layers" "[ \$(ls '$T/vgg' | grep -c '^act_') = 8 ]"
+    run vgg_filt 0 -- filters --quiet --model vgg16 --out "$T/vgg" --layers block1_conv1 --steps 3 &&
+        check "VGG16 filters block1_conv1: 547x547 grid of 64x64 patterns" "[ \"\$(od -An -tu1 -j16 -N8 '$T/vgg/filters_block1_conv1.png' | tr -s ' ')\" = ' 0 0 2 35 0 0 2 35' ]"
+    unset KERAS_HOME
+else
+    fail "could not write the VGG16 file" ""
+fi
+
 echo "$passed passed, $failed failed"
 [ "$failed" = 0 ]

@@ -823,6 +823,11 @@ static void cleanup_tmp(void)
 
 int main(int argc, char **argv)
 {
+    /* generator mode for the CLI tests: a full-size VGG16 release-layout file, random weights */
+    if (argc == 3 && !strcmp(argv[1], "--write-vgg16")) {
+        H5Eset_auto2(H5E_DEFAULT, NULL, NULL);
+        return write_vgg_release(argv[2], 0, 1) == 0 ? 0 : 1;
+    }
     data_dir = argc > 1 ? argv[1] : getenv("CLVIS_TEST_DATA") ? getenv("CLVIS_TEST_DATA")
                                                                : CLVIS_TEST_DATA_DIR;
     H5Eset_auto2(H5E_DEFAULT, NULL, NULL);
