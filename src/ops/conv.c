@@ -76,6 +76,22 @@ static clvis_status fast_run(clvis_ctx *ctx, tensor ys, tensor xs, int pt, int p
     return st;
 }
 
+/* Forward: the fast kernel gives each work-item an 8-channel x 16-pixel tile. On a CPU (PoCL)
+ * it wins on every shape measured (30-70x). On a GPU it needs enough tiles to fill the device:
+ * measured on an NVIDIA H100 (132 CUs, tools/bench/bench_conv, BENCHMARKS.md) it won 7x at
+ * 64ch@224 (28672 tiles), 2.8x at 256ch@56 (7168 tiles, 54 per CU)
+ * and lost at 512ch@28 (3584 tiles, 27 per CU: 0.9x) and 512ch@14 (0.2x). So on GPUs the fast
+ * path needs at least 40 tiles per compute unit. The backward (input gradient) path won or
+ * tied everywhere on both devices, so it has no such rule. */
+static int fast_forward_pays(const clvis_ctx *ctx, tensor y)
+{
+    if (ctx->info.type == CLVIS_DEVICE_CPU)
+        return 1;
+    size_t tiles = (size_t)((y.w + FAST_PXB - 1) / FAST_PXB) * y.h *
+                   ((y.c + FAST_OCB - 1) / FAST_OCB) * y.n;
+    return tiles >= 40 * (size_t)(ctx->info.compute_units ? ctx->info.compute_units : 1);
+}
+
 static clvis_status check(const conv2d_params *p, tensor out, tensor in)
 {
     const window2d *w = &p->win;
@@ -104,7 +120,8 @@ clvis_status conv2d_forward(clvis_ctx *ctx, const conv2d_params *p, tensor y, te
     float act_max = p->act_max;
     /* Fast path: groups 1, horizontal stride 1 or 2 (any kernel size, vertical stride and
      * dilation). Everything else (depthwise / grouped, wider strides) takes the reference. */
-    if (conv_impl() == CONV_IMPL_AUTO && p->groups == 1 && (v->sw == 1 || v->sw == 2))
+    if (conv_impl() == CONV_IMPL_AUTO && p->groups == 1 && (v->sw == 1 || v->sw == 2) &&
+        fast_forward_pays(ctx, y))
         return fast_run(ctx, y, x, v->pad_t, v->pad_l, v->kh, v->kw, v->sh, v->sw, v->dh, v->dw,
                         w, 0, x.c * v->kh * v->kw, v->kh * v->kw, v->kw, 1, b, act, act_max, 0);
     karg a[] = {KMEM(y.mem), KARG(y_off), KMEM(x.mem), KARG(x_off), KMEM(w), KMEM(bias),
