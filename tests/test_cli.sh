@@ -92,6 +92,8 @@ run filt_grid 0 -- filters --quiet --model "$K/small_convnet.h5" --out "$T/fx" -
     check "filters grid 547x547" "[ -s '$T/fx/filters_conv2d.png' ] && [ \"\$(od -An -tu1 -j16 -N8 '$T/fx/filters_conv2d.png' | tr -s ' ')\" = ' 0 0 2 35 0 0 2 35' ]"
 run gc_fix 0 -- gradcam --quiet --model "$K/functional.h5" --out "$T/fx" --json samples/coffee.png &&
     check "gradcam functional: json + 2 PNGs" "grep -q '\"layer\":\"conv2d_5\"' '$T/gc_fix.out' && [ -s '$T/fx/gradcam_coffee_map.png' ] && [ -s '$T/fx/gradcam_coffee_overlay.png' ]" "$(head -c 300 "$T/gc_fix.out")"
+run gc_many 0 -- gradcam --quiet --model "$K/functional.h5" --out "$T/many" --json samples/coffee.png samples/parrot.jpg samples/owl.jpg &&
+    check "gradcam over several images in one process: 3 JSON lines, 6 PNGs" "[ \$(grep -c '\"path\"' '$T/gc_many.out') = 3 ] && [ \$(ls '$T/many' | grep -c 'gradcam_.*png') = 6 ]"
 run gc_logit 0 -- gradcam --quiet --model "$K/functional.h5" --out "$T/fx" --score logit --class 3 samples/coffee.png &&
     check "gradcam --score logit --class 3" "grep -q 'class 3 ' '$T/gc_logit.out' && grep -q logit '$T/gc_logit.out'"
 run pred_sig 0 -- predict --model "$K/small_convnet.h5" samples/coffee.png &&

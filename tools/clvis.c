@@ -19,6 +19,7 @@
 #include "io/image.h"
 #include "viz/book.h"
 #include "viz/pipeline.h"
+#include "bench/bench.h"
 
 #ifndef CLVIS_SOURCE_DIR
 #define CLVIS_SOURCE_DIR "."
@@ -908,41 +909,25 @@ done:
 }
 
 /* ---- gradcam ------------------------------------------------------------------------------- */
-static int cmd_gradcam(options *o)
+/* Grad-CAM of one image: the two PNGs (both or neither), a line or a JSON object on stdout,
+ * and its entries in the index page. */
+static int gradcam_one(options *o, session *s, const viz_labels *labp, const viz_gradcam_opts *gop,
+                       const char *path, float *x)
 {
-    if (o->npos != 1)
-        die_usage("gradcam ", "expected one IMAGE");
-    session s;
-    if (open_session(o, &s, 1))
-        return 1;
     int rc = 0;
-    float *x = NULL;
     image8 orig = {0}, mapimg = {0}, over = {0};
     viz_gradcam_result r = {0};
-    viz_labels lab = {0};
-    viz_gradcam_opts go = {-1, (int)o->cls, o->logit};
-    if (o->layer && (rc = find_layer(s.model, o->layer, &go.layer)))
-        goto done;
-    if (go.cls >= viz_output_count(s.model)) {
-        rc = fail("class %d out of range: %s has %d classes (0..%d)", go.cls, s.model_path,
-                  viz_output_count(s.model), viz_output_count(s.model) - 1);
-        goto done;
-    }
-    if ((rc = load_labels(o, s.model, &lab)))
-        goto done;
-    if ((rc = prepare_out(o->out)))
-        goto done;
-    x = malloc(viz_input_count(s.model) * sizeof *x);
+    viz_gradcam_opts go = *gop;
     double t0 = now_ms();
-    clvis_status st = viz_load_input(s.model, o->pos[0], o->preprocess, x, &orig);
+    clvis_status st = viz_load_input(s->model, path, o->preprocess, x, &orig);
     if (!st)
-        st = viz_gradcam(s.model, x, &go, &r);
+        st = viz_gradcam(s->model, x, &go, &r);
     if (!st)
         st = viz_map_viridis(&mapimg, r.map, r.h, r.w, 224);
     if (!st)
         st = viz_overlay(&over, &orig, r.map, r.h, r.w);
     char stem[200], fmap[300], fover[300], pmap[1400], pover[1400];
-    stem_of(o->pos[0], stem, sizeof stem);
+    stem_of(path, stem, sizeof stem);
     snprintf(fmap, sizeof fmap, "gradcam_%s_map.png", stem);
     snprintf(fover, sizeof fover, "gradcam_%s_overlay.png", stem);
     if (!st)
@@ -958,17 +943,17 @@ static int cmd_gradcam(options *o)
         goto done;
     }
     double ms = now_ms() - t0;
-    const char *lname = clvis_model_layer_name(s.model, r.layer);
-    const char *cname = label_name(&lab, r.cls);
+    const char *lname = clvis_model_layer_name(s->model, r.layer);
+    const char *cname = label_name(labp, r.cls);
     if (r.all_nonpositive && !g_quiet)
         fprintf(stderr, "clvis: the Grad-CAM map of class %d is <= 0 everywhere (no positive "
                         "evidence at layer %s); written black\n", r.cls, lname);
     if (o->json) {
         cJSON *j = cJSON_CreateObject();
-        cJSON_AddStringToObject(j, "path", o->pos[0]);
+        cJSON_AddStringToObject(j, "path", path);
         cJSON_AddNumberToObject(j, "class", r.cls);
         if (cname) {
-            cJSON_AddStringToObject(j, "wnid", label_wnid(&lab, r.cls));
+            cJSON_AddStringToObject(j, "wnid", label_wnid(labp, r.cls));
             cJSON_AddStringToObject(j, "name", cname);
         }
         cJSON_AddNumberToObject(j, "probability", r.prob);
@@ -991,7 +976,7 @@ static int cmd_gradcam(options *o)
         free(t);
         cJSON_Delete(j);
     } else {
-        printf("%s: class %d %s%s%s probability %.6f", o->pos[0], r.cls, cname ? label_wnid(&lab, r.cls) : "",
+        printf("%s: class %d %s%s%s probability %.6f", path, r.cls, cname ? label_wnid(labp, r.cls) : "",
                cname ? " " : "", cname ? cname : "", r.prob);
         if (o->logit)
             printf(" logit %.6f", r.score);
@@ -1001,20 +986,54 @@ static int cmd_gradcam(options *o)
     }
     char cap[1024];
     snprintf(cap, sizeof cap, "Grad-CAM of %s for class %d%s%s (p = %.4f), layer %s, %s%s",
-             o->pos[0], r.cls, cname ? " " : "", cname ? cname : "", r.prob, lname,
+             path, r.cls, cname ? " " : "", cname ? cname : "", r.prob, lname,
              o->logit ? "logit / channel sum" : "probability / channel mean (book)",
              r.all_nonpositive ? "; map all <= 0, written black" : "");
     char cap2[1100];
     snprintf(cap2, sizeof cap2, "raw %dx%d map: %s", r.h, r.w, cap);
-    viz_report_entry e[2] = {{"gradcam", fmap, cap2, s.model_path, s.device, ms},
-                             {"gradcam", fover, cap, s.model_path, s.device, ms}};
-    rc = report(o, &s, e, 2);
+    viz_report_entry e[2] = {{"gradcam", fmap, cap2, s->model_path, s->device, ms},
+                             {"gradcam", fover, cap, s->model_path, s->device, ms}};
+    rc = report(o, s, e, 2);
 done:
-    free(x);
     image_free(&orig);
     image_free(&mapimg);
     image_free(&over);
     viz_gradcam_free(&r);
+    return rc;
+}
+
+static int cmd_gradcam(options *o)
+{
+    if (o->npos < 1)
+        die_usage("gradcam ", "expected at least one IMAGE");
+    session s;
+    if (open_session(o, &s, 1))
+        return 1;
+    int rc = 0;
+    float *x = NULL;
+    viz_labels lab = {0};
+    viz_gradcam_opts go = {-1, (int)o->cls, o->logit};
+    if (o->layer && (rc = find_layer(s.model, o->layer, &go.layer)))
+        goto done;
+    if (go.cls >= viz_output_count(s.model)) {
+        rc = fail("class %d out of range: %s has %d classes (0..%d)", go.cls, s.model_path,
+                  viz_output_count(s.model), viz_output_count(s.model) - 1);
+        goto done;
+    }
+    if ((rc = load_labels(o, s.model, &lab)))
+        goto done;
+    if ((rc = prepare_out(o->out)))
+        goto done;
+    x = malloc(viz_input_count(s.model) * sizeof *x);
+    if (!x) {
+        rc = fail("out of host memory");
+        goto done;
+    }
+    /* one image after another in one process: buffers are planned once and reused */
+    for (int i = 0; i < o->npos && !rc; i++)
+        rc = gradcam_one(o, &s, &lab, &go, o->pos[i], x);
+done:
+    free(x);
     viz_labels_free(&lab);
     close_session(&s);
     return rc;
@@ -1128,11 +1147,253 @@ done:
 }
 
 /* ---- bench ------------------------------------------------------------------------------- */
-static int cmd_bench(options *o)
+/* `clvis bench` parses its own flags (see bench_help); the work is src/bench/bench.c. */
+static void bench_help(FILE *f)
 {
-    (void)o;
-    printf("clvis bench: the benchmark programs live in tools/bench (see BENCHMARKS.md)\n");
-    return 0;
+    fprintf(f,
+            "usage: clvis bench [--device N|cpu|gpu|NAME|all] [--runs N] [--quick]\n"
+            "                   [--workload LIST] [--reference N] [--json] [--model FILE]\n"
+            "                   [--steps N] [--filter-runs N] [--quiet]\n\n"
+            "Standard workloads on one OpenCL device (or every device with --device all):\n"
+            "  vgg16_b1, vgg16_b8     VGG16 forward 224x224, batch 1 / 8, to predictions\n"
+            "  gradcam                VGG16 Grad-CAM end to end (forward, backward from the top\n"
+            "                         class to block5_conv3, map)\n"
+            "  filters_block{1,2,3,4}_conv1\n"
+            "                         one filter-pattern grid: 64 filters x 40 steps at 64x64 in\n"
+            "                         one device batch (as 'clvis filters')\n"
+            "  small_convnet          the book's 150x150 convnet forward, every layer read back\n"
+            "  op_conv3x3_64_112, op_dense_25088_4096, op_maxpool_64_224, op_relu_64_224\n"
+            "                         single ops, batch 1\n"
+            "VGG16 and the small convnet get seeded He-uniform random weights (no file needed);\n"
+            "--model FILE (or vgg16) uses a real VGG16 file instead.\n\n"
+            "Each time is the median of --runs timed runs after one warm-up run (host wall clock\n"
+            "including transfers and clFinish). A filter grid's warm-up is a 1-step run and it is\n"
+            "timed --filter-runs times (default 1). GFLOP/s counts convolutions and dense layers\n"
+            "(2 FLOPs per multiply-add; backward = input gradients). %%peak is against an FMA\n"
+            "microkernel (16 float16 FMA chains per work-item) measured on the same device.\n"
+            "With several devices, 'max abs' / 'max rel' compare each workload's output with the\n"
+            "reference device (the first, or --reference N): rel = max abs / max |reference|.\n\n"
+            "options:\n"
+            "  --device D     N|cpu|gpu|igpu|NAME or 'all' (default: $CLVIS_DEVICE, else best)\n"
+            "  --runs N       timed runs per workload (default 5)\n"
+            "  --quick        filter grids run 5 steps instead of 40 (the table says so)\n"
+            "  --workload L   comma list of workloads or prefixes (vgg16, filters, op, ...)\n"
+            "  --reference N  device index (as 'clvis devices') to compare against\n"
+            "  --json         one JSON object per device on stdout\n"
+            "  --model FILE   VGG16 Keras file or 'vgg16' (default: random weights)\n"
+            "  --steps N      filter-grid steps (default 40)\n"
+            "  --filter-runs N  timed runs of each filter grid (default 1)\n"
+            "  --quiet        no progress on stderr\n"
+            "  --help         this text\n");
+}
+
+typedef struct {
+    int index;
+    char name[400];
+    double peak;
+    bench_report rep;
+    int ok;
+} bench_dev;
+
+static int cmd_bench(int argc, char **argv)
+{
+    const char *device = NULL, *workloads = NULL, *model = NULL;
+    int runs = 5, quick = 0, json = 0, ref_index = -1, steps = 0, frun = 0;
+    for (int i = 0; i < argc; i++) {
+        const char *a = argv[i];
+        const char *v = i + 1 < argc ? argv[i + 1] : NULL;
+#define BENCH_VAL(flag)                                                    \
+    (!strcmp(a, flag) && (v ? (i++, 1) : (die_usage("bench ", "%s needs a value", flag), 0)))
+        if (!strcmp(a, "--help") || !strcmp(a, "-h")) {
+            bench_help(stdout);
+            return 0;
+        } else if (!strcmp(a, "--quick"))
+            quick = 1;
+        else if (!strcmp(a, "--json"))
+            json = 1;
+        else if (!strcmp(a, "--quiet"))
+            g_quiet = 1;
+        else if (BENCH_VAL("--device"))
+            device = v;
+        else if (BENCH_VAL("--workload"))
+            workloads = v;
+        else if (BENCH_VAL("--model"))
+            model = v;
+        else if (BENCH_VAL("--runs"))
+            runs = (int)parse_long("bench ", "runs", v, 1, 100000);
+        else if (BENCH_VAL("--reference"))
+            ref_index = (int)parse_long("bench ", "reference", v, 0, 100000);
+        else if (BENCH_VAL("--steps"))
+            steps = (int)parse_long("bench ", "steps", v, 1, 100000);
+        else if (BENCH_VAL("--filter-runs"))
+            frun = (int)parse_long("bench ", "filter-runs", v, 1, 100000);
+        else
+            die_usage("bench ", "unknown option or argument '%s'", a);
+#undef BENCH_VAL
+    }
+    /* every workload name the selection may match */
+    if (workloads) {
+        char buf[512];
+        snprintf(buf, sizeof buf, "%s", workloads);
+        for (char *t = strtok(buf, ","); t; t = strtok(NULL, ",")) {
+            char one[128];
+            snprintf(one, sizeof one, "%s", t);
+            if (!bench_selected(BENCH_WORKLOADS, one) && !strstr(BENCH_WORKLOADS, one))
+                die_usage("bench ", "--workload: unknown workload '%s' (known: %s)", t,
+                          BENCH_WORKLOADS);
+        }
+    }
+    bench_opts bo;
+    bench_opts_default(&bo);
+    bo.runs = runs;
+    bo.workloads = workloads;
+    bo.model = model;
+    bo.filter_steps = steps ? steps : quick ? 5 : 40;
+    bo.filter_runs = frun ? frun : 1;
+
+    /* the devices to run */
+    int ndev = 1;
+    clvis_device_info *all = NULL;
+    if (device && !strcmp(device, "all")) {
+        clvis_status st = clvis_devices(&all, &ndev);
+        if (st)
+            return fail_st(st);
+    }
+    bench_dev *devs = calloc((size_t)ndev, sizeof *devs);
+    if (!devs)
+        return fail("out of memory");
+    int rc = 0;
+    for (int d = 0; d < ndev; d++) {
+        char sel[32];
+        clvis_ctx_options co = {0};
+        co.device = device;
+        if (all) {
+            snprintf(sel, sizeof sel, "%d", all[d].index);
+            co.device = sel;
+        }
+        co.log = log_line;
+        clvis_ctx *ctx;
+        double t0 = now_ms();
+        clvis_status st = clvis_ctx_create(&co, &ctx);
+        double ctx_ms = now_ms() - t0;
+        if (st) {
+            rc = fail_st(st);
+            if (!all)
+                break;
+            continue;
+        }
+        const clvis_device_info *di = clvis_ctx_device(ctx);
+        devs[d].index = di->index;
+        snprintf(devs[d].name, sizeof devs[d].name, "%s (%s)", di->name, di->platform);
+        progress(NULL, devs[d].name);
+        bench_fma_peak(ctx, &devs[d].peak); /* 0 when it cannot run: %peak left blank */
+        st = bench_run(ctx, &bo, &devs[d].rep, progress, NULL);
+        if (st) {
+            rc = fail("%s: %s", devs[d].name, clvis_last_error());
+        } else {
+            clvis_build_info bi;
+            clvis_ctx_build_info(ctx, &bi);
+            devs[d].rep.ctx_ms = ctx_ms;
+            devs[d].rep.from_cache = bi.from_cache;
+            devs[d].rep.build_ms = bi.build_ms;
+            devs[d].ok = 1;
+        }
+        clvis_ctx_destroy(ctx);
+    }
+    /* the reference device */
+    int ref = -1;
+    for (int d = 0; d < ndev; d++)
+        if (devs[d].ok && (ref_index < 0 ? ref < 0 : devs[d].index == ref_index))
+            ref = d;
+    if (ref_index >= 0 && ref < 0 && ndev > 1)
+        rc = fail("--reference %d: no such device among those run", ref_index);
+    for (int d = 0; d < ndev; d++) {
+        if (!devs[d].ok)
+            continue;
+        bench_report *rp = &devs[d].rep;
+        int cmp = ndev > 1 && ref >= 0 && d != ref;
+        if (json) {
+            cJSON *o = cJSON_CreateObject();
+            cJSON_AddNumberToObject(o, "device_index", devs[d].index);
+            cJSON_AddStringToObject(o, "device", devs[d].name);
+            cJSON_AddNumberToObject(o, "fma_peak_gflops", devs[d].peak);
+            cJSON_AddNumberToObject(o, "ctx_create_ms", rp->ctx_ms);
+            cJSON_AddBoolToObject(o, "kernels_from_cache", rp->from_cache);
+            cJSON_AddNumberToObject(o, "kernel_build_ms", rp->build_ms);
+            cJSON_AddNumberToObject(o, "model_setup_ms", rp->setup_ms);
+            cJSON_AddNumberToObject(o, "filter_steps", bo.filter_steps);
+            if (cmp)
+                cJSON_AddNumberToObject(o, "reference_device", devs[ref].index);
+            cJSON *arr = cJSON_AddArrayToObject(o, "workloads");
+            for (int i = 0; i < rp->n; i++) {
+                const bench_result *r = &rp->r[i];
+                cJSON *w = cJSON_CreateObject();
+                cJSON_AddStringToObject(w, "name", r->name);
+                cJSON_AddStringToObject(w, "detail", r->detail);
+                cJSON_AddNumberToObject(w, "runs", r->runs);
+                cJSON_AddNumberToObject(w, "ms", r->ms);
+                cJSON_AddNumberToObject(w, "ms_min", r->ms_min);
+                cJSON_AddNumberToObject(w, "warmup_ms", r->warmup_ms);
+                cJSON_AddNumberToObject(w, "gflop", r->flops / 1e9);
+                if (r->flops > 0)
+                    cJSON_AddNumberToObject(w, "gflops", r->flops / (r->ms * 1e6));
+                if (r->flops > 0 && devs[d].peak > 0)
+                    cJSON_AddNumberToObject(w, "peak_fraction",
+                                            r->flops / (r->ms * 1e6) / devs[d].peak);
+                if (cmp && i < devs[ref].rep.n && devs[ref].rep.r[i].n_out == r->n_out) {
+                    double ma, mr;
+                    bench_diff(r->out, devs[ref].rep.r[i].out, r->n_out, &ma, &mr);
+                    cJSON_AddNumberToObject(w, "max_abs", ma);
+                    cJSON_AddNumberToObject(w, "max_rel", mr);
+                }
+                cJSON_AddItemToArray(arr, w);
+            }
+            char *txt = cJSON_PrintUnformatted(o);
+            printf("%s\n", txt);
+            free(txt);
+            cJSON_Delete(o);
+            continue;
+        }
+        printf("device %d: %s\n", devs[d].index, devs[d].name);
+        printf("  FMA peak %.1f GFLOP/s; context %.0f ms (kernels %s, %.0f ms); model setup "
+               "%.0f ms\n",
+               devs[d].peak, rp->ctx_ms, rp->from_cache ? "from cache" : "compiled",
+               rp->build_ms, rp->setup_ms);
+        printf("  median of %d runs after a warm-up (filter grids: %d run(s), %d steps%s)\n",
+               bo.runs, bo.filter_runs < bo.runs ? bo.filter_runs : bo.runs, bo.filter_steps,
+               bo.filter_steps != 40 ? ", NOT the book's 40" : "");
+        if (cmp)
+            printf("  differences against device %d\n", devs[ref].index);
+        printf("  %-22s %10s %10s %9s %7s", "workload", "ms", "min ms", "GFLOP/s", "%peak");
+        if (cmp)
+            printf(" %10s %10s", "max abs", "max rel");
+        printf("\n");
+        for (int i = 0; i < rp->n; i++) {
+            const bench_result *r = &rp->r[i];
+            printf("  %-22s %10.2f %10.2f", r->name, r->ms, r->ms_min);
+            if (r->flops > 0) {
+                double gf = r->flops / (r->ms * 1e6);
+                printf(" %9.1f", gf);
+                if (devs[d].peak > 0)
+                    printf(" %6.1f%%", 100 * gf / devs[d].peak);
+                else
+                    printf(" %7s", "-");
+            } else
+                printf(" %9s %7s", "-", "-");
+            if (cmp && i < devs[ref].rep.n && devs[ref].rep.r[i].n_out == r->n_out) {
+                double ma, mr;
+                bench_diff(r->out, devs[ref].rep.r[i].out, r->n_out, &ma, &mr);
+                printf(" %10.2e %10.2e", ma, mr);
+            }
+            printf("\n");
+        }
+        printf("\n");
+    }
+    for (int d = 0; d < ndev; d++)
+        bench_report_free(&devs[d].rep);
+    free(devs);
+    free(all);
+    return rc;
 }
 
 /* ---- main ---------------------------------------------------------------------------------- */
@@ -1161,14 +1422,15 @@ static const command_def COMMANDS[] = {
      "raw as in the book; --preprocess M puts the model's preprocessing in front of it."},
     {"gradcam", WITH_MODEL | F_OUT | F_JSON | F_LAYER | F_CLASS | F_SCORE | F_LABELS |
                     F_PREPROCESS,
-     "[options] IMAGE",
+     "[options] IMAGE...",
      "Listings 5.42-5.44: Grad-CAM of the top-1 class (or --class) at the last conv layer (or\n"
      "--layer); writes gradcam_<image>_map.png (the raw map, viridis) and\n"
      "gradcam_<image>_overlay.png (0.4*JET + image, full resolution)."},
     {"dump", WITH_MODEL | F_OUT | F_GRAD | F_PREPROCESS, "[options] IMAGE",
      "Write every layer's output (NHWC) to DIR/dump_<image>.h5 (/act/<layer>); with\n"
      "--grad LAYER:CHANNEL also d mean(channel)/d every earlier layer (/grad/<layer>)."},
-    {"bench", COMMON, "", "Benchmarks: see tools/bench."},
+    {"bench", COMMON | F_JSON | F_MODEL, "[options]",
+     "Benchmark standard workloads on one device or --device all (see 'clvis bench --help')."},
     {NULL, 0, NULL, NULL}};
 
 static void usage_all(FILE *f)
@@ -1198,6 +1460,8 @@ int main(int argc, char **argv)
         usage_all(stderr);
         return 2;
     }
+    if (!strcmp(c->name, "bench"))
+        return cmd_bench(argc - 2, argv + 2); /* its own flags: see bench_help */
     options o;
     parse(c, argc - 2, argv + 2, &o);
     int rc;
@@ -1216,7 +1480,7 @@ int main(int argc, char **argv)
     else if (!strcmp(c->name, "dump"))
         rc = cmd_dump(&o);
     else
-        rc = cmd_bench(&o);
+        rc = 2;
     free(o.pos);
     return rc;
 }
