@@ -759,8 +759,9 @@ clvis_status kjson_build(clvis_ctx *ctx, const cJSON *mc, kmodel *km)
     }
     for (int i = 0; i < total; i++)
         if (entry_index(es, total, es[i].name) != i) {
-            free(es);
-            return BAD("%s: two layers are named '%s'", km->src, es[i].name);
+            st = BAD("%s: two layers are named '%s'", km->src, es[i].name);
+            free(es); /* after the message: it points into es */
+            return st;
         }
 
     km->layers = calloc((size_t)total, sizeof *km->layers);

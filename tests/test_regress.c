@@ -1,0 +1,88 @@
+/* test_regress.c — every input the fuzzers once crashed on (tests/data/regress/READER/),
+ * fed to the same entry point: each must come back with an error status and a one-line message
+ * (run under -Db_sanitize=address,undefined to catch a regression of the memory error itself). */
+#include <dirent.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "io/image.h"
+#include "model/keras_internal.h"
+#include "testutil.h"
+
+#ifndef TEST_REGRESS_DIR
+#define TEST_REGRESS_DIR "tests/data/regress"
+#endif
+
+static char *slurp(const char *path)
+{
+    FILE *f = fopen(path, "rb");
+    if (!f)
+        return NULL;
+    fseek(f, 0, SEEK_END);
+    long n = ftell(f);
+    fseek(f, 0, SEEK_SET);
+    char *s = malloc((size_t)n + 1);
+    if (s && fread(s, 1, (size_t)n, f) != (size_t)n) {
+        free(s);
+        s = NULL;
+    }
+    if (s)
+        s[n] = 0;
+    fclose(f);
+    return s;
+}
+
+static void one(clvis_ctx *ctx, const char *reader, const char *path, const char *name)
+{
+    clvis_status st = CLVIS_OK;
+    if (!strcmp(reader, "image")) {
+        image8 img = {0};
+        st = image_load(path, &img);
+        image_free(&img);
+    } else if (!strcmp(reader, "keras")) {
+        clvis_model *m = NULL;
+        st = clvis_model_load(ctx, path, NULL, &m);
+        clvis_model_destroy(m);
+    } else if (!strcmp(reader, "json")) {
+        char *text = slurp(path);
+        kmodel km = {0};
+        km.src = name;
+        st = text ? kjson_build_text(ctx, text, &km) : CLVIS_ERR_IO;
+        if (st == CLVIS_OK)
+            graph_destroy(km.g);
+        kjson_free(&km);
+        free(text);
+    }
+    char label[600], d[700];
+    snprintf(label, sizeof label, "%s/%s refused cleanly", reader, name);
+    snprintf(d, sizeof d, "%s: %.500s", clvis_status_name(st), clvis_last_error());
+    test_check(label, st != CLVIS_OK && clvis_last_error()[0] && !strchr(clvis_last_error(), '\n'),
+               d);
+}
+
+int main(void)
+{
+    clvis_ctx *ctx;
+    int rc = test_open_ctx(&ctx);
+    if (rc)
+        return rc;
+    const char *readers[] = {"image", "keras", "json"};
+    for (int r = 0; r < 3; r++) {
+        char dir[600];
+        snprintf(dir, sizeof dir, "%s/%s", TEST_REGRESS_DIR, readers[r]);
+        DIR *d = opendir(dir);
+        if (!d)
+            continue;
+        struct dirent *e;
+        while ((e = readdir(d)))
+            if (e->d_name[0] != '.') {
+                char path[1300];
+                snprintf(path, sizeof path, "%s/%s", dir, e->d_name);
+                one(ctx, readers[r], path, e->d_name);
+            }
+        closedir(d);
+    }
+    clvis_ctx_destroy(ctx);
+    return test_summary();
+}
