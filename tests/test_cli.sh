@@ -134,6 +134,17 @@ if [ -f "$MOBILE" ]; then
     bad bad_number 2 'expected an integer' -- predict --top x samples/parrot.jpg
     bad unknown_cmd 2 "unknown command" -- frobnicate
     check "nothing created for the unwritable --out" "[ ! -e '$T/afile/sub' ]"
+
+    # ---- injected device faults (CLVIS_FAULT=SITE:N): one line, exit 1, no picture ----------
+    fault() { local name=$1 spec=$2; shift 2; CLVIS_FAULT=$spec bad "$name" 1 "$@"; }
+    fault fault_enqueue enqueue:40 'CL_OUT_OF_RESOURCES' -- gradcam --out "$T/bad_fault_enqueue" samples/parrot.jpg
+    fault fault_alloc alloc:3 'CL_MEM_OBJECT_ALLOCATION_FAILURE' -- gradcam --out "$T/bad_fault_alloc" samples/parrot.jpg
+    fault fault_read read:2 'clEnqueueReadBuffer' -- gradcam --out "$T/bad_fault_read" samples/parrot.jpg
+    fault fault_write write:1 'clEnqueueWriteBuffer' -- predict --out "$T/bad_fault_write" samples/parrot.jpg
+    fault fault_filters enqueue:12 'CL_OUT_OF_RESOURCES' -- filters --model "$K/small_convnet.h5" --out "$T/bad_fault_filters" --layers conv2d --steps 5
+    CLVIS_NO_CACHE=1 fault fault_build_named build 'building kernels .* failed: CL_BUILD_PROGRAM_FAILURE' -- predict --device 0 --out "$T/bad_fault_build_named" samples/parrot.jpg
+    CLVIS_NO_CACHE=1 CLVIS_FAULT=build run fault_build_auto 1 -- predict --out "$T/bad_fault_build_auto" samples/parrot.jpg &&
+        check "automatically chosen device failing to build: reported as skipped, then one error" "grep -q '^clvis: device .* skipped: building kernels' '$T/fault_build_auto.err' && tail -n 1 '$T/fault_build_auto.err' | grep -q '^clvis: no device could run the clvis kernels' && [ \$(wc -l < '$T/fault_build_auto.err') = 2 ]"
 else
     echo "SKIP $MOBILE not present: MobileNetV2 tests"
 fi

@@ -247,6 +247,27 @@ int main(void)
     test_expect_error("dense on a spatial input", st, CLVIS_ERR_UNSUPPORTED);
     st = graph_set_weight(g, id[1], 0, xf, 5);
     test_expect_error("weight of the wrong size", st, CLVIS_ERR_SHAPE);
+    {
+        float wnan[4 * 3 * 9];
+        for (int i = 0; i < 4 * 3 * 9; i++)
+            wnan[i] = (float)w.w1[i];
+        wnan[17] = NAN;
+        st = graph_set_weight(g, id[1], 0, wnan, 4 * 3 * 9);
+        test_expect_error("NaN in a weight", st, CLVIS_ERR_FORMAT);
+        wnan[17] = INFINITY;
+        st = graph_set_weight(g, id[1], 0, wnan, 4 * 3 * 9);
+        test_expect_error("infinity in a weight", st, CLVIS_ERR_FORMAT);
+        float gm[4] = {1, 1, 1, 1}, bt[4] = {0}, mn[4] = {0}, vr[4] = {1, -5, 1, 1};
+        st = graph_set_batchnorm(g, id[3], gm, bt, mn, vr);
+        test_expect_error("negative batch-norm variance", st, CLVIS_ERR_FORMAT);
+        st = graph_add_zeropad(g, "neg_pad", id[1], -1, 0, 0, 0, &bad);
+        test_expect_error("negative zero padding", st, CLVIS_ERR_SHAPE);
+        st = graph_add_pool(g, "big_pool", 1, id[10], 5, 5, 1, 1, PAD_VALID, &bad);
+        test_expect_error("pool window larger than its 3x3 input (zero-size output)", st,
+                          CLVIS_ERR_SHAPE);
+        st = graph_add_dense(g, "zero_units", id[11], 0, 1, ACT_LINEAR, 0, &bad);
+        test_expect_error("dense with 0 units", st, CLVIS_ERR_SHAPE);
+    }
 
     graph_destroy(g);
     clvis_ctx_destroy(ctx);

@@ -132,8 +132,13 @@ static clvis_status build_failed(clvis_ctx *ctx, cl_program prog, cl_int e)
             log[0] = 0;
         log[n] = 0;
     }
-    clvis_status st = err_set(CLVIS_ERR_BUILD, "building kernels for '%s' failed: %s (%d)\n%s",
-                              ctx->info.name, cl_error_name(e), (int)e, log ? log : "");
+    size_t len = log ? strlen(log) : 0;
+    while (len && (log[len - 1] == '\n' || log[len - 1] == ' ' || log[len - 1] == '\r'))
+        log[--len] = 0;
+    /* the build log, when there is one, follows on the next lines */
+    clvis_status st = err_set(CLVIS_ERR_BUILD, "building kernels for '%s' failed: %s (%d)%s%s",
+                              ctx->info.name, cl_error_name(e), (int)e, len ? "\n" : "",
+                              len ? log : "");
     free(log);
     return st;
 }
