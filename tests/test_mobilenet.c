@@ -66,8 +66,7 @@ static void photo_test(clvis_model *m, const char *photo, const int *ok_classes,
             unsigned char *want = malloc(224 * 224 * 3);
             image8 mine = {0};
             if (H5LTread_dataset(exp_f, dpath, H5T_NATIVE_UCHAR, want) >= 0 &&
-                image_alloc(&mine, 224, 224, 3) == CLVIS_OK) {
-                keras_resize_nearest(&mine, 224, 224, &orig);
+                keras_resize_nearest(&mine, 224, 224, &orig) == CLVIS_OK) {
                 int diff = 0;
                 for (int i = 0; i < 224 * 224 * 3; i++)
                     diff += mine.px[i] != want[i];

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # setup.sh — installs the Debian packages clvis needs (when missing) and builds it into build/.
 # Usage: tools/setup.sh            (root, or sudo available, for the install step)
+#        CLVIS_BUILD=build-asan CLVIS_MESON_ARGS=-Db_sanitize=address,undefined tools/setup.sh
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -20,8 +21,12 @@ if [ ${#missing[@]} -gt 0 ]; then
     DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq "${missing[@]}" >/dev/null
 fi
 
-if [ ! -f build/build.ninja ]; then
-    meson setup build --buildtype=release >/dev/null
+# CLVIS_BUILD (default build) and CLVIS_MESON_ARGS (e.g. -Db_sanitize=address,undefined) choose
+# another build, such as the sanitizer one (RELIABILITY.md).
+B=${CLVIS_BUILD:-build}
+if [ ! -f "$B/build.ninja" ]; then
+    # shellcheck disable=SC2086
+    meson setup "$B" --buildtype=release ${CLVIS_MESON_ARGS:-} >/dev/null
 fi
-ninja -C build >/dev/null
-echo "setup: built build/clvis" >&2
+ninja -C "$B" >/dev/null
+echo "setup: built $B/clvis" >&2

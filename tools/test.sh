@@ -43,13 +43,14 @@ run_one() {
     fi
 }
 
-for t in build/tests/test_*; do
+B=${CLVIS_BUILD:-build}
+for t in "$B"/tests/test_*; do
     [ -x "$t" ] && [ -f "$t" ] || continue
     run_one "$(basename "$t")" "$t"
 done
 for t in tests/test_*.sh; do
     [ -f "$t" ] || continue
-    run_one "$(basename "$t" .sh)" bash "$t" build
+    run_one "$(basename "$t" .sh)" bash "$t" "$B"
 done
 echo "logs: $log_dir"
 if [ $skipped -gt 0 ]; then
