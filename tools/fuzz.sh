@@ -10,7 +10,7 @@ harnesses=("$@")
 if [ ! -f build-fuzz/build.ninja ]; then
     CC=clang meson setup build-fuzz -Dfuzz=true -Dbuildtype=debugoptimized >/dev/null
 fi
-ninja -C build-fuzz >/dev/null
+ninja -C build-fuzz $(printf "tests/fuzz/%s " "${harnesses[@]}") >/dev/null
 export CLVIS_CACHE_DIR=${CLVIS_CACHE_DIR:-$PWD/fuzz-out/cache}
 # PoCL's LLVM keeps compiler allocations until exit: not ours, not leaks of clvis.
 export LSAN_OPTIONS=suppressions=$PWD/tests/fuzz/lsan.supp
