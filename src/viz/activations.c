@@ -35,20 +35,6 @@ static void to_nchw(float *dst, const float *src, int c, int h, int w)
             dst[(size_t)k * hw + p] = src[p * c + k];
 }
 
-static void say(viz_progress_fn progress, void *user, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-static void say(viz_progress_fn progress, void *user, const char *fmt, ...)
-{
-    if (!progress)
-        return;
-    char line[1024];
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(line, sizeof line, fmt, ap);
-    va_end(ap);
-    progress(user, line);
-}
-
 clvis_status viz_activations(clvis_model *m, const float *x, const int *layers, int n_layers,
                              const char *out_dir, viz_act_result *res, unsigned char **gray,
                              viz_progress_fn progress, void *user)
@@ -130,7 +116,7 @@ clvis_status viz_activations(clvis_model *m, const float *x, const int *layers, 
         else
             free(grid);
         if (!st)
-            say(progress, user,
+            viz_say(progress, user,
                 "activations %d/%d %s: %dx%dx%d, zeros %.1f%%, dead channels %d%s%s", i + 1,
                 n_layers, v->name, s.h, s.w, s.c, 100.0 * r->zero_fraction, r->dead,
                 r->file[0] ? " -> " : "", r->file);

@@ -51,20 +51,6 @@ void viz_filter_opts_default(viz_filter_opts *o)
     o->step = 1.0f;
 }
 
-static void say(viz_progress_fn progress, void *user, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-static void say(viz_progress_fn progress, void *user, const char *fmt, ...)
-{
-    if (!progress)
-        return;
-    char line[1024];
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(line, sizeof line, fmt, ap);
-    va_end(ap);
-    progress(user, line);
-}
-
 /* Items per device batch: what the caller asked, else what a quarter of the device memory
  * holds (activations and gradients of every layer). */
 static int auto_chunk(const graph *g, int n, int asked)
@@ -235,7 +221,7 @@ clvis_status viz_filter_patterns(clvis_model *m, int layer, const int *filters, 
                     for (int c = 0; c < 3; c++)
                         x_final[(size_t)(b0 + b) * item + p * 3 + c] = xi[c * hw + p];
         }
-        say(progress, user, "filters %s: %d/%d patterns (%d steps, batch %d)", L->name, b0 + nb,
+        viz_say(progress, user, "filters %s: %d/%d patterns (%d steps, batch %d)", L->name, b0 + nb,
             n, opt->steps, B);
     }
 done:

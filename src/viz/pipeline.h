@@ -16,6 +16,9 @@ struct graph;
 struct graph *model_graph(clvis_model *m);
 
 typedef void (*viz_progress_fn)(void *user, const char *line);
+/* Formats one progress line and hands it to progress (nothing when progress is NULL). */
+void viz_say(viz_progress_fn progress, void *user, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
 
 /* ---- inputs --------------------------------------------------------------------------------- */
 /* Loads an image file (PNG/JPEG), resizes it with Keras load_img NEAREST to the model input

@@ -268,3 +268,15 @@ clvis_status viz_report_add(const char *dir, const viz_report_entry *e, int ne)
     free(html.p);
     return st;
 }
+
+void viz_say(viz_progress_fn progress, void *user, const char *fmt, ...)
+{
+    if (!progress)
+        return;
+    char line[1024];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(line, sizeof line, fmt, ap);
+    va_end(ap);
+    progress(user, line);
+}
