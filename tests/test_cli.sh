@@ -169,5 +169,12 @@ else
     fail "could not write the VGG16 file" ""
 fi
 
+# ---- bench (quick: the small convnet and two ops, one run) ------------------------------------
+run bench_quick 0 -- bench --quiet --quick --runs 1 --workload small,op_relu,op_maxpool &&
+    check "bench prints a table with the small convnet and the ops" "grep -q '^  small_convnet ' '$T/bench_quick.out' && grep -q 'op_relu_64_224' '$T/bench_quick.out' && grep -q 'FMA peak' '$T/bench_quick.out'"
+run bench_json 0 -- bench --quiet --json --runs 1 --workload op_relu &&
+    check "bench --json: one object with the workload" "python3 -c 'import json,sys; o=json.load(open(sys.argv[1])); assert o[\"workloads\"][0][\"name\"]==\"op_relu_64_224\"' '$T/bench_json.out'"
+bad bench_unknown 2 'unknown workload' -- bench --workload nonesuch
+
 echo "$passed passed, $failed failed"
 [ "$failed" = 0 ]

@@ -1238,7 +1238,15 @@ static int cmd_bench(int argc, char **argv)
         for (char *t = strtok(buf, ","); t; t = strtok(NULL, ",")) {
             char one[128];
             snprintf(one, sizeof one, "%s", t);
-            if (!bench_selected(BENCH_WORKLOADS, one) && !strstr(BENCH_WORKLOADS, one))
+            int known = 0;
+            char names[sizeof BENCH_WORKLOADS];
+            memcpy(names, BENCH_WORKLOADS, sizeof names);
+            for (char *q = names, *e; q && !known; q = e ? e + 1 : NULL) {
+                if ((e = strchr(q, ',')))
+                    *e = 0;
+                known = bench_selected(one, q);
+            }
+            if (!known)
                 die_usage("bench ", "--workload: unknown workload '%s' (known: %s)", t,
                           BENCH_WORKLOADS);
         }
@@ -1305,7 +1313,7 @@ static int cmd_bench(int argc, char **argv)
     for (int d = 0; d < ndev; d++)
         if (devs[d].ok && (ref_index < 0 ? ref < 0 : devs[d].index == ref_index))
             ref = d;
-    if (ref_index >= 0 && ref < 0 && ndev > 1)
+    if (ref_index >= 0 && ref < 0)
         rc = fail("--reference %d: no such device among those run", ref_index);
     for (int d = 0; d < ndev; d++) {
         if (!devs[d].ok)
