@@ -32,3 +32,34 @@ __kernel void dense_bwd(__global float *dx, int dx_off, __global const float *dy
         acc += g[o] * wr[o];
     dx[dx_off + i] = accum ? dx[dx_off + i] + acc : acc;
 }
+
+/* Row-major GEMV for CPU devices: out[n][r] = sum_c in[n][c] * m[r][c] (+ bias, activation), or
+ * added to out (accum). Each work-item streams one contiguous row of m with 16-wide loads; run
+ * with one work-item per work-group so each keeps its row sequential (PoCL). Work-items of one
+ * row are adjacent (i = r * N + n), so a batch re-uses the row from cache. Forward uses the
+ * transposed weights (out, in); the input gradient uses the weights as Keras stores them. */
+__kernel void gemv_rows(__global float *out, int out_off, __global const float *in, int in_off,
+                        __global const float *m, __global const float *bias, int has_bias, int N,
+                        int C, int R, int act, float act_max, int accum)
+{
+    int i = get_global_id(0);
+    if (i >= N * R)
+        return;
+    int n = i % N, r = i / N;
+    __global const float *a = in + in_off + (size_t)n * C;
+    __global const float *b = m + (size_t)r * C;
+    float16 acc16 = (float16)(0.0f);
+    int c = 0;
+    for (; c + 16 <= C; c += 16)
+        acc16 = fma(vload16(0, a + c), vload16(0, b + c), acc16);
+    float8 h8 = acc16.lo + acc16.hi;
+    float4 h4 = h8.lo + h8.hi;
+    float2 h2 = h4.lo + h4.hi;
+    float s = h2.x + h2.y;
+    for (; c < C; c++)
+        s += a[c] * b[c];
+    if (has_bias)
+        s += bias[r];
+    size_t o = (size_t)out_off + (size_t)n * R + r;
+    out[o] = accum ? out[o] + s : act_apply(s, act, act_max);
+}

@@ -34,7 +34,7 @@ typedef struct tcase {
     /* weights */
     double *w, *b;
     size_t nw, nb;
-    cl_mem dw, db;
+    cl_mem dw, db, dwt; /* dwt: dense weights transposed (the CPU row path) */
 } tcase;
 
 static clvis_ctx *ctx;
@@ -119,7 +119,7 @@ static clvis_status device_forward(const tcase *t, tensor y, tensor x)
         return conv2d_forward(ctx, &p, y, x, t->dw, t->has_bias ? t->db : NULL);
     }
     case K_DENSE:
-        return dense_forward(ctx, y, x, t->dw, t->db, ACT_LINEAR, 0.0f);
+        return dense_forward(ctx, y, x, t->dw, t->dwt, t->db, ACT_LINEAR, 0.0f);
     case K_ACT: {
         clvis_status st = copy_accum(ctx, y, x, 0);
         return st ? st : act_forward(ctx, y, (act_kind)t->act, (float)t->act_max);
@@ -234,6 +234,15 @@ static void run_case(tcase *t)
     if (t->w) {
         t->dw = upload_d(t->w, t->nw);
         t->db = t->nb ? upload_d(t->b, t->nb) : NULL;
+        if (t->k == K_DENSE && dense_wants_rows(ctx)) {
+            int in = t->xs.c * t->xs.h * t->xs.w, out = t->ys.c;
+            double *tr = malloc(t->nw * sizeof *tr);
+            for (int k = 0; k < in; k++)
+                for (int o = 0; o < out; o++)
+                    tr[(size_t)o * in + k] = t->w[(size_t)k * out + o];
+            t->dwt = upload_d(tr, t->nw);
+            free(tr);
+        }
     }
     reference(t, x, y);
     cl_mem mx, my, mdx, mdy;
@@ -299,6 +308,8 @@ static void run_case(tcase *t)
         clReleaseMemObject(t->dw);
     if (t->db)
         clReleaseMemObject(t->db);
+    if (t->dwt)
+        clReleaseMemObject(t->dwt);
     free(x), free(y), free(r), free(fd), free(yp), free(xf), free(yf), free(rf), free(dxf),
         free(z);
 }
@@ -382,21 +393,34 @@ int main(void)
     conv_case("fast conv 5x5 s(2,1) w19 oc3", 2, 2, 9, 19, 3, 5, 5, 2, 1, 1, 1, PAD_SAME, 1, 1, 0, 0, 0, 0);
     conv_case("fast conv 3x3 c160 oc17 w3", 1, 160, 4, 3, 17, 3, 3, 1, 1, 1, 1, PAD_SAME, 1, 1, 0, 0, 0, 0);
 
-    /* dense */
-    {
-        tcase t = {.name = "dense 17->5 batch 3", .k = K_DENSE, .xs = {3, 17, 1, 1},
-                   .ys = {3, 5, 1, 1}, .x_scale = 1.0, .nw = 17 * 5, .nb = 5};
+    /* dense: the row path (CPU default) and the column path (GPU default), both everywhere */
+    for (int path = 0; path < 2; path++) {
+        setenv("CLVIS_DENSE", path ? "cols" : "rows", 1);
+        const char *pn = path ? " [columns]" : " [rows]";
+        char n1[96], n2[96], n3[96];
+        snprintf(n1, sizeof n1, "dense 17->5 batch 3%s", pn);
+        snprintf(n2, sizeof n2, "dense 1000->37 batch 3%s", pn);
+        snprintf(n3, sizeof n3, "dense from 4-D 64x3x3->10%s", pn);
+        tcase t = {.name = n1, .k = K_DENSE, .xs = {3, 17, 1, 1}, .ys = {3, 5, 1, 1},
+                   .x_scale = 1.0, .nw = 17 * 5, .nb = 5};
         t.w = rand_array(t.nw, 0.5);
         t.b = rand_array(t.nb, 0.5);
         run_case(&t);
         free(t.w), free(t.b);
-        tcase u = {.name = "dense from 4-D 64x3x3->10", .k = K_DENSE, .xs = {1, 64, 3, 3},
-                   .ys = {1, 10, 1, 1}, .x_scale = 1.0, .nw = 576 * 10, .nb = 10};
+        tcase v = {.name = n2, .k = K_DENSE, .xs = {3, 1000, 1, 1}, .ys = {3, 37, 1, 1},
+                   .x_scale = 1.0, .nw = 1000 * 37, .nb = 37};
+        v.w = rand_array(v.nw, 0.1);
+        v.b = rand_array(v.nb, 0.5);
+        run_case(&v);
+        free(v.w), free(v.b);
+        tcase u = {.name = n3, .k = K_DENSE, .xs = {1, 64, 3, 3}, .ys = {1, 10, 1, 1},
+                   .x_scale = 1.0, .nw = 576 * 10, .nb = 10};
         u.w = rand_array(u.nw, 0.1);
         u.b = rand_array(u.nb, 0.5);
         run_case(&u);
         free(u.w), free(u.b);
     }
+    unsetenv("CLVIS_DENSE");
     /* activations */
     rshape as = {2, 5, 3, 4};
     act_case("linear", ACT_LINEAR, 0, 1.0, as);

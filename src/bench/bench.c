@@ -310,7 +310,7 @@ typedef struct {
     /* microbenchmarks */
     int op;
     tensor tx, ty;
-    cl_mem w, b;
+    cl_mem w, wt, b;
 } wstate;
 
 typedef clvis_status (*work_fn)(wstate *s);
@@ -372,7 +372,7 @@ static clvis_status w_op(wstate *s)
         conv2d_params p = {{3, 3, 1, 1, 1, 1, 1, 1, 1, 1}, 64, 1, ACT_RELU, 0.0f};
         st = conv2d_forward(s->ctx, &p, s->ty, s->tx, s->w, s->b);
     } else if (s->op == 1)
-        st = dense_forward(s->ctx, s->ty, s->tx, s->w, s->b, ACT_RELU, 0.0f);
+        st = dense_forward(s->ctx, s->ty, s->tx, s->w, s->wt, s->b, ACT_RELU, 0.0f);
     else if (s->op == 2) {
         window2d win = {2, 2, 2, 2, 1, 1, 0, 0, 0, 0};
         st = maxpool_forward(s->ctx, &win, s->ty, s->tx);
@@ -480,7 +480,7 @@ static clvis_status run_op(wstate *s, bench_report *rep, int op, const char *nam
     float *h = malloc(nmax * sizeof *h);
     memset(&s->tx, 0, sizeof s->tx);
     memset(&s->ty, 0, sizeof s->ty);
-    s->w = s->b = NULL;
+    s->w = s->wt = s->b = NULL;
     s->op = op;
     if (!h)
         return err_set(CLVIS_ERR_NO_MEMORY, "bench: out of host memory");
@@ -506,6 +506,23 @@ static clvis_status run_op(wstate *s, bench_report *rep, int op, const char *nam
         if ((st = buffer_create(s->ctx, ws[op] * sizeof(float), &s->w)) ||
             (st = buffer_write(s->ctx, s->w, 0, ws[op] * sizeof(float), h)))
             goto done;
+        if (op == 1 && dense_wants_rows(s->ctx)) { /* as the graph keeps it: (out, in) too */
+            size_t in = (size_t)xs[op][0] * xs[op][1] * xs[op][2], out = (size_t)ys[op][0];
+            float *t = malloc(ws[op] * sizeof *t);
+            if (!t) {
+                st = err_set(CLVIS_ERR_NO_MEMORY, "bench: out of host memory");
+                goto done;
+            }
+            for (size_t k = 0; k < in; k++)
+                for (size_t o = 0; o < out; o++)
+                    t[o * in + k] = h[k * out + o];
+            st = buffer_create(s->ctx, ws[op] * sizeof(float), &s->wt);
+            if (!st)
+                st = buffer_write(s->ctx, s->wt, 0, ws[op] * sizeof(float), t);
+            free(t);
+            if (st)
+                goto done;
+        }
         fill_u(h, (size_t)ys[op][0], &r, 0.1f, 0.0f);
         if ((st = buffer_create(s->ctx, (size_t)ys[op][0] * sizeof(float), &s->b)) ||
             (st = buffer_write(s->ctx, s->b, 0, (size_t)ys[op][0] * sizeof(float), h)))
@@ -523,6 +540,8 @@ done:
         clReleaseMemObject(s->ty.mem);
     if (s->w)
         clReleaseMemObject(s->w);
+    if (s->wt)
+        clReleaseMemObject(s->wt);
     if (s->b)
         clReleaseMemObject(s->b);
     free(h);

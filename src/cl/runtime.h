@@ -16,6 +16,7 @@
     X(conv2d_fast)           \
     X(dense_fwd)             \
     X(dense_bwd)             \
+    X(gemv_rows)             \
     X(act_fwd)               \
     X(act_bwd)               \
     X(softmax_fwd)           \

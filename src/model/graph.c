@@ -45,10 +45,13 @@ void graph_destroy(graph *g)
     if (!g)
         return;
     release_plan(g);
-    for (int i = 0; i < g->n_nodes; i++)
+    for (int i = 0; i < g->n_nodes; i++) {
         for (int s = 0; s < 2; s++)
             if (g->nodes[i].weight[s])
                 clReleaseMemObject(g->nodes[i].weight[s]);
+        if (g->nodes[i].weight_t)
+            clReleaseMemObject(g->nodes[i].weight_t);
+    }
     free(g->nodes);
     free(g->grad_live);
     free(g);
@@ -371,7 +374,23 @@ clvis_status graph_set_weight(graph *g, int id, int slot, const float *data, siz
         if (!isfinite(data[i]))
             return err_set(CLVIS_ERR_FORMAT, "layer '%s': weight %d holds a NaN or infinity at %zu",
                            v->name, slot, i);
-    return upload(g, v, slot, data, count);
+    clvis_status st = upload(g, v, slot, data, count);
+    if (st || v->op != OP_DENSE || slot != 0 || !dense_wants_rows(g->ctx))
+        return st;
+    /* CPU devices stream weight rows: keep the (out, in) transpose too */
+    size_t in = count / (size_t)v->out.c, out = (size_t)v->out.c;
+    float *t = malloc(count * sizeof *t);
+    if (!t)
+        return err_set(CLVIS_ERR_NO_MEMORY, "layer '%s': out of host memory", v->name);
+    for (size_t k = 0; k < in; k++)
+        for (size_t o = 0; o < out; o++)
+            t[o * in + k] = data[k * out + o];
+    if (!v->weight_t)
+        st = buffer_create(g->ctx, count * sizeof(float), &v->weight_t);
+    if (!st)
+        st = buffer_write(g->ctx, v->weight_t, 0, count * sizeof(float), t);
+    free(t);
+    return st ? err_wrap(st, "layer '%s' weights", v->name) : CLVIS_OK;
 }
 
 clvis_status graph_set_batchnorm(graph *g, int id, const float *gamma, const float *beta,
@@ -600,7 +619,7 @@ static clvis_status node_forward(graph *g, node *v)
             st = act_forward(ctx, y, ACT_SOFTMAX, 0.0f);
         break;
     case OP_DENSE:
-        st = dense_forward(ctx, y, x, v->weight[0], v->weight[1],
+        st = dense_forward(ctx, y, x, v->weight[0], v->weight_t, v->weight[1],
                            v->act == ACT_SOFTMAX ? ACT_LINEAR : v->act, v->act_max);
         if (!st && v->act == ACT_SOFTMAX)
             st = act_forward(ctx, y, ACT_SOFTMAX, 0.0f);

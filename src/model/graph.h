@@ -52,6 +52,7 @@ typedef struct node {
     /* weights on the device; slot 0 kernel / scale, slot 1 bias / shift */
     cl_mem weight[2];
     size_t weight_count[2];
+    cl_mem weight_t;          /* OP_DENSE on CPUs: the kernel transposed to (out, in) */
     size_t params;            /* Keras's parameter count (batch norm counts 4 * c) */
     /* planned buffers */
     tensor y, dy;

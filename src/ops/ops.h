@@ -59,11 +59,16 @@ clvis_status conv2d_forward(clvis_ctx *ctx, const conv2d_params *p, tensor y, te
 clvis_status conv2d_backward(clvis_ctx *ctx, const conv2d_params *p, tensor dx, tensor dy,
                              cl_mem w, int accum);
 
-/* y[n][o] = sum_i x[n][i] * w[i][o] + b[o]; w is (in, out) as Keras stores it. x is read as
- * n rows of c*h*w. Activation fused. */
-clvis_status dense_forward(clvis_ctx *ctx, tensor y, tensor x, cl_mem w, cl_mem b, act_kind act,
-                           float act_max);
+/* y[n][o] = sum_i x[n][i] * w[i][o] + b[o]; w is (in, out) as Keras stores it, wt the same
+ * weights transposed to (out, in), which the CPU path streams row by row (dense_wants_rows);
+ * wt may be NULL elsewhere. x is read as n rows of c*h*w. Activation fused (not softmax). */
+clvis_status dense_forward(clvis_ctx *ctx, tensor y, tensor x, cl_mem w, cl_mem wt, cl_mem b,
+                           act_kind act, float act_max);
 clvis_status dense_backward(clvis_ctx *ctx, tensor dx, tensor dy, cl_mem w, int accum);
+/* 1 when dense_forward needs wt: on CPU devices each work-item streams a contiguous weight row
+ * (measured on PoCL: 25088x4096 at batch 1 went from 1.2-2 s with the column kernel to the
+ * memory-bandwidth time); GPUs read the (in, out) columns coalesced instead. */
+int dense_wants_rows(const clvis_ctx *ctx);
 
 /* In place on y. */
 clvis_status act_forward(clvis_ctx *ctx, tensor y, act_kind act, float act_max);
