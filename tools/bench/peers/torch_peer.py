@@ -2,6 +2,7 @@
 """PyTorch CPU peer of `clvis bench`: the same workloads, printed as one JSON object.
 
   torch_peer.py [--workload LIST] [--runs N] [--steps N] [--threads N] [--filter-runs N]
+                [--device cpu|cuda]     (cuda: PyTorch-CUDA on the same card as clvis's GPU run)
 
 Workloads (names as in `clvis bench`): vgg16_b1, vgg16_b8, gradcam,
 filters_block{1,2,3,4}_conv1 (64 filters in one batch of 64x64 images, --steps steps),
@@ -24,6 +25,12 @@ import torch.nn as nn
 import torch.nn.functional as F
 
 VGG_CFG = [(2, 64), (2, 128), (3, 256), (3, 512), (3, 512)]
+DEV = torch.device("cpu")
+
+
+def sync():
+    if DEV.type == "cuda":
+        torch.cuda.synchronize()
 
 
 class VGG16(nn.Module):
@@ -98,10 +105,12 @@ def init_he(model, last):
 
 def timed(fn, runs, warm=None):
     (warm or fn)()
+    sync()
     t = []
     for _ in range(runs):
         t0 = time.perf_counter()
         fn()
+        sync()
         t.append((time.perf_counter() - t0) * 1e3)
     return statistics.median(t), min(t)
 
@@ -116,13 +125,13 @@ def gradcam(vgg, x):
     alpha = g.mean(dim=(0, 2, 3))
     cam = (alpha[:, None, None] * a[0].detach()).mean(0)
     cam = torch.relu(cam)
-    return (cam / cam.max().clamp_min(1e-12)).numpy()
+    return (cam / cam.max().clamp_min(1e-12)).cpu().numpy()
 
 
 def filter_ascent(sub, nf, steps, seed=0):
     rs = np.random.RandomState(seed)
-    x = torch.from_numpy((rs.random_sample((nf, 3, 64, 64)) * 20 + 128).astype(np.float32))
-    idx = torch.arange(nf)
+    x = torch.from_numpy((rs.random_sample((nf, 3, 64, 64)) * 20 + 128).astype(np.float32)).to(DEV)
+    idx = torch.arange(nf, device=DEV)
     for _ in range(steps):
         x.requires_grad_(True)
         out = sub(x)
@@ -140,33 +149,37 @@ def main():
     ap.add_argument("--filter-runs", type=int, default=1)
     ap.add_argument("--steps", type=int, default=40)
     ap.add_argument("--threads", type=int, default=2)
+    ap.add_argument("--device", default="cpu")
     a = ap.parse_args()
+    global DEV
+    DEV = torch.device(a.device)
     torch.set_num_threads(a.threads)
     sel = [s for s in a.workload.split(",") if s]
 
     def want(name):
         return any(name == s or name.startswith(s + "_") for s in sel)
 
-    res = {"engine": "pytorch", "version": torch.__version__, "threads": torch.get_num_threads(),
+    res = {"engine": "pytorch", "device": str(DEV), "version": torch.__version__, "threads": torch.get_num_threads(),
            "mkldnn": torch.backends.mkldnn.is_available(), "filter_steps": a.steps,
            "openblas_coretype": os.environ.get("OPENBLAS_CORETYPE", ""), "workloads": {}}
     W = res["workloads"]
     vgg = None
     rng = np.random.RandomState(7)
-    x8 = torch.from_numpy(rng.uniform(-110, 110, (8, 3, 224, 224)).astype(np.float32))
+    x8 = torch.from_numpy(rng.uniform(-110, 110, (8, 3, 224, 224)).astype(np.float32)).to(DEV)
 
     def get_vgg():
         nonlocal vgg
         if vgg is None:
             vgg = VGG16()
             init_he(vgg, vgg.pred)
+            vgg = vgg.to(DEV)
         return vgg
 
     with torch.no_grad():
         for b, name in ((1, "vgg16_b1"), (8, "vgg16_b8")):
             if want(name):
                 m, xb = get_vgg(), x8[:b].contiguous()
-                ms, mn = timed(lambda: m(xb).numpy(), a.runs)
+                ms, mn = timed(lambda: m(xb).cpu().numpy(), a.runs)
                 W[name] = {"ms": ms, "ms_min": mn, "runs": a.runs}
     if want("gradcam"):
         m, x1 = get_vgg(), x8[:1].contiguous()
@@ -189,9 +202,10 @@ def main():
     if want("small_convnet"):
         sm = SmallConvnet()
         init_he(sm, sm.fc2)
-        x = torch.from_numpy(rng.uniform(0, 1, (1, 3, 150, 150)).astype(np.float32))
+        sm = sm.to(DEV)
+        x = torch.from_numpy(rng.uniform(0, 1, (1, 3, 150, 150)).astype(np.float32)).to(DEV)
         with torch.no_grad():
-            ms, mn = timed(lambda: [o.numpy() for o in sm(x)], a.runs)
+            ms, mn = timed(lambda: [o.cpu().numpy() for o in sm(x)], a.runs)
         W["small_convnet"] = {"ms": ms, "ms_min": mn, "runs": a.runs}
     print(json.dumps(res))
 
