@@ -4,6 +4,8 @@
 #ifndef _GNU_SOURCE
 #define _GNU_SOURCE
 #endif
+#include "testutil.h"
+#define check test_checkf
 #include <dirent.h>
 #include <hdf5.h>
 #include <hdf5_hl.h>
@@ -23,24 +25,8 @@
 #define TEST_DATA_DIR "tests/data/viz"
 #endif
 
-static int passed, failed;
 static const char *data_dir = TEST_DATA_DIR;
 static char tmp_dir[256];
-
-static void check(int ok, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-static void check(int ok, const char *fmt, ...)
-{
-    va_list ap;
-    va_start(ap, fmt);
-    printf("%s ", ok ? "PASS" : "FAIL");
-    vprintf(fmt, ap);
-    printf("\n");
-    va_end(ap);
-    if (ok)
-        passed++;
-    else
-        failed++;
-}
 
 static const char *data_path(const char *name)
 {
@@ -432,6 +418,5 @@ int main(int argc, char **argv)
     test_errors();
     test_atomic();
     rm_tree(tmp_dir);
-    printf("%d passed, %d failed\n", passed, failed);
-    return failed ? 1 : 0;
+    return test_summary();
 }

@@ -3,6 +3,8 @@
  * and both gradients match Keras's own; bad files give one-line errors naming the file; a
  * full-size VGG16 release-layout file (random weights, written here) loads by auto-detection.
  * Usage: test_keras [DATA_DIR]. Exit 77 when no OpenCL device. */
+#include "testutil.h"
+#define check test_checkf
 #include <hdf5.h>
 #include <math.h>
 #include <stdarg.h>
@@ -25,24 +27,9 @@
 #define TOL_ACT 1e-4
 #define TOL_GRAD 1e-3
 
-static int passed, failed;
 static const char *data_dir;
 static char tmp_dir[512];
 static clvis_ctx *ctx;
-
-static void check(int ok, const char *fmt, ...)
-{
-    va_list ap;
-    va_start(ap, fmt);
-    printf("%s ", ok ? "ok  " : "FAIL");
-    vprintf(fmt, ap);
-    printf("\n");
-    va_end(ap);
-    if (ok)
-        passed++;
-    else
-        failed++;
-}
 
 static int open_objects(void)
 {
@@ -877,6 +864,5 @@ int main(int argc, char **argv)
 
     cleanup_tmp();
     clvis_ctx_destroy(ctx);
-    printf("%d passed, %d failed\n", passed, failed);
-    return failed ? 1 : 0;
+    return test_summary();
 }

@@ -2,6 +2,8 @@
  * post-processing (5.31 grid, 5.37 deprocess, 5.39 grid, 5.42 map, 5.44 overlay) against
  * fixtures written by tools/fixtures/make_viz_fixtures.py with numpy / cv2 / matplotlib.
  * Usage: test_viz [DATA_DIR]   (default tests/data/viz, relative to the source root) */
+#include "testutil.h"
+#define check test_checkf
 #include <hdf5.h>
 #include <hdf5_hl.h>
 #include <math.h>
@@ -20,23 +22,7 @@
 #define TEST_DATA_DIR "tests/data/viz"
 #endif
 
-static int passed, failed;
 static const char *data_dir = TEST_DATA_DIR;
-
-static void check(int ok, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-static void check(int ok, const char *fmt, ...)
-{
-    va_list ap;
-    va_start(ap, fmt);
-    printf("%s ", ok ? "PASS" : "FAIL");
-    vprintf(fmt, ap);
-    printf("\n");
-    va_end(ap);
-    if (ok)
-        passed++;
-    else
-        failed++;
-}
 
 /* ---- SHA-256 (FIPS 180-4), enough for a 768-byte table ------------------------------------- */
 static const uint32_t sha_k[64] = {
@@ -379,6 +365,5 @@ int main(int argc, char **argv)
         test_overlay(f);
         H5Fclose(f);
     }
-    printf("%d passed, %d failed\n", passed, failed);
-    return failed ? 1 : 0;
+    return test_summary();
 }

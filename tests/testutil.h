@@ -5,6 +5,7 @@
 #define CLVIS_TESTUTIL_H
 
 #include <math.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -22,6 +23,18 @@ static inline void test_result(const char *label, int ok, const char *detail)
     printf("%s %s%s%s\n", ok ? "PASS" : "FAIL", label, detail && *detail ? ": " : "",
            detail ? detail : "");
     fflush(stdout);
+}
+
+/* PASS/FAIL with a printf-style description (the check itself is the label). */
+static inline void test_checkf(int ok, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static inline void test_checkf(int ok, const char *fmt, ...)
+{
+    char line[2048];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(line, sizeof line, fmt, ap);
+    va_end(ap);
+    test_result(line, ok, NULL);
 }
 
 static inline void test_fail(const char *label, const char *why)
