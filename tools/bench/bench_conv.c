@@ -12,6 +12,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "bench/bench.h"
 #include "ops/ops.h"
 
 extern int clvis_conv_impl; /* src/ops/conv.c: 0 auto (fast where it applies), 1 reference */
@@ -48,57 +49,13 @@ static double median(double *v, int n)
             DIE(st_);                \
     } while (0)
 
-/* ---- FMA peak: each work-item runs 16 independent float16 FMA chains ---------------------- */
-static const char *peak_src =
-    "#define F(a) a = fma(a, m, c);\n"
-    "__kernel void fma_peak(__global float *out, int iters, float s) {\n"
-    "  float16 m = (float16)(0.999f * s), c = (float16)(0.001f);\n"
-    "  float g = (float)get_global_id(0);\n"
-    "  float16 a0 = g, a1 = g + 1, a2 = g + 2, a3 = g + 3, a4 = g + 4, a5 = g + 5, a6 = g + 6,\n"
-    "          a7 = g + 7, a8 = g + 8, a9 = g + 9, a10 = g + 10, a11 = g + 11, a12 = g + 12,\n"
-    "          a13 = g + 13, a14 = g + 14, a15 = g + 15;\n"
-    "  for (int i = 0; i < iters; i++) {\n"
-    "    F(a0) F(a1) F(a2) F(a3) F(a4) F(a5) F(a6) F(a7)\n"
-    "    F(a8) F(a9) F(a10) F(a11) F(a12) F(a13) F(a14) F(a15)\n"
-    "  }\n"
-    "  float16 r = a0 + a1 + a2 + a3 + a4 + a5 + a6 + a7 + a8 + a9 + a10 + a11 + a12 + a13 +\n"
-    "              a14 + a15;\n"
-    "  out[get_global_id(0)] = r.s0 + r.s1 + r.s2 + r.s3 + r.s4 + r.s5 + r.s6 + r.s7 + r.s8 +\n"
-    "                          r.s9 + r.sa + r.sb + r.sc + r.sd + r.se + r.sf;\n"
-    "}\n";
-
+/* FMA peak: src/bench's microkernel (the same figure `clvis bench` reports). */
 static double fma_peak_gflops(clvis_ctx *ctx)
 {
-    cl_int e;
-    cl_program prog = clCreateProgramWithSource(ctx->context, 1, &peak_src, NULL, &e);
-    if (e || clBuildProgram(prog, 1, &ctx->device, "-cl-std=CL1.2", NULL, NULL)) {
-        fprintf(stderr, "fma_peak: build failed\n");
-        return 0;
-    }
-    cl_kernel k = clCreateKernel(prog, "fma_peak", &e);
-    size_t items = ctx->info.type == CLVIS_DEVICE_CPU ? 64 : 65536;
-    size_t local = ctx->info.type == CLVIS_DEVICE_CPU ? 1 : 64;
-    int iters = ctx->info.type == CLVIS_DEVICE_CPU ? 200000 : 20000;
-    float s = 1.0f;
-    cl_mem out;
-    TRY(buffer_create(ctx, items * sizeof(float), &out));
-    clSetKernelArg(k, 0, sizeof out, &out);
-    clSetKernelArg(k, 1, sizeof iters, &iters);
-    clSetKernelArg(k, 2, sizeof s, &s);
-    double t[5];
-    for (int r = -1; r < 5; r++) {
-        double t0 = now_ms();
-        clEnqueueNDRangeKernel(ctx->queue, k, 1, NULL, &items, &local, 0, NULL, NULL);
-        clFinish(ctx->queue);
-        if (r >= 0)
-            t[r] = now_ms() - t0;
-    }
-    double ms = median(t, 5);
-    double flops = (double)items * iters * 16 * 16 * 2;
-    clReleaseMemObject(out);
-    clReleaseKernel(k);
-    clReleaseProgram(prog);
-    return flops / (ms * 1e6);
+    double g = 0;
+    if (bench_fma_peak(ctx, &g) != CLVIS_OK)
+        fprintf(stderr, "fma_peak: %s\n", clvis_last_error());
+    return g;
 }
 
 /* ---- conv shapes -------------------------------------------------------------------------- */
