@@ -1,6 +1,7 @@
 /* keras_json.c — a Keras model config (Sequential or Functional JSON, Keras 2 or 3) turned into
  * graph nodes in topological order, and each layer's weights checked against the shapes the
  * layer needs and converted from Keras's layout to the engine's. */
+#include <limits.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -35,6 +36,16 @@ static const char *jstr(const cJSON *o, const char *key)
     return cJSON_IsString(v) ? v->valuestring : NULL;
 }
 
+/* A JSON number as an int: 0 when it is not an integer in int's range (a cast of an
+ * out-of-range double is undefined behaviour; fuzz_json found that). */
+static int dint(double d, int *out)
+{
+    if (!(d >= INT_MIN && d <= INT_MAX) || d != floor(d))
+        return 0;
+    *out = (int)d;
+    return 1;
+}
+
 /* 1: int read, 0: absent / null (def used), -1: wrong type. */
 static int jint(const cJSON *o, const char *key, int def, int *out)
 {
@@ -46,9 +57,8 @@ static int jint(const cJSON *o, const char *key, int def, int *out)
         *out = cJSON_IsTrue(v);
         return 1;
     }
-    if (!cJSON_IsNumber(v) || v->valuedouble != floor(v->valuedouble))
+    if (!cJSON_IsNumber(v) || !dint(v->valuedouble, out))
         return -1;
-    *out = (int)v->valuedouble;
     return 1;
 }
 
@@ -70,21 +80,24 @@ static int jpair(const cJSON *o, const char *key, int def, int out[2])
     if (!v || cJSON_IsNull(v))
         return 0;
     if (cJSON_IsNumber(v)) {
-        out[0] = out[1] = (int)v->valuedouble;
+        if (!dint(v->valuedouble, &out[0]))
+            return -1;
+        out[1] = out[0];
         return 1;
     }
     if (cJSON_IsArray(v) && cJSON_GetArraySize(v) == 2) {
         for (int i = 0; i < 2; i++) {
             const cJSON *e = cJSON_GetArrayItem(v, i);
-            if (!cJSON_IsNumber(e))
+            if (!cJSON_IsNumber(e) || !dint(e->valuedouble, &out[i]))
                 return -1;
-            out[i] = (int)e->valuedouble;
         }
         return 1;
     }
     if (cJSON_IsArray(v) && cJSON_GetArraySize(v) == 1 &&
         cJSON_IsNumber(cJSON_GetArrayItem(v, 0))) {
-        out[0] = out[1] = (int)cJSON_GetArrayItem(v, 0)->valuedouble;
+        if (!dint(cJSON_GetArrayItem(v, 0)->valuedouble, &out[0]))
+            return -1;
+        out[1] = out[0];
         return 1;
     }
     return -1;
@@ -101,9 +114,8 @@ static int jaxis(const cJSON *o, const char *key, int *axis)
             return -1;
         v = cJSON_GetArrayItem(v, 0);
     }
-    if (!cJSON_IsNumber(v))
+    if (!cJSON_IsNumber(v) || !dint(v->valuedouble, axis))
         return -1;
-    *axis = (int)v->valuedouble;
     return 1;
 }
 
