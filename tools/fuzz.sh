@@ -23,6 +23,6 @@ for h in "${harnesses[@]}"; do
     esac
     echo "== $h for ${secs}s" >&2
     ./build-fuzz/tests/fuzz/$h "$corpus" -max_total_time="$secs" -max_len=2000000 \
-        -artifact_prefix="fuzz-out/$h/crashes/" -print_final_stats=1 2>&1 |
+        -timeout=30 -artifact_prefix="fuzz-out/$h/crashes/" -print_final_stats=1 2>&1 |
         grep -E "stat::number_of_executed_units|stat::peak_rss|ERROR|SUMMARY|Done" || true
 done
