@@ -20,7 +20,7 @@
 clvis_model *model_wrap(graph *g); /* src/model/model.c */
 
 /* ---- small helpers ------------------------------------------------------------------------ */
-static double now_ms(void)
+double bench_now_ms(void)
 {
     struct timespec ts;
     clock_gettime(CLOCK_MONOTONIC, &ts);
@@ -33,7 +33,7 @@ static int cmp_d(const void *a, const void *b)
     return (x > y) - (x < y);
 }
 
-static double median(double *v, int n)
+double bench_median(double *v, int n)
 {
     qsort(v, (size_t)n, sizeof *v, cmp_d);
     return n % 2 ? v[n / 2] : 0.5 * (v[n / 2 - 1] + v[n / 2]);
@@ -180,16 +180,16 @@ clvis_status bench_fma_peak(clvis_ctx *ctx, double *gflops)
     clSetKernelArg(k, 2, sizeof s, &s);
     double t[5];
     for (int r = -1; r < 5; r++) {
-        double t0 = now_ms();
+        double t0 = bench_now_ms();
         if ((e = clEnqueueNDRangeKernel(ctx->queue, k, 1, NULL, &items, &local, 0, NULL, NULL)) ||
             (e = clFinish(ctx->queue))) {
             st = cl_fail(e, "fma_peak", __FILE__, __LINE__);
             goto done;
         }
         if (r >= 0)
-            t[r] = now_ms() - t0;
+            t[r] = bench_now_ms() - t0;
     }
-    *gflops = (double)items * iters * 16 * 16 * 2 / (median(t, 5) * 1e6);
+    *gflops = (double)items * iters * 16 * 16 * 2 / (bench_median(t, 5) * 1e6);
 done:
     if (out)
         clReleaseMemObject(out);
@@ -391,24 +391,24 @@ static clvis_status timed(wstate *s, work_fn f, int runs, bench_result *r,
     clvis_status st;
     if (warm)
         warm(s, 1);
-    double t0 = now_ms();
+    double t0 = bench_now_ms();
     st = f(s);
     if (!st)
         st = ctx_finish(s->ctx);
-    r->warmup_ms = now_ms() - t0;
+    r->warmup_ms = bench_now_ms() - t0;
     if (warm)
         warm(s, 0);
     for (int i = 0; i < runs && !st; i++) {
-        t0 = now_ms();
+        t0 = bench_now_ms();
         st = f(s);
         if (!st)
             st = ctx_finish(s->ctx);
-        t[i] = now_ms() - t0;
+        t[i] = bench_now_ms() - t0;
     }
     if (!st) {
         r->runs = runs;
-        r->ms = median(t, runs);
-        r->ms_min = t[0]; /* sorted by median() */
+        r->ms = bench_median(t, runs);
+        r->ms_min = t[0]; /* sorted by bench_median() */
     }
     free(t);
     return st;
@@ -446,7 +446,7 @@ static clvis_status need_vgg(wstate *s, bench_report *rep)
 {
     if (s->vgg)
         return CLVIS_OK;
-    double t0 = now_ms();
+    double t0 = bench_now_ms();
     clvis_status st;
     if (s->o->model) {
         clvis_load_options lo = {0};
@@ -458,7 +458,7 @@ static clvis_status need_vgg(wstate *s, bench_report *rep)
         st = build_random(s->ctx, json, "vgg16 (random weights)", s->o->seed, &s->vgg);
         free(json);
     }
-    rep->setup_ms += now_ms() - t0;
+    rep->setup_ms += bench_now_ms() - t0;
     return st;
 }
 
@@ -647,10 +647,10 @@ clvis_status bench_run(clvis_ctx *ctx, const bench_opts *opt, bench_report *rep,
     if (resized && !st)
         st = clvis_model_set_input_size(s.vgg, 224, 224);
     if (!st && bench_selected(o.workloads, "small_convnet")) {
-        double t0 = now_ms();
+        double t0 = bench_now_ms();
         st = build_random(ctx, small_convnet_json, "small_convnet (random weights)", o.seed + 1,
                           &s.small);
-        rep->setup_ms += now_ms() - t0;
+        rep->setup_ms += bench_now_ms() - t0;
         if (!st) {
             graph *g = model_graph(s.small);
             size_t total = 0;

@@ -17,25 +17,6 @@
 
 extern int clvis_conv_impl; /* src/ops/conv.c: 0 auto (fast where it applies), 1 reference */
 
-static double now_ms(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return ts.tv_sec * 1e3 + ts.tv_nsec / 1e6;
-}
-
-static int cmp_d(const void *a, const void *b)
-{
-    double x = *(const double *)a, y = *(const double *)b;
-    return (x > y) - (x < y);
-}
-
-static double median(double *v, int n)
-{
-    qsort(v, (size_t)n, sizeof *v, cmp_d);
-    return n % 2 ? v[n / 2] : 0.5 * (v[n / 2 - 1] + v[n / 2]);
-}
-
 #define DIE(st)                                                                      \
     do {                                                                             \
         fprintf(stderr, "bench_conv:%d: %s: %s\n", __LINE__, clvis_status_name(st), \
@@ -115,13 +96,13 @@ static timing time_op(clvis_ctx *ctx, int dir, int impl, int runs, const conv2d_
     clvis_conv_impl = impl;
     double *t = malloc(sizeof(double) * (size_t)runs);
     for (int r = -1; r < runs; r++) {
-        double t0 = now_ms();
+        double t0 = bench_now_ms();
         TRY(dir ? conv2d_backward(ctx, p, x, y, w, 0) : conv2d_forward(ctx, p, y, x, w, b));
         TRY(ctx_finish(ctx));
         if (r >= 0)
-            t[r] = now_ms() - t0;
+            t[r] = bench_now_ms() - t0;
     }
-    timing out = {median(t, runs), 0};
+    timing out = {bench_median(t, runs), 0};
     out.gflops = flops / (out.ms * 1e6);
     free(t);
     return out;
