@@ -153,6 +153,13 @@ else
     echo "SKIP $MOBILE not present: MobileNetV2 tests"
 fi
 
+# ---- a 100-megapixel photo (10000x10000, the decoder's limit): Grad-CAM overlay at full size ----
+if [ -f "$MOBILE" ] && "$BUILD/tests/test_image" --write-gradient-jpeg "$T/big100mp.jpg" 10000 10000; then
+    run big_gc 0 -- gradcam --quiet --out "$T/big" "$T/big100mp.jpg" &&
+        check "100-megapixel photo: Grad-CAM overlay written at 10000x10000" "[ \"\$(od -An -tu1 -j16 -N8 '$T/big/gradcam_big100mp_overlay.png' | tr -s ' ')\" = ' 0 0 39 16 0 0 39 16' ]"
+    rm -f "$T/big100mp.jpg" "$T/big/gradcam_big100mp_overlay.png"
+fi
+
 # ---- VGG16 at full size (224x224, random weights in the Keras release layout) -----------------
 # The book's model: --model vgg16 finds ~/.keras/models (here $KERAS_HOME/models), the
 # architecture is bundled, caffe preprocessing. Random weights: checks that everything runs at

@@ -397,8 +397,26 @@ static void rm_tree(const char *dir)
     rmdir(dir);
 }
 
+/* Generator mode for the CLI tests: a W x H gradient JPEG (e.g. a 100-megapixel photo). */
+static int write_gradient_jpeg(const char *path, int w, int h)
+{
+    image8 img = {0};
+    if (image_alloc(&img, w, h, 3) != CLVIS_OK)
+        return 1;
+    for (int y = 0; y < h; y++)
+        for (int x = 0; x < w; x++) {
+            unsigned char *p = img.px + ((size_t)y * w + x) * 3;
+            p[0] = (unsigned char)x, p[1] = (unsigned char)y, p[2] = 128;
+        }
+    clvis_status st = image_write_jpeg(path, &img, 80);
+    image_free(&img);
+    return st == CLVIS_OK ? 0 : 1;
+}
+
 int main(int argc, char **argv)
 {
+    if (argc == 5 && !strcmp(argv[1], "--write-gradient-jpeg"))
+        return write_gradient_jpeg(argv[2], atoi(argv[3]), atoi(argv[4]));
     if (argc > 1)
         data_dir = argv[1];
     snprintf(tmp_dir, sizeof tmp_dir, "/tmp/clvis_test_image.XXXXXX");
