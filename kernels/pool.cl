@@ -168,3 +168,56 @@ __kernel void gpool_bwd(__global float *dx, int dx_off, __global const float *dy
         d[p] = accum ? d[p] + v : v;
     }
 }
+
+/* Max-pool gradient for windows that do not overlap (stride >= window): one work-item per
+ * window finds its first maximum and writes the whole window (dy at the maximum, 0 elsewhere),
+ * adding to dx when accum. Pixels no window covers are left alone: the caller zeroes dx first
+ * when it does not accumulate. Much faster than the gather kernel, which re-finds the maximum
+ * of every window a pixel belongs to. */
+__kernel void maxpool_bwd_disjoint(__global float *dx, int dx_off, __global const float *dy,
+                                   int dy_off, __global const float *x, int x_off, int N, int C,
+                                   int H, int W, int OH, int OW, int KH, int KW, int SH, int SW,
+                                   int PT, int PL, int accum)
+{
+    int i = get_global_id(0);
+    if (i >= N * C * OH * OW)
+        return;
+    int ow = i % OW;
+    int t = i / OW;
+    int oh = t % OH;
+    int nc = t / OH;
+    __global const float *xc = x + x_off + (size_t)nc * H * W;
+    __global float *d = dx + dx_off + (size_t)nc * H * W;
+    int h0 = oh * SH - PT, w0 = ow * SW - PL;
+    float m = -INFINITY;
+    int arg = -1;
+    for (int kh = 0; kh < KH; kh++) {
+        int hh = h0 + kh;
+        if (hh < 0 || hh >= H)
+            continue;
+        for (int kw = 0; kw < KW; kw++) {
+            int ww = w0 + kw;
+            if (ww < 0 || ww >= W)
+                continue;
+            float v = xc[hh * W + ww];
+            if (v > m || arg < 0) {
+                m = v;
+                arg = hh * W + ww;
+            }
+        }
+    }
+    float g = dy[dy_off + i];
+    for (int kh = 0; kh < KH; kh++) {
+        int hh = h0 + kh;
+        if (hh < 0 || hh >= H)
+            continue;
+        for (int kw = 0; kw < KW; kw++) {
+            int ww = w0 + kw;
+            if (ww < 0 || ww >= W)
+                continue;
+            int p = hh * W + ww;
+            float v = p == arg ? g : 0.0f;
+            d[p] = accum ? d[p] + v : v;
+        }
+    }
+}

@@ -434,6 +434,9 @@ int main(void)
     pool_case("maxpool 2x2 s2 valid 7x9", 1, 1, 3, 7, 9, 2, 2, PAD_VALID);
     pool_case("maxpool 3x3 s2 same 8x8 batch3", 1, 3, 2, 8, 8, 3, 2, PAD_SAME);
     pool_case("maxpool 3x3 s1 same 5x6", 1, 1, 2, 5, 6, 3, 1, PAD_SAME);
+    pool_case("maxpool 2x2 s2 same 7x7 batch 2 (disjoint, padded)", 1, 2, 3, 7, 7, 2, 2, PAD_SAME);
+    pool_case("maxpool 3x3 s3 valid 10x11 (disjoint, uncovered edge)", 1, 1, 2, 10, 11, 3, 3,
+              PAD_VALID);
     pool_case("avgpool 3x3 s2 same 7x7", 0, 2, 3, 7, 7, 3, 2, PAD_SAME);
     pool_case("avgpool 2x2 s2 valid 5x5", 0, 1, 4, 5, 5, 2, 2, PAD_VALID);
     {

@@ -23,6 +23,7 @@
     X(softmax_bwd)           \
     X(maxpool_fwd)           \
     X(maxpool_bwd)           \
+    X(maxpool_bwd_disjoint)  \
     X(avgpool_fwd)           \
     X(avgpool_bwd)           \
     X(gpool_fwd)             \

@@ -40,6 +40,19 @@ clvis_status maxpool_backward(clvis_ctx *ctx, const window2d *v, tensor dx, tens
     if (st)
         return st;
     int dx_off = (int)dx.off, dy_off = (int)dy.off, x_off = (int)x.off;
+    if (v->sh >= v->kh && v->sw >= v->kw) {
+        /* disjoint windows (VGG's 2x2 / 2): scatter per window; measured on PoCL at batch 64,
+         * 64 ch, 64x64: 278 ms with the gather kernel, a tenth of it this way */
+        if (!accum && (st = fill(ctx, dx, 0.0f)))
+            return st;
+        int one = 1;
+        karg a[] = {KMEM(dx.mem), KARG(dx_off), KMEM(dy.mem), KARG(dy_off), KMEM(x.mem),
+                    KARG(x_off),  KARG(dx.n),   KARG(dx.c),   KARG(dx.h),   KARG(dx.w),
+                    KARG(dy.h),   KARG(dy.w),   KARG(v->kh),  KARG(v->kw),  KARG(v->sh),
+                    KARG(v->sw),  KARG(v->pad_t), KARG(v->pad_l), KARG(one)};
+        return kernel_run(ctx, K_maxpool_bwd_disjoint, tensor_count(dy), a,
+                          (int)(sizeof a / sizeof *a));
+    }
     karg a[] = {KMEM(dx.mem), KARG(dx_off), KMEM(dy.mem), KARG(dy_off), KMEM(x.mem),
                 KARG(x_off),  KARG(dx.n),   KARG(dx.c),   KARG(dx.h),   KARG(dx.w),
                 KARG(dy.h),   KARG(dy.w),   KARG(v->kh),  KARG(v->kw),  KARG(v->sh),
