@@ -2,7 +2,8 @@
 # fuzz.sh — builds the libFuzzer harnesses (clang, ASan + UBSan) and runs each for SECONDS
 # (default 60) with seed corpora from the test fixtures. Crashes land in fuzz-out/<harness>/.
 # Usage: tools/fuzz.sh [SECONDS] [HARNESS...]      (harnesses: fuzz_image fuzz_keras fuzz_json)
-# Fork mode: a crash, timeout or leak is saved as an artifact and fuzzing goes on.
+# Fork mode (FUZZ_JOBS workers, default 1): a crash, timeout or leak is saved as an artifact
+# and fuzzing goes on.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 secs=${1:-60}; shift || true
@@ -24,7 +25,7 @@ for h in "${harnesses[@]}"; do
     esac
     echo "== $h for ${secs}s" >&2
     ./build-fuzz/tests/fuzz/$h "$corpus" -max_total_time="$secs" -max_len=2000000 \
-        -timeout=30 -fork=1 -ignore_timeouts=1 -ignore_ooms=1 -ignore_crashes=1 \
+        -timeout=30 -fork="${FUZZ_JOBS:-1}" -ignore_timeouts=1 -ignore_ooms=1 -ignore_crashes=1 \
         -artifact_prefix="fuzz-out/$h/crashes/" -print_final_stats=1 2>&1 |
         grep -E "stat::number_of_executed_units|stat::peak_rss|ERROR|SUMMARY|Done|INFO: fuzzed for|crash|timeout" || true
     echo "artifacts (crashes, timeouts, leaks) in fuzz-out/$h/crashes/: $(ls "fuzz-out/$h/crashes" | wc -l)" >&2
