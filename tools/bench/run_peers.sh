@@ -5,7 +5,8 @@
 #   tools/bench/run_peers.sh            (from the repository root)
 #
 # Environment (defaults in brackets):
-#   CLVIS [build-bench/clvis]   TORCH_PY [/usr/bin/python3]   TF_PY [/work/tfvenv/bin/python]
+#   CLVIS [build/clvis]   TORCH_PY [/usr/bin/python3: Debian python3-torch]
+#   TF_PY [.venv/bin/python: a venv with tensorflow-cpu, e.g. from tools/fixtures/setup_venv.sh]
 #   ROUNDS [3]  FILTER_ROUNDS [ROUNDS] (rounds that include the filter grids)  RUNS [5] (timed runs per workload and round, median; filter grids: 1 run)
 #   STEPS [40] (filter-grid steps)   THREADS [2]   OUT [$TMPDIR/clvis-bench-peers]
 #   WORKLOADS [vgg16_b1 vgg16_b8 gradcam filters_block1_conv1 ... filters_block4_conv1
@@ -15,9 +16,9 @@
 # The peers also time the book's sequential method (one filter, batch 1, same steps; x64 gives
 # the grid one filter at a time) next to each filter grid.
 set -u
-CLVIS=${CLVIS:-build-bench/clvis}
+CLVIS=${CLVIS:-build/clvis}
 TORCH_PY=${TORCH_PY:-/usr/bin/python3}
-TF_PY=${TF_PY:-/work/tfvenv/bin/python}
+TF_PY=${TF_PY:-.venv/bin/python}
 ROUNDS=${ROUNDS:-3}
 FILTER_ROUNDS=${FILTER_ROUNDS:-$ROUNDS}
 RUNS=${RUNS:-5}
