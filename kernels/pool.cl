@@ -27,6 +27,30 @@ __kernel void maxpool_fwd(__global float *y, int y_off, __global const float *x,
     y[y_off + i] = m;
 }
 
+/* Index (h * W + w) of the first maximum of the in-bounds part of the window at (h0, w0), as
+ * TensorFlow's MaxPoolGrad picks it; -1 for an empty window. */
+inline int window_argmax(__global const float *xc, int H, int W, int h0, int w0, int KH, int KW)
+{
+    float m = -INFINITY;
+    int arg = -1;
+    for (int kh = 0; kh < KH; kh++) {
+        int hh = h0 + kh;
+        if (hh < 0 || hh >= H)
+            continue;
+        for (int kw = 0; kw < KW; kw++) {
+            int ww = w0 + kw;
+            if (ww < 0 || ww >= W)
+                continue;
+            float v = xc[hh * W + ww];
+            if (v > m || arg < 0) {
+                m = v;
+                arg = hh * W + ww;
+            }
+        }
+    }
+    return arg;
+}
+
 /* The gradient of a window goes to its first maximum (row-major), as TensorFlow does. */
 __kernel void maxpool_bwd(__global float *dx, int dx_off, __global const float *dy, int dy_off,
                           __global const float *x, int x_off, int N, int C, int H, int W, int OH,
@@ -49,24 +73,7 @@ __kernel void maxpool_bwd(__global float *dx, int dx_off, __global const float *
             int h0 = oh * SH - PT, w0 = ow * SW - PL;
             if (ih < h0 || ih >= h0 + KH || iw < w0 || iw >= w0 + KW)
                 continue;
-            float m = -INFINITY;
-            int arg = -1;
-            for (int kh = 0; kh < KH; kh++) {
-                int hh = h0 + kh;
-                if (hh < 0 || hh >= H)
-                    continue;
-                for (int kw = 0; kw < KW; kw++) {
-                    int ww = w0 + kw;
-                    if (ww < 0 || ww >= W)
-                        continue;
-                    float v = xc[hh * W + ww];
-                    if (v > m || arg < 0) {
-                        m = v;
-                        arg = hh * W + ww;
-                    }
-                }
-            }
-            if (arg == ih * W + iw)
+            if (window_argmax(xc, H, W, h0, w0, KH, KW) == ih * W + iw)
                 acc += g[oh * OW + ow];
         }
     }
@@ -189,23 +196,7 @@ __kernel void maxpool_bwd_disjoint(__global float *dx, int dx_off, __global cons
     __global const float *xc = x + x_off + (size_t)nc * H * W;
     __global float *d = dx + dx_off + (size_t)nc * H * W;
     int h0 = oh * SH - PT, w0 = ow * SW - PL;
-    float m = -INFINITY;
-    int arg = -1;
-    for (int kh = 0; kh < KH; kh++) {
-        int hh = h0 + kh;
-        if (hh < 0 || hh >= H)
-            continue;
-        for (int kw = 0; kw < KW; kw++) {
-            int ww = w0 + kw;
-            if (ww < 0 || ww >= W)
-                continue;
-            float v = xc[hh * W + ww];
-            if (v > m || arg < 0) {
-                m = v;
-                arg = hh * W + ww;
-            }
-        }
-    }
+    int arg = window_argmax(xc, H, W, h0, w0, KH, KW);
     float g = dy[dy_off + i];
     for (int kh = 0; kh < KH; kh++) {
         int hh = h0 + kh;

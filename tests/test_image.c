@@ -67,22 +67,7 @@ static unsigned char *h5_u8(hid_t f, const char *name, size_t n)
     return buf;
 }
 
-/* Compares two byte arrays; prints max abs error and the first mismatches. */
-static int cmp_u8(const char *what, const unsigned char *got, const unsigned char *want, size_t n,
-                  int tol)
-{
-    int maxerr = 0;
-    size_t bad = 0;
-    for (size_t i = 0; i < n; i++) {
-        int e = abs((int)got[i] - (int)want[i]);
-        maxerr = e > maxerr ? e : maxerr;
-        if (e > tol && bad++ < 3)
-            printf("  %s: [%zu] got %d want %d\n", what, i, got[i], want[i]);
-    }
-    check(bad == 0, "%s: %zu values, max abs err %d (tol %d), %zu over", what, n, maxerr, tol,
-          bad);
-    return bad == 0;
-}
+#define cmp_u8(what, got, want, n, tol) test_compare_u8(what, got, want, n, tol, 0.0)
 
 static void test_decode(hid_t f)
 {

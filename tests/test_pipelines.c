@@ -61,26 +61,7 @@ static unsigned char *h5u8(hid_t f, const char *name, size_t *n)
     return h5read(f, name, H5T_NATIVE_UCHAR, 1, n);
 }
 
-/* uint8 arrays: within +-tol on all but max_frac of the elements */
-static void compare_u8(const char *label, const unsigned char *got, const unsigned char *want,
-                       size_t n, int tol, double max_frac)
-{
-    size_t bad = 0, diff = 0;
-    int worst = 0;
-    for (size_t i = 0; i < n; i++) {
-        int d = abs((int)got[i] - (int)want[i]);
-        if (d)
-            diff++;
-        if (d > tol)
-            bad++;
-        if (d > worst)
-            worst = d;
-    }
-    char det[200];
-    snprintf(det, sizeof det, "n=%zu differ=%zu beyond+-%d=%zu (allowed %.2f%%) max=%d", n, diff,
-             tol, bad, 100 * max_frac, worst);
-    test_check(label, n > 0 && bad <= (size_t)(max_frac * (double)n), det);
-}
+#define compare_u8 test_compare_u8
 
 static clvis_model *load(clvis_ctx *ctx, const char *file)
 {

@@ -113,21 +113,7 @@ static void *h5_read(hid_t f, const char *name, hid_t type, size_t elem, size_t 
     return buf;
 }
 
-static int cmp_u8(const char *what, const unsigned char *got, const unsigned char *want, size_t n,
-                  int tol)
-{
-    int maxerr = 0;
-    size_t bad = 0;
-    for (size_t i = 0; i < n; i++) {
-        int e = abs((int)got[i] - (int)want[i]);
-        maxerr = e > maxerr ? e : maxerr;
-        if (e > tol && bad++ < 3)
-            printf("  %s: [%zu] got %d want %d\n", what, i, got[i], want[i]);
-    }
-    check(bad == 0, "%s: %zu values, max abs err %d (tol %d), %zu over", what, n, maxerr, tol,
-          bad);
-    return bad == 0;
-}
+#define cmp_u8(what, got, want, n, tol) test_compare_u8(what, got, want, n, tol, 0.0)
 
 static int cmp_f32(const char *what, const float *got, const float *want, size_t n, double tol)
 {

@@ -98,6 +98,27 @@ static inline int test_compare_f(const char *label, const float *got, const floa
     return ok;
 }
 
+/* uint8 arrays: within +-tol on all but max_frac of the elements; prints the first mismatches. */
+static inline int test_compare_u8(const char *label, const unsigned char *got,
+                                  const unsigned char *want, size_t n, int tol, double max_frac)
+{
+    size_t bad = 0, diff = 0;
+    int worst = 0;
+    for (size_t i = 0; i < n; i++) {
+        int d = abs((int)got[i] - (int)want[i]);
+        diff += d != 0;
+        if (d > tol && bad++ < 3)
+            printf("  %s: [%zu] got %d want %d\n", label, i, got[i], want[i]);
+        worst = d > worst ? d : worst;
+    }
+    char det[200];
+    snprintf(det, sizeof det, "n=%zu differ=%zu beyond+-%d=%zu (allowed %.2f%%) max=%d", n, diff,
+             tol, bad, 100 * max_frac, worst);
+    int ok = n > 0 && bad <= (size_t)(max_frac * (double)n);
+    test_check(label, ok, det);
+    return ok;
+}
+
 static inline void test_expect_error(const char *label, clvis_status st, clvis_status want)
 {
     char d[600];
