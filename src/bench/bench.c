@@ -39,20 +39,6 @@ double bench_median(double *v, int n)
     return n % 2 ? v[n / 2] : 0.5 * (v[n / 2 - 1] + v[n / 2]);
 }
 
-static void say(bench_progress_fn p, void *user, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-static void say(bench_progress_fn p, void *user, const char *fmt, ...)
-{
-    if (!p)
-        return;
-    char line[512];
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(line, sizeof line, fmt, ap);
-    va_end(ap);
-    p(user, line);
-}
-
 /* xorshift64*: uniform in [-1, 1) */
 typedef struct {
     unsigned long long s;
@@ -529,7 +515,7 @@ static clvis_status run_op(wstate *s, bench_report *rep, int op, const char *nam
             goto done;
     }
     res->flops = op == 0 ? 2.0 * 64 * 112 * 112 * 64 * 9 : op == 1 ? 2.0 * 25088 * 4096 : 0;
-    say(progress, user, "bench %s: %s", name, res->detail);
+    viz_say(progress, user, "bench %s: %s", name, res->detail);
     if ((st = timed(s, w_op, runs, res, NULL)))
         goto done;
     st = buffer_read(s->ctx, s->ty.mem, 0, ny * sizeof(float), res->out);
@@ -596,7 +582,7 @@ clvis_status bench_run(clvis_ctx *ctx, const bench_opts *opt, bench_report *rep,
                  "VGG16 forward 224x224 batch %d to predictions (read back)", s.batch);
         res->flops = s.batch * graph_flops(g, g->n_nodes - 1, 0, 0);
         s.out = res->out;
-        say(progress, user, "bench %s: %s", name, res->detail);
+        viz_say(progress, user, "bench %s: %s", name, res->detail);
         st = timed(&s, w_vgg, o.runs, res, NULL);
     }
     if (!st && bench_selected(o.workloads, "gradcam") && !(st = need_vgg(&s, rep))) {
@@ -608,7 +594,7 @@ clvis_status bench_run(clvis_ctx *ctx, const bench_opts *opt, bench_report *rep,
                      "VGG16 Grad-CAM: forward, backward from the top class to %.60s, map", A->name);
             res->flops = graph_flops(g, g->n_nodes - 1, g->n_nodes - 1, L);
             s.out = res->out;
-            say(progress, user, "bench gradcam: %s", res->detail);
+            viz_say(progress, user, "bench gradcam: %s", res->detail);
             st = timed(&s, w_gradcam, o.runs, res, NULL);
         }
     }
@@ -641,7 +627,7 @@ clvis_status bench_run(clvis_ctx *ctx, const bench_opts *opt, bench_report *rep,
         s.layer = L;
         s.steps = fsteps;
         s.nf = fcount;
-        say(progress, user, "bench %s: %s", name, res->detail);
+        viz_say(progress, user, "bench %s: %s", name, res->detail);
         st = timed(&s, w_filters, frun, res, filters_warm);
     }
     if (resized && !st)
@@ -662,7 +648,7 @@ clvis_status bench_run(clvis_ctx *ctx, const bench_opts *opt, bench_report *rep,
                          g->n_nodes - 1);
                 res->flops = graph_flops(g, g->n_nodes - 1, 0, 0);
                 s.out = res->out;
-                say(progress, user, "bench small_convnet: %s", res->detail);
+                viz_say(progress, user, "bench small_convnet: %s", res->detail);
                 st = timed(&s, w_small, o.runs, res, NULL);
             }
         }
