@@ -20,75 +20,15 @@
 #include "viz/book.h"
 #include "viz/pipeline.h"
 #include "bench/bench.h"
+#include "cli_args.h"
 
 #ifndef CLVIS_SOURCE_DIR
 #define CLVIS_SOURCE_DIR "."
 #endif
-#define DEFAULT_MODEL "models/mobilenet_v2.h5"
+#define DEFAULT_MODEL "models/mobilenet_v2.h5" /* also in cli_args.c (help) */
 #define DEFAULT_LABELS "data/imagenet_classes.tsv"
 
-/* ---- options ------------------------------------------------------------------------------- */
-enum {
-    F_DEVICE = 1 << 0, F_MODEL = 1 << 1, F_OUT = 1 << 2, F_QUIET = 1 << 3, F_JSON = 1 << 4,
-    F_SEED = 1 << 5, F_LAYERS = 1 << 6, F_LAYER = 1 << 7, F_FILTER = 1 << 8, F_SIZE = 1 << 9,
-    F_CLASS = 1 << 10, F_SCORE = 1 << 11, F_TOP = 1 << 12, F_LABELS = 1 << 13,
-    F_PREPROCESS = 1 << 14, F_INIT = 1 << 15, F_CHUNK = 1 << 16, F_STEPS = 1 << 17,
-    F_ARCH = 1 << 18, F_GRAD = 1 << 19
-};
-
-typedef struct {
-    const char *name;
-    int flag;
-    int takes_value;
-    const char *help;
-} flag_def;
-
-static const flag_def FLAGS[] = {
-    {"device", F_DEVICE, 1, "N|cpu|gpu|igpu|NAME  OpenCL device (default: $CLVIS_DEVICE, else best)"},
-    {"model", F_MODEL, 1, "FILE  Keras model (default " DEFAULT_MODEL ")"},
-    {"arch", F_ARCH, 1, "vgg16|vgg19|...  architecture of a weights-only file"},
-    {"out", F_OUT, 1, "DIR  output directory (default out); DIR/index.html is rewritten"},
-    {"quiet", F_QUIET, 0, "no progress on stderr"},
-    {"json", F_JSON, 0, "machine-readable output (one JSON object per line)"},
-    {"seed", F_SEED, 1, "N  start noise seed: numpy.random.RandomState(N) (default 0)"},
-    {"layers", F_LAYERS, 1, "a,b,c  layers to draw"},
-    {"layer", F_LAYER, 1, "NAME  one layer"},
-    {"filter", F_FILTER, 1, "F  filter (channel) index"},
-    {"size", F_SIZE, 1, "S  pattern size (default 64 for grids, 150 for one --filter)"},
-    {"class", F_CLASS, 1, "K  class index (default: top-1)"},
-    {"score", F_SCORE, 1, "prob|logit  post-softmax probability (book) or logit (paper)"},
-    {"top", F_TOP, 1, "K  number of predictions (default 3)"},
-    {"labels", F_LABELS, 1, "FILE  class names (TSV index,wnid,name or one per line)"},
-    {"preprocess", F_PREPROCESS, 1, "raw|scale|tf|caffe  override the model's preprocessing"},
-    {"init", F_INIT, 1, "FILE[.png|.h5[:DATASET]]  start image instead of seeded noise"},
-    {"chunk", F_CHUNK, 1, "N  filters per device batch (default: as memory allows)"},
-    {"steps", F_STEPS, 1, "N  gradient-ascent steps (default 40)"},
-    {"grad", F_GRAD, 1, "LAYER:CHANNEL  also dump d mean(channel)/d every layer"},
-    {NULL, 0, 0, NULL}};
-
-typedef struct {
-    const char *device, *model, *arch, *out, *layers, *layer, *labels, *init, *grad;
-    int quiet, json, out_given;
-    long seed, filter, size, cls, top, chunk, steps;
-    int logit;
-    int preprocess; /* -1: model default */
-    char **pos;
-    int npos;
-} options;
-
 static int g_quiet;
-
-static void die_usage(const char *cmd, const char *fmt, ...) __attribute__((noreturn));
-static void die_usage(const char *cmd, const char *fmt, ...)
-{
-    va_list ap;
-    va_start(ap, fmt);
-    fprintf(stderr, "clvis: ");
-    vfprintf(stderr, fmt, ap);
-    fprintf(stderr, "\nTry 'clvis %s--help'.\n", cmd ? cmd : "");
-    va_end(ap);
-    exit(2);
-}
 
 /* Runtime failure: one line. */
 static int fail(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
@@ -135,124 +75,6 @@ static double now_ms(void)
     return t.tv_sec * 1e3 + t.tv_nsec / 1e6;
 }
 
-static long parse_long(const char *cmd, const char *flag, const char *v, long lo, long hi)
-{
-    char *end;
-    errno = 0;
-    long x = strtol(v, &end, 10);
-    if (errno || end == v || *end || x < lo || x > hi)
-        die_usage(cmd, "--%s: expected an integer in %ld..%ld, got '%s'", flag, lo, hi, v);
-    return x;
-}
-
-typedef struct {
-    const char *name;
-    int flags;
-    const char *usage;
-    const char *about;
-} command_def;
-
-static void print_help(const command_def *c)
-{
-    printf("usage: clvis %s %s\n\n%s\n\noptions:\n", c->name, c->usage, c->about);
-    for (const flag_def *f = FLAGS; f->name; f++)
-        if (c->flags & f->flag)
-            printf("  --%-11s %s\n", f->name, f->help);
-    printf("  --%-11s %s\n", "help", "this text");
-}
-
-static void parse(const command_def *c, int argc, char **argv, options *o)
-{
-    memset(o, 0, sizeof *o);
-    o->out = "out";
-    o->top = 3;
-    o->steps = 40;
-    o->cls = -1;
-    o->filter = -1;
-    o->preprocess = -1;
-    o->pos = calloc((size_t)argc + 1, sizeof *o->pos);
-    char cmdsp[64];
-    snprintf(cmdsp, sizeof cmdsp, "%s ", c->name);
-    int only_pos = 0;
-    for (int i = 0; i < argc; i++) {
-        char *a = argv[i];
-        if (only_pos || a[0] != '-' || !a[1]) {
-            o->pos[o->npos++] = a;
-            continue;
-        }
-        if (!strcmp(a, "--")) {
-            only_pos = 1;
-            continue;
-        }
-        if (!strcmp(a, "--help") || !strcmp(a, "-h")) {
-            print_help(c);
-            exit(0);
-        }
-        if (strncmp(a, "--", 2))
-            die_usage(cmdsp, "unknown option '%s'", a);
-        char name[64];
-        const char *val = NULL, *eq = strchr(a + 2, '=');
-        size_t nl = eq ? (size_t)(eq - a - 2) : strlen(a + 2);
-        if (nl >= sizeof name)
-            die_usage(cmdsp, "unknown option '%s'", a);
-        memcpy(name, a + 2, nl);
-        name[nl] = 0;
-        const flag_def *f = FLAGS;
-        while (f->name && strcmp(f->name, name))
-            f++;
-        if (!f->name || !(c->flags & f->flag))
-            die_usage(cmdsp, "unknown option '--%s' for '%s'", name, c->name);
-        if (f->takes_value) {
-            if (eq)
-                val = eq + 1;
-            else if (i + 1 < argc)
-                val = argv[++i];
-            else
-                die_usage(cmdsp, "--%s needs a value", name);
-        } else if (eq)
-            die_usage(cmdsp, "--%s takes no value", name);
-        switch (f->flag) {
-        case F_DEVICE: o->device = val; break;
-        case F_MODEL: o->model = val; break;
-        case F_ARCH: o->arch = val; break;
-        case F_OUT: o->out = val; o->out_given = 1; break;
-        case F_QUIET: o->quiet = 1; break;
-        case F_JSON: o->json = 1; break;
-        case F_SEED: o->seed = parse_long(cmdsp, name, val, 0, 4294967295L); break;
-        case F_LAYERS: o->layers = val; break;
-        case F_LAYER: o->layer = val; break;
-        case F_FILTER: o->filter = parse_long(cmdsp, name, val, 0, INT_MAX); break;
-        case F_SIZE: o->size = parse_long(cmdsp, name, val, 1, 16384); break;
-        case F_CLASS: o->cls = parse_long(cmdsp, name, val, 0, INT_MAX); break;
-        case F_TOP: o->top = parse_long(cmdsp, name, val, 1, 100000); break;
-        case F_LABELS: o->labels = val; break;
-        case F_INIT: o->init = val; break;
-        case F_CHUNK: o->chunk = parse_long(cmdsp, name, val, 1, 4096); break;
-        case F_STEPS: o->steps = parse_long(cmdsp, name, val, 0, 100000); break;
-        case F_GRAD: o->grad = val; break;
-        case F_SCORE:
-            if (!strcmp(val, "prob"))
-                o->logit = 0;
-            else if (!strcmp(val, "logit"))
-                o->logit = 1;
-            else
-                die_usage(cmdsp, "--score: expected prob or logit, got '%s'", val);
-            break;
-        case F_PREPROCESS: {
-            static const char *modes[] = {"raw", "scale", "tf", "caffe"};
-            o->preprocess = -2;
-            for (int k = 0; k < 4; k++)
-                if (!strcmp(val, modes[k]))
-                    o->preprocess = k;
-            if (o->preprocess == -2)
-                die_usage(cmdsp, "--preprocess: expected raw, scale, tf or caffe, got '%s'", val);
-            break;
-        }
-        }
-    }
-    g_quiet = o->quiet;
-}
-
 /* ---- shared setup ------------------------------------------------------------------------ */
 typedef struct {
     clvis_ctx *ctx;
@@ -276,7 +98,7 @@ static const char *default_path(const char *rel, char *buf, size_t cap)
     return file_exists(buf) ? buf : rel;
 }
 
-static int open_session(const options *o, session *s, int with_model)
+static int open_session(const cli_args *o, session *s, int with_model)
 {
     memset(s, 0, sizeof *s);
     clvis_ctx_options co = {0};
@@ -340,31 +162,8 @@ static int find_layer(clvis_model *m, const char *name, int *id)
 /* "a,b,c" -> layer indices (malloc'd) */
 static int parse_layers(clvis_model *m, const char *list, int **out, int *n)
 {
-    int cap = 1;
-    for (const char *p = list; *p; p++)
-        cap += *p == ',';
-    int *ids = calloc((size_t)cap, sizeof *ids);
-    char *copy = strdup(list), *save = NULL;
-    *n = 0;
-    for (char *t = strtok_r(copy, ",", &save); t; t = strtok_r(NULL, ",", &save)) {
-        while (isspace((unsigned char)*t))
-            t++;
-        if (!*t)
-            continue;
-        if (find_layer(m, t, &ids[*n])) {
-            free(ids);
-            free(copy);
-            return 1;
-        }
-        (*n)++;
-    }
-    free(copy);
-    if (*n == 0) {
-        free(ids);
-        return fail("--layers: no layer names given");
-    }
-    *out = ids;
-    return 0;
+    char msg[1024];
+    return cli_layer_list(m, list, out, n, msg, sizeof msg) ? fail("%s", msg) : 0;
 }
 
 static void stem_of(const char *path, char *out, size_t cap)
@@ -379,7 +178,7 @@ static void stem_of(const char *path, char *out, size_t cap)
         snprintf(out, cap, "image");
 }
 
-static int report(const options *o, const session *s, const viz_report_entry *e, int n)
+static int report(const cli_args *o, const session *s, const viz_report_entry *e, int n)
 {
     clvis_status st = viz_report_add(o->out, e, n);
     if (st)
@@ -391,7 +190,7 @@ static int report(const options *o, const session *s, const viz_report_entry *e,
 }
 
 /* labels: --labels, else the ImageNet index for 1000-class models */
-static int load_labels(const options *o, clvis_model *m, viz_labels *lab)
+static int load_labels(const cli_args *o, clvis_model *m, viz_labels *lab)
 {
     memset(lab, 0, sizeof *lab);
     char buf[1024];
@@ -427,7 +226,7 @@ static void fmt_bytes(char *b, size_t cap, uint64_t v)
         snprintf(b, cap, "%.0f KiB", v / 1024.0);
 }
 
-static int cmd_devices(const options *o)
+static int cmd_devices(const cli_args *o)
 {
     (void)o;
     clvis_device_info *list = NULL;
@@ -489,10 +288,8 @@ static const char *pp_name(clvis_preprocess p)
     return "?";
 }
 
-static int cmd_info(options *o)
+static int cmd_info(cli_args *o)
 {
-    if (o->npos > 1)
-        die_usage("info ", "expected one MODEL");
     if (o->npos == 1)
         o->model = o->pos[0];
     session s;
@@ -534,10 +331,8 @@ static int cmd_info(options *o)
 }
 
 /* ---- predict ----------------------------------------------------------------------------- */
-static int cmd_predict(options *o)
+static int cmd_predict(cli_args *o)
 {
-    if (o->npos < 1)
-        die_usage("predict ", "expected at least one IMAGE");
     session s;
     if (open_session(o, &s, 1))
         return 1;
@@ -546,7 +341,7 @@ static int cmd_predict(options *o)
         close_session(&s);
         return 1;
     }
-    if (o->out_given && prepare_out(o->out)) {
+    if ((o->given & F_OUT) && prepare_out(o->out)) {
         viz_labels_free(&lab);
         close_session(&s);
         return 1;
@@ -616,7 +411,7 @@ static int cmd_predict(options *o)
         sprintf(caps[i], "%s: %s", o->pos[i], cap);
         ents[ne++] = (viz_report_entry){"predict", "", caps[i], s.model_path, s.device, ms};
     }
-    if (!rc && o->out_given)
+    if (!rc && (o->given & F_OUT))
         rc = report(o, &s, ents, ne);
     for (int i = 0; i < o->npos; i++)
         free(caps[i]);
@@ -630,10 +425,8 @@ static int cmd_predict(options *o)
 }
 
 /* ---- activations --------------------------------------------------------------------------- */
-static int cmd_activations(options *o)
+static int cmd_activations(cli_args *o)
 {
-    if (o->npos != 1)
-        die_usage("activations ", "expected one IMAGE");
     session s;
     if (open_session(o, &s, 1))
         return 1;
@@ -772,14 +565,8 @@ static int load_init(const char *spec, int size, float **out)
     return 0;
 }
 
-static int cmd_filters(options *o)
+static int cmd_filters(cli_args *o)
 {
-    if (o->npos)
-        die_usage("filters ", "unexpected argument '%s'", o->pos[0]);
-    if (o->filter >= 0 && !o->layer)
-        die_usage("filters ", "--filter needs --layer");
-    if (o->layer && o->layers)
-        die_usage("filters ", "give --layer (one pattern / one grid) or --layers (grids)");
     session s;
     if (open_session(o, &s, 1))
         return 1;
@@ -911,7 +698,7 @@ done:
 /* ---- gradcam ------------------------------------------------------------------------------- */
 /* Grad-CAM of one image: the two PNGs (both or neither), a line or a JSON object on stdout,
  * and its entries in the index page. */
-static int gradcam_one(options *o, session *s, const viz_labels *labp, const viz_gradcam_opts *gop,
+static int gradcam_one(cli_args *o, session *s, const viz_labels *labp, const viz_gradcam_opts *gop,
                        const char *path, float *x)
 {
     int rc = 0;
@@ -1002,10 +789,8 @@ done:
     return rc;
 }
 
-static int cmd_gradcam(options *o)
+static int cmd_gradcam(cli_args *o)
 {
-    if (o->npos < 1)
-        die_usage("gradcam ", "expected at least one IMAGE");
     session s;
     if (open_session(o, &s, 1))
         return 1;
@@ -1040,10 +825,8 @@ done:
 }
 
 /* ---- dump ---------------------------------------------------------------------------------- */
-static int cmd_dump(options *o)
+static int cmd_dump(cli_args *o)
 {
-    if (o->npos != 1)
-        die_usage("dump ", "expected one IMAGE");
     session s;
     if (open_session(o, &s, 1))
         return 1;
@@ -1051,13 +834,8 @@ static int cmd_dump(options *o)
     int rc = 0, n = clvis_model_layer_count(m), gl = -1, gc = -1;
     float *x = NULL, *buf = NULL, *seed = NULL;
     if (o->grad) {
-        char name[256];
-        const char *c = strrchr(o->grad, ':');
-        if (!c || c == o->grad || (size_t)(c - o->grad) >= sizeof name)
-            die_usage("dump ", "--grad expects LAYER:CHANNEL");
-        memcpy(name, o->grad, (size_t)(c - o->grad));
-        name[c - o->grad] = 0;
-        gc = (int)parse_long("dump ", "grad", c + 1, 0, INT_MAX);
+        const char *name = o->grad_layer;
+        gc = (int)o->grad_channel;
         if ((rc = find_layer(m, name, &gl)))
             goto done;
         if (gc >= clvis_model_layer_shape(m, gl).c) {
@@ -1147,46 +925,7 @@ done:
 }
 
 /* ---- bench ------------------------------------------------------------------------------- */
-/* `clvis bench` parses its own flags (see bench_help); the work is src/bench/bench.c. */
-static void bench_help(FILE *f)
-{
-    fprintf(f,
-            "usage: clvis bench [--device N|cpu|gpu|NAME|all] [--runs N] [--quick]\n"
-            "                   [--workload LIST] [--reference N] [--json] [--model FILE]\n"
-            "                   [--steps N] [--filter-runs N] [--quiet]\n\n"
-            "Standard workloads on one OpenCL device (or every device with --device all):\n"
-            "  vgg16_b1, vgg16_b8     VGG16 forward 224x224, batch 1 / 8, to predictions\n"
-            "  gradcam                VGG16 Grad-CAM end to end (forward, backward from the top\n"
-            "                         class to block5_conv3, map)\n"
-            "  filters_block{1,2,3,4}_conv1\n"
-            "                         one filter-pattern grid: 64 filters x 40 steps at 64x64 in\n"
-            "                         one device batch (as 'clvis filters')\n"
-            "  small_convnet          the book's 150x150 convnet forward, every layer read back\n"
-            "  op_conv3x3_64_112, op_dense_25088_4096, op_maxpool_64_224, op_relu_64_224\n"
-            "                         single ops, batch 1\n"
-            "VGG16 and the small convnet get seeded He-uniform random weights (no file needed);\n"
-            "--model FILE (or vgg16) uses a real VGG16 file instead.\n\n"
-            "Each time is the median of --runs timed runs after one warm-up run (host wall clock\n"
-            "including transfers and clFinish). A filter grid's warm-up is a 1-step run and it is\n"
-            "timed --filter-runs times (default 1). GFLOP/s counts convolutions and dense layers\n"
-            "(2 FLOPs per multiply-add; backward = input gradients). %%peak is against an FMA\n"
-            "microkernel (16 float16 FMA chains per work-item) measured on the same device.\n"
-            "With several devices, 'max abs' / 'max rel' compare each workload's output with the\n"
-            "reference device (the first, or --reference N): rel = max abs / max |reference|.\n\n"
-            "options:\n"
-            "  --device D     N|cpu|gpu|igpu|NAME or 'all' (default: $CLVIS_DEVICE, else best)\n"
-            "  --runs N       timed runs per workload (default 5)\n"
-            "  --quick        filter grids run 5 steps instead of 40 (the table says so)\n"
-            "  --workload L   comma list of workloads or prefixes (vgg16, filters, op, ...)\n"
-            "  --reference N  device index (as 'clvis devices') to compare against\n"
-            "  --json         one JSON object per device on stdout\n"
-            "  --model FILE   VGG16 Keras file or 'vgg16' (default: random weights)\n"
-            "  --steps N      filter-grid steps (default 40)\n"
-            "  --filter-runs N  timed runs of each filter grid (default 1)\n"
-            "  --quiet        no progress on stderr\n"
-            "  --help         this text\n");
-}
-
+/* `clvis bench`: the work is src/bench/bench.c. */
 typedef struct {
     int index;
     char name[400];
@@ -1195,69 +934,17 @@ typedef struct {
     int ok;
 } bench_dev;
 
-static int cmd_bench(int argc, char **argv)
+static int cmd_bench(cli_args *o)
 {
-    const char *device = NULL, *workloads = NULL, *model = NULL;
-    int runs = 5, quick = 0, json = 0, ref_index = -1, steps = 0, frun = 0;
-    for (int i = 0; i < argc; i++) {
-        const char *a = argv[i];
-        const char *v = i + 1 < argc ? argv[i + 1] : NULL;
-#define BENCH_VAL(flag)                                                    \
-    (!strcmp(a, flag) && (v ? (i++, 1) : (die_usage("bench ", "%s needs a value", flag), 0)))
-        if (!strcmp(a, "--help") || !strcmp(a, "-h")) {
-            bench_help(stdout);
-            return 0;
-        } else if (!strcmp(a, "--quick"))
-            quick = 1;
-        else if (!strcmp(a, "--json"))
-            json = 1;
-        else if (!strcmp(a, "--quiet"))
-            g_quiet = 1;
-        else if (BENCH_VAL("--device"))
-            device = v;
-        else if (BENCH_VAL("--workload"))
-            workloads = v;
-        else if (BENCH_VAL("--model"))
-            model = v;
-        else if (BENCH_VAL("--runs"))
-            runs = (int)parse_long("bench ", "runs", v, 1, 100000);
-        else if (BENCH_VAL("--reference"))
-            ref_index = (int)parse_long("bench ", "reference", v, 0, 100000);
-        else if (BENCH_VAL("--steps"))
-            steps = (int)parse_long("bench ", "steps", v, 1, 100000);
-        else if (BENCH_VAL("--filter-runs"))
-            frun = (int)parse_long("bench ", "filter-runs", v, 1, 100000);
-        else
-            die_usage("bench ", "unknown option or argument '%s'", a);
-#undef BENCH_VAL
-    }
-    /* every workload name the selection may match */
-    if (workloads) {
-        char buf[512];
-        snprintf(buf, sizeof buf, "%s", workloads);
-        for (char *t = strtok(buf, ","); t; t = strtok(NULL, ",")) {
-            char one[128];
-            snprintf(one, sizeof one, "%s", t);
-            int known = 0;
-            char names[sizeof BENCH_WORKLOADS];
-            memcpy(names, BENCH_WORKLOADS, sizeof names);
-            for (char *q = names, *e; q && !known; q = e ? e + 1 : NULL) {
-                if ((e = strchr(q, ',')))
-                    *e = 0;
-                known = bench_selected(one, q);
-            }
-            if (!known)
-                die_usage("bench ", "--workload: unknown workload '%s' (known: %s)", t,
-                          BENCH_WORKLOADS);
-        }
-    }
+    const char *device = o->device;
+    int json = o->json, ref_index = (int)o->reference;
     bench_opts bo;
     bench_opts_default(&bo);
-    bo.runs = runs;
-    bo.workloads = workloads;
-    bo.model = model;
-    bo.filter_steps = steps ? steps : quick ? 5 : 40;
-    bo.filter_runs = frun ? frun : 1;
+    bo.runs = (int)o->runs;
+    bo.workloads = o->workloads;
+    bo.model = o->model;
+    bo.filter_steps = (o->given & F_STEPS) ? (int)o->steps : o->quick ? 5 : 40;
+    bo.filter_runs = (int)o->filter_runs;
 
     /* the devices to run */
     int ndev = 1;
@@ -1321,18 +1008,18 @@ static int cmd_bench(int argc, char **argv)
         bench_report *rp = &devs[d].rep;
         int cmp = ndev > 1 && ref >= 0 && d != ref;
         if (json) {
-            cJSON *o = cJSON_CreateObject();
-            cJSON_AddNumberToObject(o, "device_index", devs[d].index);
-            cJSON_AddStringToObject(o, "device", devs[d].name);
-            cJSON_AddNumberToObject(o, "fma_peak_gflops", devs[d].peak);
-            cJSON_AddNumberToObject(o, "ctx_create_ms", rp->ctx_ms);
-            cJSON_AddBoolToObject(o, "kernels_from_cache", rp->from_cache);
-            cJSON_AddNumberToObject(o, "kernel_build_ms", rp->build_ms);
-            cJSON_AddNumberToObject(o, "model_setup_ms", rp->setup_ms);
-            cJSON_AddNumberToObject(o, "filter_steps", bo.filter_steps);
+            cJSON *jo = cJSON_CreateObject();
+            cJSON_AddNumberToObject(jo, "device_index", devs[d].index);
+            cJSON_AddStringToObject(jo, "device", devs[d].name);
+            cJSON_AddNumberToObject(jo, "fma_peak_gflops", devs[d].peak);
+            cJSON_AddNumberToObject(jo, "ctx_create_ms", rp->ctx_ms);
+            cJSON_AddBoolToObject(jo, "kernels_from_cache", rp->from_cache);
+            cJSON_AddNumberToObject(jo, "kernel_build_ms", rp->build_ms);
+            cJSON_AddNumberToObject(jo, "model_setup_ms", rp->setup_ms);
+            cJSON_AddNumberToObject(jo, "filter_steps", bo.filter_steps);
             if (cmp)
-                cJSON_AddNumberToObject(o, "reference_device", devs[ref].index);
-            cJSON *arr = cJSON_AddArrayToObject(o, "workloads");
+                cJSON_AddNumberToObject(jo, "reference_device", devs[ref].index);
+            cJSON *arr = cJSON_AddArrayToObject(jo, "workloads");
             for (int i = 0; i < rp->n; i++) {
                 const bench_result *r = &rp->r[i];
                 cJSON *w = cJSON_CreateObject();
@@ -1356,10 +1043,10 @@ static int cmd_bench(int argc, char **argv)
                 }
                 cJSON_AddItemToArray(arr, w);
             }
-            char *txt = cJSON_PrintUnformatted(o);
+            char *txt = cJSON_PrintUnformatted(jo);
             printf("%s\n", txt);
             free(txt);
-            cJSON_Delete(o);
+            cJSON_Delete(jo);
             continue;
         }
         printf("device %d: %s\n", devs[d].index, devs[d].name);
@@ -1405,90 +1092,39 @@ static int cmd_bench(int argc, char **argv)
 }
 
 /* ---- main ---------------------------------------------------------------------------------- */
-#define COMMON (F_DEVICE | F_QUIET)
-#define WITH_MODEL (COMMON | F_MODEL | F_ARCH)
-static const command_def COMMANDS[] = {
-    {"devices", COMMON | F_JSON, "[--json]", "List every OpenCL platform and device."},
-    {"info", WITH_MODEL, "[MODEL] [--model FILE]",
-     "Print a model.summary()-like table: layer, type, output shape, parameters."},
-    {"predict", WITH_MODEL | F_OUT | F_JSON | F_TOP | F_LABELS | F_PREPROCESS,
-     "[options] IMAGE...",
-     "Top-k predictions (wnid, name, probability for ImageNet models). With --out, adds them\n"
-     "to DIR/index.html."},
-    {"activations", WITH_MODEL | F_OUT | F_LAYERS | F_PREPROCESS, "[options] IMAGE",
-     "Listing 5.31: every channel of the first 8 layers (or --layers) as a 16-per-row grid,\n"
-     "viridis, one PNG per layer in DIR (act_<layer>.png); prints shape, zeros, dead channels."},
-    {"filters",
-     WITH_MODEL | F_OUT | F_SEED | F_LAYERS | F_LAYER | F_FILTER | F_SIZE | F_INIT | F_CHUNK |
-         F_STEPS | F_PREPROCESS,
-     "[options]",
-     "Listings 5.36-5.39: gradient ascent in input space (40 steps, RMS-normalised gradient,\n"
-     "start U[0,1)*20+128 from numpy.random.RandomState(--seed)). Grids of filters 0..63 for\n"
-     "--layers (default block1_conv1..block4_conv1, or the first four conv layers):\n"
-     "filters_<layer>.png; one pattern with --layer L --filter F: pattern_<layer>_<F>.png.\n"
-     "The 64 filters of a grid run as one device batch (--chunk to split). The image is fed\n"
-     "raw as in the book; --preprocess M puts the model's preprocessing in front of it."},
-    {"gradcam", WITH_MODEL | F_OUT | F_JSON | F_LAYER | F_CLASS | F_SCORE | F_LABELS |
-                    F_PREPROCESS,
-     "[options] IMAGE...",
-     "Listings 5.42-5.44: Grad-CAM of the top-1 class (or --class) at the last conv layer (or\n"
-     "--layer); writes gradcam_<image>_map.png (the raw map, viridis) and\n"
-     "gradcam_<image>_overlay.png (0.4*JET + image, full resolution)."},
-    {"dump", WITH_MODEL | F_OUT | F_GRAD | F_PREPROCESS, "[options] IMAGE",
-     "Write every layer's output (NHWC) to DIR/dump_<image>.h5 (/act/<layer>); with\n"
-     "--grad LAYER:CHANNEL also d mean(channel)/d every earlier layer (/grad/<layer>)."},
-    {"bench", COMMON | F_JSON | F_MODEL, "[options]",
-     "Benchmark standard workloads on one device or --device all (see 'clvis bench --help')."},
-    {NULL, 0, NULL, NULL}};
-
-static void usage_all(FILE *f)
-{
-    fprintf(f, "usage: clvis COMMAND [options]\n\ncommands:\n");
-    for (const command_def *c = COMMANDS; c->name; c++)
-        fprintf(f, "  %-12s %s\n", c->name, c->usage);
-    fprintf(f, "\n'clvis COMMAND --help' for the options of a command.\n"
-               "Exit status: 0 success, 1 runtime failure, 2 usage error.\n");
-}
-
 int main(int argc, char **argv)
 {
-    if (argc < 2) {
-        usage_all(stderr);
-        return 2;
-    }
-    if (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h") || !strcmp(argv[1], "help")) {
-        usage_all(stdout);
+    cli_args o;
+    char msg[1024];
+    cli_result r = cli_parse(argc - 1, argv + 1, &o, msg, sizeof msg);
+    if (r == CLI_HELP) {
+        if (o.cmd)
+            cli_help(stdout, o.cmd);
+        else
+            cli_usage_all(stdout);
+        cli_free(&o);
         return 0;
     }
-    const command_def *c = COMMANDS;
-    while (c->name && strcmp(c->name, argv[1]))
-        c++;
-    if (!c->name) {
-        fprintf(stderr, "clvis: unknown command '%s'\n", argv[1]);
-        usage_all(stderr);
+    if (r == CLI_USAGE) {
+        fprintf(stderr, "clvis: %s\n", msg);
+        if (o.cmd)
+            fprintf(stderr, "Try 'clvis %s --help'.\n", o.cmd->name);
+        else
+            cli_usage_all(stderr);
+        cli_free(&o);
         return 2;
     }
-    if (!strcmp(c->name, "bench"))
-        return cmd_bench(argc - 2, argv + 2); /* its own flags: see bench_help */
-    options o;
-    parse(c, argc - 2, argv + 2, &o);
-    int rc;
-    if (!strcmp(c->name, "devices"))
-        rc = cmd_devices(&o);
-    else if (!strcmp(c->name, "info"))
-        rc = cmd_info(&o);
-    else if (!strcmp(c->name, "predict"))
-        rc = cmd_predict(&o);
-    else if (!strcmp(c->name, "activations"))
-        rc = cmd_activations(&o);
-    else if (!strcmp(c->name, "filters"))
-        rc = cmd_filters(&o);
-    else if (!strcmp(c->name, "gradcam"))
-        rc = cmd_gradcam(&o);
-    else if (!strcmp(c->name, "dump"))
-        rc = cmd_dump(&o);
-    else
-        rc = 2;
-    free(o.pos);
+    g_quiet = o.quiet;
+    const char *n = o.cmd->name;
+    int rc = !strcmp(n, "devices")       ? cmd_devices(&o)
+             : !strcmp(n, "info")        ? cmd_info(&o)
+             : !strcmp(n, "predict")     ? cmd_predict(&o)
+             : !strcmp(n, "activations") ? cmd_activations(&o)
+             : !strcmp(n, "filters")     ? cmd_filters(&o)
+             : !strcmp(n, "gradcam")     ? cmd_gradcam(&o)
+             : !strcmp(n, "dump")        ? cmd_dump(&o)
+             : !strcmp(n, "bench")       ? cmd_bench(&o)
+                                         : 2;
+    cli_free(&o);
     return rc;
 }

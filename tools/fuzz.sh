@@ -1,14 +1,15 @@
 #!/usr/bin/env bash
 # fuzz.sh — builds the libFuzzer harnesses (clang, ASan + UBSan) and runs each for SECONDS
 # (default 60) with seed corpora from the test fixtures. Crashes land in fuzz-out/<harness>/.
-# Usage: tools/fuzz.sh [SECONDS] [HARNESS...]      (harnesses: fuzz_image fuzz_keras fuzz_json)
+# Usage: tools/fuzz.sh [SECONDS] [HARNESS...]
+#        (harnesses: fuzz_image fuzz_keras fuzz_json fuzz_zip fuzz_cli; default all)
 # Fork mode (FUZZ_JOBS workers, default 1): a crash, timeout or leak is saved as an artifact
 # and fuzzing goes on.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 secs=${1:-60}; shift || true
 harnesses=("$@")
-[ ${#harnesses[@]} -gt 0 ] || harnesses=(fuzz_image fuzz_keras fuzz_json)
+[ ${#harnesses[@]} -gt 0 ] || harnesses=(fuzz_image fuzz_keras fuzz_json fuzz_zip fuzz_cli)
 if [ ! -f build-fuzz/build.ninja ]; then
     CC=clang meson setup build-fuzz -Dfuzz=true -Dbuildtype=debugoptimized >/dev/null
 fi
@@ -22,9 +23,14 @@ for h in "${harnesses[@]}"; do
         fuzz_image) cp -n tests/data/viz/*.png tests/data/viz/*.jpg samples/elephants_small.jpg "$corpus"/ 2>/dev/null || true ;;
         fuzz_keras) cp -n tests/data/keras/*.h5 tests/data/keras/*.keras "$corpus"/ 2>/dev/null || true ;;
         fuzz_json)  cp -n tests/data/keras/*.json "$corpus"/ 2>/dev/null || true ;;
+        fuzz_zip)   cp -n tests/data/keras/*.keras "$corpus"/ 2>/dev/null || true ;;
+        fuzz_cli)   i=0; grep -v '^#' tests/fuzz/cli_seeds.txt | while IFS= read -r line; do
+                        i=$((i + 1)); printf '%s' "$line" | tr ' ' '\0' > "$corpus/seed_$i"; done ;;
     esac
+    extra=()
+    [ -f "tests/fuzz/${h#fuzz_}.dict" ] && extra=(-dict="tests/fuzz/${h#fuzz_}.dict")
     echo "== $h for ${secs}s" >&2
-    ./build-fuzz/tests/fuzz/$h "$corpus" -max_total_time="$secs" -max_len=2000000 \
+    ./build-fuzz/tests/fuzz/$h "$corpus" "${extra[@]}" -max_total_time="$secs" -max_len=2000000 \
         -timeout=30 -fork="${FUZZ_JOBS:-1}" -ignore_timeouts=1 -ignore_ooms=1 -ignore_crashes=1 \
         -artifact_prefix="fuzz-out/$h/crashes/" -print_final_stats=1 2>&1 |
         grep -E "stat::number_of_executed_units|stat::peak_rss|ERROR|SUMMARY|Done|INFO: fuzzed for|crash|timeout" || true

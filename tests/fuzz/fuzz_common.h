@@ -9,7 +9,7 @@
 
 #include "clvis.h"
 
-static const char *fuzz_write(const unsigned char *data, size_t n, const char *suffix)
+static inline const char *fuzz_write(const unsigned char *data, size_t n, const char *suffix)
 {
     static char path[256];
     snprintf(path, sizeof path, "/dev/shm/clvis-fuzz-%ld%s", (long)getpid(), suffix);
@@ -22,7 +22,7 @@ static const char *fuzz_write(const unsigned char *data, size_t n, const char *s
     return path;
 }
 
-static clvis_ctx *fuzz_ctx(void)
+static inline clvis_ctx *fuzz_ctx(void)
 {
     static clvis_ctx *ctx;
     if (!ctx && clvis_ctx_create(NULL, &ctx) != CLVIS_OK) {

@@ -1,0 +1,405 @@
+/* cli_args.c — the grammar of `clvis`: command table, options, numbers, and every check that
+ * needs no model. Pure: no printing except the help texts, no exit. */
+#include "cli_args.h"
+
+#include <ctype.h>
+#include <errno.h>
+#include <limits.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "bench/bench.h"
+
+#define DEFAULT_MODEL "models/mobilenet_v2.h5"
+
+typedef struct {
+    const char *name;
+    int flag;
+    int takes_value;
+    const char *help;
+} flag_def;
+
+static const flag_def FLAGS[] = {
+    {"device", F_DEVICE, 1, "N|cpu|gpu|igpu|NAME  OpenCL device (default: $CLVIS_DEVICE, else best)"},
+    {"model", F_MODEL, 1, "FILE  Keras model (default " DEFAULT_MODEL ")"},
+    {"arch", F_ARCH, 1, "vgg16|vgg19|...  architecture of a weights-only file"},
+    {"out", F_OUT, 1, "DIR  output directory (default out); DIR/index.html is rewritten"},
+    {"quiet", F_QUIET, 0, "no progress on stderr"},
+    {"json", F_JSON, 0, "machine-readable output (one JSON object per line)"},
+    {"seed", F_SEED, 1, "N  start noise seed: numpy.random.RandomState(N) (default 0)"},
+    {"layers", F_LAYERS, 1, "a,b,c  layers to draw"},
+    {"layer", F_LAYER, 1, "NAME  one layer"},
+    {"filter", F_FILTER, 1, "F  filter (channel) index"},
+    {"size", F_SIZE, 1, "S  pattern size (default 64 for grids, 150 for one --filter)"},
+    {"class", F_CLASS, 1, "K  class index (default: top-1)"},
+    {"score", F_SCORE, 1, "prob|logit  post-softmax probability (book) or logit (paper)"},
+    {"top", F_TOP, 1, "K  number of predictions (default 3)"},
+    {"labels", F_LABELS, 1, "FILE  class names (TSV index,wnid,name or one per line)"},
+    {"preprocess", F_PREPROCESS, 1, "raw|scale|tf|caffe  override the model's preprocessing"},
+    {"init", F_INIT, 1, "FILE[.png|.h5[:DATASET]]  start image instead of seeded noise"},
+    {"chunk", F_CHUNK, 1, "N  filters per device batch (default: as memory allows)"},
+    {"steps", F_STEPS, 1, "N  gradient-ascent steps (default 40)"},
+    {"grad", F_GRAD, 1, "LAYER:CHANNEL  also dump d mean(channel)/d every layer"},
+    {"runs", F_RUNS, 1, "N  timed runs per workload (default 5)"},
+    {"quick", F_QUICK, 0, "filter grids run 5 steps instead of 40"},
+    {"workload", F_WORKLOAD, 1, "L  comma list of workloads or prefixes"},
+    {"reference", F_REFERENCE, 1, "N  device index to compare against"},
+    {"filter-runs", F_FILTER_RUNS, 1, "N  timed runs of each filter grid (default 1)"},
+    {NULL, 0, 0, NULL}};
+
+#define COMMON (F_DEVICE | F_QUIET)
+#define WITH_MODEL (COMMON | F_MODEL | F_ARCH)
+static const cli_command COMMANDS[] = {
+    {"devices", COMMON | F_JSON, "[--json]", "List every OpenCL platform and device."},
+    {"info", WITH_MODEL, "[MODEL] [--model FILE]",
+     "Print a model.summary()-like table: layer, type, output shape, parameters."},
+    {"predict", WITH_MODEL | F_OUT | F_JSON | F_TOP | F_LABELS | F_PREPROCESS,
+     "[options] IMAGE...",
+     "Top-k predictions (wnid, name, probability for ImageNet models). With --out, adds them\n"
+     "to DIR/index.html."},
+    {"activations", WITH_MODEL | F_OUT | F_LAYERS | F_PREPROCESS, "[options] IMAGE",
+     "Listing 5.31: every channel of the first 8 layers (or --layers) as a 16-per-row grid,\n"
+     "viridis, one PNG per layer in DIR (act_<layer>.png); prints shape, zeros, dead channels."},
+    {"filters",
+     WITH_MODEL | F_OUT | F_SEED | F_LAYERS | F_LAYER | F_FILTER | F_SIZE | F_INIT | F_CHUNK |
+         F_STEPS | F_PREPROCESS,
+     "[options]",
+     "Listings 5.36-5.39: gradient ascent in input space (40 steps, RMS-normalised gradient,\n"
+     "start U[0,1)*20+128 from numpy.random.RandomState(--seed)). Grids of filters 0..63 for\n"
+     "--layers (default block1_conv1..block4_conv1, or the first four conv layers):\n"
+     "filters_<layer>.png; one pattern with --layer L --filter F: pattern_<layer>_<F>.png.\n"
+     "The 64 filters of a grid run as one device batch (--chunk to split). The image is fed\n"
+     "raw as in the book; --preprocess M puts the model's preprocessing in front of it."},
+    {"gradcam", WITH_MODEL | F_OUT | F_JSON | F_LAYER | F_CLASS | F_SCORE | F_LABELS |
+                    F_PREPROCESS,
+     "[options] IMAGE...",
+     "Listings 5.42-5.44: Grad-CAM of the top-1 class (or --class) at the last conv layer (or\n"
+     "--layer); writes gradcam_<image>_map.png (the raw map, viridis) and\n"
+     "gradcam_<image>_overlay.png (0.4*JET + image, full resolution)."},
+    {"dump", WITH_MODEL | F_OUT | F_GRAD | F_PREPROCESS, "[options] IMAGE",
+     "Write every layer's output (NHWC) to DIR/dump_<image>.h5 (/act/<layer>); with\n"
+     "--grad LAYER:CHANNEL also d mean(channel)/d every earlier layer (/grad/<layer>)."},
+    {"bench",
+     COMMON | F_JSON | F_MODEL | F_STEPS | F_RUNS | F_QUICK | F_WORKLOAD | F_REFERENCE |
+         F_FILTER_RUNS,
+     "[options]",
+     "Benchmark standard workloads on one device or --device all (see 'clvis bench --help')."},
+    {NULL, 0, NULL, NULL}};
+
+void cli_usage_all(FILE *f)
+{
+    fprintf(f, "usage: clvis COMMAND [options]\n\ncommands:\n");
+    for (const cli_command *c = COMMANDS; c->name; c++)
+        fprintf(f, "  %-12s %s\n", c->name, c->usage);
+    fprintf(f, "\n'clvis COMMAND --help' for the options of a command.\n"
+               "Exit status: 0 success, 1 runtime failure, 2 usage error.\n");
+}
+
+static void bench_help(FILE *f)
+{
+    fprintf(f,
+            "usage: clvis bench [--device N|cpu|gpu|NAME|all] [--runs N] [--quick]\n"
+            "                   [--workload LIST] [--reference N] [--json] [--model FILE]\n"
+            "                   [--steps N] [--filter-runs N] [--quiet]\n\n"
+            "Standard workloads on one OpenCL device (or every device with --device all):\n"
+            "  vgg16_b1, vgg16_b8     VGG16 forward 224x224, batch 1 / 8, to predictions\n"
+            "  gradcam                VGG16 Grad-CAM end to end (forward, backward from the top\n"
+            "                         class to block5_conv3, map)\n"
+            "  filters_block{1,2,3,4}_conv1\n"
+            "                         one filter-pattern grid: 64 filters x 40 steps at 64x64 in\n"
+            "                         one device batch (as 'clvis filters')\n"
+            "  small_convnet          the book's 150x150 convnet forward, every layer read back\n"
+            "  op_conv3x3_64_112, op_dense_25088_4096, op_maxpool_64_224, op_relu_64_224\n"
+            "                         single ops, batch 1\n"
+            "VGG16 and the small convnet get seeded He-uniform random weights (no file needed);\n"
+            "--model FILE (or vgg16) uses a real VGG16 file instead.\n\n"
+            "Each time is the median of --runs timed runs after one warm-up run (host wall clock\n"
+            "including transfers and clFinish). A filter grid's warm-up is a 1-step run and it is\n"
+            "timed --filter-runs times (default 1). GFLOP/s counts convolutions and dense layers\n"
+            "(2 FLOPs per multiply-add; backward = input gradients). %%peak is against an FMA\n"
+            "microkernel (16 float16 FMA chains per work-item) measured on the same device.\n"
+            "With several devices, 'max abs' / 'max rel' compare each workload's output with the\n"
+            "reference device (the first, or --reference N): rel = max abs / max |reference|.\n\n"
+            "options:\n"
+            "  --device D     N|cpu|gpu|igpu|NAME or 'all' (default: $CLVIS_DEVICE, else best)\n"
+            "  --runs N       timed runs per workload (default 5)\n"
+            "  --quick        filter grids run 5 steps instead of 40 (the table says so)\n"
+            "  --workload L   comma list of workloads or prefixes (vgg16, filters, op, ...)\n"
+            "  --reference N  device index (as 'clvis devices') to compare against\n"
+            "  --json         one JSON object per device on stdout\n"
+            "  --model FILE   VGG16 Keras file or 'vgg16' (default: random weights)\n"
+            "  --steps N      filter-grid steps (default 40)\n"
+            "  --filter-runs N  timed runs of each filter grid (default 1)\n"
+            "  --quiet        no progress on stderr\n"
+            "  --help         this text\n");
+}
+
+void cli_help(FILE *f, const cli_command *c)
+{
+    if (!strcmp(c->name, "bench")) {
+        bench_help(f);
+        return;
+    }
+    fprintf(f, "usage: clvis %s %s\n\n%s\n\noptions:\n", c->name, c->usage, c->about);
+    for (const flag_def *d = FLAGS; d->name; d++)
+        if (c->flags & d->flag)
+            fprintf(f, "  --%-11s %s\n", d->name, d->help);
+    fprintf(f, "  --%-11s %s\n", "help", "this text");
+}
+
+/* ---- parsing ------------------------------------------------------------------------------ */
+static cli_result usage(char *msg, size_t cap, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+static cli_result usage(char *msg, size_t cap, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(msg, cap, fmt, ap);
+    va_end(ap);
+    for (char *p = msg; *p; p++) /* one line, whatever the arguments held */
+        if (*p == '\n' || *p == '\r')
+            *p = ' ';
+    return CLI_USAGE;
+}
+
+static int parse_long(const char *v, long lo, long hi, long *out)
+{
+    char *end;
+    errno = 0;
+    long x = strtol(v, &end, 10);
+    if (errno || end == v || *end || x < lo || x > hi)
+        return 0;
+    *out = x;
+    return 1;
+}
+
+/* Checks of one command's arguments taken together (positional count, exclusive flags). */
+static cli_result check_command(cli_args *a, char *msg, size_t cap)
+{
+    const char *n = a->cmd->name;
+    if (!strcmp(n, "info") && a->npos > 1)
+        return usage(msg, cap, "expected one MODEL");
+    if ((!strcmp(n, "predict") || !strcmp(n, "gradcam")) && a->npos < 1)
+        return usage(msg, cap, "expected at least one IMAGE");
+    if ((!strcmp(n, "activations") || !strcmp(n, "dump")) && a->npos != 1)
+        return usage(msg, cap, "expected one IMAGE");
+    if ((!strcmp(n, "filters") || !strcmp(n, "bench") || !strcmp(n, "devices")) && a->npos)
+        return usage(msg, cap, "unexpected argument '%s'", a->pos[0]);
+    if (!strcmp(n, "filters")) {
+        if (a->filter >= 0 && !a->layer)
+            return usage(msg, cap, "--filter needs --layer");
+        if (a->layer && a->layers)
+            return usage(msg, cap, "give --layer (one pattern / one grid) or --layers (grids)");
+    }
+    if (a->given & F_WORKLOAD) { /* every comma item must name or prefix a workload */
+        const char *t = a->workloads;
+        while (*t) {
+            size_t len = strcspn(t, ",");
+            if (len) {
+                char one[128];
+                if (len >= sizeof one)
+                    return usage(msg, cap, "--workload: unknown workload '%.*s'", 60, t);
+                memcpy(one, t, len);
+                one[len] = 0;
+                int known = 0;
+                for (const char *q = BENCH_WORKLOADS; *q && !known;) {
+                    size_t ql = strcspn(q, ",");
+                    char name[128];
+                    snprintf(name, sizeof name, "%.*s", (int)ql, q);
+                    known = bench_selected(one, name);
+                    q += ql + (q[ql] == ',');
+                }
+                if (!known)
+                    return usage(msg, cap, "--workload: unknown workload '%s' (known: %s)", one,
+                                 BENCH_WORKLOADS);
+            }
+            t += len + (t[len] == ',');
+        }
+    }
+    return CLI_RUN;
+}
+
+static cli_result set_option(cli_args *a, const flag_def *f, const char *val, char *msg,
+                             size_t cap)
+{
+    int bench = !strcmp(a->cmd->name, "bench");
+    long lo = 0, hi = 0, *num = NULL;
+    a->given |= f->flag;
+    switch (f->flag) {
+    case F_DEVICE: a->device = val; break;
+    case F_MODEL: a->model = val; break;
+    case F_ARCH: a->arch = val; break;
+    case F_OUT: a->out = val; break;
+    case F_QUIET: a->quiet = 1; break;
+    case F_JSON: a->json = 1; break;
+    case F_QUICK: a->quick = 1; break;
+    case F_LAYERS: a->layers = val; break;
+    case F_LAYER: a->layer = val; break;
+    case F_LABELS: a->labels = val; break;
+    case F_INIT: a->init = val; break;
+    case F_WORKLOAD: a->workloads = val; break;
+    case F_SEED: num = &a->seed, hi = 4294967295L; break;
+    case F_FILTER: num = &a->filter, hi = INT_MAX; break;
+    case F_SIZE: num = &a->size, lo = 1, hi = 16384; break;
+    case F_CLASS: num = &a->cls, hi = INT_MAX; break;
+    case F_TOP: num = &a->top, lo = 1, hi = 100000; break;
+    case F_CHUNK: num = &a->chunk, lo = 1, hi = 4096; break;
+    case F_STEPS: num = &a->steps, lo = bench ? 1 : 0, hi = 100000; break;
+    case F_RUNS: num = &a->runs, lo = 1, hi = 100000; break;
+    case F_REFERENCE: num = &a->reference, hi = 100000; break;
+    case F_FILTER_RUNS: num = &a->filter_runs, lo = 1, hi = 100000; break;
+    case F_GRAD: {
+        const char *c = strrchr(val, ':');
+        if (!c || c == val || (size_t)(c - val) >= sizeof a->grad_layer ||
+            !parse_long(c + 1, 0, INT_MAX, &a->grad_channel))
+            return usage(msg, cap, "--grad: expected LAYER:CHANNEL, got '%s'", val);
+        a->grad = val;
+        memcpy(a->grad_layer, val, (size_t)(c - val));
+        a->grad_layer[c - val] = 0;
+        break;
+    }
+    case F_SCORE:
+        if (!strcmp(val, "prob") || !strcmp(val, "logit"))
+            a->logit = !strcmp(val, "logit");
+        else
+            return usage(msg, cap, "--score: expected prob or logit, got '%s'", val);
+        break;
+    case F_PREPROCESS: {
+        static const char *modes[] = {"raw", "scale", "tf", "caffe"};
+        a->preprocess = -1;
+        for (int k = 0; k < 4; k++)
+            if (!strcmp(val, modes[k]))
+                a->preprocess = k;
+        if (a->preprocess < 0)
+            return usage(msg, cap, "--preprocess: expected raw, scale, tf or caffe, got '%s'",
+                         val);
+        break;
+    }
+    }
+    if (num && !parse_long(val, lo, hi, num))
+        return usage(msg, cap, "--%s: expected an integer in %ld..%ld, got '%s'", f->name, lo, hi,
+                     val);
+    return CLI_RUN;
+}
+
+cli_result cli_parse(int argc, char **argv, cli_args *a, char *msg, size_t cap)
+{
+    memset(a, 0, sizeof *a);
+    a->out = "out";
+    a->top = 3;
+    a->steps = 40;
+    a->cls = -1;
+    a->filter = -1;
+    a->preprocess = -1;
+    a->runs = 5;
+    a->reference = -1;
+    a->filter_runs = 1;
+    if (cap)
+        msg[0] = 0;
+    if (argc < 1)
+        return usage(msg, cap, "no command given");
+    if (!strcmp(argv[0], "--help") || !strcmp(argv[0], "-h") || !strcmp(argv[0], "help"))
+        return CLI_HELP;
+    const cli_command *c = COMMANDS;
+    while (c->name && strcmp(c->name, argv[0]))
+        c++;
+    if (!c->name)
+        return usage(msg, cap, "unknown command '%s'", argv[0]);
+    a->cmd = c;
+    a->pos = calloc((size_t)argc, sizeof *a->pos);
+    if (!a->pos)
+        return usage(msg, cap, "out of memory");
+    int only_pos = 0;
+    for (int i = 1; i < argc; i++) {
+        char *s = argv[i];
+        if (only_pos || s[0] != '-' || !s[1]) {
+            a->pos[a->npos++] = s;
+            continue;
+        }
+        if (!strcmp(s, "--")) {
+            only_pos = 1;
+            continue;
+        }
+        if (!strcmp(s, "--help") || !strcmp(s, "-h"))
+            return CLI_HELP;
+        if (strncmp(s, "--", 2))
+            return usage(msg, cap, "unknown option '%s'", s);
+        const char *eq = strchr(s + 2, '=');
+        size_t nl = eq ? (size_t)(eq - s - 2) : strlen(s + 2);
+        const flag_def *f = FLAGS;
+        while (f->name && (strlen(f->name) != nl || strncmp(f->name, s + 2, nl)))
+            f++;
+        if (!f->name || !(c->flags & f->flag))
+            return usage(msg, cap, "unknown option '--%.*s' for '%s'", (int)(nl > 64 ? 64 : nl),
+                         s + 2, c->name);
+        const char *val = NULL;
+        if (f->takes_value) {
+            if (eq)
+                val = eq + 1;
+            else if (i + 1 < argc)
+                val = argv[++i];
+            else
+                return usage(msg, cap, "--%s needs a value", f->name);
+        } else if (eq)
+            return usage(msg, cap, "--%s takes no value", f->name);
+        cli_result r = set_option(a, f, val, msg, cap);
+        if (r != CLI_RUN)
+            return r;
+    }
+    return check_command(a, msg, cap);
+}
+
+void cli_free(cli_args *a)
+{
+    free(a->pos);
+    a->pos = NULL;
+    a->npos = 0;
+}
+
+/* ---- arguments that need the model ------------------------------------------------------------ */
+int cli_layer_list(clvis_model *m, const char *list, int **ids, int *n, char *msg, size_t cap)
+{
+    *ids = NULL;
+    *n = 0;
+    int count = 1;
+    for (const char *p = list; *p; p++)
+        count += *p == ',';
+    int *out = calloc((size_t)count, sizeof *out);
+    if (!out) {
+        usage(msg, cap, "out of memory");
+        return 1;
+    }
+    int k = 0;
+    for (const char *item = list; *item;) {
+        size_t len = strcspn(item, ",");
+        const char *t = item, *e = item + len;
+        while (t < e && isspace((unsigned char)*t))
+            t++;
+        while (e > t && isspace((unsigned char)e[-1]))
+            e--;
+        if (e > t) {
+            char name[256];
+            if ((size_t)(e - t) >= sizeof name ||
+                (snprintf(name, sizeof name, "%.*s", (int)(e - t), t),
+                 clvis_model_find_layer(m, name, &out[k]) != CLVIS_OK)) {
+                if ((size_t)(e - t) >= sizeof name)
+                    usage(msg, cap, "no layer named '%.60s...'", t);
+                else
+                    usage(msg, cap, "%s", clvis_last_error());
+                free(out);
+                return 1;
+            }
+            k++;
+        }
+        item += len + (item[len] == ',');
+    }
+    if (!k) {
+        free(out);
+        usage(msg, cap, "--layers: no layer names given");
+        return 1;
+    }
+    *ids = out;
+    *n = k;
+    return 0;
+}
