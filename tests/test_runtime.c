@@ -30,8 +30,69 @@ static clvis_status open_with(const char *dir, const char *device, clvis_ctx **c
     return st;
 }
 
+/* Device preference and selectors on a made-up machine (no device needed): two discrete GPUs,
+ * an integrated GPU, a CPU and an accelerator, listed in the worst order. */
+static void test_selection(void)
+{
+    static const struct {
+        clvis_device_type type;
+        unsigned long long mem;
+        const char *name, *vendor;
+    } fake[] = {
+        {CLVIS_DEVICE_CPU, 64ULL << 30, "pthread-skylake", "GenuineIntel"},
+        {CLVIS_DEVICE_ACCELERATOR, 8ULL << 30, "FPGA thing", "Altera"},
+        {CLVIS_DEVICE_GPU, 8ULL << 30, "Radeon RX 6600", "AMD"},
+        {CLVIS_DEVICE_IGPU, 16ULL << 30, "Intel(R) UHD Graphics", "Intel(R) Corporation"},
+        {CLVIS_DEVICE_GPU, 24ULL << 30, "NVIDIA GeForce RTX 4090", "NVIDIA Corporation"},
+    };
+    enum { N = 5 };
+    device_entry all[N];
+    memset(all, 0, sizeof all);
+    for (int i = 0; i < N; i++) {
+        all[i].info.index = i;
+        all[i].info.type = fake[i].type;
+        all[i].info.global_mem = fake[i].mem;
+        snprintf(all[i].info.name, sizeof all[i].info.name, "%s", fake[i].name);
+        snprintf(all[i].info.vendor, sizeof all[i].info.vendor, "%s", fake[i].vendor);
+        snprintf(all[i].info.platform, sizeof all[i].info.platform, "platform %d", i);
+    }
+    static const struct {
+        const char *sel;
+        const char *want; /* the order of candidates, as device indices */
+    } cases[] = {
+        {NULL, "42301"},    /* GPUs by memory, then iGPU, CPU, accelerator */
+        {"gpu", "423"},     /* discrete first, then integrated */
+        {"igpu", "3"},
+        {"cpu", "0"},
+        {"accel", "1"},
+        {"1", "1"},         /* an index names exactly that device */
+        {"nvidia", "4"},    /* name / vendor substring, any case */
+        {"INTEL", "30"},
+        {"platform 2", "2"},
+    };
+    for (size_t c = 0; c < sizeof cases / sizeof *cases; c++) {
+        int order[N], k = 0, named = 0;
+        char got[N + 1] = "";
+        clvis_status st = device_select(all, N, cases[c].sel, order, &k, &named);
+        for (int i = 0; i < k && !st; i++)
+            got[i] = (char)('0' + order[i]);
+        got[st ? 0 : k] = 0;
+        test_checkf(!st && !strcmp(got, cases[c].want) && named == (cases[c].sel != NULL),
+                    "device selector %s%s%s: candidates %s (want %s)",
+                    cases[c].sel ? "'" : "", cases[c].sel ? cases[c].sel : "(none)",
+                    cases[c].sel ? "'" : "", st ? clvis_last_error() : got, cases[c].want);
+    }
+    int order[N], k, named;
+    test_checkf(device_select(all, N, "5", order, &k, &named) == CLVIS_ERR_NO_DEVICE &&
+                    strstr(clvis_last_error(), "0..4"),
+                "device index 5 of 5: out of range, names 0..4");
+    test_checkf(device_select(all, N, "mali", order, &k, &named) == CLVIS_ERR_NO_DEVICE,
+                "a name that matches nothing: CLVIS_ERR_NO_DEVICE");
+}
+
 int main(void)
 {
+    test_selection();
     clvis_ctx *ctx;
     int rc = test_open_ctx(&ctx);
     if (rc)

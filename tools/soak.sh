@@ -1,11 +1,11 @@
 #!/usr/bin/env bash
 # soak.sh — long runs in one process: predict and gradcam over N copies of a photo (default
-# 1000 for predict, 300 for gradcam) against a 10-image run; prints the peak RSS of each, which
+# 1000 for both) against a 10-image run; prints the peak RSS of each, which
 # must not grow with N (buffers are planned once per model and batch size, then reused).
 # Usage: tools/soak.sh [N_PREDICT] [N_GRADCAM]
 set -euo pipefail
 cd "$(dirname "$0")/.."
-np=${1:-1000}; ng=${2:-300}
+np=${1:-1000}; ng=${2:-1000}
 CLVIS=build/clvis
 out=$(mktemp -d)
 list() { for _ in $(seq "$1"); do echo samples/coffee.png; done; }

@@ -175,11 +175,10 @@ static int rank(clvis_device_type t)
     return t == CLVIS_DEVICE_GPU ? 0 : t == CLVIS_DEVICE_IGPU ? 1 : t == CLVIS_DEVICE_CPU ? 2 : 3;
 }
 
-static const device_entry *sort_base;
-static int by_preference(const void *a, const void *b)
+/* <0 when device a is preferred to b: GPU, then integrated GPU, then CPU; more memory first. */
+static int by_preference(const device_entry *all, int a, int b)
 {
-    const clvis_device_info *x = &sort_base[*(const int *)a].info;
-    const clvis_device_info *y = &sort_base[*(const int *)b].info;
+    const clvis_device_info *x = &all[a].info, *y = &all[b].info;
     if (rank(x->type) != rank(y->type))
         return rank(x->type) - rank(y->type);
     if (x->global_mem != y->global_mem)
@@ -205,10 +204,12 @@ clvis_status device_select(const device_entry *all, int count, const char *sel, 
 {
     *n_order = 0;
     *named = sel && *sel;
-    for (int i = 0; i < count; i++)
-        order[i] = i;
-    sort_base = all;
-    qsort(order, (size_t)count, sizeof *order, by_preference);
+    for (int i = 0; i < count; i++) { /* insertion sort: a handful of devices, no global state */
+        int j = i;
+        for (; j > 0 && by_preference(all, order[j - 1], i) > 0; j--)
+            order[j] = order[j - 1];
+        order[j] = i;
+    }
     if (!*named) {
         *n_order = count;
         return CLVIS_OK;
