@@ -10,6 +10,7 @@
 #include "keras_internal.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
@@ -147,6 +148,9 @@ static clvis_status preflight(const char *src, hid_t f)
         static const int sigs[] = {SIGSEGV, SIGBUS, SIGFPE, SIGILL, SIGABRT, SIGALRM};
         for (size_t i = 0; i < sizeof sigs / sizeof *sigs; i++)
             signal(sigs[i], SIG_DFL);
+        int null = open("/dev/null", O_WRONLY); /* the verdict is the exit status; a report */
+        if (null >= 0)                          /* from a checker built in (ASan) goes nowhere */
+            dup2(null, STDERR_FILENO);
         touch_object(f, "/");
         H5Lvisit(f, H5_INDEX_NAME, H5_ITER_NATIVE, touch_link, NULL);
         _exit(0);
