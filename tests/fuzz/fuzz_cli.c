@@ -1,9 +1,11 @@
 /* fuzz_cli.c — the command line's grammar (tools/cli_args.c) on arbitrary argument vectors:
  * the input is split at NUL bytes into argv. A parse that succeeds goes on to the layer-list
- * resolution against a small fixture model, as the commands do. Besides crashes, it aborts on
+ * resolution against a small fixture model, as the commands do, and --device to the device
+ * selector over a made-up list of devices. Besides crashes, it aborts on
  * a broken contract: a usage error without a one-line message, or a RUN without a command. */
 #include <string.h>
 
+#include "cl/runtime.h"
 #include "cli_args.h"
 #include "fuzz_common.h"
 
@@ -21,6 +23,26 @@ static clvis_model *fuzz_model(void)
         }
     }
     return m;
+}
+
+static void fuzz_device(const char *sel)
+{
+    static device_entry all[3];
+    static const clvis_device_type types[3] = {CLVIS_DEVICE_CPU, CLVIS_DEVICE_GPU,
+                                               CLVIS_DEVICE_IGPU};
+    for (int i = 0; i < 3; i++) {
+        all[i].info.index = i;
+        all[i].info.type = types[i];
+        snprintf(all[i].info.name, sizeof all[i].info.name, "device %d", i);
+        snprintf(all[i].info.vendor, sizeof all[i].info.vendor, "vendor %d", i);
+    }
+    int order[3], k = -1, named = 0;
+    clvis_status st = device_select(all, 3, sel, order, &k, &named);
+    if (st == CLVIS_OK && (k < 1 || k > 3))
+        abort();
+    for (int i = 0; st == CLVIS_OK && i < k; i++)
+        if (order[i] < 0 || order[i] > 2)
+            abort();
 }
 
 int LLVMFuzzerTestOneInput(const unsigned char *data, size_t n)
@@ -43,6 +65,8 @@ int LLVMFuzzerTestOneInput(const unsigned char *data, size_t n)
     if (r == CLI_RUN) {
         if (!a.cmd)
             abort();
+        if (a.device)
+            fuzz_device(a.device);
         int *ids = NULL, k = 0;
         const char *lists[] = {a.layers, a.layer, a.grad ? a.grad_layer : NULL};
         for (int i = 0; i < 3; i++) {
