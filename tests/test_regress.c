@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "cli_args.h"
 #include "io/image.h"
 #include "model/keras_internal.h"
 #include "testutil.h"
@@ -34,9 +35,44 @@ static char *slurp(const char *path)
     return s;
 }
 
+/* A command line saved by fuzz_cli (arguments separated by NUL bytes): parsed and, where it
+ * parses, its layer lists resolved against a small model, as the CLI does. It must end in a
+ * usage error or a one-line layer error; the memory error it once caused shows under ASan. */
+static void one_cli(clvis_ctx *ctx, const char *path, const char *name)
+{
+    FILE *f = fopen(path, "rb");
+    char buf[65536], *argv[256], msg[1024] = "";
+    size_t n = f ? fread(buf, 1, sizeof buf - 1, f) : 0;
+    if (f)
+        fclose(f);
+    buf[n] = 0;
+    int argc = 0;
+    for (size_t i = 0; i <= n && argc < 256; i += strlen(buf + i) + 1)
+        argv[argc++] = buf + i;
+    cli_args a;
+    cli_result r = cli_parse(argc, argv, &a, msg, sizeof msg);
+    int clean = r == CLI_USAGE;
+    clvis_model *m = NULL;
+    if (r == CLI_RUN && clvis_model_load(ctx, TEST_KERAS_DIR "/small_convnet.h5", NULL, &m) == 0) {
+        int *ids = NULL, k = 0;
+        const char *list = a.layers ? a.layers : a.layer;
+        clean = list && cli_layer_list(m, list, &ids, &k, msg, sizeof msg) == 1;
+        free(ids);
+    }
+    clvis_model_destroy(m);
+    cli_free(&a);
+    char label[600];
+    snprintf(label, sizeof label, "cli/%s refused cleanly", name);
+    test_check(label, f && clean && *msg && !strchr(msg, '\n'), msg);
+}
+
 static void one(clvis_ctx *ctx, const char *reader, const char *path, const char *name)
 {
     clvis_status st = CLVIS_OK;
+    if (!strcmp(reader, "cli")) {
+        one_cli(ctx, path, name);
+        return;
+    }
     if (!strcmp(reader, "image")) {
         image8 img = {0};
         st = image_load(path, &img);
@@ -78,8 +114,8 @@ int main(void)
     int rc = test_open_ctx(&ctx);
     if (rc)
         return rc;
-    const char *readers[] = {"image", "keras", "json"};
-    for (int r = 0; r < 3; r++) {
+    const char *readers[] = {"image", "keras", "json", "cli"};
+    for (int r = 0; r < 4; r++) {
         char dir[600];
         snprintf(dir, sizeof dir, "%s/%s", TEST_REGRESS_DIR, readers[r]);
         DIR *d = opendir(dir);
