@@ -37,6 +37,17 @@ static void usage_case(const char *line, const char *want)
     cli_free(&a);
 }
 
+/* A usage error for head + n copies of 'x' + tail (an over-long argument). */
+static void long_case(const char *head, size_t n, const char *tail, const char *want)
+{
+    char line[1024];
+    size_t h = strlen(head);
+    memcpy(line, head, h);
+    memset(line + h, 'x', n);
+    snprintf(line + h + n, sizeof line - h - n, "%s", tail);
+    usage_case(line, want);
+}
+
 static cli_args run_case(const char *line)
 {
     cli_args a;
@@ -128,12 +139,7 @@ int main(void)
     usage_case("dump --grad conv x.jpg", "--grad: expected LAYER:CHANNEL");
     usage_case("dump --grad conv:x x.jpg", "--grad: expected LAYER:CHANNEL");
     usage_case("dump --grad conv:-1 x.jpg", "--grad: expected LAYER:CHANNEL");
-    {
-        char line[600] = "dump --grad ";
-        memset(line + strlen(line), 'a', 300);
-        strcat(line, ":1 x.jpg");
-        usage_case(line, "--grad: expected LAYER:CHANNEL");
-    }
+    long_case("dump --grad ", 300, ":1 x.jpg", "--grad: expected LAYER:CHANNEL");
 
     /* bench */
     a = run_case("bench --quick --runs 2 --workload small,op_relu,,filters --reference 0");
@@ -146,11 +152,7 @@ int main(void)
     usage_case("bench --steps 0", "--steps: expected an integer in 1..100000");
     usage_case("bench --layer x", "unknown option '--layer' for 'bench'");
     usage_case("bench x", "unexpected argument 'x'");
-    {
-        char line[400] = "bench --workload ";
-        memset(line + strlen(line), 'w', 200);
-        usage_case(line, "unknown workload");
-    }
+    long_case("bench --workload ", 200, "", "unknown workload");
 
     /* layer lists need a model (and so a device) */
     clvis_ctx *ctx = NULL;
