@@ -100,6 +100,17 @@ else
 fi
 run gc_many 0 -- gradcam --quiet --model "$K/functional.h5" --out "$T/many" --json samples/coffee.png samples/parrot.jpg samples/owl.jpg &&
     check "gradcam over several images in one process: 3 JSON lines, 6 PNGs" "[ \$(grep -c '\"path\"' '$T/gc_many.out') = 3 ] && [ \$(ls '$T/many' | grep -c 'gradcam_.*png') = 6 ]"
+# a folder of photos: its .png/.jpg/.jpeg files in name order; an unreadable one is named and
+# skipped, the run goes on, and the exit status says something failed
+mkdir -p "$T/folder/sub"
+cp samples/coffee.png "$T/folder/b.png"; cp samples/parrot.jpg "$T/folder/a.JPG"
+echo 'not a photo' >"$T/folder/c.jpeg"; echo notes >"$T/folder/readme.txt"; cp samples/owl.jpg "$T/folder/sub/"
+run pred_dir 1 -- predict --quiet --model "$K/functional.h5" --top 1 "$T/folder/" &&
+    check "predict over a folder: a.JPG then b.png, c.jpeg named and skipped, a summary line, exit 1" "[ \"\$(grep -v '^ ' '$T/pred_dir.out' | tr '\n' ' ')\" = '$T/folder/a.JPG $T/folder/b.png ' ] && grep -q '^clvis: $T/folder/c.jpeg: ' '$T/pred_dir.err' && grep -q '1 of 3 images could not be read' '$T/pred_dir.err' && [ \$(wc -l <'$T/pred_dir.err') = 2 ]" "$(cat "$T/pred_dir.out" "$T/pred_dir.err" | head -c 400)"
+run gc_dir 1 -- gradcam --quiet --model "$K/functional.h5" --out "$T/gcdir" "$T/folder" samples/owl.jpg &&
+    check "gradcam over a folder and a file: 3 pairs of pictures, nothing for the bad one" "[ \$(ls '$T/gcdir' | grep -c 'gradcam_.*png') = 6 ] && [ -z \"\$(ls '$T/gcdir' | grep gradcam_c_)\" ]" "$(ls "$T/gcdir")"
+mkdir -p "$T/nophotos"
+bad empty_folder 1 'no .png, .jpg or .jpeg files' -- predict --model "$K/functional.h5" "$T/nophotos"
 run gc_logit 0 -- gradcam --quiet --model "$K/functional.h5" --out "$T/fx" --score logit --class 3 samples/coffee.png &&
     check "gradcam --score logit --class 3" "grep -q 'class 3 ' '$T/gc_logit.out' && grep -q logit '$T/gc_logit.out'"
 run pred_sig 0 -- predict --model "$K/small_convnet.h5" samples/coffee.png &&

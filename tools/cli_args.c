@@ -48,6 +48,9 @@ static const flag_def FLAGS[] = {
     {"filter-runs", F_FILTER_RUNS, 1, "N  timed runs of each filter grid (default 1)"},
     {NULL, 0, 0, NULL}};
 
+#define IMAGES_NOTE                                                                         \
+    "\nA FOLDER stands for its .png/.jpg/.jpeg files in name order. All images run in one\n"      \
+    "process; one that cannot be read is named on stderr and skipped (exit status 1)."
 #define COMMON (F_DEVICE | F_QUIET)
 #define WITH_MODEL (COMMON | F_MODEL | F_ARCH)
 static const cli_command COMMANDS[] = {
@@ -55,9 +58,9 @@ static const cli_command COMMANDS[] = {
     {"info", WITH_MODEL, "[MODEL] [--model FILE]",
      "Print a model.summary()-like table: layer, type, output shape, parameters."},
     {"predict", WITH_MODEL | F_OUT | F_JSON | F_TOP | F_LABELS | F_PREPROCESS,
-     "[options] IMAGE...",
+     "[options] IMAGE|FOLDER...",
      "Top-k predictions (wnid, name, probability for ImageNet models). With --out, adds them\n"
-     "to DIR/index.html."},
+     "to DIR/index.html." IMAGES_NOTE},
     {"activations", WITH_MODEL | F_OUT | F_LAYERS | F_PREPROCESS, "[options] IMAGE",
      "Listing 5.31: every channel of the first 8 layers (or --layers) as a 16-per-row grid,\n"
      "viridis, one PNG per layer in DIR (act_<layer>.png); prints shape, zeros, dead channels."},
@@ -73,10 +76,10 @@ static const cli_command COMMANDS[] = {
      "raw as in the book; --preprocess M puts the model's preprocessing in front of it."},
     {"gradcam", WITH_MODEL | F_OUT | F_JSON | F_LAYER | F_CLASS | F_SCORE | F_LABELS |
                     F_PREPROCESS,
-     "[options] IMAGE...",
+     "[options] IMAGE|FOLDER...",
      "Listings 5.42-5.44: Grad-CAM of the top-1 class (or --class) at the last conv layer (or\n"
      "--layer); writes gradcam_<image>_map.png (the raw map, viridis) and\n"
-     "gradcam_<image>_overlay.png (0.4*JET + image, full resolution)."},
+     "gradcam_<image>_overlay.png (0.4*JET + image, full resolution)." IMAGES_NOTE},
     {"dump", WITH_MODEL | F_OUT | F_GRAD | F_PREPROCESS, "[options] IMAGE",
      "Write every layer's output (NHWC) to DIR/dump_<image>.h5 (/act/<layer>); with\n"
      "--grad LAYER:CHANNEL also d mean(channel)/d every earlier layer (/grad/<layer>)."},

@@ -11,6 +11,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <dirent.h>
+#include <strings.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
@@ -176,6 +178,104 @@ static void stem_of(const char *path, char *out, size_t cap)
     out[n] = 0;
     if (!n)
         snprintf(out, cap, "image");
+}
+
+/* ---- image lists ----------------------------------------------------------------------------- */
+static int is_image_name(const struct dirent *e)
+{
+    const char *dot = strrchr(e->d_name, '.');
+    return e->d_name[0] != '.' && dot &&
+           (!strcasecmp(dot, ".png") || !strcasecmp(dot, ".jpg") || !strcasecmp(dot, ".jpeg"));
+}
+
+typedef struct {
+    char **path;
+    int n;
+} image_list;
+
+static void image_list_free(image_list *l)
+{
+    for (int i = 0; i < l->n; i++)
+        free(l->path[i]);
+    free(l->path);
+    l->path = NULL;
+    l->n = 0;
+}
+
+/* The IMAGE arguments, a directory standing for its .png/.jpg/.jpeg files (sorted by name, not
+ * recursive): a run over a folder needs no shell glob and no ARG_MAX. */
+static int expand_images(const cli_args *o, image_list *l)
+{
+    l->path = NULL;
+    l->n = 0;
+    int cap = 0;
+    for (int i = 0; i < o->npos; i++) {
+        struct stat sb;
+        struct dirent **ents = NULL;
+        int ne = 0, dir = stat(o->pos[i], &sb) == 0 && S_ISDIR(sb.st_mode);
+        if (dir) {
+            ne = scandir(o->pos[i], &ents, is_image_name, alphasort);
+            if (ne < 0)
+                return fail("%s: cannot list the directory: %s", o->pos[i], strerror(errno));
+            if (ne == 0) {
+                free(ents);
+                image_list_free(l);
+                return fail("%s: no .png, .jpg or .jpeg files in the directory", o->pos[i]);
+            }
+        }
+        int add = dir ? ne : 1, err = 0;
+        if (l->n + add > cap) {
+            int nc = (l->n + add) * 2;
+            char **np = realloc(l->path, (size_t)nc * sizeof *np);
+            if (np) {
+                l->path = np;
+                cap = nc;
+            } else {
+                err = 1;
+            }
+        }
+        for (int k = 0; k < add; k++) {
+            char *p = NULL;
+            if (!err && dir) {
+                size_t len = strlen(o->pos[i]) + strlen(ents[k]->d_name) + 2;
+                size_t dl = strlen(o->pos[i]);
+                if ((p = malloc(len)))
+                    snprintf(p, len, "%s%s%s", o->pos[i],
+                             dl && o->pos[i][dl - 1] == '/' ? "" : "/", ents[k]->d_name);
+            } else if (!err) {
+                p = strdup(o->pos[i]);
+            }
+            if (p)
+                l->path[l->n++] = p;
+            else
+                err = 1;
+            if (dir)
+                free(ents[k]);
+        }
+        free(ents);
+        if (err) {
+            image_list_free(l);
+            return fail("out of host memory");
+        }
+    }
+    return 0;
+}
+
+/* An input image that cannot be read (missing, not a picture, damaged) is reported and the run
+ * goes on with the next one; anything else (device, model, output) ends it. */
+static int bad_input(clvis_status st)
+{
+    return st == CLVIS_ERR_IO || st == CLVIS_ERR_FORMAT;
+}
+
+/* After a run over n images of which bad could not be read: the exit status. */
+static int finish_images(int rc, int bad, int n)
+{
+    if (rc)
+        return rc;
+    if (bad && n > 1)
+        return fail("%d of %d images could not be read (each named above)", bad, n);
+    return bad ? 1 : 0;
 }
 
 static int report(const cli_args *o, const session *s, const viz_report_entry *e, int n)
@@ -346,17 +446,29 @@ static int cmd_predict(cli_args *o)
         close_session(&s);
         return 1;
     }
+    image_list il;
+    if (expand_images(o, &il)) {
+        viz_labels_free(&lab);
+        close_session(&s);
+        return 1;
+    }
     size_t cnt = viz_input_count(s.model);
     float *x = malloc(cnt * sizeof *x);
     viz_pred *top = calloc((size_t)o->top, sizeof *top);
-    viz_report_entry *ents = calloc((size_t)o->npos, sizeof *ents);
-    char **caps = calloc((size_t)o->npos, sizeof *caps);
-    int rc = 0, ne = 0;
+    viz_report_entry *ents = calloc((size_t)il.n, sizeof *ents);
+    char **caps = calloc((size_t)il.n, sizeof *caps);
+    int rc = (!x || !top || !ents || !caps) ? fail("out of host memory") : 0, ne = 0, bad = 0;
     int single = viz_output_count(s.model) == 1;
-    for (int i = 0; i < o->npos && !rc; i++) {
+    for (int i = 0; i < il.n && !rc; i++) {
+        const char *path = il.path[i];
         double t0 = now_ms();
         int nt = 0;
-        clvis_status st = viz_load_input(s.model, o->pos[i], o->preprocess, x, NULL);
+        clvis_status st = viz_load_input(s.model, path, o->preprocess, x, NULL);
+        if (bad_input(st)) {
+            fail_st(st);
+            bad++;
+            continue;
+        }
         if (!st)
             st = viz_predict(s.model, x, (int)o->top, top, &nt, NULL, 0, NULL);
         if (st) {
@@ -369,7 +481,7 @@ static int cmd_predict(cli_args *o)
         cap[0] = 0;
         if (o->json) {
             cJSON *j = cJSON_CreateObject();
-            cJSON_AddStringToObject(j, "path", o->pos[i]);
+            cJSON_AddStringToObject(j, "path", path);
             cJSON *arr = cJSON_AddArrayToObject(j, "top");
             for (int k = 0; k < nt; k++) {
                 cJSON *e = cJSON_CreateObject();
@@ -386,7 +498,7 @@ static int cmd_predict(cli_args *o)
             free(t);
             cJSON_Delete(j);
         } else {
-            printf("%s\n", o->pos[i]);
+            printf("%s\n", path);
         }
         for (int k = 0; k < nt; k++) {
             const char *nm = label_name(&lab, top[k].index);
@@ -407,15 +519,22 @@ static int cmd_predict(cli_args *o)
                 cl = sizeof cap - 1;
         }
         fflush(stdout);
-        caps[i] = malloc(strlen(o->pos[i]) + strlen(cap) + 4);
-        sprintf(caps[i], "%s: %s", o->pos[i], cap);
-        ents[ne++] = (viz_report_entry){"predict", "", caps[i], s.model_path, s.device, ms};
+        size_t clen = strlen(path) + strlen(cap) + 4;
+        if (!(caps[ne] = malloc(clen))) {
+            rc = fail("out of host memory");
+            break;
+        }
+        snprintf(caps[ne], clen, "%s: %s", path, cap);
+        ents[ne] = (viz_report_entry){"predict", "", caps[ne], s.model_path, s.device, ms};
+        ne++;
     }
-    if (!rc && (o->given & F_OUT))
+    if (!rc && ne && (o->given & F_OUT))
         rc = report(o, &s, ents, ne);
-    for (int i = 0; i < o->npos; i++)
+    rc = finish_images(rc, bad, il.n);
+    for (int i = 0; caps && i < ne; i++)
         free(caps[i]);
     free(caps);
+    image_list_free(&il);
     free(ents);
     free(x);
     free(top);
@@ -698,6 +817,7 @@ done:
 /* ---- gradcam ------------------------------------------------------------------------------- */
 /* Grad-CAM of one image: the two PNGs (both or neither), a line or a JSON object on stdout,
  * and its entries in the index page. */
+#define IMAGE_BAD 3 /* gradcam_one: this input could not be read; go on */
 static int gradcam_one(cli_args *o, session *s, const viz_labels *labp, const viz_gradcam_opts *gop,
                        const char *path, float *x)
 {
@@ -707,6 +827,10 @@ static int gradcam_one(cli_args *o, session *s, const viz_labels *labp, const vi
     viz_gradcam_opts go = *gop;
     double t0 = now_ms();
     clvis_status st = viz_load_input(s->model, path, o->preprocess, x, &orig);
+    if (bad_input(st)) {
+        fail_st(st);
+        return IMAGE_BAD;
+    }
     if (!st)
         st = viz_gradcam(s->model, x, &go, &r);
     if (!st)
@@ -798,6 +922,7 @@ static int cmd_gradcam(cli_args *o)
     float *x = NULL;
     viz_labels lab = {0};
     viz_gradcam_opts go = {-1, (int)o->cls, o->logit};
+    image_list il = {0};
     if (o->layer && (rc = find_layer(s.model, o->layer, &go.layer)))
         goto done;
     if (go.cls >= viz_output_count(s.model)) {
@@ -814,10 +939,18 @@ static int cmd_gradcam(cli_args *o)
         rc = fail("out of host memory");
         goto done;
     }
+    if ((rc = expand_images(o, &il)))
+        goto done;
     /* one image after another in one process: buffers are planned once and reused */
-    for (int i = 0; i < o->npos && !rc; i++)
-        rc = gradcam_one(o, &s, &lab, &go, o->pos[i], x);
+    int bad = 0;
+    for (int i = 0; i < il.n && !rc; i++)
+        if ((rc = gradcam_one(o, &s, &lab, &go, il.path[i], x)) == IMAGE_BAD) {
+            bad++;
+            rc = 0;
+        }
+    rc = finish_images(rc, bad, il.n);
 done:
+    image_list_free(&il);
     free(x);
     viz_labels_free(&lab);
     close_session(&s);
