@@ -382,7 +382,7 @@ clvis_status graph_set_weight(graph *g, int id, int slot, const float *data, siz
     float *t = malloc(count * sizeof *t);
     if (!t)
         return err_set(CLVIS_ERR_NO_MEMORY, "layer '%s': out of host memory", v->name);
-    enum { TILE = 32 }; /* tiles keep both sides in cache: VGG16's fc1 in 0.55 s, not 1.6 */
+    enum { TILE = 32 }; /* tiles keep both sides in cache (BENCHMARKS.md: model setup) */
     for (size_t k0 = 0; k0 < in; k0 += TILE)
         for (size_t o0 = 0; o0 < out; o0 += TILE)
             for (size_t k = k0; k < k0 + TILE && k < in; k++)
