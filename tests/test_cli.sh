@@ -111,6 +111,8 @@ run gc_dir 1 -- gradcam --quiet --model "$K/functional.h5" --out "$T/gcdir" "$T/
     check "gradcam over a folder and a file: 3 pairs of pictures, nothing for the bad one" "[ \$(ls '$T/gcdir' | grep -c 'gradcam_.*png') = 6 ] && [ -z \"\$(ls '$T/gcdir' | grep gradcam_c_)\" ]" "$(ls "$T/gcdir")"
 mkdir -p "$T/nophotos"
 bad empty_folder 1 'no .png, .jpg or .jpeg files' -- predict --model "$K/functional.h5" "$T/nophotos"
+bad empty_folder_gc 1 'no .png, .jpg or .jpeg files' -- gradcam --model "$K/functional.h5" --out "$T/bad_empty_folder_gc/out" "$T/nophotos"
+check "gradcam on a folder without photos creates no output directory" "[ ! -e '$T/bad_empty_folder_gc/out' ]"
 run gc_logit 0 -- gradcam --quiet --model "$K/functional.h5" --out "$T/fx" --score logit --class 3 samples/coffee.png &&
     check "gradcam --score logit --class 3" "grep -q 'class 3 ' '$T/gc_logit.out' && grep -q logit '$T/gc_logit.out'"
 run pred_sig 0 -- predict --model "$K/small_convnet.h5" samples/coffee.png &&

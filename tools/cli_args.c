@@ -11,7 +11,6 @@
 
 #include "bench/bench.h"
 
-#define DEFAULT_MODEL "models/mobilenet_v2.h5"
 
 typedef struct {
     const char *name;

@@ -9,6 +9,9 @@
 
 #include "clvis.h"
 
+/* The model a command uses without --model (relative to the cwd, else the source tree). */
+#define DEFAULT_MODEL "models/mobilenet_v2.h5"
+
 /* one bit per option */
 enum {
     F_DEVICE = 1 << 0, F_MODEL = 1 << 1, F_OUT = 1 << 2, F_QUIET = 1 << 3, F_JSON = 1 << 4,

@@ -27,7 +27,6 @@
 #ifndef CLVIS_SOURCE_DIR
 #define CLVIS_SOURCE_DIR "."
 #endif
-#define DEFAULT_MODEL "models/mobilenet_v2.h5" /* also in cli_args.c (help) */
 #define DEFAULT_LABELS "data/imagenet_classes.tsv"
 
 static int g_quiet;
@@ -204,61 +203,53 @@ static void image_list_free(image_list *l)
 
 /* The IMAGE arguments, a directory standing for its .png/.jpg/.jpeg files (sorted by name, not
  * recursive): a run over a folder needs no shell glob and no ARG_MAX. */
+/* Appends "dir/name" (dir may be NULL) to l; 0 or -1 when out of memory. */
+static int image_list_add(image_list *l, const char *dir, const char *name)
+{
+    size_t dl = dir ? strlen(dir) : 0, len = dl + strlen(name) + 2;
+    char *p = malloc(len);
+    char **np = realloc(l->path, (size_t)(l->n + 1) * sizeof *np);
+    if (np)
+        l->path = np;
+    if (!p || !np) {
+        free(p);
+        return -1;
+    }
+    snprintf(p, len, "%s%s%s", dir ? dir : "", dl && dir[dl - 1] != '/' ? "/" : "", name);
+    l->path[l->n++] = p;
+    return 0;
+}
+
+/* The IMAGE arguments, a directory standing for its .png/.jpg/.jpeg files (sorted by name, not
+ * recursive): a run over a folder needs no shell glob and no ARG_MAX. */
 static int expand_images(const cli_args *o, image_list *l)
 {
     l->path = NULL;
     l->n = 0;
-    int cap = 0;
-    for (int i = 0; i < o->npos; i++) {
+    int rc = 0;
+    for (int i = 0; i < o->npos && !rc; i++) {
         struct stat sb;
+        if (stat(o->pos[i], &sb) || !S_ISDIR(sb.st_mode)) { /* a file; errors come when read */
+            if (image_list_add(l, NULL, o->pos[i]))
+                rc = fail("out of host memory");
+            continue;
+        }
         struct dirent **ents = NULL;
-        int ne = 0, dir = stat(o->pos[i], &sb) == 0 && S_ISDIR(sb.st_mode);
-        if (dir) {
-            ne = scandir(o->pos[i], &ents, is_image_name, alphasort);
-            if (ne < 0)
-                return fail("%s: cannot list the directory: %s", o->pos[i], strerror(errno));
-            if (ne == 0) {
-                free(ents);
-                image_list_free(l);
-                return fail("%s: no .png, .jpg or .jpeg files in the directory", o->pos[i]);
-            }
-        }
-        int add = dir ? ne : 1, err = 0;
-        if (l->n + add > cap) {
-            int nc = (l->n + add) * 2;
-            char **np = realloc(l->path, (size_t)nc * sizeof *np);
-            if (np) {
-                l->path = np;
-                cap = nc;
-            } else {
-                err = 1;
-            }
-        }
-        for (int k = 0; k < add; k++) {
-            char *p = NULL;
-            if (!err && dir) {
-                size_t len = strlen(o->pos[i]) + strlen(ents[k]->d_name) + 2;
-                size_t dl = strlen(o->pos[i]);
-                if ((p = malloc(len)))
-                    snprintf(p, len, "%s%s%s", o->pos[i],
-                             dl && o->pos[i][dl - 1] == '/' ? "" : "/", ents[k]->d_name);
-            } else if (!err) {
-                p = strdup(o->pos[i]);
-            }
-            if (p)
-                l->path[l->n++] = p;
-            else
-                err = 1;
-            if (dir)
-                free(ents[k]);
+        int ne = scandir(o->pos[i], &ents, is_image_name, alphasort);
+        if (ne < 0)
+            rc = fail("%s: cannot list the directory: %s", o->pos[i], strerror(errno));
+        else if (ne == 0)
+            rc = fail("%s: no .png, .jpg or .jpeg files in the directory", o->pos[i]);
+        for (int k = 0; k < ne; k++) {
+            if (!rc && image_list_add(l, o->pos[i], ents[k]->d_name))
+                rc = fail("out of host memory");
+            free(ents[k]);
         }
         free(ents);
-        if (err) {
-            image_list_free(l);
-            return fail("out of host memory");
-        }
     }
-    return 0;
+    if (rc)
+        image_list_free(l);
+    return rc;
 }
 
 /* An input image that cannot be read (missing, not a picture, damaged) is reported and the run
@@ -932,15 +923,13 @@ static int cmd_gradcam(cli_args *o)
     }
     if ((rc = load_labels(o, s.model, &lab)))
         goto done;
-    if ((rc = prepare_out(o->out)))
+    if ((rc = expand_images(o, &il)) || (rc = prepare_out(o->out)))
         goto done;
     x = malloc(viz_input_count(s.model) * sizeof *x);
     if (!x) {
         rc = fail("out of host memory");
         goto done;
     }
-    if ((rc = expand_images(o, &il)))
-        goto done;
     /* one image after another in one process: buffers are planned once and reused */
     int bad = 0;
     for (int i = 0; i < il.n && !rc; i++)
