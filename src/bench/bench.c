@@ -291,6 +291,7 @@ typedef struct {
     float *x150;       /* one small-convnet input, NHWC, [0, 1] */
     /* current workload */
     int batch, layer, steps, nf;
+    int full_steps; /* filter grids: steps of the timed runs while the warm-up does 1 */
     float *out;
     size_t n_out;
     /* microbenchmarks */
@@ -400,14 +401,13 @@ static clvis_status timed(wstate *s, work_fn f, int runs, bench_result *r,
     return st;
 }
 
-static int g_full_steps;
 static void filters_warm(wstate *s, int begin)
 {
     if (begin) {
-        g_full_steps = s->steps;
+        s->full_steps = s->steps;
         s->steps = 1; /* the warm-up plans the batch and touches every kernel */
     } else
-        s->steps = g_full_steps;
+        s->steps = s->full_steps;
 }
 
 static clvis_status add_result(bench_report *rep, const char *name, size_t n_out,
