@@ -1,9 +1,9 @@
-/* test_cli_args.c — the command line's grammar (tools/cli_args.c) without running anything:
+/* test_cli_args.c — the command line's grammar (tools/cli/args.c) without running anything:
  * commands, flags, both value forms, number ranges, per-command argument rules, --grad,
  * bench workloads, one-line messages; and layer lists against a small fixture model. */
 #include <limits.h>
 
-#include "cli_args.h"
+#include "cli/args.h"
 #include "testutil.h"
 
 #ifndef TEST_KERAS_DIR

@@ -6,7 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 
-#include "model/graph.h"
+#include "graph/graph.h"
 #include "ref_ops.h"
 #include "testutil.h"
 

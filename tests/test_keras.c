@@ -17,7 +17,7 @@
 #include <cjson/cJSON.h>
 
 #include "clvis.h"
-#include "model/keras.h"
+#include "import/keras.h"
 
 #ifndef CLVIS_TEST_DATA_DIR
 #define CLVIS_TEST_DATA_DIR "tests/data/keras"

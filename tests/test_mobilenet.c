@@ -12,7 +12,7 @@
 #include <string.h>
 
 #include "io/resize.h"
-#include "viz/pipeline.h"
+#include "explain/explain.h"
 #include "testutil.h"
 
 #ifndef TEST_ROOT

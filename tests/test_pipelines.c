@@ -25,7 +25,7 @@
 #include "io/image.h"
 #include "testutil.h"
 #include "viz/book.h"
-#include "viz/pipeline.h"
+#include "explain/explain.h"
 
 #ifndef TEST_KERAS_DIR
 #define TEST_KERAS_DIR "tests/data/keras"

@@ -7,9 +7,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "cli_args.h"
+#include "cli/args.h"
 #include "io/image.h"
-#include "model/keras_internal.h"
+#include "import/keras_internal.h"
 #include "testutil.h"
 
 #ifndef TEST_REGRESS_DIR

@@ -35,7 +35,7 @@ for h in "${harnesses[@]}"; do
         -artifact_prefix="fuzz-out/$h/crashes/" -print_final_stats=1 2>&1 |
         grep -E "stat::number_of_executed_units|stat::peak_rss|ERROR|SUMMARY|Done|INFO: fuzzed for|crash|timeout" || true
     # Triage: replay every artifact. The HDF5 readers run libhdf5 first in a forked child
-    # (preflight in src/model/keras_h5.c); when libhdf5 crashes there, the child inherits
+    # (preflight in src/import/keras_h5.c); when libhdf5 crashes there, the child inherits
     # libFuzzer's crash handler and saves the input although the harness itself went on with a
     # clean error. Such inputs are moved to contained/; what still fails on replay stays.
     mkdir -p "fuzz-out/$h/contained"

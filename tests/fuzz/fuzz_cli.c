@@ -1,4 +1,4 @@
-/* fuzz_cli.c — the command line's grammar (tools/cli_args.c) on arbitrary argument vectors:
+/* fuzz_cli.c — the command line's grammar (tools/cli/args.c) on arbitrary argument vectors:
  * the input is split at NUL bytes into argv. A parse that succeeds goes on to the layer-list
  * resolution against a small fixture model, as the commands do, and --device to the device
  * selector over a made-up list of devices. Besides crashes, it aborts on
@@ -6,7 +6,7 @@
 #include <string.h>
 
 #include "cl/runtime.h"
-#include "cli_args.h"
+#include "cli/args.h"
 #include "fuzz_common.h"
 
 #define MAX_ARGS 256

@@ -2,7 +2,7 @@
 #include <string.h>
 
 #include "fuzz_common.h"
-#include "model/keras_internal.h"
+#include "import/keras_internal.h"
 
 int LLVMFuzzerTestOneInput(const unsigned char *data, size_t n)
 {

@@ -12,7 +12,7 @@
 #include <string.h>
 #include <time.h>
 
-#include "bench/bench.h"
+#include "bench.h"
 #include "ops/ops.h"
 
 extern int clvis_conv_impl; /* src/ops/conv.c: 0 auto (fast where it applies), 1 reference */
@@ -30,7 +30,7 @@ extern int clvis_conv_impl; /* src/ops/conv.c: 0 auto (fast where it applies), 1
             DIE(st_);                \
     } while (0)
 
-/* FMA peak: src/bench's microkernel (the same figure `clvis bench` reports). */
+/* FMA peak: tools/bench's microkernel (the same figure `clvis bench` reports). */
 static double fma_peak_gflops(clvis_ctx *ctx)
 {
     double g = 0;

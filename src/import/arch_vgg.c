@@ -8,7 +8,7 @@
 
 #include <cjson/cJSON.h>
 
-#include "keras.h"
+#include "import/keras.h"
 
 static cJSON *layer(cJSON *list, const char *cls, const char *name)
 {

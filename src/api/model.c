@@ -4,8 +4,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "graph.h"
-#include "keras.h"
+#include "graph/graph.h"
+#include "import/keras.h"
 
 struct clvis_model {
     graph *g;

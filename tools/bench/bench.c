@@ -2,7 +2,7 @@
  * architecture and a Keras config of the book's small convnet, with seeded He-uniform weights
  * (sqrt(6 / fan_in): activations keep their scale through the ReLU stack), so no file is
  * needed and every device gets bit-identical weights and inputs. */
-#include "bench/bench.h"
+#include "bench.h"
 
 #include <math.h>
 #include <stdarg.h>
@@ -11,13 +11,13 @@
 #include <string.h>
 #include <time.h>
 
-#include "model/graph.h"
-#include "model/keras.h"
-#include "model/keras_internal.h"
+#include "graph/graph.h"
+#include "import/keras.h"
+#include "import/keras_internal.h"
 #include "ops/ops.h"
-#include "viz/pipeline.h"
+#include "explain/explain.h"
 
-clvis_model *model_wrap(graph *g); /* src/model/model.c */
+clvis_model *model_wrap(graph *g); /* src/api/model.c */
 
 /* ---- small helpers ------------------------------------------------------------------------ */
 double bench_now_ms(void)

@@ -6,7 +6,7 @@
 #include <cjson/cJSON.h>
 #include <hdf5.h>
 
-#include "keras.h"
+#include "import/keras.h"
 
 #define KW_MAX 4  /* most weight arrays of one layer (batch norm) */
 

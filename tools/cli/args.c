@@ -1,6 +1,6 @@
-/* cli_args.c — the grammar of `clvis`: command table, options, numbers, and every check that
+/* args.c — the grammar of `clvis`: command table, options, numbers, and every check that
  * needs no model. Pure: no printing except the help texts, no exit. */
-#include "cli_args.h"
+#include "cli/args.h"
 
 #include <ctype.h>
 #include <errno.h>
@@ -9,7 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "bench/bench.h"
+#include "bench.h"
 
 
 typedef struct {

@@ -7,9 +7,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "model/graph.h"
+#include "graph/graph.h"
 #include "viz/book.h"
-#include "viz/pipeline.h"
+#include "explain/explain.h"
 
 int viz_gradcam_default_layer(const clvis_model *cm)
 {

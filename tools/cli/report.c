@@ -8,7 +8,7 @@
 #include <time.h>
 
 #include "io/atomic.h"
-#include "viz/pipeline.h"
+#include "explain/explain.h"
 
 #define NF 7 /* command, file, caption, model, device, ms, time */
 
@@ -267,16 +267,4 @@ clvis_status viz_report_add(const char *dir, const viz_report_entry *e, int ne)
     st = file_write_atomic(hpath, html.p, html.n);
     free(html.p);
     return st;
-}
-
-void viz_say(viz_progress_fn progress, void *user, const char *fmt, ...)
-{
-    if (!progress)
-        return;
-    char line[1024];
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(line, sizeof line, fmt, ap);
-    va_end(ap);
-    progress(user, line);
 }

@@ -1,5 +1,5 @@
 /* clvis.c — the command-line tool: parses flags, calls the library pipelines
- * (src/viz/pipeline.h), prints results on stdout, progress on stderr.
+ * (src/explain/explain.h), prints results on stdout, progress on stderr.
  * Exit codes: 0 success, 1 runtime failure (one line "clvis: <message>" on stderr), 2 usage. */
 #include <cjson/cJSON.h>
 #include <ctype.h>
@@ -20,9 +20,9 @@
 #include "clvis.h"
 #include "io/image.h"
 #include "viz/book.h"
-#include "viz/pipeline.h"
-#include "bench/bench.h"
-#include "cli_args.h"
+#include "explain/explain.h"
+#include "bench.h"
+#include "cli/args.h"
 
 #ifndef CLVIS_SOURCE_DIR
 #define CLVIS_SOURCE_DIR "."
@@ -1047,7 +1047,7 @@ done:
 }
 
 /* ---- bench ------------------------------------------------------------------------------- */
-/* `clvis bench`: the work is src/bench/bench.c. */
+/* `clvis bench`: the work is tools/bench/bench.c. */
 typedef struct {
     int index;
     char name[400];

@@ -5,9 +5,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "model/graph.h"
+#include "graph/graph.h"
 #include "viz/book.h"
-#include "viz/pipeline.h"
+#include "explain/explain.h"
 
 int viz_act_drawable(const clvis_model *m, int layer)
 {

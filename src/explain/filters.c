@@ -8,9 +8,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "model/graph.h"
+#include "graph/graph.h"
 #include "viz/book.h"
-#include "viz/pipeline.h"
+#include "explain/explain.h"
 
 /* ---- numpy.random.RandomState(seed).random_sample -------------------------------------------- */
 void viz_mt_seed(viz_mt19937 *r, uint32_t seed)

@@ -12,7 +12,7 @@
 #include "io/image.h"
 
 struct graph;
-/* src/model/model.c: the model's internal graph. */
+/* src/api/model.c: the model's internal graph. */
 struct graph *model_graph(clvis_model *m);
 
 typedef void (*viz_progress_fn)(void *user, const char *line);

@@ -6,7 +6,7 @@
 #include <stddef.h>
 
 #include "clvis.h"
-#include "graph.h"
+#include "graph/graph.h"
 
 typedef enum {
     KERAS_FMT_UNKNOWN = 0,

@@ -1,6 +1,6 @@
-/* cli_args.h — the command line of `clvis`, parsed without side effects: commands, flags,
+/* args.h — the command line of `clvis`, parsed without side effects: commands, flags,
  * numbers and every check that needs no model. It never prints or exits, so the whole grammar
- * can be tested and fuzzed (tests/fuzz/fuzz_cli.c); tools/clvis.c prints and runs. */
+ * can be tested and fuzzed (tests/fuzz/fuzz_cli.c); tools/cli/main.c prints and runs. */
 #ifndef CLVIS_CLI_ARGS_H
 #define CLVIS_CLI_ARGS_H
 
