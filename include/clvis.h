@@ -1,4 +1,5 @@
-/* clvis.h — the one public header of libclvis: status codes, devices, contexts, models.
+/* clvis.h — the one public header of libclvis: status codes, devices, contexts, models, images
+ * and the pictures (predictions, activation grids, filter patterns, Grad-CAM).
  * Every fallible call returns a clvis_status; clvis_last_error() explains the last failure of
  * the calling thread. The library never prints and never exits. */
 #ifndef CLVIS_H
@@ -6,6 +7,14 @@
 
 #include <stddef.h>
 #include <stdint.h>
+
+/* Every public function carries CLVIS_API: libclvis.so is built with hidden visibility and
+ * exports these alone. */
+#if defined(__GNUC__) || defined(__clang__)
+#define CLVIS_API __attribute__((visibility("default")))
+#else
+#define CLVIS_API
+#endif
 
 #ifdef __cplusplus
 extern "C" {
@@ -32,12 +41,12 @@ typedef enum {
 } clvis_status;
 
 /* "CLVIS_ERR_SHAPE" */
-const char *clvis_status_name(clvis_status st);
+CLVIS_API const char *clvis_status_name(clvis_status st);
 /* "invalid or mismatched shape" */
-const char *clvis_status_message(clvis_status st);
+CLVIS_API const char *clvis_status_message(clvis_status st);
 /* What failed, where, the raw OpenCL code and, for build failures, the build log.
  * Per thread; valid until the next failing clvis call on this thread. Never NULL. */
-const char *clvis_last_error(void);
+CLVIS_API const char *clvis_last_error(void);
 
 /* ---- devices ------------------------------------------------------------------------------ */
 typedef enum {
@@ -64,11 +73,11 @@ typedef struct {
     int fp16, fp64;
 } clvis_device_info;
 
-const char *clvis_device_type_name(clvis_device_type t); /* "GPU", "iGPU", "CPU", "ACCEL" */
+CLVIS_API const char *clvis_device_type_name(clvis_device_type t); /* "GPU", "iGPU", "CPU", "ACCEL" */
 
 /* Enumerates every device of every platform. *list is malloc'd; free it with free().
  * No OpenCL runtime or no device: CLVIS_ERR_NO_DEVICE. */
-clvis_status clvis_devices(clvis_device_info **list, int *count);
+CLVIS_API clvis_status clvis_devices(clvis_device_info **list, int *count);
 
 /* ---- context: one device, its queue and its compiled kernels -------------------------------- */
 typedef struct clvis_ctx clvis_ctx;
@@ -91,16 +100,16 @@ typedef struct {
     void *log_user;
 } clvis_ctx_options;
 
-clvis_status clvis_ctx_create(const clvis_ctx_options *opt, clvis_ctx **out);
-void clvis_ctx_destroy(clvis_ctx *ctx);
-const clvis_device_info *clvis_ctx_device(const clvis_ctx *ctx);
+CLVIS_API clvis_status clvis_ctx_create(const clvis_ctx_options *opt, clvis_ctx **out);
+CLVIS_API void clvis_ctx_destroy(clvis_ctx *ctx);
+CLVIS_API const clvis_device_info *clvis_ctx_device(const clvis_ctx *ctx);
 
 typedef struct {
     int from_cache;     /* 1: kernels were loaded from the binary cache, not compiled */
     double build_ms;    /* time spent loading or building the kernels */
     char cache_file[512];
 } clvis_build_info;
-void clvis_ctx_build_info(const clvis_ctx *ctx, clvis_build_info *out);
+CLVIS_API void clvis_ctx_build_info(const clvis_ctx *ctx, clvis_build_info *out);
 
 /* ---- models ------------------------------------------------------------------------------- */
 typedef struct clvis_model clvis_model;
@@ -126,39 +135,174 @@ typedef struct {
     const char *config_path;
 } clvis_load_options;
 
-clvis_status clvis_model_load(clvis_ctx *ctx, const char *path, const clvis_load_options *opt,
+CLVIS_API clvis_status clvis_model_load(clvis_ctx *ctx, const char *path, const clvis_load_options *opt,
                               clvis_model **out);
-void clvis_model_destroy(clvis_model *m);
+CLVIS_API void clvis_model_destroy(clvis_model *m);
 
-int clvis_model_layer_count(const clvis_model *m);
-const char *clvis_model_layer_name(const clvis_model *m, int layer);
+CLVIS_API int clvis_model_layer_count(const clvis_model *m);
+CLVIS_API const char *clvis_model_layer_name(const clvis_model *m, int layer);
 /* Keras class name: "Conv2D", "Dense", ... */
-const char *clvis_model_layer_type(const clvis_model *m, int layer);
+CLVIS_API const char *clvis_model_layer_type(const clvis_model *m, int layer);
 /* Output shape of one batch item (n = 1). */
-clvis_shape clvis_model_layer_shape(const clvis_model *m, int layer);
-size_t clvis_model_layer_params(const clvis_model *m, int layer);
+CLVIS_API clvis_shape clvis_model_layer_shape(const clvis_model *m, int layer);
+CLVIS_API size_t clvis_model_layer_params(const clvis_model *m, int layer);
 /* CLVIS_ERR_NOT_FOUND with the list of valid names in the message. */
-clvis_status clvis_model_find_layer(const clvis_model *m, const char *name, int *layer);
-clvis_shape clvis_model_input_shape(const clvis_model *m);
-clvis_preprocess clvis_model_preprocess(const clvis_model *m);
-const char *clvis_model_name(const clvis_model *m);
+CLVIS_API clvis_status clvis_model_find_layer(const clvis_model *m, const char *name, int *layer);
+CLVIS_API clvis_shape clvis_model_input_shape(const clvis_model *m);
+CLVIS_API clvis_preprocess clvis_model_preprocess(const clvis_model *m);
+CLVIS_API const char *clvis_model_name(const clvis_model *m);
 
 /* Sets the input height and width. A fully convolutional model (Keras include_top=False) runs
  * at any size; in a model with Flatten + Dense the layers up to the Flatten still do (the book
  * draws filter patterns at 64x64 and 150x150 with VGG16), the others then fail with
  * CLVIS_ERR_SHAPE when run. */
-clvis_status clvis_model_set_input_size(clvis_model *m, int h, int w);
+CLVIS_API clvis_status clvis_model_set_input_size(clvis_model *m, int h, int w);
 
 /* Runs the model on n images (input: n*H*W*C floats, already preprocessed) up to and including
  * `upto` (-1: the whole model). Buffers are planned on the first call for a batch size and
  * reused afterwards. */
-clvis_status clvis_model_forward(clvis_model *m, const float *input, int n, int upto);
+CLVIS_API clvis_status clvis_model_forward(clvis_model *m, const float *input, int n, int upto);
 /* Copies the output of `layer` from the last forward (n*H*W*C floats). */
-clvis_status clvis_model_read(clvis_model *m, int layer, float *out);
+CLVIS_API clvis_status clvis_model_read(clvis_model *m, int layer, float *out);
 /* Gradient of sum(seed * output(from)) with respect to the output of `to` (-1: the input),
  * for the last forward. seed: n*H*W*C floats of `from`'s shape; grad: of `to`'s shape. */
-clvis_status clvis_model_backward(clvis_model *m, int from, const float *seed, int to,
+CLVIS_API clvis_status clvis_model_backward(clvis_model *m, int from, const float *seed, int to,
                                   float *grad);
+
+/* ---- images ------------------------------------------------------------------------------ */
+/* 8-bit interleaved rows, top to bottom; c = 3 (RGB) unless stated (1: gray, 4: RGBA are
+ * accepted by the writers). px: w*h*c bytes, malloc'd; release with clvis_image_free. */
+typedef struct {
+    int w, h, c;
+    unsigned char *px;
+} clvis_image;
+
+/* PNG or JPEG (by magic bytes) to RGB, as PIL's Image.open(path).convert('RGB'). */
+CLVIS_API clvis_status clvis_image_load(const char *path, clvis_image *img);
+CLVIS_API void clvis_image_free(clvis_image *img);
+/* Atomic: nothing is left at path on failure. JPEG quality 1..100. */
+CLVIS_API clvis_status clvis_image_write_png(const char *path, const clvis_image *img);
+CLVIS_API clvis_status clvis_image_write_jpeg(const char *path, const clvis_image *img,
+                                              int quality);
+
+/* ---- the pictures ------------------------------------------------------------------------ */
+/* Progress lines for long work (one per layer, batch or chunk); NULL: none. */
+typedef void (*clvis_progress_fn)(void *user, const char *line);
+
+/* Model inputs are preprocessed floats in NHWC order, one item of clvis_input_count floats. */
+CLVIS_API size_t clvis_input_count(const clvis_model *m);
+/* Number of output values of the model (its last layer). */
+CLVIS_API int clvis_output_count(const clvis_model *m);
+/* Loads an image file, resizes it to the model input with Keras load_img's NEAREST and
+ * preprocesses it (mode < 0: the model's default; else a clvis_preprocess). x: one item.
+ * orig (optional) receives the decoded photo (free with clvis_image_free). Images smaller
+ * than 2x2 are refused (CLVIS_ERR_FORMAT). */
+CLVIS_API clvis_status clvis_input_load(const clvis_model *m, const char *path, int mode,
+                                        float *x, clvis_image *orig);
+
+/* ---- predictions -------------------------------------------------------------------------- */
+typedef struct {
+    int index;
+    float score;
+} clvis_prediction;
+/* Runs the model on one item; the top min(k, classes) entries by descending score go to top
+ * (*n_top). A one-output (sigmoid) model gives one entry: index 0, P(class 1).
+ * out (optional): every output, *n_out of them (a buffer of at least n_out_cap floats). */
+CLVIS_API clvis_status clvis_predict(clvis_model *m, const float *x, int k,
+                                     clvis_prediction *top, int *n_top, float *out,
+                                     int n_out_cap, int *n_out);
+
+/* ---- activations (DLwP listing 5.31) ------------------------------------------------------- */
+typedef struct {
+    int layer;
+    int c, h, w;
+    int dead;             /* channels with standard deviation 0, drawn flat */
+    double zero_fraction; /* exact zeros / (c*h*w) */
+    int grid_w, grid_h;
+    char file[1024];      /* PNG written (viridis), "" when none */
+} clvis_activation_result;
+
+/* 1 when a layer can be drawn as a listing-5.31 grid (spatial output, >= 16 channels). */
+CLVIS_API int clvis_activations_drawable(const clvis_model *m, int layer);
+/* The book's default: the first 8 layers after the input that are drawable (<= cap). */
+CLVIS_API int clvis_activations_default_layers(const clvis_model *m, int *layers, int cap);
+/* One forward up to the deepest layer asked, then per layer: the grid (16 channels a row,
+ * standardised), "<out_dir>/act_<layer>.png" in viridis (out_dir NULL: no files), statistics
+ * in res[i]. gray (optional): gray[i] receives the malloc'd uint8 grid of layer i. */
+CLVIS_API clvis_status clvis_activations(clvis_model *m, const float *x, const int *layers,
+                                         int n_layers, const char *out_dir,
+                                         clvis_activation_result *res, unsigned char **gray,
+                                         clvis_progress_fn progress, void *user);
+
+/* ---- filter patterns (listings 5.32-5.39) --------------------------------------------------- */
+typedef struct {
+    int steps;           /* 40 */
+    float step;          /* 1.0 */
+    uint32_t seed;       /* 0: start noise numpy.random.RandomState(seed).random_sample*20+128 */
+    const float *init;   /* optional: one start image (size*size*3 NHWC) for every filter */
+    int chunk;           /* most items per device batch; 0: as a quarter of device memory holds */
+    /* The image being optimised is in pixels: RAW (the book) feeds it as it is; other modes
+     * put that preprocessing in front of the model and chain its gradient (MobileNet: TF). */
+    clvis_preprocess preprocess;
+} clvis_filter_options;
+CLVIS_API void clvis_filter_options_default(clvis_filter_options *o);
+
+/* Gradient ascent in input space for filters[0..n) of `layer`, as one device batch (or
+ * chunks); the input size is the model's. Start noise is drawn in the order draw_order (item
+ * indices; NULL: 0..n-1) from one stream, as consecutive generate_pattern calls would.
+ * patterns: n*size*size*3 uint8 (deprocess_image); x_final (optional): n*size*size*3 NHWC
+ * floats; loss (optional): n*steps, the loss before each step. */
+CLVIS_API clvis_status clvis_filter_patterns(clvis_model *m, int layer, const int *filters, int n,
+                                             const int *draw_order,
+                                             const clvis_filter_options *opt, float *x_final,
+                                             unsigned char *patterns, float *loss,
+                                             clvis_progress_fn progress, void *user);
+/* Listing 5.39's grid of filters 0..63 of a layer (fewer when it has fewer channels), 8x8 with
+ * 5-pixel margins. out: allocated RGB (clvis_image_free). */
+CLVIS_API clvis_status clvis_filters(clvis_model *m, int layer, const clvis_filter_options *opt,
+                                     clvis_image *out, clvis_progress_fn progress, void *user);
+
+/* ---- Grad-CAM (listings 5.40-5.44) and its relatives ------------------------------------- */
+/* The last convolutional layer, followed through the BatchNormalization / Activation layers
+ * that directly consume it (MobileNetV2: out_relu; VGG16: block5_conv3). -1 when none. */
+CLVIS_API int clvis_gradcam_default_layer(const clvis_model *m);
+
+typedef struct {
+    int layer;          /* -1: clvis_gradcam_default_layer */
+    int cls;            /* -1: top-1 */
+    int logit;          /* with method NULL: 0 = "gradcam", 1 = "gradcam-paper" */
+    const char *method; /* a name of clvis_cam_method_name(); NULL: by `logit` */
+} clvis_gradcam_options;
+
+typedef struct {
+    int layer, cls;
+    float prob;          /* model output of the class */
+    float score;         /* the differentiated score (the probability, or the logit) */
+    int h, w;            /* map size */
+    float *map;          /* h*w in [0, 1], malloc'd (clvis_gradcam_free) */
+    int all_nonpositive; /* the map was all <= 0 and is written as zeros */
+} clvis_gradcam_result;
+
+/* The class-activation methods, i = 0.. until NULL: "gradcam" (the book: gradient of the
+ * post-softmax probability, channel-mean weights), "gradcam-paper" (Selvaraju et al.: the
+ * pre-softmax logit, channel sum). */
+CLVIS_API const char *clvis_cam_method_name(int i);
+CLVIS_API const char *clvis_cam_method_summary(int i);
+
+CLVIS_API clvis_status clvis_gradcam(clvis_model *m, const float *x,
+                                     const clvis_gradcam_options *opt, clvis_gradcam_result *res);
+CLVIS_API void clvis_gradcam_free(clvis_gradcam_result *res);
+/* Listing 5.44: the map resized to the photo (OpenCV bilinear), JET, 0.4 * jet + photo.
+ * out: allocated, the photo's size. */
+CLVIS_API clvis_status clvis_gradcam_overlay(clvis_image *out, const clvis_image *photo,
+                                             const float *map, int mh, int mw);
+/* plt.matshow(map) in viridis, upscaled (nearest) so the longer side is >= min_side. */
+CLVIS_API clvis_status clvis_map_image(clvis_image *out, const float *map, int h, int w,
+                                       int min_side);
+
+/* ---- version ------------------------------------------------------------------------------ */
+/* "0.2.0" */
+CLVIS_API const char *clvis_version(void);
 
 #ifdef __cplusplus
 }

@@ -48,10 +48,10 @@ static void photo_test(clvis_model *m, const char *photo, const int *ok_classes,
 {
     char path[512], label[256], d[512];
     snprintf(path, sizeof path, "%s/samples/%s", TEST_ROOT, photo);
-    size_t cnt = viz_input_count(m);
+    size_t cnt = clvis_input_count(m);
     float *x = malloc(cnt * sizeof *x);
     image8 orig = {0};
-    clvis_status st = viz_load_input(m, path, -1, x, &orig);
+    clvis_status st = clvis_input_load(m, path, -1, x, &orig);
     snprintf(label, sizeof label, "%s: decode, resize 224x224 (NEAREST), preprocess tf", photo);
     test_check(label, st == CLVIS_OK, st ? clvis_last_error() : "");
     if (st) {
@@ -78,9 +78,9 @@ static void photo_test(clvis_model *m, const char *photo, const int *ok_classes,
             free(want);
         }
     }
-    viz_pred top[5];
+    clvis_prediction top[5];
     int nt = 0;
-    st = viz_predict(m, x, 5, top, &nt, NULL, 0, NULL);
+    st = clvis_predict(m, x, 5, top, &nt, NULL, 0, NULL);
     int want_idx[5];
     float want_p[5];
     if (!st && read_ints(photo, "top5_index", want_idx, 5) == 0 &&
@@ -110,9 +110,9 @@ static void photo_test(clvis_model *m, const char *photo, const int *ok_classes,
     /* Grad-CAM vs Keras where the fixture has it */
     float kmap[49];
     if (read_floats(photo, "gradcam_heatmap", kmap, 49) == 0) {
-        viz_gradcam_opts go = {-1, -1, 0};
-        viz_gradcam_result r = {0};
-        st = viz_gradcam(m, x, &go, &r);
+        clvis_gradcam_options go = {-1, -1, 0, NULL};
+        clvis_gradcam_result r = {0};
+        st = clvis_gradcam(m, x, &go, &r);
         snprintf(label, sizeof label, "%s: Grad-CAM map (out_relu 7x7) = Keras's", photo);
         if (st || r.h * r.w != 49)
             test_fail(label, st ? clvis_last_error() : "map is not 7x7");
@@ -129,7 +129,7 @@ static void photo_test(clvis_model *m, const char *photo, const int *ok_classes,
             test_check("parrot.jpg: Grad-CAM peak lies on the parrot (inner 5x5)",
                        arg / 7 >= 1 && arg / 7 <= 5 && arg % 7 >= 1 && arg % 7 <= 5, d);
         }
-        viz_gradcam_free(&r);
+        clvis_gradcam_free(&r);
     }
     image_free(&orig);
     free(x);

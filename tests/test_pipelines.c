@@ -86,18 +86,18 @@ static void test_activations(clvis_ctx *ctx, hid_t book, hid_t exp)
                                   "max_pooling2d_1", "conv2d_2",        "max_pooling2d_2",
                                   "conv2d_3",        "max_pooling2d_3"};
     int layers[8], def[8];
-    int nd = viz_act_default_layers(m, def, 8);
+    int nd = clvis_activations_default_layers(m, def, 8);
     int ok = nd == 8;
     for (int i = 0; i < 8; i++) {
         clvis_status st = clvis_model_find_layer(m, names[i], &layers[i]);
         ok &= !st && (nd != 8 || def[i] == layers[i]);
     }
     test_check("activations: default layers = model.layers[:8]", ok, "");
-    viz_act_result res[8];
+    clvis_activation_result res[8];
     unsigned char *gray[8];
     char dir[] = "/tmp/clvis_test_pipe_XXXXXX";
     test_check("mkdtemp", mkdtemp(dir) != NULL, "");
-    clvis_status st = viz_activations(m, x, layers, 8, dir, res, gray, NULL, NULL);
+    clvis_status st = clvis_activations(m, x, layers, 8, dir, res, gray, NULL, NULL);
     test_check("activations: run", st == CLVIS_OK, st ? clvis_last_error() : "");
     for (int i = 0; !st && i < 8; i++) {
         char ds[128], label[200];
@@ -162,7 +162,7 @@ static void test_activations(clvis_ctx *ctx, hid_t book, hid_t exp)
     int dense = -1;
     if (!clvis_model_find_layer(m, "dense", &dense))
         test_expect_error("activations: dense layer refused",
-                          viz_activations(m, x, &dense, 1, NULL, res, NULL, NULL, NULL),
+                          clvis_activations(m, x, &dense, 1, NULL, res, NULL, NULL, NULL),
                           CLVIS_ERR_SHAPE);
     free(x);
     clvis_model_destroy(m);
@@ -199,14 +199,14 @@ static void test_filters(clvis_ctx *ctx, hid_t book)
     for (int c = 0; c < 2; c++) {
         int layer;
         clvis_model_find_layer(m, cases[c].layer, &layer);
-        viz_filter_opts o;
-        viz_filter_opts_default(&o);
+        clvis_filter_options o;
+        clvis_filter_options_default(&o);
         o.init = start;
         /* the filter twice plus another one: a batch of 3 whose items must not interact */
         int filters[3] = {cases[c].filter, cases[c].filter == 0 ? 3 : 0, cases[c].filter};
         float *xf = malloc(3 * item * sizeof *xf), *loss = malloc(3 * 40 * sizeof *loss);
         unsigned char *pat = malloc(3 * item);
-        clvis_status st = viz_filter_patterns(m, layer, filters, 3, NULL, &o, xf, pat, loss,
+        clvis_status st = clvis_filter_patterns(m, layer, filters, 3, NULL, &o, xf, pat, loss,
                                               NULL, NULL);
         char label[200], ds[200];
         snprintf(label, sizeof label, "filters %s/%d: run (batch 3)", cases[c].layer,
@@ -270,16 +270,16 @@ static void test_filters(clvis_ctx *ctx, hid_t book)
     {
         int layer;
         clvis_model_find_layer(m, "conv2d_1", &layer);
-        viz_filter_opts o;
-        viz_filter_opts_default(&o);
+        clvis_filter_options o;
+        clvis_filter_options_default(&o);
         o.steps = 5;
         o.seed = 7;
         int filters[5] = {0, 1, 2, 3, 4};
         unsigned char *a = malloc(5 * item), *b = malloc(5 * item);
-        clvis_status s1 = viz_filter_patterns(m, layer, filters, 5, NULL, &o, NULL, a, NULL, NULL,
+        clvis_status s1 = clvis_filter_patterns(m, layer, filters, 5, NULL, &o, NULL, a, NULL, NULL,
                                               NULL);
         o.chunk = 2;
-        clvis_status s2 = viz_filter_patterns(m, layer, filters, 5, NULL, &o, NULL, b, NULL, NULL,
+        clvis_status s2 = clvis_filter_patterns(m, layer, filters, 5, NULL, &o, NULL, b, NULL, NULL,
                                               NULL);
         test_check("filters: chunk 2 == one batch of 5", !s1 && !s2 && !memcmp(a, b, 5 * item),
                    "");
@@ -287,7 +287,7 @@ static void test_filters(clvis_ctx *ctx, hid_t book)
         free(b);
         int bad = 99;
         test_expect_error("filters: filter out of range",
-                          viz_filter_patterns(m, layer, &bad, 1, NULL, &o, NULL, (unsigned char *)
+                          clvis_filter_patterns(m, layer, &bad, 1, NULL, &o, NULL, (unsigned char *)
                                               start, NULL, NULL, NULL),
                           CLVIS_ERR_INVALID_ARG);
     }
@@ -295,11 +295,11 @@ static void test_filters(clvis_ctx *ctx, hid_t book)
     {
         int layer;
         clvis_model_find_layer(m, "conv2d", &layer);
-        viz_filter_opts o;
-        viz_filter_opts_default(&o);
+        clvis_filter_options o;
+        clvis_filter_options_default(&o);
         o.steps = 2;
         image8 grid = {0};
-        clvis_status st = viz_filter_grid_layer(m, layer, &o, &grid, NULL, NULL);
+        clvis_status st = clvis_filters(m, layer, &o, &grid, NULL, NULL);
         char d[100];
         snprintf(d, sizeof d, "%dx%d", grid.w, grid.h);
         test_check("filters: grid 547x547", !st && grid.w == 547 && grid.h == 547, d);
@@ -319,24 +319,24 @@ static void test_gradcam(clvis_ctx *ctx, hid_t book, hid_t fexp)
     int conv5 = -1;
     clvis_model_find_layer(m, "conv2d_5", &conv5);
     test_check("gradcam: default layer = conv2d_5 (last conv)",
-               viz_gradcam_default_layer(m) == conv5, "");
+               clvis_gradcam_default_layer(m) == conv5, "");
     long long top = -1;
     float top_prob = 0;
     H5LTread_dataset(book, "/gradcam/top_class", H5T_NATIVE_LLONG, &top);
     H5LTread_dataset_float(book, "/gradcam/top_prob", &top_prob);
 
-    viz_pred pr[3];
+    clvis_prediction pr[3];
     int np_ = 0;
-    clvis_status st = viz_predict(m, x, 3, pr, &np_, NULL, 0, NULL);
+    clvis_status st = clvis_predict(m, x, 3, pr, &np_, NULL, 0, NULL);
     char d[200];
     snprintf(d, sizeof d, "got %d (%.5f) want %lld (%.5f)", np_ ? pr[0].index : -1,
              np_ ? pr[0].score : 0, top, top_prob);
     test_check("predict: top-1 class and prob", !st && np_ == 3 && pr[0].index == top &&
                fabsf(pr[0].score - top_prob) < 1e-5 && pr[1].score <= pr[0].score, d);
 
-    viz_gradcam_opts o = {-1, -1, 0};
-    viz_gradcam_result r;
-    st = viz_gradcam(m, x, &o, &r);
+    clvis_gradcam_options o = {-1, -1, 0, NULL};
+    clvis_gradcam_result r;
+    st = clvis_gradcam(m, x, &o, &r);
     test_check("gradcam book: run", !st, st ? clvis_last_error() : "");
     if (!st) {
         size_t hn;
@@ -372,10 +372,10 @@ static void test_gradcam(clvis_ctx *ctx, hid_t book, hid_t fexp)
         free(bgr);
         free(ov);
         free(hm);
-        viz_gradcam_free(&r);
+        clvis_gradcam_free(&r);
     }
     o.logit = 1;
-    st = viz_gradcam(m, x, &o, &r);
+    st = clvis_gradcam(m, x, &o, &r);
     test_check("gradcam logit: run", !st, st ? clvis_last_error() : "");
     if (!st) {
         size_t hn, ln;
@@ -390,17 +390,17 @@ static void test_gradcam(clvis_ctx *ctx, hid_t book, hid_t fexp)
         }
         free(hm);
         free(lg);
-        viz_gradcam_free(&r);
+        clvis_gradcam_free(&r);
     }
     /* bad inputs */
     int dense = -1, flat = -1;
     clvis_model_find_layer(m, "dense", &dense);
-    o = (viz_gradcam_opts){dense, -1, 0};
-    test_expect_error("gradcam: dense layer refused", viz_gradcam(m, x, &o, &r),
+    o = (clvis_gradcam_options){dense, -1, 0, NULL};
+    test_expect_error("gradcam: dense layer refused", clvis_gradcam(m, x, &o, &r),
                       CLVIS_ERR_UNSUPPORTED);
     (void)flat;
-    o = (viz_gradcam_opts){-1, 10, 0};
-    test_expect_error("gradcam: class 10 of 10 refused", viz_gradcam(m, x, &o, &r),
+    o = (clvis_gradcam_options){-1, 10, 0, NULL};
+    test_expect_error("gradcam: class 10 of 10 refused", clvis_gradcam(m, x, &o, &r),
                       CLVIS_ERR_INVALID_ARG);
     free(x);
     clvis_model_destroy(m);
@@ -455,8 +455,8 @@ static void test_filters_preprocess(clvis_ctx *ctx)
     test_check("shapes re-inferred for the new input size", ls.h == 8 && ls.w == 8, d);
     const clvis_preprocess modes[2] = {CLVIS_PREPROCESS_TF, CLVIS_PREPROCESS_CAFFE};
     for (int k = 0; k < 2; k++) {
-        viz_filter_opts o;
-        viz_filter_opts_default(&o);
+        clvis_filter_options o;
+        clvis_filter_options_default(&o);
         o.steps = 1;
         o.preprocess = modes[k];
         int f = 3;
@@ -470,7 +470,7 @@ static void test_filters_preprocess(clvis_ctx *ctx)
         float *start = malloc(item * sizeof *start);
         for (int i = 0; i < item; i++)
             start[i] = (float)(viz_mt_random(&rng) * 20 + 128);
-        st = viz_filter_patterns(m, layer, &f, 1, NULL, &o, xf, pat, NULL, NULL, NULL);
+        st = clvis_filter_patterns(m, layer, &f, 1, NULL, &o, xf, pat, NULL, NULL, NULL);
         /* by hand */
         const float mean[3] = {103.939f, 116.779f, 123.68f};
         for (int p = 0; p < S * S; p++)

@@ -9,7 +9,7 @@
 #include "viz/book.h"
 #include "explain/explain.h"
 
-int viz_act_drawable(const clvis_model *m, int layer)
+int clvis_activations_drawable(const clvis_model *m, int layer)
 {
     if (layer <= 0 || layer >= clvis_model_layer_count(m))
         return 0;
@@ -17,12 +17,12 @@ int viz_act_drawable(const clvis_model *m, int layer)
     return s.c >= VIZ_IMAGES_PER_ROW && (s.h > 1 || s.w > 1);
 }
 
-int viz_act_default_layers(const clvis_model *m, int *layers, int cap)
+int clvis_activations_default_layers(const clvis_model *m, int *layers, int cap)
 {
     int n = 0, nl = clvis_model_layer_count(m);
     /* model.layers[:8]: the first 8 layers after the input */
     for (int i = 1; i < nl && i <= 8 && n < cap; i++)
-        if (viz_act_drawable(m, i))
+        if (clvis_activations_drawable(m, i))
             layers[n++] = i;
     return n;
 }
@@ -35,18 +35,18 @@ static void to_nchw(float *dst, const float *src, int c, int h, int w)
             dst[(size_t)k * hw + p] = src[p * c + k];
 }
 
-clvis_status viz_activations(clvis_model *m, const float *x, const int *layers, int n_layers,
-                             const char *out_dir, viz_act_result *res, unsigned char **gray,
-                             viz_progress_fn progress, void *user)
+clvis_status clvis_activations(clvis_model *m, const float *x, const int *layers, int n_layers,
+                             const char *out_dir, clvis_activation_result *res, unsigned char **gray,
+                             clvis_progress_fn progress, void *user)
 {
     if (!m || !x || !layers || n_layers < 1 || !res)
-        return err_set(CLVIS_ERR_INVALID_ARG, "viz_activations: bad argument");
+        return err_set(CLVIS_ERR_INVALID_ARG, "clvis_activations: bad argument");
     graph *g = model_graph(m);
     for (int i = 0; i < n_layers; i++) {
         int l = layers[i];
         if (l < 0 || l >= g->n_nodes)
             return err_set(CLVIS_ERR_INVALID_ARG, "layer index %d out of range", l);
-        if (!viz_act_drawable(m, l)) {
+        if (!clvis_activations_drawable(m, l)) {
             const node *v = &g->nodes[l];
             return err_set(CLVIS_ERR_SHAPE,
                            "layer '%s' (%s) cannot be drawn as an activation grid: output %dx%dx%d "
@@ -77,7 +77,7 @@ clvis_status viz_activations(clvis_model *m, const float *x, const int *layers, 
     for (int i = 0; !st && i < n_layers; i++) {
         node *v = &g->nodes[layers[i]];
         shape3 s = v->out;
-        viz_act_result *r = &res[i];
+        clvis_activation_result *r = &res[i];
         memset(r, 0, sizeof *r);
         r->layer = layers[i];
         r->c = s.c;

@@ -44,7 +44,7 @@ double viz_mt_random(viz_mt19937 *r)
     return (a * 67108864.0 + b) / 9007199254740992.0;
 }
 
-void viz_filter_opts_default(viz_filter_opts *o)
+void clvis_filter_options_default(clvis_filter_options *o)
 {
     memset(o, 0, sizeof *o);
     o->steps = 40;
@@ -83,16 +83,16 @@ static void pre_map(clvis_preprocess mode, int src[3], float *scale, float off[3
                                             : 1.0f;
 }
 
-clvis_status viz_filter_patterns(clvis_model *m, int layer, const int *filters, int n,
-                                 const int *draw_order, const viz_filter_opts *opt, float *x_final,
-                                 unsigned char *patterns, float *loss, viz_progress_fn progress,
+clvis_status clvis_filter_patterns(clvis_model *m, int layer, const int *filters, int n,
+                                 const int *draw_order, const clvis_filter_options *opt, float *x_final,
+                                 unsigned char *patterns, float *loss, clvis_progress_fn progress,
                                  void *user)
 {
     if (!m || !filters || n < 1 || !patterns)
-        return err_set(CLVIS_ERR_INVALID_ARG, "viz_filter_patterns: bad argument");
-    viz_filter_opts def;
+        return err_set(CLVIS_ERR_INVALID_ARG, "clvis_filter_patterns: bad argument");
+    clvis_filter_options def;
     if (!opt) {
-        viz_filter_opts_default(&def);
+        clvis_filter_options_default(&def);
         opt = &def;
     }
     graph *g = model_graph(m);
@@ -234,8 +234,8 @@ done:
     return st;
 }
 
-clvis_status viz_filter_grid_layer(clvis_model *m, int layer, const viz_filter_opts *opt,
-                                   image8 *out, viz_progress_fn progress, void *user)
+clvis_status clvis_filters(clvis_model *m, int layer, const clvis_filter_options *opt,
+                                   image8 *out, clvis_progress_fn progress, void *user)
 {
     graph *g = model_graph(m);
     if (layer <= 0 || layer >= g->n_nodes)
@@ -256,7 +256,7 @@ clvis_status viz_filter_grid_layer(clvis_model *m, int layer, const viz_filter_o
     unsigned char *pat = malloc((size_t)nf * item);
     if (!pat)
         return err_set(CLVIS_ERR_NO_MEMORY, "filters: out of host memory");
-    clvis_status st = viz_filter_patterns(m, layer, filters, nf, order, opt, NULL, pat, NULL,
+    clvis_status st = clvis_filter_patterns(m, layer, filters, nf, order, opt, NULL, pat, NULL,
                                           progress, user);
     if (!st)
         st = viz_filter_grid(out, pat, nf, in.h, 5);

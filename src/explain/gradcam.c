@@ -11,7 +11,7 @@
 #include "viz/book.h"
 #include "explain/explain.h"
 
-int viz_gradcam_default_layer(const clvis_model *cm)
+int clvis_gradcam_default_layer(const clvis_model *cm)
 {
     graph *g = model_graph((clvis_model *)cm);
     int cur = -1;
@@ -31,7 +31,22 @@ int viz_gradcam_default_layer(const clvis_model *cm)
     return cur;
 }
 
-void viz_gradcam_free(viz_gradcam_result *r)
+static const char *const cam_names[][2] = {
+    {"gradcam", "the book: gradient of the post-softmax probability, channel-mean weights"},
+    {"gradcam-paper", "Selvaraju et al.: gradient of the pre-softmax logit, channel sum"},
+};
+
+const char *clvis_cam_method_name(int i)
+{
+    return i >= 0 && i < (int)(sizeof cam_names / sizeof cam_names[0]) ? cam_names[i][0] : NULL;
+}
+
+const char *clvis_cam_method_summary(int i)
+{
+    return clvis_cam_method_name(i) ? cam_names[i][1] : NULL;
+}
+
+void clvis_gradcam_free(clvis_gradcam_result *r)
 {
     if (r) {
         free(r->map);
@@ -84,21 +99,30 @@ static clvis_status dense_logit(graph *g, const node *D, int cls, float *out)
     return st;
 }
 
-clvis_status viz_gradcam(clvis_model *m, const float *x, const viz_gradcam_opts *opt,
-                         viz_gradcam_result *res)
+clvis_status clvis_gradcam(clvis_model *m, const float *x, const clvis_gradcam_options *opt,
+                         clvis_gradcam_result *res)
 {
     if (!m || !x || !res)
-        return err_set(CLVIS_ERR_INVALID_ARG, "viz_gradcam: NULL argument");
+        return err_set(CLVIS_ERR_INVALID_ARG, "clvis_gradcam: NULL argument");
     memset(res, 0, sizeof *res);
     graph *g = model_graph(m);
-    viz_gradcam_opts o = {-1, -1, 0};
+    clvis_gradcam_options o = {-1, -1, 0, NULL};
     if (opt)
         o = *opt;
+    if (o.method) {
+        int k = 0;
+        while (clvis_cam_method_name(k) && strcmp(clvis_cam_method_name(k), o.method))
+            k++;
+        if (!clvis_cam_method_name(k))
+            return err_set(CLVIS_ERR_INVALID_ARG, "unknown CAM method '%s' (gradcam, gradcam-paper)",
+                           o.method);
+        o.logit = k == 1;
+    }
     int out = g->n_nodes - 1;
     node *O = &g->nodes[out];
     int ncls = O->out.c * O->out.h * O->out.w;
     if (o.layer < 0) {
-        o.layer = viz_gradcam_default_layer(m);
+        o.layer = clvis_gradcam_default_layer(m);
         if (o.layer < 0)
             return err_set(CLVIS_ERR_UNSUPPORTED, "%s has no convolutional layer for Grad-CAM",
                            g->name);
@@ -203,6 +227,6 @@ done:
     free(grad);
     free(seed);
     if (st)
-        viz_gradcam_free(res);
+        clvis_gradcam_free(res);
     return st;
 }

@@ -15,17 +15,17 @@ clvis_status viz_path(char *buf, size_t cap, const char *dir, const char *name)
     return CLVIS_OK;
 }
 
-size_t viz_input_count(const clvis_model *m)
+size_t clvis_input_count(const clvis_model *m)
 {
     clvis_shape s = clvis_model_input_shape(m);
     return (size_t)s.h * s.w * s.c;
 }
 
-clvis_status viz_load_input(const clvis_model *m, const char *path, int mode, float *x,
+clvis_status clvis_input_load(const clvis_model *m, const char *path, int mode, float *x,
                             image8 *orig)
 {
     if (!m || !path || !x)
-        return err_set(CLVIS_ERR_INVALID_ARG, "viz_load_input: NULL argument");
+        return err_set(CLVIS_ERR_INVALID_ARG, "clvis_input_load: NULL argument");
     clvis_shape s = clvis_model_input_shape(m);
     if (s.c != 3)
         return err_set(CLVIS_ERR_UNSUPPORTED, "%s: the model takes %d channels, images give 3",
@@ -146,19 +146,19 @@ clvis_status viz_labels_load(const char *path, viz_labels *out)
 }
 
 /* ---- predict ---------------------------------------------------------------------------------- */
-int viz_output_count(const clvis_model *m)
+int clvis_output_count(const clvis_model *m)
 {
     int n = clvis_model_layer_count(m);
     clvis_shape s = clvis_model_layer_shape(m, n - 1);
     return s.h * s.w * s.c;
 }
 
-clvis_status viz_predict(clvis_model *m, const float *x, int k, viz_pred *top, int *n_top,
+clvis_status clvis_predict(clvis_model *m, const float *x, int k, clvis_prediction *top, int *n_top,
                          float *out, int n_out_cap, int *n_out)
 {
     if (!m || !x || !top || !n_top || k < 1)
-        return err_set(CLVIS_ERR_INVALID_ARG, "viz_predict: bad argument");
-    int nl = clvis_model_layer_count(m), no = viz_output_count(m);
+        return err_set(CLVIS_ERR_INVALID_ARG, "clvis_predict: bad argument");
+    int nl = clvis_model_layer_count(m), no = clvis_output_count(m);
     float *y = malloc((size_t)no * sizeof *y);
     if (!y)
         return err_set(CLVIS_ERR_NO_MEMORY, "predict: out of memory");
@@ -170,7 +170,7 @@ clvis_status viz_predict(clvis_model *m, const float *x, int k, viz_pred *top, i
         return st;
     }
     if (no == 1) {
-        top[0] = (viz_pred){0, y[0]};
+        top[0] = (clvis_prediction){0, y[0]};
         *n_top = 1;
     } else {
         int kk = k < no ? k : no;
@@ -183,7 +183,7 @@ clvis_status viz_predict(clvis_model *m, const float *x, int k, viz_pred *top, i
                 if (!used && (best < 0 || y[j] > y[best]))
                     best = j;
             }
-            top[i] = (viz_pred){best, y[best]};
+            top[i] = (clvis_prediction){best, y[best]};
         }
         *n_top = kk;
     }

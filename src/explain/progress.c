@@ -4,7 +4,7 @@
 
 #include "explain/explain.h"
 
-void viz_say(viz_progress_fn progress, void *user, const char *fmt, ...)
+void viz_say(clvis_progress_fn progress, void *user, const char *fmt, ...)
 {
     if (!progress)
         return;

@@ -2,14 +2,12 @@
 #ifndef CLVIS_IO_IMAGE_H
 #define CLVIS_IO_IMAGE_H
 
+#include "clvis.h"
 #include "core/error.h"
 
-/* Interleaved rows, top to bottom; c = 3 (RGB) unless stated, 1 (gray) and 4 (RGBA) are also
- * accepted by the writers. px holds w*h*c bytes (malloc'd; release with image_free). */
-typedef struct {
-    int w, h, c;
-    unsigned char *px;
-} image8;
+/* The public clvis_image (clvis.h): interleaved rows, top to bottom, c = 3 (RGB) unless stated;
+ * px holds w*h*c bytes (malloc'd; release with image_free). */
+typedef clvis_image image8;
 
 /* Sizes larger than these are refused before anything is allocated. */
 #define IMAGE_MAX_SIDE 16384

@@ -312,19 +312,19 @@ static clvis_status w_vgg(wstate *s)
 
 static clvis_status w_gradcam(wstate *s)
 {
-    viz_gradcam_result res;
-    clvis_status st = viz_gradcam(s->vgg, s->x224, NULL, &res);
+    clvis_gradcam_result res;
+    clvis_status st = clvis_gradcam(s->vgg, s->x224, NULL, &res);
     if (st)
         return st;
     memcpy(s->out, res.map, (size_t)res.h * res.w * sizeof(float));
-    viz_gradcam_free(&res);
+    clvis_gradcam_free(&res);
     return CLVIS_OK;
 }
 
 static clvis_status w_filters(wstate *s)
 {
-    viz_filter_opts fo;
-    viz_filter_opts_default(&fo);
+    clvis_filter_options fo;
+    clvis_filter_options_default(&fo);
     fo.steps = s->steps;
     fo.chunk = s->nf;
     int filters[64];
@@ -333,7 +333,7 @@ static clvis_status w_filters(wstate *s)
     unsigned char *pat = malloc((size_t)s->nf * 64 * 64 * 3);
     if (!pat)
         return err_set(CLVIS_ERR_NO_MEMORY, "bench: out of host memory");
-    clvis_status st = viz_filter_patterns(s->vgg, s->layer, filters, s->nf, NULL, &fo, s->out, pat,
+    clvis_status st = clvis_filter_patterns(s->vgg, s->layer, filters, s->nf, NULL, &fo, s->out, pat,
                                           NULL, NULL, NULL);
     free(pat);
     return st;
@@ -587,7 +587,7 @@ clvis_status bench_run(clvis_ctx *ctx, const bench_opts *opt, bench_report *rep,
     }
     if (!st && bench_selected(o.workloads, "gradcam") && !(st = need_vgg(&s, rep))) {
         graph *g = model_graph(s.vgg);
-        int L = viz_gradcam_default_layer(s.vgg);
+        int L = clvis_gradcam_default_layer(s.vgg);
         const node *A = &g->nodes[L];
         if (!(st = add_result(rep, "gradcam", (size_t)A->out.h * A->out.w, &res))) {
             snprintf(res->detail, sizeof res->detail,
@@ -620,7 +620,7 @@ clvis_status bench_run(clvis_ctx *ctx, const bench_opts *opt, bench_report *rep,
         if ((st = add_result(rep, name, (size_t)fcount * 64 * 64 * 3, &res)))
             break;
         snprintf(res->detail, sizeof res->detail,
-                 "%d filters x %d steps at 64x64, one batch (viz_filter_patterns)", fcount,
+                 "%d filters x %d steps at 64x64, one batch (clvis_filter_patterns)", fcount,
                  fsteps);
         res->flops = (double)fcount * fsteps * graph_flops(g, L, L, 0);
         s.out = res->out;

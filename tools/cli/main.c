@@ -286,7 +286,7 @@ static int load_labels(const cli_args *o, clvis_model *m, viz_labels *lab)
     memset(lab, 0, sizeof *lab);
     char buf[1024];
     const char *path = o->labels;
-    if (!path && viz_output_count(m) == 1000)
+    if (!path && clvis_output_count(m) == 1000)
         path = default_path(DEFAULT_LABELS, buf, sizeof buf);
     if (!path)
         return 0;
@@ -413,10 +413,10 @@ static int cmd_info(cli_args *o)
     clvis_shape in = clvis_model_input_shape(m);
     printf("Total params: %zu\nLayers: %d\nInput: %dx%dx%d\nPreprocessing: %s\n", total, n, in.h,
            in.w, in.c, pp_name(clvis_model_preprocess(m)));
-    int gl = viz_gradcam_default_layer(m);
+    int gl = clvis_gradcam_default_layer(m);
     if (gl >= 0)
         printf("Grad-CAM layer (default): %s\n", clvis_model_layer_name(m, gl));
-    printf("Outputs: %d\n", viz_output_count(m));
+    printf("Outputs: %d\n", clvis_output_count(m));
     close_session(&s);
     return 0;
 }
@@ -443,25 +443,25 @@ static int cmd_predict(cli_args *o)
         close_session(&s);
         return 1;
     }
-    size_t cnt = viz_input_count(s.model);
+    size_t cnt = clvis_input_count(s.model);
     float *x = malloc(cnt * sizeof *x);
-    viz_pred *top = calloc((size_t)o->top, sizeof *top);
+    clvis_prediction *top = calloc((size_t)o->top, sizeof *top);
     viz_report_entry *ents = calloc((size_t)il.n, sizeof *ents);
     char **caps = calloc((size_t)il.n, sizeof *caps);
     int rc = (!x || !top || !ents || !caps) ? fail("out of host memory") : 0, ne = 0, bad = 0;
-    int single = viz_output_count(s.model) == 1;
+    int single = clvis_output_count(s.model) == 1;
     for (int i = 0; i < il.n && !rc; i++) {
         const char *path = il.path[i];
         double t0 = now_ms();
         int nt = 0;
-        clvis_status st = viz_load_input(s.model, path, o->preprocess, x, NULL);
+        clvis_status st = clvis_input_load(s.model, path, o->preprocess, x, NULL);
         if (bad_input(st)) {
             fail_st(st);
             bad++;
             continue;
         }
         if (!st)
-            st = viz_predict(s.model, x, (int)o->top, top, &nt, NULL, 0, NULL);
+            st = clvis_predict(s.model, x, (int)o->top, top, &nt, NULL, 0, NULL);
         if (st) {
             rc = fail_st(st);
             break;
@@ -542,13 +542,13 @@ static int cmd_activations(cli_args *o)
         return 1;
     int rc = 0, *layers = NULL, nl = 0;
     float *x = NULL;
-    viz_act_result *res = NULL;
+    clvis_activation_result *res = NULL;
     if (o->layers) {
         if ((rc = parse_layers(s.model, o->layers, &layers, &nl)))
             goto done;
     } else {
         layers = calloc(8, sizeof *layers);
-        nl = viz_act_default_layers(s.model, layers, 8);
+        nl = clvis_activations_default_layers(s.model, layers, 8);
         if (!nl) {
             rc = fail("%s: none of the first 8 layers can be drawn; use --layers",
                       s.model_path);
@@ -556,7 +556,7 @@ static int cmd_activations(cli_args *o)
         }
     }
     for (int i = 0; i < nl; i++)
-        if (!viz_act_drawable(s.model, layers[i])) {
+        if (!clvis_activations_drawable(s.model, layers[i])) {
             clvis_shape sh = clvis_model_layer_shape(s.model, layers[i]);
             rc = fail("layer '%s' (%s, output %dx%dx%d) cannot be drawn: it needs a spatial "
                       "output with at least 16 channels",
@@ -566,12 +566,12 @@ static int cmd_activations(cli_args *o)
         }
     if ((rc = prepare_out(o->out)))
         goto done;
-    x = malloc(viz_input_count(s.model) * sizeof *x);
+    x = malloc(clvis_input_count(s.model) * sizeof *x);
     res = calloc((size_t)nl, sizeof *res);
     double t0 = now_ms();
-    clvis_status st = viz_load_input(s.model, o->pos[0], o->preprocess, x, NULL);
+    clvis_status st = clvis_input_load(s.model, o->pos[0], o->preprocess, x, NULL);
     if (!st)
-        st = viz_activations(s.model, x, layers, nl, o->out, res, NULL, progress, NULL);
+        st = clvis_activations(s.model, x, layers, nl, o->out, res, NULL, progress, NULL);
     if (st) {
         rc = fail_st(st);
         goto done;
@@ -742,8 +742,8 @@ static int cmd_filters(cli_args *o)
         goto done;
     if ((rc = prepare_out(o->out)))
         goto done;
-    viz_filter_opts fo;
-    viz_filter_opts_default(&fo);
+    clvis_filter_options fo;
+    clvis_filter_options_default(&fo);
     fo.seed = (uint32_t)o->seed;
     fo.steps = (int)o->steps;
     fo.chunk = (int)o->chunk;
@@ -764,14 +764,14 @@ static int cmd_filters(cli_args *o)
             int f = (int)o->filter;
             st = image_alloc(&img, size, size, 3);
             if (!st)
-                st = viz_filter_patterns(s.model, layers[i], &f, 1, NULL, &fo, NULL, img.px,
+                st = clvis_filter_patterns(s.model, layers[i], &f, 1, NULL, &fo, NULL, img.px,
                                          NULL, progress, NULL);
             snprintf(caps[ne], sizeof caps[ne],
                      "pattern of filter %ld of %s, %dx%d, %d steps, %s", o->filter, name, size,
                      size, fo.steps, init ? "start from --init" : "seeded start");
         } else {
             snprintf(files[ne], sizeof files[ne], "filters_%s.png", name);
-            st = viz_filter_grid_layer(s.model, layers[i], &fo, &img, progress, NULL);
+            st = clvis_filters(s.model, layers[i], &fo, &img, progress, NULL);
             snprintf(caps[ne], sizeof caps[ne],
                      "filter patterns of %s: filters 0..63 (filter i+8j at row i, column j), "
                      "%dx%d each, %d steps, seed %ld",
@@ -809,21 +809,21 @@ done:
 /* Grad-CAM of one image: the two PNGs (both or neither), a line or a JSON object on stdout,
  * and its entries in the index page. */
 #define IMAGE_BAD 3 /* gradcam_one: this input could not be read; go on */
-static int gradcam_one(cli_args *o, session *s, const viz_labels *labp, const viz_gradcam_opts *gop,
+static int gradcam_one(cli_args *o, session *s, const viz_labels *labp, const clvis_gradcam_options *gop,
                        const char *path, float *x)
 {
     int rc = 0;
     image8 orig = {0}, mapimg = {0}, over = {0};
-    viz_gradcam_result r = {0};
-    viz_gradcam_opts go = *gop;
+    clvis_gradcam_result r = {0};
+    clvis_gradcam_options go = *gop;
     double t0 = now_ms();
-    clvis_status st = viz_load_input(s->model, path, o->preprocess, x, &orig);
+    clvis_status st = clvis_input_load(s->model, path, o->preprocess, x, &orig);
     if (bad_input(st)) {
         fail_st(st);
         return IMAGE_BAD;
     }
     if (!st)
-        st = viz_gradcam(s->model, x, &go, &r);
+        st = clvis_gradcam(s->model, x, &go, &r);
     if (!st)
         st = viz_map_viridis(&mapimg, r.map, r.h, r.w, 224);
     if (!st)
@@ -900,7 +900,7 @@ done:
     image_free(&orig);
     image_free(&mapimg);
     image_free(&over);
-    viz_gradcam_free(&r);
+    clvis_gradcam_free(&r);
     return rc;
 }
 
@@ -912,20 +912,20 @@ static int cmd_gradcam(cli_args *o)
     int rc = 0;
     float *x = NULL;
     viz_labels lab = {0};
-    viz_gradcam_opts go = {-1, (int)o->cls, o->logit};
+    clvis_gradcam_options go = {-1, (int)o->cls, o->logit, NULL};
     image_list il = {0};
     if (o->layer && (rc = find_layer(s.model, o->layer, &go.layer)))
         goto done;
-    if (go.cls >= viz_output_count(s.model)) {
+    if (go.cls >= clvis_output_count(s.model)) {
         rc = fail("class %d out of range: %s has %d classes (0..%d)", go.cls, s.model_path,
-                  viz_output_count(s.model), viz_output_count(s.model) - 1);
+                  clvis_output_count(s.model), clvis_output_count(s.model) - 1);
         goto done;
     }
     if ((rc = load_labels(o, s.model, &lab)))
         goto done;
     if ((rc = expand_images(o, &il)) || (rc = prepare_out(o->out)))
         goto done;
-    x = malloc(viz_input_count(s.model) * sizeof *x);
+    x = malloc(clvis_input_count(s.model) * sizeof *x);
     if (!x) {
         rc = fail("out of host memory");
         goto done;
@@ -974,9 +974,9 @@ static int cmd_dump(cli_args *o)
         size_t c = (size_t)sh.h * sh.w * sh.c;
         maxc = c > maxc ? c : maxc;
     }
-    x = malloc(viz_input_count(m) * sizeof *x);
+    x = malloc(clvis_input_count(m) * sizeof *x);
     buf = malloc(maxc * sizeof *buf);
-    clvis_status st = viz_load_input(m, o->pos[0], o->preprocess, x, NULL);
+    clvis_status st = clvis_input_load(m, o->pos[0], o->preprocess, x, NULL);
     if (!st)
         st = clvis_model_forward(m, x, 1, -1);
     if (st) {
