@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "api/model.h"
 #include "graph/graph.h"
 #include "import/keras.h"
 
@@ -13,8 +14,6 @@ struct clvis_model {
     size_t scratch_cap;
 };
 
-clvis_model *model_wrap(graph *g);
-graph *model_graph(clvis_model *m);
 
 clvis_model *model_wrap(graph *g)
 {
@@ -24,7 +23,7 @@ clvis_model *model_wrap(graph *g)
     return m;
 }
 
-graph *model_graph(clvis_model *m)
+graph *model_graph(const clvis_model *m)
 {
     return m ? m->g : NULL;
 }

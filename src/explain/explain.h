@@ -11,9 +11,7 @@
 #include "core/error.h"
 #include "io/image.h"
 
-struct graph;
-/* src/api/model.c: the model's internal graph. */
-struct graph *model_graph(clvis_model *m);
+#include "api/model.h"
 
 /* Formats one progress line and hands it to progress (nothing when progress is NULL). */
 void viz_say(clvis_progress_fn progress, void *user, const char *fmt, ...)

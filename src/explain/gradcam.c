@@ -13,7 +13,7 @@
 
 int clvis_gradcam_default_layer(const clvis_model *cm)
 {
-    graph *g = model_graph((clvis_model *)cm);
+    graph *g = model_graph(cm);
     int cur = -1;
     for (int i = g->n_nodes - 1; i > 0; i--)
         if (g->nodes[i].op == OP_CONV2D && (g->nodes[i].out.h > 1 || g->nodes[i].out.w > 1)) {

@@ -11,13 +11,13 @@
 #include <string.h>
 #include <time.h>
 
+#include "api/model.h"
 #include "graph/graph.h"
 #include "import/keras.h"
 #include "import/keras_internal.h"
 #include "ops/ops.h"
 #include "explain/explain.h"
 
-clvis_model *model_wrap(graph *g); /* src/api/model.c */
 
 /* ---- small helpers ------------------------------------------------------------------------ */
 double bench_now_ms(void)
