@@ -168,7 +168,7 @@ int main(void)
     reference(&w, x, add_ref, cat_ref, out_ref);
     st = graph_plan(g, B);
     if (!st)
-        st = graph_set_input(g, xf);
+        st = graph_set_input(g, LAYOUT_NCHW, xf);
     if (!st)
         st = graph_forward(g, -1);
     if (st) {
@@ -208,9 +208,9 @@ int main(void)
     char what[64];
     snprintf(what, sizeof what, "max |dL/dx| = %.3g", fd_max);
     test_check("class-score gradient is not vanishing (> 1e-4)", fd_max > 1e-4, what);
-    st = graph_seed(g, id[12], seed);
+    st = graph_seed(g, id[12], LAYOUT_NCHW, seed);
     if (!st)
-        st = graph_backward(g, id[12], id[0]);
+        st = graph_backward(g, id[12], id[0], 0);
     if (!st)
         st = read_t(g, g->nodes[id[0]].dy, gx);
     if (st)
@@ -220,15 +220,15 @@ int main(void)
                            1e-4, 1e-12);
 
     /* the same gradient in two hops: output -> concat, then concat -> input */
-    st = graph_seed(g, id[12], seed);
+    st = graph_seed(g, id[12], LAYOUT_NCHW, seed);
     if (!st)
-        st = graph_backward(g, id[12], id[7]);
+        st = graph_backward(g, id[12], id[7], 0);
     if (!st)
         st = read_t(g, g->nodes[id[7]].dy, buf);
     if (!st)
-        st = graph_seed(g, id[7], buf);
+        st = graph_seed(g, id[7], LAYOUT_NCHW, buf);
     if (!st)
-        st = graph_backward(g, id[7], id[0]);
+        st = graph_backward(g, id[7], id[0], 0);
     if (!st)
         st = read_t(g, g->nodes[id[0]].dy, gx2);
     if (st)
@@ -238,7 +238,7 @@ int main(void)
                        gx, nx, 1e-6);
 
     /* errors: a layer that does not depend on another; backward before forward reaches it */
-    st = graph_backward(g, id[5], id[4]);
+    st = graph_backward(g, id[5], id[4], 0);
     test_expect_error("backward between unrelated layers", st, CLVIS_ERR_INVALID_ARG);
     int bad;
     st = graph_add_add(g, "bad_add", (int[]){id[1], id[9]}, 2, &bad);

@@ -1,5 +1,5 @@
 /* model.c — the public clvis_model_* API: a loaded graph, with tensors crossing the boundary
- * in Keras's NHWC order (converted here to and from the engine's NCHW). */
+ * in NHWC order (the engine converts them, graph/layout.c). */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -10,8 +10,6 @@
 
 struct clvis_model {
     graph *g;
-    float *scratch; /* NCHW staging, grown to the largest tensor moved so far */
-    size_t scratch_cap;
 };
 
 
@@ -59,7 +57,6 @@ void clvis_model_destroy(clvis_model *m)
     if (!m)
         return;
     graph_destroy(m->g);
-    free(m->scratch);
     free(m);
 }
 
@@ -140,37 +137,6 @@ const char *clvis_model_name(const clvis_model *m)
     return m ? m->g->name : NULL;
 }
 
-static float *staging(clvis_model *m, size_t count)
-{
-    if (count > m->scratch_cap) {
-        float *p = realloc(m->scratch, count * sizeof *p);
-        if (!p)
-            return NULL;
-        m->scratch = p;
-        m->scratch_cap = count;
-    }
-    return m->scratch;
-}
-
-/* NHWC <-> NCHW for n items of shape (c, h, w). */
-static void nhwc_to_nchw(float *dst, const float *src, int n, shape3 s)
-{
-    size_t hw = (size_t)s.h * s.w;
-    for (int b = 0; b < n; b++)
-        for (size_t p = 0; p < hw; p++)
-            for (int c = 0; c < s.c; c++)
-                dst[((size_t)b * s.c + c) * hw + p] = src[((size_t)b * hw + p) * s.c + c];
-}
-
-static void nchw_to_nhwc(float *dst, const float *src, int n, shape3 s)
-{
-    size_t hw = (size_t)s.h * s.w;
-    for (int b = 0; b < n; b++)
-        for (int c = 0; c < s.c; c++)
-            for (size_t p = 0; p < hw; p++)
-                dst[((size_t)b * hw + p) * s.c + c] = src[((size_t)b * s.c + c) * hw + p];
-}
-
 clvis_status clvis_model_set_input_size(clvis_model *m, int h, int w)
 {
     if (!m)
@@ -185,16 +151,9 @@ clvis_status clvis_model_forward(clvis_model *m, const float *input, int n, int 
     if (upto < -1 || upto >= m->g->n_nodes)
         return err_set(CLVIS_ERR_INVALID_ARG, "layer index %d out of range", upto);
     clvis_status st = graph_plan(m->g, n);
-    if (st)
-        return st;
-    shape3 s = m->g->nodes[0].out;
-    float *x = staging(m, (size_t)n * s.c * s.h * s.w);
-    if (!x)
-        return err_set(CLVIS_ERR_NO_MEMORY, "forward: out of host memory");
-    nhwc_to_nchw(x, input, n, s);
-    if ((st = graph_set_input(m->g, x)))
-        return st;
-    return graph_forward(m->g, upto);
+    if (!st)
+        st = graph_set_input(m->g, LAYOUT_NHWC, input);
+    return st ? st : graph_forward(m->g, upto);
 }
 
 clvis_status clvis_model_read(clvis_model *m, int i, float *out)
@@ -203,17 +162,7 @@ clvis_status clvis_model_read(clvis_model *m, int i, float *out)
         return err_set(CLVIS_ERR_INVALID_ARG, "clvis_model_read: bad layer or NULL output");
     if (m->g->forward_done < 0)
         return err_set(CLVIS_ERR_INVALID_ARG, "clvis_model_read: run forward first");
-    node *v = &m->g->nodes[i];
-    size_t count = tensor_count(v->y);
-    float *x = staging(m, count);
-    if (!x)
-        return err_set(CLVIS_ERR_NO_MEMORY, "read: out of host memory");
-    clvis_status st = buffer_read(m->g->ctx, v->y.mem, v->y.off * sizeof(float),
-                                  count * sizeof(float), x);
-    if (st)
-        return st;
-    nchw_to_nhwc(out, x, m->g->batch, v->out);
-    return CLVIS_OK;
+    return graph_read(m->g, i, LAYOUT_NHWC, out);
 }
 
 clvis_status clvis_model_backward(clvis_model *m, int from, const float *seed, int to,
@@ -225,21 +174,8 @@ clvis_status clvis_model_backward(clvis_model *m, int from, const float *seed, i
         to = 0;
     if (from < 0 || from >= m->g->n_nodes || to < 0 || to >= m->g->n_nodes)
         return err_set(CLVIS_ERR_INVALID_ARG, "clvis_model_backward: layer index out of range");
-    graph *g = m->g;
-    shape3 sf = g->nodes[from].out, st_ = g->nodes[to].out;
-    size_t nf = (size_t)g->batch * sf.c * sf.h * sf.w, nt = (size_t)g->batch * st_.c * st_.h * st_.w;
-    float *x = staging(m, nf > nt ? nf : nt);
-    if (!x)
-        return err_set(CLVIS_ERR_NO_MEMORY, "backward: out of host memory");
-    nhwc_to_nchw(x, seed, g->batch, sf);
-    clvis_status st = graph_seed(g, from, x);
+    clvis_status st = graph_seed(m->g, from, LAYOUT_NHWC, seed);
     if (!st)
-        st = graph_backward(g, from, to);
-    if (!st)
-        st = buffer_read(g->ctx, g->nodes[to].dy.mem, g->nodes[to].dy.off * sizeof(float),
-                         nt * sizeof(float), x);
-    if (st)
-        return st;
-    nchw_to_nhwc(grad, x, g->batch, st_);
-    return CLVIS_OK;
+        st = graph_backward(m->g, from, to, 0);
+    return st ? st : graph_read_grad(m->g, to, LAYOUT_NHWC, grad);
 }

@@ -5,7 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "graph/graph.h"
+#include "graph/engine.h"
 #include "viz/book.h"
 #include "explain/explain.h"
 
@@ -27,14 +27,6 @@ int clvis_activations_default_layers(const clvis_model *m, int *layers, int cap)
     return n;
 }
 
-static void to_nchw(float *dst, const float *src, int c, int h, int w)
-{
-    size_t hw = (size_t)h * w;
-    for (size_t p = 0; p < hw; p++)
-        for (int k = 0; k < c; k++)
-            dst[(size_t)k * hw + p] = src[p * c + k];
-}
-
 clvis_status clvis_activations(clvis_model *m, const float *x, const int *layers, int n_layers,
                              const char *out_dir, clvis_activation_result *res, unsigned char **gray,
                              clvis_progress_fn progress, void *user)
@@ -44,23 +36,23 @@ clvis_status clvis_activations(clvis_model *m, const float *x, const int *layers
     graph *g = model_graph(m);
     for (int i = 0; i < n_layers; i++) {
         int l = layers[i];
-        if (l < 0 || l >= g->n_nodes)
+        if (l < 0 || l >= graph_count(g))
             return err_set(CLVIS_ERR_INVALID_ARG, "layer index %d out of range", l);
         if (!clvis_activations_drawable(m, l)) {
-            const node *v = &g->nodes[l];
+            shape3 s = graph_node_shape(g, l);
             return err_set(CLVIS_ERR_SHAPE,
                            "layer '%s' (%s) cannot be drawn as an activation grid: output %dx%dx%d "
                            "(needs a spatial output with at least %d channels)",
-                           v->name, v->type, v->out.h, v->out.w, v->out.c, VIZ_IMAGES_PER_ROW);
+                           graph_node_name(g, l), graph_node_type(g, l), s.h, s.w, s.c,
+                           VIZ_IMAGES_PER_ROW);
         }
     }
     if (gray)
         for (int i = 0; i < n_layers; i++)
             gray[i] = NULL;
-    shape3 in = g->nodes[0].out;
-    size_t maxc = (size_t)in.c * in.h * in.w;
+    size_t maxc = 0;
     for (int i = 0; i < n_layers; i++) {
-        shape3 s = g->nodes[layers[i]].out;
+        shape3 s = graph_node_shape(g, layers[i]);
         size_t c = (size_t)s.c * s.h * s.w;
         if (c > maxc)
             maxc = c;
@@ -68,24 +60,21 @@ clvis_status clvis_activations(clvis_model *m, const float *x, const int *layers
     float *buf = malloc(maxc * sizeof *buf);
     if (!buf)
         return err_set(CLVIS_ERR_NO_MEMORY, "activations: out of memory");
-    to_nchw(buf, x, in.c, in.h, in.w);
     clvis_status st = graph_plan(g, 1);
     if (!st)
-        st = graph_set_input(g, buf);
+        st = graph_set_input(g, LAYOUT_NHWC, x);
     if (!st)
         st = graph_forward(g, -1);
     for (int i = 0; !st && i < n_layers; i++) {
-        node *v = &g->nodes[layers[i]];
-        shape3 s = v->out;
+        const char *name = graph_node_name(g, layers[i]);
+        shape3 s = graph_node_shape(g, layers[i]);
         clvis_activation_result *r = &res[i];
         memset(r, 0, sizeof *r);
         r->layer = layers[i];
         r->c = s.c;
         r->h = s.h;
         r->w = s.w;
-        size_t count = (size_t)s.c * s.h * s.w;
-        if ((st = buffer_read(g->ctx, v->y.mem, v->y.off * sizeof(float), count * sizeof(float),
-                              buf)))
+        if ((st = graph_read(g, layers[i], LAYOUT_NCHW, buf)))
             break;
         if ((st = viz_act_grid_size(s.c, s.h, s.w, &r->grid_w, &r->grid_h)))
             break;
@@ -100,9 +89,9 @@ clvis_status clvis_activations(clvis_model *m, const float *x, const int *layers
         r->zero_fraction = stats.zero_fraction;
         if (!st && out_dir) {
             image8 rgb = {0};
-            char name[300];
-            snprintf(name, sizeof name, "act_%s.png", v->name);
-            st = viz_path(r->file, sizeof r->file, out_dir, name);
+            char fname[300];
+            snprintf(fname, sizeof fname, "act_%s.png", name);
+            st = viz_path(r->file, sizeof r->file, out_dir, fname);
             if (!st)
                 st = viz_viridis_u8(&rgb, grid, r->grid_w, r->grid_h);
             if (!st)
@@ -118,7 +107,7 @@ clvis_status clvis_activations(clvis_model *m, const float *x, const int *layers
         if (!st)
             viz_say(progress, user,
                 "activations %d/%d %s: %dx%dx%d, zeros %.1f%%, dead channels %d%s%s", i + 1,
-                n_layers, v->name, s.h, s.w, s.c, 100.0 * r->zero_fraction, r->dead,
+                n_layers, name, s.h, s.w, s.c, 100.0 * r->zero_fraction, r->dead,
                 r->file[0] ? " -> " : "", r->file);
     }
     free(buf);

@@ -1,9 +1,8 @@
-/* pipeline.h — the three pictures of DLwP §5.4 (and predictions) as library calls: no printing,
- * statuses and clvis_last_error() for failures, progress lines through a callback.
- * Tensors are model-ready floats (already preprocessed) in Keras NHWC order, one item unless
- * stated. Work on the device goes through the internal graph (NCHW) of the model. */
-#ifndef CLVIS_VIZ_PIPELINE_H
-#define CLVIS_VIZ_PIPELINE_H
+/* explain.h — inside the library, what the pipelines of src/explain share (the public calls
+ * are in clvis.h): progress lines, numpy's start noise, output paths. The pipelines run on the
+ * engine surface (graph/engine.h) only: no OpenCL, no node internals. */
+#ifndef CLVIS_EXPLAIN_H
+#define CLVIS_EXPLAIN_H
 
 #include <stdint.h>
 

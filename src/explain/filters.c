@@ -8,7 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "graph/graph.h"
+#include "graph/engine.h"
 #include "viz/book.h"
 #include "explain/explain.h"
 
@@ -57,10 +57,8 @@ static int auto_chunk(const graph *g, int n, int asked)
 {
     if (asked > 0)
         return asked < n ? asked : n;
-    size_t per = 0;
-    for (int i = 0; i < g->n_nodes; i++)
-        per += (size_t)g->nodes[i].out.c * g->nodes[i].out.h * g->nodes[i].out.w * 2 * 4;
-    uint64_t mem = g->ctx->info.global_mem / 4;
+    size_t per = graph_item_floats(g) * sizeof(float);
+    uint64_t mem = graph_device_memory(g) / 4;
     size_t fit = per ? (size_t)(mem / per) : (size_t)n;
     if (fit < 1)
         fit = 1;
@@ -96,15 +94,15 @@ clvis_status clvis_filter_patterns(clvis_model *m, int layer, const int *filters
         opt = &def;
     }
     graph *g = model_graph(m);
-    if (layer <= 0 || layer >= g->n_nodes)
+    if (layer <= 0 || layer >= graph_count(g))
         return err_set(CLVIS_ERR_INVALID_ARG, "layer index %d out of range", layer);
-    node *L = &g->nodes[layer];
-    shape3 in = g->nodes[0].out, ls = L->out;
+    const char *lname = graph_node_name(g, layer);
+    shape3 in = graph_node_shape(g, 0), ls = graph_node_shape(g, layer);
     for (int i = 0; i < n; i++)
         if (filters[i] < 0 || filters[i] >= ls.c)
             return err_set(CLVIS_ERR_INVALID_ARG,
                            "filter %d out of range: layer '%s' has %d channels (0..%d)",
-                           filters[i], L->name, ls.c, ls.c - 1);
+                           filters[i], lname, ls.c, ls.c - 1);
     if (in.c != 3)
         return err_set(CLVIS_ERR_UNSUPPORTED, "filter patterns need a 3-channel input");
     const size_t item = (size_t)in.c * in.h * in.w, lcount = (size_t)ls.c * ls.h * ls.w;
@@ -171,11 +169,11 @@ clvis_status clvis_filter_patterns(clvis_model *m, int layer, const int *filters
                         for (size_t p = 0; p < hw; p++)
                             dst[p] = src[p] * pscale + poff[c];
                     }
-            if ((st = graph_set_input(g, pre ? xp : xb)) || (st = graph_forward(g, layer)))
+            if ((st = graph_set_input(g, LAYOUT_NCHW, pre ? xp : xb)) ||
+                (st = graph_forward(g, layer)))
                 break;
             if (loss) {
-                if ((st = buffer_read(g->ctx, L->y.mem, L->y.off * sizeof(float),
-                                      (size_t)B * lcount * sizeof(float), lbuf)))
+                if ((st = graph_read(g, layer, LAYOUT_NCHW, lbuf)))
                     break;
                 for (int b = 0; b < nb; b++) {
                     const float *a = lbuf + (size_t)b * lcount +
@@ -186,11 +184,9 @@ clvis_status clvis_filter_patterns(clvis_model *m, int layer, const int *filters
                     loss[(size_t)(b0 + b) * opt->steps + step] = (float)(s / (ls.h * ls.w));
                 }
             }
-            if ((st = graph_seed(g, layer, seed)) || (st = graph_backward(g, layer, 0)))
-                break;
-            node *I = &g->nodes[0];
-            if ((st = buffer_read(g->ctx, I->dy.mem, I->dy.off * sizeof(float),
-                                  (size_t)B * item * sizeof(float), gbuf)))
+            if ((st = graph_seed(g, layer, LAYOUT_NCHW, seed)) ||
+                (st = graph_backward(g, layer, 0, 0)) ||
+                (st = graph_read_grad(g, 0, LAYOUT_NCHW, gbuf)))
                 break;
             if (pre) /* chain rule through the preprocessing: back to pixel space */
                 for (int b = 0; b < nb; b++) {
@@ -221,7 +217,7 @@ clvis_status clvis_filter_patterns(clvis_model *m, int layer, const int *filters
                     for (int c = 0; c < 3; c++)
                         x_final[(size_t)(b0 + b) * item + p * 3 + c] = xi[c * hw + p];
         }
-        viz_say(progress, user, "filters %s: %d/%d patterns (%d steps, batch %d)", L->name, b0 + nb,
+        viz_say(progress, user, "filters %s: %d/%d patterns (%d steps, batch %d)", lname, b0 + nb,
             n, opt->steps, B);
     }
 done:
@@ -238,13 +234,13 @@ clvis_status clvis_filters(clvis_model *m, int layer, const clvis_filter_options
                                    image8 *out, clvis_progress_fn progress, void *user)
 {
     graph *g = model_graph(m);
-    if (layer <= 0 || layer >= g->n_nodes)
+    if (layer <= 0 || layer >= graph_count(g))
         return err_set(CLVIS_ERR_INVALID_ARG, "layer index %d out of range", layer);
-    shape3 in = g->nodes[0].out;
+    shape3 in = graph_node_shape(g, 0);
     if (in.h != in.w)
         return err_set(CLVIS_ERR_UNSUPPORTED, "filter grids need a square model input (%dx%d)",
                        in.h, in.w);
-    int nf = g->nodes[layer].out.c < 64 ? g->nodes[layer].out.c : 64;
+    int nf = graph_node_shape(g, layer).c < 64 ? graph_node_shape(g, layer).c : 64;
     int filters[64], order[64], k = 0;
     for (int i = 0; i < nf; i++)
         filters[i] = i;

@@ -4,7 +4,6 @@
 #include <string.h>
 
 #include "io/resize.h"
-#include "graph/graph.h"
 #include "explain/explain.h"
 
 clvis_status viz_path(char *buf, size_t cap, const char *dir, const char *name)

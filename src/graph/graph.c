@@ -54,6 +54,7 @@ void graph_destroy(graph *g)
     }
     free(g->nodes);
     free(g->grad_live);
+    free(g->host);
     free(g);
 }
 
@@ -596,13 +597,201 @@ clvis_status graph_plan(graph *g, int n)
     return CLVIS_OK;
 }
 
-clvis_status graph_set_input(graph *g, const float *x)
+/* The host staging buffer, grown to `count` floats. */
+static float *host_buf(graph *g, size_t count)
+{
+    if (count > g->host_cap) {
+        float *p = realloc(g->host, count * sizeof *p);
+        if (!p)
+            return NULL;
+        g->host = p;
+        g->host_cap = count;
+    }
+    return g->host;
+}
+
+/* Writes n items of a host tensor in `layout` into t (NCHW on the device). */
+static clvis_status put(graph *g, tensor t, shape3 s, tensor_layout layout, const float *x)
+{
+    size_t count = tensor_count(t);
+    const float *src = x;
+    if (layout != LAYOUT_NCHW) {
+        float *h = host_buf(g, count);
+        if (!h)
+            return err_set(CLVIS_ERR_NO_MEMORY, "graph: out of host memory");
+        layout_convert(h, LAYOUT_NCHW, x, layout, t.n, s);
+        src = h;
+    }
+    return buffer_write(g->ctx, t.mem, t.off * sizeof(float), count * sizeof(float), src);
+}
+
+static clvis_status get(graph *g, tensor t, shape3 s, tensor_layout layout, float *out)
+{
+    size_t count = tensor_count(t);
+    if (layout == LAYOUT_NCHW)
+        return buffer_read(g->ctx, t.mem, t.off * sizeof(float), count * sizeof(float), out);
+    float *h = host_buf(g, count);
+    if (!h)
+        return err_set(CLVIS_ERR_NO_MEMORY, "graph: out of host memory");
+    clvis_status st = buffer_read(g->ctx, t.mem, t.off * sizeof(float), count * sizeof(float), h);
+    if (!st)
+        layout_convert(out, layout, h, LAYOUT_NCHW, t.n, s);
+    return st;
+}
+
+clvis_status graph_set_input(graph *g, tensor_layout layout, const float *x)
 {
     if (!g->batch)
         return err_set(CLVIS_ERR_INVALID_ARG, "graph_set_input before graph_plan");
-    tensor t = g->nodes[0].y;
+    if (!x)
+        return err_set(CLVIS_ERR_INVALID_ARG, "graph_set_input: NULL input");
     g->forward_done = -1;
-    return buffer_write(g->ctx, t.mem, t.off * sizeof(float), tensor_count(t) * sizeof(float), x);
+    return put(g, g->nodes[0].y, g->nodes[0].out, layout, x);
+}
+
+clvis_status graph_read(graph *g, int id, tensor_layout layout, float *out)
+{
+    if (id < 0 || id >= g->n_nodes || !out)
+        return err_set(CLVIS_ERR_INVALID_ARG, "graph_read: bad node or NULL output");
+    if (g->forward_done < 0)
+        return err_set(CLVIS_ERR_INVALID_ARG, "graph_read: run forward first");
+    return get(g, g->nodes[id].y, g->nodes[id].out, layout, out);
+}
+
+clvis_status graph_read_grad(graph *g, int id, tensor_layout layout, float *out)
+{
+    if (id < 0 || id >= g->n_nodes || !out)
+        return err_set(CLVIS_ERR_INVALID_ARG, "graph_read_grad: bad node or NULL output");
+    if (!g->n_grad_arenas)
+        return err_set(CLVIS_ERR_INVALID_ARG, "graph_read_grad: no backward pass yet");
+    return get(g, g->nodes[id].dy, g->nodes[id].out, layout, out);
+}
+
+clvis_status graph_preact(graph *g, int id, int unit, float *out)
+{
+    if (id < 0 || id >= g->n_nodes || g->nodes[id].op != OP_DENSE || unit < 0 ||
+        unit >= g->nodes[id].out.c)
+        return err_set(CLVIS_ERR_INVALID_ARG, "graph_preact: not a unit of a dense node");
+    if (g->forward_done < id)
+        return err_set(CLVIS_ERR_INVALID_ARG, "graph_preact: run forward first");
+    const node *D = &g->nodes[id], *X = &g->nodes[D->inputs[0]];
+    size_t nin = (size_t)X->out.c * X->out.h * X->out.w, nout = (size_t)D->out.c;
+    float *xv = malloc(nin * sizeof *xv), *w = malloc(nin * nout * sizeof *w), b = 0;
+    clvis_status st = CLVIS_OK;
+    if (!xv || !w)
+        st = err_set(CLVIS_ERR_NO_MEMORY, "graph: out of host memory");
+    if (!st)
+        st = buffer_read(g->ctx, X->y.mem, X->y.off * sizeof(float), nin * sizeof(float), xv);
+    if (!st)
+        st = buffer_read(g->ctx, D->weight[0], 0, nin * nout * sizeof(float), w);
+    if (!st && D->use_bias && D->weight[1])
+        st = buffer_read(g->ctx, D->weight[1], (size_t)unit * sizeof(float), sizeof(float), &b);
+    if (!st) {
+        /* the weights are (in, out) with rows in the engine's order of the input */
+        double sum = b;
+        for (size_t i = 0; i < nin; i++)
+            sum += (double)xv[i] * w[i * nout + (size_t)unit];
+        *out = (float)sum;
+    }
+    free(xv);
+    free(w);
+    return st;
+}
+
+/* ---- queries ------------------------------------------------------------------------------- */
+
+static const node *at(const graph *g, int id)
+{
+    return (g && id >= 0 && id < g->n_nodes) ? &g->nodes[id] : NULL;
+}
+
+const char *graph_name(const graph *g)
+{
+    return g->name;
+}
+
+int graph_count(const graph *g)
+{
+    return g ? g->n_nodes : 0;
+}
+
+const char *graph_node_name(const graph *g, int id)
+{
+    const node *v = at(g, id);
+    return v ? v->name : NULL;
+}
+
+const char *graph_node_type(const graph *g, int id)
+{
+    const node *v = at(g, id);
+    return v ? v->type : NULL;
+}
+
+shape3 graph_node_shape(const graph *g, int id)
+{
+    const node *v = at(g, id);
+    return v ? v->out : (shape3){0, 0, 0};
+}
+
+node_role graph_node_role(const graph *g, int id)
+{
+    const node *v = at(g, id);
+    if (!v)
+        return ROLE_OTHER;
+    switch (v->op) {
+    case OP_INPUT:
+        return ROLE_INPUT;
+    case OP_CONV2D:
+        return ROLE_CONV;
+    case OP_DENSE:
+        return ROLE_DENSE;
+    case OP_ACT:
+    case OP_BATCHNORM:
+    case OP_IDENTITY:
+        return ROLE_POINTWISE;
+    default:
+        return ROLE_OTHER;
+    }
+}
+
+node_ending graph_node_ending(const graph *g, int id)
+{
+    const node *v = at(g, id);
+    if (!v || (v->op != OP_ACT && v->op != OP_DENSE && v->op != OP_CONV2D))
+        return ENDS_LINEAR;
+    if (v->act == ACT_SOFTMAX || v->act == ACT_SIGMOID)
+        return ENDS_PROBABILITY;
+    return v->act == ACT_LINEAR ? ENDS_LINEAR : ENDS_OTHER;
+}
+
+int graph_node_inputs(const graph *g, int id)
+{
+    const node *v = at(g, id);
+    return v ? v->n_inputs : 0;
+}
+
+int graph_node_input(const graph *g, int id, int k)
+{
+    const node *v = at(g, id);
+    return v && k >= 0 && k < v->n_inputs ? v->inputs[k] : -1;
+}
+
+size_t graph_item_floats(const graph *g)
+{
+    size_t per = 0;
+    for (int i = 0; i < g->n_nodes; i++)
+        per += (size_t)g->nodes[i].out.c * g->nodes[i].out.h * g->nodes[i].out.w * 2;
+    return per;
+}
+
+uint64_t graph_device_memory(const graph *g)
+{
+    return g->ctx->info.global_mem;
+}
+
+int graph_batch(const graph *g)
+{
+    return g->batch;
 }
 
 /* ---- forward ------------------------------------------------------------------------------- */
@@ -685,6 +874,19 @@ static void ancestors(const graph *g, int target, unsigned char *mark)
                 mark[g->nodes[i].inputs[k]] = 1;
 }
 
+int graph_depends(const graph *g, int from, int to)
+{
+    if (!at(g, from) || !at(g, to) || to > from)
+        return 0;
+    unsigned char *mark = calloc((size_t)g->n_nodes, 1);
+    if (!mark)
+        return 0;
+    ancestors(g, from, mark);
+    int r = mark[to];
+    free(mark);
+    return r;
+}
+
 static clvis_status scratch(graph *g)
 {
     if (g->grad_live)
@@ -722,28 +924,29 @@ clvis_status graph_forward(graph *g, int upto)
 
 /* ---- backward ------------------------------------------------------------------------------ */
 
-clvis_status graph_seed(graph *g, int from, const float *seed)
+clvis_status graph_seed(graph *g, int from, tensor_layout layout, const float *seed)
 {
-    if (from < 0 || from >= g->n_nodes)
-        return err_set(CLVIS_ERR_INVALID_ARG, "layer index %d out of range", from);
+    if (from < 0 || from >= g->n_nodes || !seed)
+        return err_set(CLVIS_ERR_INVALID_ARG, "graph_seed: bad node or NULL seed");
+    if (!g->batch)
+        return err_set(CLVIS_ERR_INVALID_ARG, "graph_seed before graph_plan");
     if (!g->n_grad_arenas) {
         clvis_status st = pack(g, g->batch, 1, &g->grad_arenas, &g->n_grad_arenas);
         if (st)
             return st;
     }
-    tensor t = g->nodes[from].dy;
-    return buffer_write(g->ctx, t.mem, t.off * sizeof(float), tensor_count(t) * sizeof(float),
-                        seed);
+    return put(g, g->nodes[from].dy, g->nodes[from].out, layout, seed);
 }
 
 /* Propagates v's gradient (in v->dy, through v's fused activation already) into its inputs
  * that are on the path (on[u]); live[u] says whether u's gradient already holds a value. */
-static clvis_status node_backward(graph *g, node *v, const unsigned char *on, unsigned char *live)
+static clvis_status node_backward(graph *g, node *v, int linear, const unsigned char *on,
+                                  unsigned char *live)
 {
     clvis_ctx *ctx = g->ctx;
     tensor dy = v->dy;
     clvis_status st = CLVIS_OK;
-    if (v->op == OP_CONV2D || v->op == OP_DENSE || v->op == OP_ACT)
+    if (!linear && (v->op == OP_CONV2D || v->op == OP_DENSE || v->op == OP_ACT))
         st = act_backward(ctx, dy, v->y, v->act, v->act_max);
     int c0 = 0;
     for (int i = 0; !st && i < v->n_inputs; i++) {
@@ -798,7 +1001,7 @@ static clvis_status node_backward(graph *g, node *v, const unsigned char *on, un
     return CLVIS_OK;
 }
 
-clvis_status graph_backward(graph *g, int from, int to)
+clvis_status graph_backward(graph *g, int from, int to, unsigned flags)
 {
     if (from < 0 || from >= g->n_nodes || to < 0 || to >= g->n_nodes)
         return err_set(CLVIS_ERR_INVALID_ARG, "backward: layer index out of range");
@@ -827,7 +1030,8 @@ clvis_status graph_backward(graph *g, int from, int to)
     memset(live, 0, (size_t)g->n_nodes);
     live[from] = 1;
     for (int i = from; i > to; i--)
-        if (on[i] && (st = node_backward(g, &g->nodes[i], on, live)))
+        if (on[i] && (st = node_backward(g, &g->nodes[i],
+                                         i == from && (flags & GRAPH_LINEAR_FROM), on, live)))
             return st;
     return CLVIS_OK;
 }

@@ -4,7 +4,8 @@
 #ifndef CLVIS_GRAPH_H
 #define CLVIS_GRAPH_H
 
-#include "../ops/ops.h"
+#include "graph/engine.h"
+#include "ops/ops.h"
 
 #define GRAPH_MAX_INPUTS 8
 #define GRAPH_NAME_MAX 128
@@ -25,11 +26,6 @@ typedef enum {
     OP_RESHAPE,     /* Reshape and Flatten: Keras NHWC element order */
     OP_IDENTITY     /* Dropout, and anything else that is the identity at inference */
 } op_kind;
-
-/* Per-item shape, NCHW order (c, h, w). Dense and flat outputs are (units, 1, 1). */
-typedef struct {
-    int c, h, w;
-} shape3;
 
 typedef struct node {
     char name[GRAPH_NAME_MAX];
@@ -58,7 +54,7 @@ typedef struct node {
     tensor y, dy;
 } node;
 
-typedef struct graph {
+struct graph {
     clvis_ctx *ctx;
     char name[GRAPH_NAME_MAX];
     node *nodes;
@@ -70,7 +66,13 @@ typedef struct graph {
     int n_arenas, n_grad_arenas;
     int forward_done;   /* index of the last node computed by the last forward, -1 none */
     unsigned char *grad_live;  /* per node, during backward */
-} graph;
+    float *host;               /* staging for layout conversion, grown as needed */
+    size_t host_cap;
+};
+
+/* layout.c: n items of shape s from one layout to another (dst != src). */
+void layout_convert(float *dst, tensor_layout to, const float *src, tensor_layout from, int n,
+                    shape3 s);
 
 /* ---- building (loaders) ------------------------------------------------------------------ */
 clvis_status graph_create(clvis_ctx *ctx, const char *name, graph **out);
@@ -119,20 +121,7 @@ clvis_status graph_set_input_size(graph *g, int h, int w);
 /* Checks every weight is set. */
 clvis_status graph_check(const graph *g);
 
-/* ---- running ------------------------------------------------------------------------------ */
-/* Plans buffers for batch n (no-op when already planned for n). */
-clvis_status graph_plan(graph *g, int n);
-/* Input in NCHW on the host: n * c * h * w floats. */
-clvis_status graph_set_input(graph *g, const float *x_nchw);
-/* Runs nodes 0..upto (those upto depends on). upto = -1: all. */
-clvis_status graph_forward(graph *g, int upto);
-/* Backpropagates from node `from`, whose gradient must already be in g->nodes[from].dy (use
- * graph_seed_* or write it), down to node `to`; afterwards g->nodes[to].dy holds the gradient.
- * Only nodes on a path between them are touched. */
-clvis_status graph_backward(graph *g, int from, int to);
-/* Writes a host NCHW seed into nodes[from].dy. */
-clvis_status graph_seed(graph *g, int from, const float *seed_nchw);
-
-int graph_find(const graph *g, const char *name);
+/* Running: graph_plan, graph_set_input, graph_forward, graph_seed, graph_backward and the
+ * reads are the engine surface (engine.h). */
 
 #endif

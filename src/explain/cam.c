@@ -1,0 +1,172 @@
+/* cam.c — what every class-activation method shares (listings 5.40-5.44): the forward pass,
+ * the class (top-1 unless asked), the score's gradient at a convolutional layer, then the
+ * method's map. A logit score is the pre-softmax value of the output: the backward pass starts
+ * at the output with its activation treated as linear, or at the input of a separate
+ * softmax / sigmoid layer. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "api/model.h"
+#include "core/error.h"
+#include "explain/cam.h"
+#include "graph/engine.h"
+
+static const cam_method *const methods[] = {&cam_gradcam_book, &cam_gradcam_paper};
+enum { N_METHODS = sizeof methods / sizeof methods[0] };
+
+const cam_method *cam_find(const char *name)
+{
+    for (int i = 0; name && i < N_METHODS; i++)
+        if (!strcmp(methods[i]->name, name))
+            return methods[i];
+    return NULL;
+}
+
+const char *clvis_cam_method_name(int i)
+{
+    return i >= 0 && i < N_METHODS ? methods[i]->name : NULL;
+}
+
+const char *clvis_cam_method_summary(int i)
+{
+    return i >= 0 && i < N_METHODS ? methods[i]->summary : NULL;
+}
+
+int clvis_gradcam_default_layer(const clvis_model *m)
+{
+    const graph *g = model_graph(m);
+    int n = graph_count(g), cur = -1;
+    for (int i = n - 1; i > 0; i--) {
+        shape3 s = graph_node_shape(g, i);
+        if (graph_node_role(g, i) == ROLE_CONV && (s.h > 1 || s.w > 1)) {
+            cur = i;
+            break;
+        }
+    }
+    if (cur < 0)
+        return -1;
+    for (int j = cur + 1; j < n; j++)
+        if (graph_node_inputs(g, j) == 1 && graph_node_input(g, j, 0) == cur &&
+            graph_node_role(g, j) == ROLE_POINTWISE)
+            cur = j;
+    return cur;
+}
+
+void clvis_gradcam_free(clvis_gradcam_result *r)
+{
+    if (r) {
+        free(r->map);
+        r->map = NULL;
+    }
+}
+
+/* Where the backward pass starts for a logit score, and the logit itself when it is cheap to
+ * have (*from = the output and *flags = 0 for a model whose output is already linear). */
+static clvis_status logit_start(graph *g, int out, int cls, int ncls, float *y, int *from,
+                                unsigned *flags, float *score)
+{
+    node_role r = graph_node_role(g, out);
+    node_ending e = graph_node_ending(g, out);
+    if (r == ROLE_POINTWISE && e == ENDS_PROBABILITY && graph_node_inputs(g, out) == 1) {
+        *from = graph_node_input(g, out, 0); /* a separate softmax layer: seed its input */
+        shape3 z = graph_node_shape(g, *from);
+        if (z.c * z.h * z.w != ncls)
+            return err_set(CLVIS_ERR_UNSUPPORTED, "logit score: unexpected output layer shape");
+        clvis_status st = graph_read(g, *from, LAYOUT_NCHW, y);
+        if (!st)
+            *score = y[cls];
+        return st;
+    }
+    if ((r == ROLE_DENSE || r == ROLE_CONV) && e == ENDS_PROBABILITY) {
+        *flags = GRAPH_LINEAR_FROM; /* through the output layer as if linear */
+        return r == ROLE_DENSE ? graph_preact(g, out, cls, score) : CLVIS_OK;
+    }
+    if (e == ENDS_OTHER && r != ROLE_POINTWISE)
+        return err_set(CLVIS_ERR_UNSUPPORTED,
+                       "--score logit: the output layer '%s' has no softmax/sigmoid to skip",
+                       graph_node_name(g, out));
+    return CLVIS_OK;
+}
+
+clvis_status clvis_gradcam(clvis_model *m, const float *x, const clvis_gradcam_options *opt,
+                           clvis_gradcam_result *res)
+{
+    if (!m || !x || !res)
+        return err_set(CLVIS_ERR_INVALID_ARG, "clvis_gradcam: NULL argument");
+    memset(res, 0, sizeof *res);
+    graph *g = model_graph(m);
+    clvis_gradcam_options o = {-1, -1, 0, NULL};
+    if (opt)
+        o = *opt;
+    const cam_method *method = o.method  ? cam_find(o.method)
+                               : o.logit ? &cam_gradcam_paper
+                                         : &cam_gradcam_book;
+    if (!method)
+        return err_set(CLVIS_ERR_INVALID_ARG, "unknown CAM method '%s' (gradcam, gradcam-paper)",
+                       o.method);
+    int out = graph_count(g) - 1;
+    shape3 os = graph_node_shape(g, out);
+    int ncls = os.c * os.h * os.w;
+    if (o.layer < 0) {
+        o.layer = clvis_gradcam_default_layer(m);
+        if (o.layer < 0)
+            return err_set(CLVIS_ERR_UNSUPPORTED, "%s has no convolutional layer for Grad-CAM",
+                           graph_name(g));
+    }
+    if (o.layer >= graph_count(g))
+        return err_set(CLVIS_ERR_INVALID_ARG, "layer index %d out of range", o.layer);
+    shape3 as = graph_node_shape(g, o.layer);
+    if (o.layer == 0 || o.layer == out || (as.h == 1 && as.w == 1) ||
+        !graph_depends(g, out, o.layer))
+        return err_set(CLVIS_ERR_UNSUPPORTED,
+                       "layer '%s' (%s, output %dx%dx%d) is not a convolutional feature map "
+                       "between the input and the output; Grad-CAM needs one (default: the last "
+                       "conv layer)",
+                       graph_node_name(g, o.layer), graph_node_type(g, o.layer), as.h, as.w, as.c);
+    if (o.cls >= ncls)
+        return err_set(CLVIS_ERR_INVALID_ARG, "class %d out of range: the model has %d outputs "
+                       "(0..%d)", o.cls, ncls, ncls - 1);
+    size_t acount = (size_t)as.c * as.h * as.w;
+    float *y = malloc((size_t)ncls * sizeof *y), *seed = calloc((size_t)ncls, sizeof *seed);
+    float *act = malloc(acount * sizeof *act), *grad = malloc(acount * sizeof *grad);
+    res->map = malloc((size_t)as.h * as.w * sizeof *res->map);
+    clvis_status st = CLVIS_OK;
+    if (!y || !act || !grad || !seed || !res->map) {
+        st = err_set(CLVIS_ERR_NO_MEMORY, "gradcam: out of memory");
+        goto done;
+    }
+    if ((st = graph_plan(g, 1)) || (st = graph_set_input(g, LAYOUT_NHWC, x)) ||
+        (st = graph_forward(g, -1)) || (st = graph_read(g, out, LAYOUT_NCHW, y)) ||
+        (st = graph_read(g, o.layer, LAYOUT_NCHW, act)))
+        goto done;
+    if (o.cls < 0) {
+        o.cls = 0;
+        for (int i = 1; i < ncls; i++)
+            if (y[i] > y[o.cls])
+                o.cls = i;
+    }
+    res->layer = o.layer;
+    res->cls = o.cls;
+    res->prob = res->score = y[o.cls];
+    res->h = as.h;
+    res->w = as.w;
+    int from = out;
+    unsigned flags = 0;
+    if (method->logit && (st = logit_start(g, out, o.cls, ncls, y, &from, &flags, &res->score)))
+        goto done;
+    seed[o.cls] = 1.0f; /* one-hot at the seeded node: flat outputs are (units, 1, 1) */
+    if ((st = graph_seed(g, from, LAYOUT_NCHW, seed)) ||
+        (st = graph_backward(g, from, o.layer, flags)) ||
+        (st = graph_read_grad(g, o.layer, LAYOUT_NCHW, grad)))
+        goto done;
+    cam_input in = {1, as.c, as.h, as.w, act, grad};
+    st = method->map(&in, res->map, &res->all_nonpositive);
+done:
+    free(y);
+    free(act);
+    free(grad);
+    free(seed);
+    if (st)
+        clvis_gradcam_free(res);
+    return st;
+}
