@@ -112,7 +112,7 @@ static clvis_status build(clvis_ctx *ctx, const weights *w, graph **out, int ids
     T(graph_add_zeropad(g, "pad", ids[7], 0, 1, 0, 1, &ids[8]));
     T(graph_add_pool(g, "maxpool", 1, ids[8], 2, 2, 2, 2, PAD_VALID, &ids[9]));
     T(graph_add_pool(g, "avgpool", 0, ids[9], 3, 3, 2, 2, PAD_SAME, &ids[10]));
-    T(graph_add_reshape(g, "flatten", "Flatten", ids[10], (shape3){72, 1, 1}, &ids[11]));
+    T(graph_add_flatten(g, "flatten", "Flatten", ids[10], &ids[11]));
     T(graph_add_dense(g, "dense", ids[11], 5, 1, ACT_SOFTMAX, 0, &ids[12]));
     T(upload(g, ids[1], 0, w->w1, 4 * 3 * 9));
     T(upload(g, ids[1], 1, w->b1, 4));

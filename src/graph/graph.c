@@ -117,8 +117,12 @@ static node *append(graph *g, const char *name, const char *type, op_kind op, co
     return v;
 }
 
+/* Infers v's output shape through its op's row, checks it and appends v for good. */
 static clvis_status commit(graph *g, node *v, int *id)
 {
+    clvis_status st = op_table[v->op].infer(g, v);
+    if (st)
+        return err_wrap(st, "layer '%s'", v->name);
     const shape3 s = v->out;
     if (s.c <= 0 || s.h <= 0 || s.w <= 0 || (double)s.c * s.h * s.w > INT_MAX / 2)
         return err_set(CLVIS_ERR_SHAPE, "layer '%s': output shape %dx%dx%d is empty or too large",
@@ -155,10 +159,6 @@ clvis_status graph_add_conv2d(graph *g, const char *name, const char *type, int 
     node *v = append(g, name, type, OP_CONV2D, &input, 1, &st);
     if (!v)
         return st;
-    shape3 in = in_shape(g, input);
-    if (groups <= 0 || out_c <= 0 || in.c % groups || out_c % groups)
-        return err_set(CLVIS_ERR_SHAPE, "layer '%s': %d input channels, %d filters, %d groups",
-                       name, in.c, out_c, groups);
     if ((sh > 1 || sw > 1) && (dh > 1 || dw > 1))
         return err_set(CLVIS_ERR_UNSUPPORTED,
                        "layer '%s': strides > 1 together with dilation > 1 (Keras refuses it too)",
@@ -172,15 +172,13 @@ clvis_status graph_add_conv2d(graph *g, const char *name, const char *type, int 
     v->use_bias = use_bias;
     v->act = act;
     v->act_max = act_max;
-    int oh, ow;
     v->padm = pad;
-    if ((st = window_resolve(&p->win, pad, in.h, in.w, &oh, &ow)))
-        return err_wrap(st, "layer '%s'", name);
-    v->out = (shape3){out_c, oh, ow};
-    v->weight_count[0] = (size_t)out_c * (in.c / groups) * kh * kw;
+    if ((st = commit(g, v, id)))
+        return st;
+    v->weight_count[0] = (size_t)out_c * (in_shape(g, input).c / groups) * kh * kw;
     v->weight_count[1] = use_bias ? (size_t)out_c : 0;
     v->params = v->weight_count[0] + v->weight_count[1];
-    return commit(g, v, id);
+    return CLVIS_OK;
 }
 
 clvis_status graph_add_dense(graph *g, const char *name, int input, int units, int use_bias,
@@ -190,22 +188,18 @@ clvis_status graph_add_dense(graph *g, const char *name, int input, int units, i
     node *v = append(g, name, "Dense", OP_DENSE, &input, 1, &st);
     if (!v)
         return st;
-    shape3 in = in_shape(g, input);
-    if (in.h != 1 || in.w != 1)
-        return err_set(CLVIS_ERR_UNSUPPORTED,
-                       "layer '%s': Dense on a %dx%dx%d input (only flat inputs are supported; "
-                       "add a Flatten)",
-                       name, in.h, in.w, in.c);
     if (units <= 0)
         return err_set(CLVIS_ERR_SHAPE, "layer '%s': %d units", name, units);
     v->act = act;
     v->act_max = act_max;
     v->use_bias = use_bias;
-    v->out = v->fixed_out = (shape3){units, 1, 1};
-    v->weight_count[0] = (size_t)in.c * units;
+    v->fixed_out = (shape3){units, 1, 1};
+    if ((st = commit(g, v, id)))
+        return st;
+    v->weight_count[0] = (size_t)in_shape(g, input).c * units;
     v->weight_count[1] = use_bias ? (size_t)units : 0;
     v->params = v->weight_count[0] + v->weight_count[1];
-    return commit(g, v, id);
+    return CLVIS_OK;
 }
 
 clvis_status graph_add_act(graph *g, const char *name, const char *type, int input, act_kind act,
@@ -217,7 +211,6 @@ clvis_status graph_add_act(graph *g, const char *name, const char *type, int inp
         return st;
     v->act = act;
     v->act_max = act_max;
-    v->out = in_shape(g, input);
     return commit(g, v, id);
 }
 
@@ -229,13 +222,8 @@ clvis_status graph_add_pool(graph *g, const char *name, int is_max, int input, i
                      is_max ? OP_MAXPOOL : OP_AVGPOOL, &input, 1, &st);
     if (!v)
         return st;
-    shape3 in = in_shape(g, input);
     v->win = (window2d){.kh = kh, .kw = kw, .sh = sh, .sw = sw, .dh = 1, .dw = 1};
     v->padm = pad;
-    int oh, ow;
-    if ((st = window_resolve(&v->win, pad, in.h, in.w, &oh, &ow)))
-        return err_wrap(st, "layer '%s'", name);
-    v->out = (shape3){in.c, oh, ow};
     return commit(g, v, id);
 }
 
@@ -246,7 +234,6 @@ clvis_status graph_add_global_pool(graph *g, const char *name, int is_max, int i
                      is_max ? OP_GMP : OP_GAP, &input, 1, &st);
     if (!v)
         return st;
-    v->out = (shape3){in_shape(g, input).c, 1, 1};
     return commit(g, v, id);
 }
 
@@ -259,9 +246,7 @@ clvis_status graph_add_zeropad(graph *g, const char *name, int input, int t, int
         return st;
     if (t < 0 || b < 0 || l < 0 || r < 0)
         return err_set(CLVIS_ERR_SHAPE, "layer '%s': negative padding", name);
-    shape3 in = in_shape(g, input);
     v->pad[0] = t, v->pad[1] = b, v->pad[2] = l, v->pad[3] = r;
-    v->out = (shape3){in.c, in.h + t + b, in.w + l + r};
     return commit(g, v, id);
 }
 
@@ -273,11 +258,12 @@ clvis_status graph_add_batchnorm(graph *g, const char *name, int input, float ep
         return st;
     if (!(eps >= 0.0f))
         return err_set(CLVIS_ERR_FORMAT, "layer '%s': epsilon %g", name, eps);
-    v->out = in_shape(g, input);
     v->bn_eps = eps;
+    if ((st = commit(g, v, id)))
+        return st;
     v->weight_count[0] = v->weight_count[1] = (size_t)v->out.c;
     v->params = 4 * (size_t)v->out.c;
-    return commit(g, v, id);
+    return CLVIS_OK;
 }
 
 clvis_status graph_add_add(graph *g, const char *name, const int *inputs, int n, int *id)
@@ -288,14 +274,6 @@ clvis_status graph_add_add(graph *g, const char *name, const int *inputs, int n,
         return st;
     if (n < 2)
         return err_set(CLVIS_ERR_FORMAT, "layer '%s': Add needs at least 2 inputs", name);
-    shape3 s = in_shape(g, inputs[0]);
-    for (int i = 1; i < n; i++) {
-        shape3 t = in_shape(g, inputs[i]);
-        if (t.c != s.c || t.h != s.h || t.w != s.w)
-            return err_set(CLVIS_ERR_SHAPE, "layer '%s': Add of %dx%dx%d and %dx%dx%d", name, s.h,
-                           s.w, s.c, t.h, t.w, t.c);
-    }
-    v->out = s;
     return commit(g, v, id);
 }
 
@@ -303,20 +281,14 @@ clvis_status graph_add_concat(graph *g, const char *name, const int *inputs, int
 {
     clvis_status st;
     node *v = append(g, name, "Concatenate", OP_CONCAT, inputs, n, &st);
-    if (!v)
-        return st;
-    shape3 s = in_shape(g, inputs[0]);
-    int c = 0;
-    for (int i = 0; i < n; i++) {
-        shape3 t = in_shape(g, inputs[i]);
-        if (t.h != s.h || t.w != s.w)
-            return err_set(CLVIS_ERR_SHAPE,
-                           "layer '%s': Concatenate of %dx%d and %dx%d maps (channel axis)", name,
-                           s.h, s.w, t.h, t.w);
-        c += t.c;
-    }
-    v->out = (shape3){c, s.h, s.w};
-    return commit(g, v, id);
+    return v ? commit(g, v, id) : st;
+}
+
+clvis_status graph_add_flatten(graph *g, const char *name, const char *type, int input, int *id)
+{
+    clvis_status st;
+    node *v = append(g, name, type, OP_FLATTEN, &input, 1, &st);
+    return v ? commit(g, v, id) : st;
 }
 
 clvis_status graph_add_reshape(graph *g, const char *name, const char *type, int input,
@@ -326,11 +298,7 @@ clvis_status graph_add_reshape(graph *g, const char *name, const char *type, int
     node *v = append(g, name, type, OP_RESHAPE, &input, 1, &st);
     if (!v)
         return st;
-    shape3 in = in_shape(g, input);
-    if ((long long)target.c * target.h * target.w != (long long)in.c * in.h * in.w)
-        return err_set(CLVIS_ERR_SHAPE, "layer '%s': cannot reshape %dx%dx%d into %dx%dx%d",
-                       name, in.h, in.w, in.c, target.h, target.w, target.c);
-    v->out = v->fixed_out = target;
+    v->fixed_out = target;
     return commit(g, v, id);
 }
 
@@ -338,10 +306,7 @@ clvis_status graph_add_identity(graph *g, const char *name, const char *type, in
 {
     clvis_status st;
     node *v = append(g, name, type, OP_IDENTITY, &input, 1, &st);
-    if (!v)
-        return st;
-    v->out = in_shape(g, input);
-    return commit(g, v, id);
+    return v ? commit(g, v, id) : st;
 }
 
 size_t graph_weight_count(const graph *g, int id, int slot)
@@ -429,68 +394,10 @@ clvis_status graph_set_batchnorm(graph *g, int id, const float *gamma, const flo
 /* Output shape of v for its inputs' current shapes; 0 when it cannot run at them. */
 static int reinfer(graph *g, node *v)
 {
-    shape3 in = v->n_inputs ? g->nodes[v->inputs[0]].out : v->out;
     for (int i = 0; i < v->n_inputs; i++)
         if (g->nodes[v->inputs[i]].invalid)
             return 0;
-    int oh, ow;
-    switch (v->op) {
-    case OP_INPUT:
-        return 1;
-    case OP_CONV2D:
-        if (window_resolve(&v->conv.win, v->padm, in.h, in.w, &oh, &ow))
-            return 0;
-        v->out = (shape3){v->conv.out_c, oh, ow};
-        return 1;
-    case OP_MAXPOOL:
-    case OP_AVGPOOL:
-        if (window_resolve(&v->win, v->padm, in.h, in.w, &oh, &ow))
-            return 0;
-        v->out = (shape3){in.c, oh, ow};
-        return 1;
-    case OP_GAP:
-    case OP_GMP:
-        v->out = (shape3){in.c, 1, 1};
-        return 1;
-    case OP_ZEROPAD:
-        v->out = (shape3){in.c, in.h + v->pad[0] + v->pad[1], in.w + v->pad[2] + v->pad[3]};
-        return 1;
-    case OP_DENSE:
-        v->out = v->fixed_out;
-        return in.h == 1 && in.w == 1 && (size_t)in.c * v->out.c == v->weight_count[0];
-    case OP_RESHAPE:
-        if (!strcmp(v->type, "Flatten")) {
-            v->out = (shape3){in.c * in.h * in.w, 1, 1};
-            return 1;
-        }
-        v->out = v->fixed_out;
-        return (long long)v->out.c * v->out.h * v->out.w == (long long)in.c * in.h * in.w;
-    case OP_ADD:
-        for (int i = 1; i < v->n_inputs; i++) {
-            shape3 t = g->nodes[v->inputs[i]].out;
-            if (t.c != in.c || t.h != in.h || t.w != in.w)
-                return 0;
-        }
-        v->out = in;
-        return 1;
-    case OP_CONCAT: {
-        int c = 0;
-        for (int i = 0; i < v->n_inputs; i++) {
-            shape3 t = g->nodes[v->inputs[i]].out;
-            if (t.h != in.h || t.w != in.w)
-                return 0;
-            c += t.c;
-        }
-        v->out = (shape3){c, in.h, in.w};
-        return 1;
-    }
-    case OP_ACT:
-    case OP_BATCHNORM:
-    case OP_IDENTITY:
-        v->out = in;
-        return 1;
-    }
-    return 0;
+    return op_table[v->op].infer(g, v) == CLVIS_OK;
 }
 
 clvis_status graph_set_input_size(graph *g, int h, int w)
@@ -798,69 +705,8 @@ int graph_batch(const graph *g)
 
 static clvis_status node_forward(graph *g, node *v)
 {
-    clvis_ctx *ctx = g->ctx;
-    tensor y = v->y;
-    tensor x = v->n_inputs ? g->nodes[v->inputs[0]].y : y;
-    clvis_status st = CLVIS_OK;
-    switch (v->op) {
-    case OP_INPUT:
-        return CLVIS_OK;
-    case OP_CONV2D:
-        st = conv2d_forward(ctx, &v->conv, y, x, v->weight[0], v->weight[1]);
-        if (!st && v->act == ACT_SOFTMAX)
-            st = act_forward(ctx, y, ACT_SOFTMAX, 0.0f);
-        break;
-    case OP_DENSE:
-        st = dense_forward(ctx, y, x, v->weight[0], v->weight_t, v->weight[1],
-                           v->act == ACT_SOFTMAX ? ACT_LINEAR : v->act, v->act_max);
-        if (!st && v->act == ACT_SOFTMAX)
-            st = act_forward(ctx, y, ACT_SOFTMAX, 0.0f);
-        break;
-    case OP_ACT:
-        st = copy_accum(ctx, y, x, 0);
-        if (!st)
-            st = act_forward(ctx, y, v->act, v->act_max);
-        break;
-    case OP_MAXPOOL:
-        st = maxpool_forward(ctx, &v->win, y, x);
-        break;
-    case OP_AVGPOOL:
-        st = avgpool_forward(ctx, &v->win, y, x);
-        break;
-    case OP_GAP:
-    case OP_GMP:
-        st = gpool_forward(ctx, v->op == OP_GMP, y, x);
-        break;
-    case OP_ZEROPAD:
-        st = zeropad_forward(ctx, v->pad[0], v->pad[1], v->pad[2], v->pad[3], y, x);
-        break;
-    case OP_BATCHNORM:
-        st = scale_shift_forward(ctx, y, x, v->weight[0], v->weight[1]);
-        break;
-    case OP_ADD:
-        st = add_forward(ctx, y, x, g->nodes[v->inputs[1]].y);
-        for (int i = 2; !st && i < v->n_inputs; i++)
-            st = add_forward(ctx, y, y, g->nodes[v->inputs[i]].y);
-        break;
-    case OP_CONCAT: {
-        int c0 = 0;
-        for (int i = 0; !st && i < v->n_inputs; i++) {
-            tensor xi = g->nodes[v->inputs[i]].y;
-            st = concat_forward(ctx, y, xi, c0);
-            c0 += xi.c;
-        }
-        break;
-    }
-    case OP_RESHAPE:
-        st = reshape_forward(ctx, y, x);
-        break;
-    case OP_IDENTITY:
-        st = copy_accum(ctx, y, x, 0);
-        break;
-    }
-    if (st)
-        return err_wrap(st, "layer '%s' (%s)", v->name, v->type);
-    return CLVIS_OK;
+    clvis_status st = op_table[v->op].forward(g, v);
+    return st ? err_wrap(st, "layer '%s' (%s)", v->name, v->type) : CLVIS_OK;
 }
 
 /* mark[i] = 1 for every node that `target` depends on (itself included). */
@@ -938,67 +784,24 @@ clvis_status graph_seed(graph *g, int from, tensor_layout layout, const float *s
     return put(g, g->nodes[from].dy, g->nodes[from].out, layout, seed);
 }
 
-/* Propagates v's gradient (in v->dy, through v's fused activation already) into its inputs
- * that are on the path (on[u]); live[u] says whether u's gradient already holds a value. */
+/* Propagates v's gradient (in v->dy; through v's own activation first unless `linear`) into
+ * its inputs that are on the path (on[u]); live[u] says whether u's gradient already holds a
+ * value, so a node consumed twice gets the sum. */
 static clvis_status node_backward(graph *g, node *v, int linear, const unsigned char *on,
                                   unsigned char *live)
 {
-    clvis_ctx *ctx = g->ctx;
-    tensor dy = v->dy;
+    const op_row *row = &op_table[v->op];
     clvis_status st = CLVIS_OK;
-    if (!linear && (v->op == OP_CONV2D || v->op == OP_DENSE || v->op == OP_ACT))
-        st = act_backward(ctx, dy, v->y, v->act, v->act_max);
-    int c0 = 0;
-    for (int i = 0; !st && i < v->n_inputs; i++) {
-        int u = v->inputs[i];
-        tensor dx = g->nodes[u].dy, x = g->nodes[u].y;
-        if (v->op == OP_CONCAT)
-            c0 += i ? g->nodes[v->inputs[i - 1]].out.c : 0;
+    if (!linear && row->has_act)
+        st = act_backward(g->ctx, v->dy, v->y, v->act, v->act_max);
+    for (int k = 0; !st && k < v->n_inputs; k++) {
+        int u = v->inputs[k];
         if (!on[u])
             continue;
-        int accum = live[u];
-        switch (v->op) {
-        case OP_INPUT:
-            break;
-        case OP_CONV2D:
-            st = conv2d_backward(ctx, &v->conv, dx, dy, v->weight[0], accum);
-            break;
-        case OP_DENSE:
-            st = dense_backward(ctx, dx, dy, v->weight[0], accum);
-            break;
-        case OP_MAXPOOL:
-            st = maxpool_backward(ctx, &v->win, dx, dy, x, accum);
-            break;
-        case OP_AVGPOOL:
-            st = avgpool_backward(ctx, &v->win, dx, dy, accum);
-            break;
-        case OP_GAP:
-        case OP_GMP:
-            st = gpool_backward(ctx, v->op == OP_GMP, dx, dy, x, accum);
-            break;
-        case OP_ZEROPAD:
-            st = zeropad_backward(ctx, v->pad[0], v->pad[1], v->pad[2], v->pad[3], dx, dy, accum);
-            break;
-        case OP_BATCHNORM:
-            st = scale_shift_backward(ctx, dx, dy, v->weight[0], accum);
-            break;
-        case OP_CONCAT:
-            st = concat_backward(ctx, dx, dy, c0, accum);
-            break;
-        case OP_RESHAPE:
-            st = reshape_backward(ctx, dx, dy, accum);
-            break;
-        case OP_ACT:
-        case OP_ADD:
-        case OP_IDENTITY:
-            st = copy_accum(ctx, dx, dy, accum);
-            break;
-        }
+        st = row->backward(g, v, k, g->nodes[u].dy, live[u]);
         live[u] = 1;
     }
-    if (st)
-        return err_wrap(st, "gradient of layer '%s' (%s)", v->name, v->type);
-    return CLVIS_OK;
+    return st ? err_wrap(st, "gradient of layer '%s' (%s)", v->name, v->type) : CLVIS_OK;
 }
 
 clvis_status graph_backward(graph *g, int from, int to, unsigned flags)

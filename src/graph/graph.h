@@ -23,9 +23,27 @@ typedef enum {
     OP_BATCHNORM,
     OP_ADD,
     OP_CONCAT,      /* channel axis */
-    OP_RESHAPE,     /* Reshape and Flatten: Keras NHWC element order */
-    OP_IDENTITY     /* Dropout, and anything else that is the identity at inference */
+    OP_FLATTEN,     /* to (h*w*c, 1, 1) in channels-last element order */
+    OP_RESHAPE,     /* to a fixed shape, channels-last element order on both sides */
+    OP_IDENTITY,    /* Dropout, and anything else that is the identity at inference */
+    OP_COUNT
 } op_kind;
+
+struct node;
+/* One row of the op table (optab.c): everything the graph needs to know of an op. */
+typedef struct {
+    const char *name;
+    /* v->out from its inputs' shapes and its parameters; an error (message without the layer
+     * name) when it cannot run on them. */
+    clvis_status (*infer)(const struct graph *g, struct node *v);
+    /* v->y from the inputs' outputs, v's activation included. */
+    clvis_status (*forward)(struct graph *g, struct node *v);
+    /* The gradient in v->dy (already through v's activation) into input k's dx; accum: add. */
+    clvis_status (*backward)(struct graph *g, struct node *v, int k, tensor dx, int accum);
+    /* 1: v->act ends the op, so backward first applies act_backward to v->dy. */
+    int has_act;
+} op_row;
+extern const op_row op_table[];
 
 typedef struct node {
     char name[GRAPH_NAME_MAX];
@@ -34,7 +52,7 @@ typedef struct node {
     int inputs[GRAPH_MAX_INPUTS];
     int n_inputs;
     shape3 out;
-    shape3 fixed_out;         /* OP_DENSE / OP_RESHAPE (not Flatten): the output shape built */
+    shape3 fixed_out;         /* OP_DENSE / OP_RESHAPE: the output shape built */
     int invalid;              /* cannot run at the current input size (see graph_set_input_size) */
     pad_mode padm;            /* OP_CONV2D / pools: how the pads were resolved */
     /* op parameters */
@@ -99,7 +117,9 @@ clvis_status graph_add_zeropad(graph *g, const char *name, int input, int t, int
 clvis_status graph_add_batchnorm(graph *g, const char *name, int input, float eps, int *id);
 clvis_status graph_add_add(graph *g, const char *name, const int *inputs, int n, int *id);
 clvis_status graph_add_concat(graph *g, const char *name, const int *inputs, int n, int *id);
-/* Flatten: target (h*w*c, 1, 1). Reshape: Keras target (h, w, c) given as shape3 {c, h, w}. */
+/* Flatten to (h*w*c, 1, 1) and Reshape to a fixed (c, h, w), both in channels-last element
+ * order (the layout the weights after them were trained on). */
+clvis_status graph_add_flatten(graph *g, const char *name, const char *type, int input, int *id);
 clvis_status graph_add_reshape(graph *g, const char *name, const char *type, int input,
                                shape3 target, int *id);
 clvis_status graph_add_identity(graph *g, const char *name, const char *type, int input, int *id);

@@ -522,9 +522,8 @@ static clvis_status build_layer(kmodel *km, kentry *e, const int *in_layers)
             st = graph_add_concat(g, e->name, ids, e->n_in, &id);
         }
     } else if (!strcmp(cls, "Flatten")) {
-        shape3 t = {ins.c * ins.h * ins.w, 1, 1};
         L->krank = 1;
-        st = graph_add_reshape(g, e->name, cls, in0, t, &id);
+        st = graph_add_flatten(g, e->name, cls, in0, &id);
     } else if (!strcmp(cls, "Reshape")) {
         const cJSON *ts = jget(c, "target_shape");
         int n = cJSON_GetArraySize(ts), d[3], neg = -1;

@@ -59,7 +59,7 @@ clvis_status conv2d_forward(clvis_ctx *ctx, const conv2d_params *p, tensor y, te
 clvis_status conv2d_backward(clvis_ctx *ctx, const conv2d_params *p, tensor dx, tensor dy,
                              cl_mem w, int accum);
 
-/* y[n][o] = sum_i x[n][i] * w[i][o] + b[o]; w is (in, out) as Keras stores it, wt the same
+/* y[n][o] = sum_i x[n][i] * w[i][o] + b[o]; w is (in, out) (the engine layout), wt the same
  * weights transposed to (out, in), which the CPU path streams row by row (dense_wants_rows);
  * wt may be NULL elsewhere. x is read as n rows of c*h*w. Activation fused (not softmax). */
 clvis_status dense_forward(clvis_ctx *ctx, tensor y, tensor x, cl_mem w, cl_mem wt, cl_mem b,
