@@ -6,7 +6,7 @@
 
 #include "api/model.h"
 #include "graph/graph.h"
-#include "import/keras.h"
+#include "import/import.h"
 
 struct clvis_model {
     graph *g;
@@ -32,15 +32,8 @@ clvis_status clvis_model_load(clvis_ctx *ctx, const char *path, const clvis_load
     if (!ctx || !path || !out)
         return err_set(CLVIS_ERR_INVALID_ARG, "clvis_model_load: NULL argument");
     *out = NULL;
-    /* "vgg16", "vgg19", "..._notop": Keras's own download in ~/.keras/models, as in the book */
-    char resolved[4096];
-    clvis_status rs = keras_resolve_model(path, resolved, sizeof resolved);
-    if (rs == CLVIS_OK)
-        path = resolved;
-    else if (!strncmp(path, "vgg1", 4) && !strchr(path, '/') && !strchr(path, '.'))
-        return rs; /* a known name whose file is missing: that message says where it looked */
     graph *g;
-    clvis_status st = keras_load(ctx, path, opt, &g);
+    clvis_status st = import_load(ctx, path, opt, &g);
     if (st)
         return st;
     clvis_model *m = model_wrap(g);

@@ -14,6 +14,16 @@
 
 static const unsigned char HDF5_SIG[8] = {0x89, 'H', 'D', 'F', '\r', '\n', 0x1a, '\n'};
 
+int keras_probe(const char *path, const unsigned char *head, size_t n)
+{
+    if (n >= 4 && head[0] == 'P' && head[1] == 'K' && head[2] == 3 && head[3] == 4)
+        return 1;
+    if (n >= 8 && memcmp(head, HDF5_SIG, 8) == 0)
+        return 1;
+    kh5_quiet();
+    return H5Fis_hdf5(path) > 0; /* a user block puts the signature at 512, 1024, ... */
+}
+
 clvis_status keras_detect(const char *path, keras_format *fmt)
 {
     unsigned char head[8] = {0};

@@ -23,6 +23,8 @@ typedef enum {
 clvis_status keras_load(clvis_ctx *ctx, const char *path, const clvis_load_options *opt,
                         graph **out);
 
+/* 1 when the file looks like a Keras file (HDF5 or zip): the first n bytes are in head. */
+int keras_probe(const char *path, const unsigned char *head, size_t n);
 /* Detects the format of `path` from its content. */
 clvis_status keras_detect(const char *path, keras_format *fmt);
 
