@@ -161,7 +161,7 @@ clvis_status graph_add_conv2d(graph *g, const char *name, const char *type, int 
         return st;
     if ((sh > 1 || sw > 1) && (dh > 1 || dw > 1))
         return err_set(CLVIS_ERR_UNSUPPORTED,
-                       "layer '%s': strides > 1 together with dilation > 1 (Keras refuses it too)",
+                       "layer '%s': strides > 1 together with dilation > 1 (no framework defines it)",
                        name);
     conv2d_params *p = &v->conv;
     p->win = (window2d){.kh = kh, .kw = kw, .sh = sh, .sw = sw, .dh = dh, .dw = dw};

@@ -1,4 +1,4 @@
-/* graph.h — a model as a DAG of named nodes (one per Keras layer), their weights on the device,
+/* graph.h — a model as a DAG of named nodes (one per imported layer), their weights on the device,
  * buffers planned once per batch size, forward(upto) and backward(from, to, seed).
  * Loaders build it with graph_add_* in topological order, then graph_set_weight. */
 #ifndef CLVIS_GRAPH_H
@@ -47,7 +47,7 @@ extern const op_row op_table[];
 
 typedef struct node {
     char name[GRAPH_NAME_MAX];
-    char type[48];  /* Keras class name, for info */
+    char type[48];  /* the importer's layer type, for info and messages */
     op_kind op;
     int inputs[GRAPH_MAX_INPUTS];
     int n_inputs;
@@ -67,7 +67,7 @@ typedef struct node {
     cl_mem weight[2];
     size_t weight_count[2];
     cl_mem weight_t;          /* OP_DENSE on CPUs: the kernel transposed to (out, in) */
-    size_t params;            /* Keras's parameter count (batch norm counts 4 * c) */
+    size_t params;            /* parameter count as the source framework counts it */
     /* planned buffers */
     tensor y, dy;
 } node;
@@ -99,7 +99,7 @@ void graph_destroy(graph *g);
 /* Each graph_add_* appends a node, infers its output shape from its inputs (which must
  * already exist) and returns its index in *id. Errors name the layer. */
 clvis_status graph_add_input(graph *g, const char *name, shape3 s, int *id);
-/* kh/kw, strides, dilation and pad mode as in Keras; groups = 1 for Conv2D, in_c for
+/* kh/kw, strides, dilation and pad mode (SAME: TensorFlow's rule, window.c); groups = 1 for Conv2D, in_c for
  * DepthwiseConv2D (then out_c = in_c * depth_multiplier). */
 clvis_status graph_add_conv2d(graph *g, const char *name, const char *type, int input, int out_c,
                               int kh, int kw, int sh, int sw, int dh, int dw, pad_mode pad,
@@ -132,7 +132,7 @@ clvis_status graph_set_weight(graph *g, int id, int slot, const float *data, siz
 /* Batch norm: any of gamma / beta may be NULL (scale / center off); folds to scale / shift. */
 clvis_status graph_set_batchnorm(graph *g, int id, const float *gamma, const float *beta,
                                  const float *mean, const float *var);
-/* Changes the input's height and width (a fully convolutional model, like Keras's
+/* Changes the input's height and width (a fully convolutional model, like one without its
  * include_top=False, runs at any size) and re-infers every shape; drops the buffer plan.
  * Layers whose weights fix their input (Dense after Flatten) become unusable at other sizes:
  * running them is an error naming the layer, the rest works. Errors when the input layer
