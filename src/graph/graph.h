@@ -132,8 +132,8 @@ clvis_status graph_set_weight(graph *g, int id, int slot, const float *data, siz
 /* Batch norm: any of gamma / beta may be NULL (scale / center off); folds to scale / shift. */
 clvis_status graph_set_batchnorm(graph *g, int id, const float *gamma, const float *beta,
                                  const float *mean, const float *var);
-/* Changes the input's height and width (a fully convolutional model, like one without its
- * include_top=False, runs at any size) and re-infers every shape; drops the buffer plan.
+/* Changes the input's height and width (a fully convolutional model, one without its classifier
+ * top, runs at any size) and re-infers every shape; drops the buffer plan.
  * Layers whose weights fix their input (Dense after Flatten) become unusable at other sizes:
  * running them is an error naming the layer, the rest works. Errors when the input layer
  * itself cannot be used at h x w (e.g. a window larger than a map). */
