@@ -106,11 +106,13 @@ static cl_program from_binary(clvis_ctx *ctx, const char *path, const unsigned c
     unsigned char *buf;
     size_t len, off, n;
     clvis_status st = cache_file_read(path, CACHE_MAX_BYTES, &buf, &len);
-    if (st == CLVIS_OK)
-        st = cache_entry_check(buf, len, key, &off, &n);
-    if (st) {
+    if (st) { /* the reader's message names the file */
         if (st != CLVIS_ERR_NOT_FOUND)
-            note(ctx, "kernel cache: %s: %s; rebuilding from source", path, clvis_last_error());
+            note(ctx, "kernel cache: %s; rebuilding from source", clvis_last_error());
+        return NULL;
+    }
+    if (cache_entry_check(buf, len, key, &off, &n) != CLVIS_OK) {
+        note(ctx, "kernel cache: %s: %s; rebuilding from source", path, clvis_last_error());
         free(buf);
         return NULL;
     }
@@ -142,10 +144,10 @@ static void save_binary(clvis_ctx *ctx, cl_program prog, const char *dir, const 
     cl_int e = clGetProgramInfo(prog, CL_PROGRAM_BINARY_SIZES, sizeof len, &len, NULL);
     clvis_status st = CLVIS_OK;
     if (e != CL_SUCCESS || len == 0 || len > CACHE_MAX_BYTES - CACHE_HEADER_BYTES)
-        st = err_set(CLVIS_ERR_OPENCL, "the device gives no usable binary (%zu bytes, %s)", len,
-                     cl_error_name(e));
+        st = err_set(CLVIS_ERR_OPENCL, "%s: the device gives no usable binary (%zu bytes, %s)",
+                     path, len, cl_error_name(e));
     else if (!(bin = malloc(len)))
-        st = err_set(CLVIS_ERR_NO_MEMORY, "out of host memory");
+        st = err_set(CLVIS_ERR_NO_MEMORY, "%s: out of host memory", path);
     unsigned char *ptrs[1] = {bin};
     if (!st && (e = clGetProgramInfo(prog, CL_PROGRAM_BINARIES, sizeof ptrs, ptrs, NULL)))
         st = cl_fail(e, "clGetProgramInfo(CL_PROGRAM_BINARIES)", __FILE__, __LINE__);
@@ -156,7 +158,7 @@ static void save_binary(clvis_ctx *ctx, cl_program prog, const char *dir, const 
     if (!st)
         st = cache_file_write(path, entry, elen);
     if (st)
-        note(ctx, "kernel cache: cannot write %s (continuing without cache): %s", path,
+        note(ctx, "kernel cache: entry not written (continuing without cache): %s",
              clvis_last_error());
     free(entry);
     free(bin);
