@@ -1,7 +1,7 @@
 /* selftest.c — the known-answer check a program from the binary cache must pass before it is
  * trusted: the selftest kernel (an exact integer mix) and fill, add_fwd, copy_accum, act_fwd,
- * dense_fwd and softmax_fwd on tiny inputs whose results are known exactly (softmax to within
- * a few ulp). Plain OpenCL calls: fault injection (CLVIS_FAULT) never sees them. */
+ * dense_fwd and softmax_fwd on tiny inputs whose results are known exactly (softmax to 1e-6).
+ * Plain OpenCL calls: fault injection (CLVIS_FAULT) never sees them. */
 #include <math.h>
 #include <stdint.h>
 #include <string.h>
@@ -139,13 +139,15 @@ clvis_status program_selftest(clvis_ctx *ctx)
     double s = 0;
     for (int c = 0; c < 4; c++)
         s += exp(c - 3.0);
-    for (int c = 0; c < 4 && !bad; c++) {
-        double p0 = exp(c - 3.0) / s; /* softmax(1, 2, 3, 4); the second position: all 0.25 */
-        if (fabs(f[40 + 2 * c] - p0) > 1e-6 || f[40 + 2 * c + 1] != 0.25f) {
+    /* softmax(1, 2, 3, 4), then all 0.25; exp and divide are not correctly rounded in OpenCL
+     * C 1.2 (a few ulp), so 1e-6 here, far inside any real change to the kernel */
+    for (int i = 0; i < 8 && !bad; i++) {
+        double p = i % 2 ? 0.25 : exp(i / 2 - 3.0) / s;
+        if (fabs(f[40 + i] - p) > 1e-6) {
             bad = "softmax_fwd";
-            at = c;
-            got = fabs(f[40 + 2 * c] - p0) > 1e-6 ? f[40 + 2 * c] : f[41 + 2 * c];
-            want = fabs(f[40 + 2 * c] - p0) > 1e-6 ? p0 : 0.25;
+            at = i;
+            got = f[40 + i];
+            want = p;
         }
     }
     if (bad)
