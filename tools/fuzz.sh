@@ -2,14 +2,14 @@
 # fuzz.sh — builds the libFuzzer harnesses (clang, ASan + UBSan) and runs each for SECONDS
 # (default 60) with seed corpora from the test fixtures. Crashes land in fuzz-out/<harness>/.
 # Usage: tools/fuzz.sh [SECONDS] [HARNESS...]
-#        (harnesses: fuzz_image fuzz_keras fuzz_json fuzz_zip fuzz_cli; default all)
+#        (harnesses: fuzz_image fuzz_keras fuzz_json fuzz_zip fuzz_cli fuzz_cache; default all)
 # Fork mode (FUZZ_JOBS workers, default 1): a crash, timeout or leak is saved as an artifact
 # and fuzzing goes on.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 secs=${1:-60}; shift || true
 harnesses=("$@")
-[ ${#harnesses[@]} -gt 0 ] || harnesses=(fuzz_image fuzz_keras fuzz_json fuzz_zip fuzz_cli)
+[ ${#harnesses[@]} -gt 0 ] || harnesses=(fuzz_image fuzz_keras fuzz_json fuzz_zip fuzz_cli fuzz_cache)
 if [ ! -f build-fuzz/build.ninja ]; then
     CC=clang meson setup build-fuzz -Dfuzz=true -Dbuildtype=debugoptimized >/dev/null
 fi
@@ -24,6 +24,17 @@ for h in "${harnesses[@]}"; do
         fuzz_keras) cp -n tests/data/keras/*.h5 tests/data/keras/*.keras "$corpus"/ 2>/dev/null || true ;;
         fuzz_json)  cp -n tests/data/keras/*.json "$corpus"/ 2>/dev/null || true ;;
         fuzz_zip)   cp -n tests/data/keras/*.keras "$corpus"/ 2>/dev/null || true ;;
+        fuzz_cache) # valid entries for the harness's key (tests/fuzz/fuzz_cache.c), small payloads
+                    python3 - "$corpus" <<'PY'
+import hashlib, struct, sys
+key = hashlib.sha256(b''.join(struct.pack('<Q', len(f)) + f
+                              for f in (b'fuzz', b'source', b'options', b'device'))).digest()
+for i, payload in enumerate([b'x', bytes(range(256)), b'\x7fELF' + bytes(200)]):
+    head = b'clvisKC\n' + struct.pack('<IIQ', 1, 88, len(payload)) + key
+    with open('%s/seed_%d' % (sys.argv[1], i), 'wb') as f:
+        f.write(head + hashlib.sha256(payload).digest() + payload)
+PY
+                    ;;
         fuzz_cli)   i=0; grep -v '^#' tests/fuzz/cli_seeds.txt | while IFS= read -r line; do
                         i=$((i + 1)); printf '%s' "$line" | tr ' ' '\0' > "$corpus/seed_$i"; done ;;
     esac

@@ -1,14 +1,17 @@
-/* program.c — building the embedded kernels (the kernels/ directory) for one device, with an on-disk
- * binary cache keyed by source, options, platform, device and driver (tmp file + rename; any
- * cache fault falls back to a source build). */
+/* program.c — building the embedded kernels (the kernels/ directory) for one device, with an
+ * on-disk binary cache keyed by source, options, platform, device and driver. Cache files are
+ * untrusted input: an entry is used only when it verifies (cache.c), the device takes it, every
+ * kernel is in it and the known answers come out right (selftest.c); anything else rebuilds
+ * from source and rewrites the entry. */
 #include <errno.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <time.h>
-#include <unistd.h>
 
+#include "cache.h"
 #include "runtime.h"
 
 extern const char clvis_kernel_source[];
@@ -28,28 +31,12 @@ static double now_ms(void)
     return ts.tv_sec * 1e3 + ts.tv_nsec / 1e6;
 }
 
-static uint64_t fnv1a(uint64_t h, const char *s)
+void program_cache_key(const clvis_ctx *ctx, unsigned char key[32])
 {
-    for (; *s; s++) {
-        h ^= (unsigned char)*s;
-        h *= 1099511628211ULL;
-    }
-    h ^= 0xff; /* field separator */
-    h *= 1099511628211ULL;
-    return h;
-}
-
-static void cache_key(const clvis_ctx *ctx, char hex[33])
-{
-    const char *parts[] = {clvis_kernel_source, BUILD_OPTIONS,     ctx->info.platform,
-                           ctx->info.name,      ctx->info.vendor,  ctx->info.driver,
-                           ctx->info.version};
-    uint64_t a = 14695981039346656037ULL, b = 0x84222325cbf29ce4ULL;
-    for (size_t i = 0; i < sizeof parts / sizeof *parts; i++) {
-        a = fnv1a(a, parts[i]);
-        b = fnv1a(b ^ (i * 0x9E3779B97F4A7C15ULL), parts[i]);
-    }
-    snprintf(hex, 33, "%016llx%016llx", (unsigned long long)a, (unsigned long long)b);
+    const char *parts[] = {"clvis kernel cache 1", clvis_kernel_source, BUILD_OPTIONS,
+                           ctx->info.platform,     ctx->info.name,      ctx->info.vendor,
+                           ctx->info.driver,       ctx->info.version};
+    cache_key_hash(parts, (int)(sizeof parts / sizeof *parts), key);
 }
 
 static int mkdir_p(const char *path)
@@ -77,48 +64,17 @@ static int default_cache_dir(char *out, size_t cap)
     return -1;
 }
 
-static void note(clvis_ctx *ctx, const char *fmt, const char *arg)
+static void note(clvis_ctx *ctx, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void note(clvis_ctx *ctx, const char *fmt, ...)
 {
     if (ctx->log) {
         char line[1024];
-        snprintf(line, sizeof line, fmt, arg);
+        va_list ap;
+        va_start(ap, fmt);
+        vsnprintf(line, sizeof line, fmt, ap);
+        va_end(ap);
         ctx->log(ctx->log_user, line);
     }
-}
-
-static unsigned char *read_file(const char *path, size_t *len)
-{
-    FILE *f = fopen(path, "rb");
-    if (!f)
-        return NULL;
-    unsigned char *buf = NULL;
-    long n = -1;
-    if (fseek(f, 0, SEEK_END) == 0 && (n = ftell(f)) > 0 && fseek(f, 0, SEEK_SET) == 0) {
-        buf = malloc((size_t)n);
-        if (buf && fread(buf, 1, (size_t)n, f) != (size_t)n) {
-            free(buf);
-            buf = NULL;
-        }
-    }
-    fclose(f);
-    *len = buf ? (size_t)n : 0;
-    return buf;
-}
-
-static int write_file_atomic(const char *path, const unsigned char *data, size_t len)
-{
-    char tmp[600];
-    snprintf(tmp, sizeof tmp, "%s.tmp.%ld", path, (long)getpid());
-    FILE *f = fopen(tmp, "wb");
-    if (!f)
-        return -1;
-    int ok = fwrite(data, 1, len, f) == len;
-    ok = (fclose(f) == 0) && ok;
-    if (!ok || rename(tmp, path) != 0) {
-        remove(tmp);
-        return -1;
-    }
-    return 0;
 }
 
 static clvis_status build_failed(clvis_ctx *ctx, cl_program prog, cl_int e)
@@ -143,49 +99,110 @@ static clvis_status build_failed(clvis_ctx *ctx, cl_program prog, cl_int e)
     return st;
 }
 
-static cl_program from_binary(clvis_ctx *ctx, const char *path)
+/* The program in the entry at path, when the entry verifies against key and the device takes
+ * it; NULL (a miss, with a notice unless there is simply no file) otherwise. */
+static cl_program from_binary(clvis_ctx *ctx, const char *path, const unsigned char key[32])
 {
-    size_t len;
-    unsigned char *bin = read_file(path, &len);
-    if (!bin)
-        return NULL;
-    cl_int e, bs;
-    const unsigned char *b = bin;
-    cl_program prog = clCreateProgramWithBinary(ctx->context, 1, &ctx->device, &len, &b, &bs, &e);
-    free(bin);
-    if (e != CL_SUCCESS || bs != CL_SUCCESS) {
-        if (prog)
-            clReleaseProgram(prog);
-        note(ctx, "kernel cache: unusable binary %s, rebuilding from source", path);
+    unsigned char *buf;
+    size_t len, off, n;
+    clvis_status st = cache_file_read(path, CACHE_MAX_BYTES, &buf, &len);
+    if (st) { /* the reader's message names the file */
+        if (st != CLVIS_ERR_NOT_FOUND)
+            note(ctx, "kernel cache: %s; rebuilding from source", clvis_last_error());
         return NULL;
     }
-    if (clBuildProgram(prog, 1, &ctx->device, BUILD_OPTIONS, NULL, NULL) != CL_SUCCESS) {
-        clReleaseProgram(prog);
-        note(ctx, "kernel cache: binary %s failed to load, rebuilding from source", path);
+    if (cache_entry_check(buf, len, key, &off, &n) != CLVIS_OK) {
+        note(ctx, "kernel cache: %s: %s; rebuilding from source", path, clvis_last_error());
+        free(buf);
+        return NULL;
+    }
+    cl_int e, bs = CL_SUCCESS;
+    const unsigned char *b = buf + off;
+    cl_program prog = clCreateProgramWithBinary(ctx->context, 1, &ctx->device, &n, &b, &bs, &e);
+    free(buf);
+    if (e == CL_SUCCESS && bs != CL_SUCCESS)
+        e = bs;
+    if (e == CL_SUCCESS)
+        e = clBuildProgram(prog, 1, &ctx->device, BUILD_OPTIONS, NULL, NULL);
+    if (e != CL_SUCCESS) {
+        if (prog)
+            clReleaseProgram(prog);
+        note(ctx, "kernel cache: %s: the device refused the binary: %s (%d); rebuilding from "
+                  "source", path, cl_error_name(e), (int)e);
         return NULL;
     }
     return prog;
 }
 
-static void save_binary(clvis_ctx *ctx, cl_program prog, const char *dir, const char *path)
+/* Writes prog's binary as the entry at path, replacing whatever is there; a notice when it
+ * cannot, and clvis goes on without the cache. */
+static void save_binary(clvis_ctx *ctx, cl_program prog, const char *dir, const char *path,
+                        const unsigned char key[32])
 {
-    size_t len = 0;
-    if (clGetProgramInfo(prog, CL_PROGRAM_BINARY_SIZES, sizeof len, &len, NULL) || len == 0)
-        return;
-    unsigned char *bin = malloc(len);
-    if (!bin)
-        return;
+    size_t len = 0, elen = 0;
+    unsigned char *bin = NULL, *entry = NULL;
+    cl_int e = clGetProgramInfo(prog, CL_PROGRAM_BINARY_SIZES, sizeof len, &len, NULL);
+    clvis_status st = CLVIS_OK;
+    if (e != CL_SUCCESS || len == 0 || len > CACHE_MAX_BYTES - CACHE_HEADER_BYTES)
+        st = err_set(CLVIS_ERR_OPENCL, "%s: the device gives no usable binary (%zu bytes, %s)",
+                     path, len, cl_error_name(e));
+    else if (!(bin = malloc(len)))
+        st = err_set(CLVIS_ERR_NO_MEMORY, "%s: out of host memory", path);
     unsigned char *ptrs[1] = {bin};
-    if (clGetProgramInfo(prog, CL_PROGRAM_BINARIES, sizeof ptrs, ptrs, NULL) == CL_SUCCESS &&
-        (mkdir_p(dir) != 0 || write_file_atomic(path, bin, len) != 0))
-        note(ctx, "kernel cache: cannot write %s (continuing without cache)", path);
+    if (!st && (e = clGetProgramInfo(prog, CL_PROGRAM_BINARIES, sizeof ptrs, ptrs, NULL)))
+        st = cl_fail(e, "clGetProgramInfo(CL_PROGRAM_BINARIES)", __FILE__, __LINE__);
+    if (!st && mkdir_p(dir) != 0)
+        st = err_set(CLVIS_ERR_IO, "cannot create %s: %s", dir, strerror(errno));
+    if (!st)
+        st = cache_entry_make(key, bin, len, &entry, &elen);
+    if (!st)
+        st = cache_file_write(path, entry, elen);
+    if (st)
+        note(ctx, "kernel cache: entry not written (continuing without cache): %s",
+             clvis_last_error());
+    free(entry);
     free(bin);
+}
+
+static void drop_program(clvis_ctx *ctx)
+{
+    for (int k = 0; k < K_COUNT; k++)
+        if (ctx->kernels[k])
+            clReleaseKernel(ctx->kernels[k]);
+    memset(ctx->kernels, 0, sizeof ctx->kernels);
+    if (ctx->program)
+        clReleaseProgram(ctx->program);
+    ctx->program = NULL;
+}
+
+/* ctx->kernels from ctx->program, with the 1-D work-group size of each. */
+static clvis_status create_kernels(clvis_ctx *ctx)
+{
+    for (int k = 0; k < K_COUNT; k++) {
+        cl_int e;
+        ctx->kernels[k] = clCreateKernel(ctx->program, kernel_names[k], &e);
+        if (e != CL_SUCCESS) {
+            ctx->kernels[k] = NULL;
+            return err_set(CLVIS_ERR_BUILD, "kernel '%s' missing from the program: %s (%d)",
+                           kernel_names[k], cl_error_name(e), (int)e);
+        }
+        size_t wg = 0;
+        if (clGetKernelWorkGroupInfo(ctx->kernels[k], ctx->device, CL_KERNEL_WORK_GROUP_SIZE,
+                                     sizeof wg, &wg, NULL) != CL_SUCCESS || wg == 0)
+            wg = 1;
+        size_t local = 64;
+        while (local > wg)
+            local /= 2;
+        ctx->wg[k] = local;
+    }
+    return CLVIS_OK;
 }
 
 clvis_status program_build(clvis_ctx *ctx, const char *cache_dir, int use_cache)
 {
     double t0 = now_ms();
-    char dir[512] = "", path[600] = "", key[33];
+    char dir[512] = "", path[600] = "";
+    unsigned char key[32];
     memset(&ctx->build, 0, sizeof ctx->build);
     if (use_cache) {
         if (cache_dir && *cache_dir)
@@ -193,18 +210,31 @@ clvis_status program_build(clvis_ctx *ctx, const char *cache_dir, int use_cache)
         else if (default_cache_dir(dir, sizeof dir) != 0)
             use_cache = 0;
     }
-    cl_program prog = NULL;
     if (use_cache) {
-        cache_key(ctx, key);
-        snprintf(path, sizeof path, "%s/clvis-%s.bin", dir, key);
-        prog = from_binary(ctx, path);
-        if (prog)
-            ctx->build.from_cache = 1;
+        program_cache_key(ctx, key);
+        char hex[33];
+        for (int i = 0; i < 16; i++)
+            snprintf(hex + 2 * i, 3, "%02x", key[i]);
+        snprintf(path, sizeof path, "%s/clvis-%s.bin", dir, hex);
+        ctx->program = from_binary(ctx, path, key);
+        if (ctx->program) {
+            /* trusted only with every kernel present and the known answers right */
+            clvis_status st = create_kernels(ctx);
+            if (!st)
+                st = program_selftest(ctx);
+            if (st) {
+                note(ctx, "kernel cache: %s: cached program rejected (%s); rebuilding from "
+                          "source", path, clvis_last_error());
+                drop_program(ctx);
+            } else {
+                ctx->build.from_cache = 1;
+            }
+        }
     }
-    if (!prog) {
+    if (!ctx->program) {
         cl_int e;
         const char *src = clvis_kernel_source;
-        prog = clCreateProgramWithSource(ctx->context, 1, &src, NULL, &e);
+        cl_program prog = clCreateProgramWithSource(ctx->context, 1, &src, NULL, &e);
         if (e != CL_SUCCESS)
             return cl_fail(e, "clCreateProgramWithSource", __FILE__, __LINE__);
         e = fault_check(FAULT_BUILD);
@@ -215,24 +245,12 @@ clvis_status program_build(clvis_ctx *ctx, const char *cache_dir, int use_cache)
             clReleaseProgram(prog);
             return st;
         }
+        ctx->program = prog;
+        clvis_status st = create_kernels(ctx);
+        if (st)
+            return st;
         if (use_cache)
-            save_binary(ctx, prog, dir, path);
-    }
-    ctx->program = prog;
-    for (int k = 0; k < K_COUNT; k++) {
-        cl_int e;
-        ctx->kernels[k] = clCreateKernel(prog, kernel_names[k], &e);
-        if (e != CL_SUCCESS)
-            return err_set(CLVIS_ERR_BUILD, "kernel '%s' missing from the program: %s (%d)",
-                           kernel_names[k], cl_error_name(e), (int)e);
-        size_t wg = 0;
-        if (clGetKernelWorkGroupInfo(ctx->kernels[k], ctx->device, CL_KERNEL_WORK_GROUP_SIZE,
-                                     sizeof wg, &wg, NULL) != CL_SUCCESS || wg == 0)
-            wg = 1;
-        size_t local = 64;
-        while (local > wg)
-            local /= 2;
-        ctx->wg[k] = local;
+            save_binary(ctx, prog, dir, path, key);
     }
     ctx->build.build_ms = now_ms() - t0;
     if (use_cache)

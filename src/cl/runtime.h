@@ -38,7 +38,8 @@
     X(concat_bwd)            \
     X(reshape_fwd)           \
     X(reshape_bwd)           \
-    X(fill)
+    X(fill)                  \
+    X(selftest)
 
 typedef enum {
 #define X(name) K_##name,
@@ -87,8 +88,17 @@ cl_int fault_check(fault_site site);
             return cl_fail(fault_e_, what " (injected)", __FILE__, __LINE__);  \
     } while (0)
 
-/* Builds the kernel program for ctx->device (binary cache first); fills ctx->kernels. */
+/* Builds the kernel program for ctx->device (binary cache first); fills ctx->kernels. A cached
+ * program is used only when its entry verifies (src/cl/cache.h), every kernel is in it and it
+ * passes program_selftest; anything else rebuilds from source and rewrites the entry. */
 clvis_status program_build(clvis_ctx *ctx, const char *cache_dir, int use_cache);
+/* The cache key of ctx's device: SHA-256 of the kernel source, build options, platform,
+ * device, vendor, driver and OpenCL version (its first 16 bytes, in hex, name the file). */
+void program_cache_key(const clvis_ctx *ctx, unsigned char key[32]);
+/* Known answers: runs the selftest kernel and fill, add_fwd, copy_accum, act_fwd, dense_fwd and
+ * softmax_fwd on tiny inputs (plain OpenCL calls, no fault injection) and compares the results
+ * with exact values. CLVIS_ERR_BUILD naming the first kernel that was wrong. */
+clvis_status program_selftest(clvis_ctx *ctx);
 
 /* Enumeration for context creation: ids alongside the public info. */
 typedef struct {

@@ -1,0 +1,224 @@
+/* cache.c — kernel cache entries: format, verification, safe reads and crash-safe writes. */
+#include "cache.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/random.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+static void put_le(unsigned char *p, uint64_t v, int bytes)
+{
+    for (int i = 0; i < bytes; i++)
+        p[i] = (unsigned char)(v >> (8 * i));
+}
+
+static uint64_t get_le(const unsigned char *p, int bytes)
+{
+    uint64_t v = 0;
+    for (int i = bytes - 1; i >= 0; i--)
+        v = v << 8 | p[i];
+    return v;
+}
+
+void cache_key_hash(const char *const *fields, int n, unsigned char key[SHA256_BYTES])
+{
+    sha256_ctx c;
+    sha256_init(&c);
+    for (int i = 0; i < n; i++) {
+        const char *s = fields[i] ? fields[i] : "";
+        unsigned char len[8];
+        put_le(len, strlen(s), 8);
+        sha256_update(&c, len, sizeof len);
+        sha256_update(&c, s, strlen(s));
+    }
+    sha256_final(&c, key);
+}
+
+clvis_status cache_entry_make(const unsigned char key[SHA256_BYTES], const void *payload,
+                              size_t n, unsigned char **out, size_t *out_len)
+{
+    *out = NULL;
+    *out_len = 0;
+    if (n == 0 || n > CACHE_MAX_BYTES - CACHE_HEADER_BYTES)
+        return err_set(CLVIS_ERR_INVALID_ARG, "kernel cache: a binary of %zu bytes", n);
+    unsigned char *e = malloc(CACHE_HEADER_BYTES + n);
+    if (!e)
+        return err_set(CLVIS_ERR_NO_MEMORY, "kernel cache: out of host memory");
+    memcpy(e, CACHE_MAGIC, 8);
+    put_le(e + 8, CACHE_VERSION, 4);
+    put_le(e + 12, CACHE_HEADER_BYTES, 4);
+    put_le(e + 16, n, 8);
+    memcpy(e + 24, key, SHA256_BYTES);
+    sha256(payload, n, e + 56);
+    memcpy(e + CACHE_HEADER_BYTES, payload, n);
+    *out = e;
+    *out_len = CACHE_HEADER_BYTES + n;
+    return CLVIS_OK;
+}
+
+clvis_status cache_entry_check(const unsigned char *buf, size_t len,
+                               const unsigned char key[SHA256_BYTES], size_t *payload_off,
+                               size_t *payload_len)
+{
+    *payload_off = *payload_len = 0;
+    if (!buf || len < CACHE_HEADER_BYTES)
+        return err_set(CLVIS_ERR_FORMAT, "truncated header (%zu of %u bytes)", buf ? len : 0,
+                       CACHE_HEADER_BYTES);
+    if (memcmp(buf, CACHE_MAGIC, 8) != 0)
+        return err_set(CLVIS_ERR_FORMAT, "not a clvis cache entry (bad magic)");
+    uint64_t version = get_le(buf + 8, 4), hsize = get_le(buf + 12, 4);
+    uint64_t n = get_le(buf + 16, 8), have = len - CACHE_HEADER_BYTES;
+    if (version != CACHE_VERSION)
+        return err_set(CLVIS_ERR_FORMAT, "format version %llu (this clvis writes %u)",
+                       (unsigned long long)version, CACHE_VERSION);
+    if (hsize != CACHE_HEADER_BYTES)
+        return err_set(CLVIS_ERR_FORMAT, "header size %llu (expected %u)",
+                       (unsigned long long)hsize, CACHE_HEADER_BYTES);
+    if (n == 0)
+        return err_set(CLVIS_ERR_FORMAT, "empty binary");
+    if (n != have)
+        return err_set(CLVIS_ERR_FORMAT, "%s: header says %llu bytes of binary, file has %llu",
+                       n > have ? "truncated" : "trailing bytes", (unsigned long long)n,
+                       (unsigned long long)have);
+    if (memcmp(buf + 24, key, SHA256_BYTES) != 0)
+        return err_set(CLVIS_ERR_FORMAT,
+                       "written for another key (kernel source, options, device or driver)");
+    unsigned char h[SHA256_BYTES];
+    sha256(buf + CACHE_HEADER_BYTES, (size_t)n, h);
+    if (memcmp(buf + 56, h, SHA256_BYTES) != 0)
+        return err_set(CLVIS_ERR_FORMAT, "binary does not match its SHA-256");
+    *payload_off = CACHE_HEADER_BYTES;
+    *payload_len = (size_t)n;
+    return CLVIS_OK;
+}
+
+clvis_status cache_file_read(const char *path, size_t max, unsigned char **out, size_t *len)
+{
+    *out = NULL;
+    *len = 0;
+    int fd = open(path, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_NOCTTY | O_CLOEXEC);
+    if (fd < 0) {
+        int e = errno;
+        if (e == ENOENT)
+            return err_set(CLVIS_ERR_NOT_FOUND, "%s: no such file", path);
+        if (e == ELOOP)
+            return err_set(CLVIS_ERR_FORMAT, "%s: a symbolic link, not read", path);
+        return err_set(CLVIS_ERR_IO, "%s: %s", path, strerror(e));
+    }
+    struct stat st;
+    clvis_status rc = CLVIS_OK;
+    if (fstat(fd, &st) != 0)
+        rc = err_set(CLVIS_ERR_IO, "%s: fstat: %s", path, strerror(errno));
+    else if (!S_ISREG(st.st_mode))
+        rc = err_set(CLVIS_ERR_FORMAT, "%s: not a regular file, not read", path);
+    else if (st.st_size < 0 || (uint64_t)st.st_size > max)
+        rc = err_set(CLVIS_ERR_FORMAT, "%s: %lld bytes, over the %zu-byte limit", path,
+                     (long long)st.st_size, max);
+    unsigned char *buf = NULL;
+    size_t want = rc ? 0 : (size_t)st.st_size, got = 0;
+    if (!rc && !(buf = malloc(want ? want : 1)))
+        rc = err_set(CLVIS_ERR_NO_MEMORY, "%s: out of host memory", path);
+    while (!rc && got < want) { /* a file that shrinks meanwhile reads short: the check sees it */
+        ssize_t r = read(fd, buf + got, want - got);
+        if (r < 0 && errno == EINTR)
+            continue;
+        if (r < 0)
+            rc = err_set(CLVIS_ERR_IO, "%s: read: %s", path, strerror(errno));
+        if (r <= 0)
+            break;
+        got += (size_t)r;
+    }
+    close(fd);
+    if (rc) {
+        free(buf);
+        return rc;
+    }
+    *out = buf;
+    *len = got;
+    return CLVIS_OK;
+}
+
+/* 64 unpredictable bits for a temporary's name; a clock-and-pid mix where getrandom fails
+ * (O_EXCL keeps that safe, only guessable). */
+static unsigned long long random_name(void)
+{
+    static unsigned long long counter;
+    unsigned long long v;
+    if (getrandom(&v, sizeof v, GRND_NONBLOCK) == (ssize_t)sizeof v)
+        return v;
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    return ((unsigned long long)ts.tv_nsec ^ (unsigned long long)ts.tv_sec << 30 ^
+            (unsigned long long)getpid() << 40) + ++counter * 0x9E3779B97F4A7C15ULL;
+}
+
+clvis_status cache_file_write(const char *path, const void *data, size_t n)
+{
+    const char *slash = strrchr(path, '/');
+    char dir[4096], tmp[4200];
+    size_t dlen = slash ? (size_t)(slash - path) : 0;
+    if (dlen >= sizeof dir || strlen(path) + 40 >= sizeof tmp)
+        return err_set(CLVIS_ERR_IO, "%s: path too long", path);
+    if (slash) {
+        memcpy(dir, path, dlen ? dlen : 1); /* "/x": the root */
+        dir[dlen ? dlen : 1] = 0;
+    } else {
+        snprintf(dir, sizeof dir, ".");
+    }
+    const char *base = slash ? slash + 1 : path;
+    int fd = -1;
+    for (int attempt = 0; attempt < 16 && fd < 0; attempt++) {
+        snprintf(tmp, sizeof tmp, "%s/.%s.%016llx.tmp", dir, base, random_name());
+        fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0644);
+        if (fd < 0 && errno != EEXIST)
+            break;
+    }
+    if (fd < 0)
+        return err_set(CLVIS_ERR_IO, "%s: cannot create a temporary file in %s: %s", path, dir,
+                       strerror(errno));
+    const unsigned char *p = data;
+    size_t left = n;
+    const char *step = NULL;
+    int e = 0;
+    while (left > 0 && !step) {
+        ssize_t w = write(fd, p, left);
+        if (w < 0 && errno == EINTR)
+            continue;
+        if (w <= 0) {
+            step = "write";
+            e = w < 0 ? errno : ENOSPC;
+            break;
+        }
+        p += w;
+        left -= (size_t)w;
+    }
+    if (!step && fsync(fd) != 0) {
+        step = "fsync";
+        e = errno;
+    }
+    if (close(fd) != 0 && !step) {
+        step = "close";
+        e = errno;
+    }
+    if (!step && rename(tmp, path) != 0) {
+        step = "rename";
+        e = errno;
+    }
+    if (step) {
+        unlink(tmp);
+        return err_set(CLVIS_ERR_IO, "%s: %s: %s", path, step, strerror(e));
+    }
+    /* the rename itself made durable; some file systems refuse fsync on a directory */
+    int dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (dfd >= 0) {
+        (void)fsync(dfd);
+        close(dfd);
+    }
+    return CLVIS_OK;
+}
