@@ -1,9 +1,13 @@
 /* test_cli_args.c — the command line's grammar (tools/cli/args.c) without running anything:
  * commands, flags, both value forms, number ranges, per-command argument rules, --grad,
- * bench workloads, one-line messages; and layer lists against a small fixture model. */
+ * --version, bench workloads, one-line messages; the class-label files (labels.c) and the
+ * data-directory lookup (datadir.c); and layer lists against a small fixture model. */
 #include <limits.h>
+#include <unistd.h>
 
 #include "cli/args.h"
+#include "cli/datadir.h"
+#include "cli/labels.h"
 #include "testutil.h"
 
 #ifndef TEST_KERAS_DIR
@@ -75,6 +79,19 @@ int main(void)
                     strstr(msg, "unknown command 'frobnicate'"),
                 "unknown command: usage, no command");
     cli_free(&a);
+    test_checkf(parse_line("--version", &a, msg, sizeof msg) == CLI_VERSION && !a.cmd,
+                "--version: print the version");
+    cli_free(&a);
+    usage_case("--version extra", "--version takes no arguments");
+    test_checkf(!strcmp(clvis_version(), "0.2.0"), "clvis_version() is '%s'", clvis_version());
+    static const char *const names[] = {"devices", "info", "predict x", "activations x", "filters",
+                                        "gradcam x", "dump x", "bench"};
+    for (size_t i = 0; i < sizeof names / sizeof names[0]; i++) {
+        test_checkf(parse_line(names[i], &a, msg, sizeof msg) == CLI_RUN && a.cmd && a.cmd->run &&
+                        !strncmp(names[i], a.cmd->name, strlen(a.cmd->name)),
+                    "'%s': the command table gives its run function", names[i]);
+        cli_free(&a);
+    }
 
     /* values: both forms, ranges, defaults, last one wins */
     a = run_case("gradcam --class 3 --score=logit --layer conv --out o1 --out=o2 x.jpg y.jpg");
@@ -153,6 +170,73 @@ int main(void)
     usage_case("bench --layer x", "unknown option '--layer' for 'bench'");
     usage_case("bench x", "unexpected argument 'x'");
     long_case("bench --workload ", 200, "", "unknown workload");
+
+    /* class labels: TSV with a header, wnid + name, one name per line; bad files */
+    char dir[] = "/tmp/clvis_test_labels_XXXXXX", path[256];
+    if (mkdtemp(dir)) {
+        static const struct {
+            const char *text;
+            int n;
+            const char *wnid1, *name1, *err;
+        } cases[] = {
+            {"index\twnid\tname\n0\tn01\ttench\n1\tn02\tgoldfish\n", 2, "n02", "goldfish", NULL},
+            {"n01\ttench\r\nn02\tgold fish\r\n", 2, "n02", "gold fish", NULL},
+            {"cat\ndog\n", 2, "", "dog", NULL},
+            {"0\tn01\ttench\n2\tn02\tgoldfish\n", 0, NULL, NULL, ":2: expected index 1"},
+            {"", 0, NULL, NULL, "no labels"},
+        };
+        snprintf(path, sizeof path, "%s/labels.tsv", dir);
+        for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+            FILE *f = fopen(path, "w");
+            if (f) {
+                fputs(cases[i].text, f);
+                fclose(f);
+            }
+            labels lab;
+            msg[0] = 0;
+            clvis_status st = labels_load(path, &lab, msg, sizeof msg);
+            if (cases[i].err)
+                test_checkf(st == CLVIS_ERR_FORMAT && strstr(msg, cases[i].err) && lab.n == 0,
+                            "labels case %zu refused: %s", i, msg);
+            else
+                test_checkf(!st && lab.n == cases[i].n &&
+                                !strcmp(labels_wnid(&lab, 1), cases[i].wnid1) &&
+                                !strcmp(labels_name(&lab, 1), cases[i].name1) &&
+                                !labels_name(&lab, 2) && !strcmp(labels_wnid(&lab, 5), ""),
+                            "labels case %zu: %d labels, [1] = '%s' '%s'", i, lab.n,
+                            lab.n > 1 ? lab.wnid[1] : "", lab.n > 1 ? lab.name[1] : "");
+            labels_free(&lab);
+        }
+        unlink(path);
+        labels lab;
+        test_checkf(labels_load(path, &lab, msg, sizeof msg) == CLVIS_ERR_IO &&
+                        strstr(msg, "cannot open labels file"),
+                    "missing labels file: %s", msg);
+        rmdir(dir);
+    }
+
+    /* data files: $CLVIS_DATA_DIR first, in the installed layout */
+    const char *old_data = getenv("CLVIS_DATA_DIR");
+    char keep[1024] = "", dpath[1200];
+    if (old_data)
+        snprintf(keep, sizeof keep, "%s", old_data);
+    setenv("CLVIS_DATA_DIR", "/opt/x/share/clvis", 1);
+    test_checkf(data_path(DATA_LABELS, DATA_LABELS_SRC, dpath, sizeof dpath) == 0 &&
+                    !strcmp(dpath, "/opt/x/share/clvis/imagenet_classes.tsv"),
+                "CLVIS_DATA_DIR: labels at %s", dpath);
+    test_checkf(data_path(DATA_MODEL, DATA_MODEL_SRC, dpath, sizeof dpath) == 0 &&
+                    !strcmp(dpath, "/opt/x/share/clvis/models/mobilenet_v2.h5"),
+                "CLVIS_DATA_DIR: model at %s", dpath);
+    unsetenv("CLVIS_DATA_DIR");
+    /* this test runs from the build dir, without share/clvis next to it: the source tree */
+    char ddir[1024];
+    const char *from = data_dir(ddir, sizeof ddir);
+    test_checkf(from && !strcmp(from, "build") &&
+                    data_path(DATA_LABELS, DATA_LABELS_SRC, dpath, sizeof dpath) == 0 &&
+                    access(dpath, R_OK) == 0 && strstr(dpath, "/data/imagenet_classes.tsv"),
+                "inside the build dir: the source tree (%s: %s)", from ? from : "none", dpath);
+    if (old_data)
+        setenv("CLVIS_DATA_DIR", keep, 1);
 
     /* layer lists need a model (and so a device) */
     clvis_ctx *ctx = NULL;

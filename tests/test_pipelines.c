@@ -26,6 +26,7 @@
 #include "testutil.h"
 #include "viz/book.h"
 #include "explain/explain.h"
+#include "cli/report.h"
 
 #ifndef TEST_KERAS_DIR
 #define TEST_KERAS_DIR "tests/data/keras"
@@ -411,12 +412,12 @@ static void test_report(void)
     char dir[] = "/tmp/clvis_test_rep_XXXXXX";
     if (!mkdtemp(dir))
         return;
-    viz_report_entry e[2] = {{"gradcam", "a<b>.png", "cat & dog", "m.h5", "PoCL", 12.5},
+    report_entry e[2] = {{"gradcam", "a<b>.png", "cat & dog", "m.h5", "PoCL", 12.5},
                              {"predict", "", "tabby 0.5", "m.h5", "PoCL", 3}};
-    clvis_status st = viz_report_add(dir, e, 2);
+    clvis_status st = report_add(dir, e, 2);
     e[0].caption = "replaced";
     if (!st)
-        st = viz_report_add(dir, e, 1);
+        st = report_add(dir, e, 1);
     char path[256], buf[8192] = {0};
     snprintf(path, sizeof path, "%s/index.html", dir);
     FILE *f = fopen(path, "r");

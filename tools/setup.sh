@@ -7,7 +7,7 @@ cd "$(dirname "$0")/.."
 
 PKGS=(ocl-icd-opencl-dev opencl-c-headers pocl-opencl-icd libclblast-dev libpng-dev
       libturbojpeg0-dev libhdf5-dev libcjson-dev libzip-dev meson ninja-build pkg-config
-      gcc python3 clinfo hdf5-tools)
+      gcc python3 clinfo hdf5-tools groff-base man-db)
 
 missing=()
 for p in "${PKGS[@]}"; do

@@ -16,17 +16,6 @@
 void viz_say(clvis_progress_fn progress, void *user, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 
-/* ---- class labels --------------------------------------------------------------------------- */
-typedef struct {
-    int n;
-    char **wnid; /* may hold "" */
-    char **name;
-} viz_labels;
-/* TSV "index<TAB>wnid<TAB>name" (header line allowed; data/imagenet_classes.tsv) or one label
- * per line. */
-clvis_status viz_labels_load(const char *path, viz_labels *out);
-void viz_labels_free(viz_labels *l);
-
 /* ---- filter patterns: the start noise ------------------------------------------------- */
 /* The start image: numpy's legacy generator, exactly. MT19937 seeded as
  * numpy.random.RandomState(seed) (init_genrand), doubles as random_sample (53-bit genrand_res53),
@@ -37,19 +26,6 @@ typedef struct {
 } viz_mt19937;
 void viz_mt_seed(viz_mt19937 *r, uint32_t seed);
 double viz_mt_random(viz_mt19937 *r);
-
-/* ---- report (DIR/index.html) ---------------------------------------------------------------- */
-/* Adds (or replaces, by file name) one entry of DIR/manifest.tsv and rewrites DIR/index.html
- * listing every entry; both atomically. file: relative to dir ("" for a text-only entry). */
-typedef struct {
-    const char *command; /* "activations", ... */
-    const char *file;
-    const char *caption;
-    const char *model;
-    const char *device;
-    double ms;
-} viz_report_entry;
-clvis_status viz_report_add(const char *dir, const viz_report_entry *entries, int n);
 
 /* Joins dir and name into buf ("dir/name"); CLVIS_ERR_INVALID_ARG when too long. */
 clvis_status viz_path(char *buf, size_t cap, const char *dir, const char *name);

@@ -1,4 +1,4 @@
-/* predict.c — model inputs from image files, class labels, top-k predictions. */
+/* predict.c — model inputs from image files, top-k predictions. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -50,98 +50,6 @@ clvis_status clvis_input_load(const clvis_model *m, const char *path, int mode, 
     else
         image_free(&img);
     return CLVIS_OK;
-}
-
-/* ---- labels ----------------------------------------------------------------------------------- */
-void viz_labels_free(viz_labels *l)
-{
-    if (!l)
-        return;
-    for (int i = 0; i < l->n; i++) {
-        free(l->wnid[i]);
-        free(l->name[i]);
-    }
-    free(l->wnid);
-    free(l->name);
-    memset(l, 0, sizeof *l);
-}
-
-static char *dupn(const char *s, size_t n)
-{
-    char *p = malloc(n + 1);
-    if (p) {
-        memcpy(p, s, n);
-        p[n] = 0;
-    }
-    return p;
-}
-
-clvis_status viz_labels_load(const char *path, viz_labels *out)
-{
-    memset(out, 0, sizeof *out);
-    FILE *f = fopen(path, "r");
-    if (!f)
-        return err_set(CLVIS_ERR_IO, "%s: cannot open labels file", path);
-    char line[1024];
-    int cap = 0, lineno = 0;
-    clvis_status st = CLVIS_OK;
-    while (fgets(line, sizeof line, f)) {
-        lineno++;
-        size_t len = strcspn(line, "\r\n");
-        line[len] = 0;
-        if (lineno == 1 && !strncmp(line, "index\t", 6))
-            continue; /* header */
-        char *wn = "", *nm = line;
-        size_t wl = 0, nl = len;
-        char *t1 = strchr(line, '\t');
-        if (t1) {
-            char *t2 = strchr(t1 + 1, '\t');
-            if (t2) { /* index, wnid, name */
-                char *end;
-                long idx = strtol(line, &end, 10);
-                if (end != t1 || idx != out->n) {
-                    st = err_set(CLVIS_ERR_FORMAT, "%s:%d: expected index %d", path, lineno,
-                                 out->n);
-                    break;
-                }
-                wn = t1 + 1;
-                wl = (size_t)(t2 - wn);
-                nm = t2 + 1;
-                nl = strlen(nm);
-            } else { /* wnid, name */
-                wn = line;
-                wl = (size_t)(t1 - line);
-                nm = t1 + 1;
-                nl = strlen(nm);
-            }
-        }
-        if (out->n == cap) {
-            cap = cap ? cap * 2 : 256;
-            char **a = realloc(out->wnid, (size_t)cap * sizeof *a);
-            if (a)
-                out->wnid = a;
-            char **b = realloc(out->name, (size_t)cap * sizeof *b);
-            if (b)
-                out->name = b;
-            if (!a || !b) {
-                st = err_set(CLVIS_ERR_NO_MEMORY, "%s: out of memory", path);
-                break;
-            }
-        }
-        out->wnid[out->n] = dupn(wn, wl);
-        out->name[out->n] = dupn(nm, nl);
-        out->n++;
-        if (!out->wnid[out->n - 1] || !out->name[out->n - 1]) {
-            st = err_set(CLVIS_ERR_NO_MEMORY, "%s: out of memory", path);
-            break;
-        }
-    }
-    fclose(f);
-    if (!st && out->n == 0)
-        st = err_set(CLVIS_ERR_FORMAT, "%s: no labels", path);
-    if (st)
-        viz_labels_free(out);
-    return st;
 }
 
 /* ---- predict ---------------------------------------------------------------------------------- */

@@ -3,13 +3,13 @@
  * (sqrt(6 / fan_in): activations keep their scale through the ReLU stack), so no file is
  * needed and every device gets bit-identical weights and inputs. */
 #include "bench.h"
+#include "cli/util.h"
 
 #include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include "api/model.h"
 #include "graph/graph.h"
@@ -20,13 +20,6 @@
 
 
 /* ---- small helpers ------------------------------------------------------------------------ */
-double bench_now_ms(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return ts.tv_sec * 1e3 + ts.tv_nsec / 1e6;
-}
-
 static int cmp_d(const void *a, const void *b)
 {
     double x = *(const double *)a, y = *(const double *)b;
@@ -166,14 +159,14 @@ clvis_status bench_fma_peak(clvis_ctx *ctx, double *gflops)
     clSetKernelArg(k, 2, sizeof s, &s);
     double t[5];
     for (int r = -1; r < 5; r++) {
-        double t0 = bench_now_ms();
+        double t0 = util_now_ms();
         if ((e = clEnqueueNDRangeKernel(ctx->queue, k, 1, NULL, &items, &local, 0, NULL, NULL)) ||
             (e = clFinish(ctx->queue))) {
             st = cl_fail(e, "fma_peak", __FILE__, __LINE__);
             goto done;
         }
         if (r >= 0)
-            t[r] = bench_now_ms() - t0;
+            t[r] = util_now_ms() - t0;
     }
     *gflops = (double)items * iters * 16 * 16 * 2 / (bench_median(t, 5) * 1e6);
 done:
@@ -378,19 +371,19 @@ static clvis_status timed(wstate *s, work_fn f, int runs, bench_result *r,
     clvis_status st;
     if (warm)
         warm(s, 1);
-    double t0 = bench_now_ms();
+    double t0 = util_now_ms();
     st = f(s);
     if (!st)
         st = ctx_finish(s->ctx);
-    r->warmup_ms = bench_now_ms() - t0;
+    r->warmup_ms = util_now_ms() - t0;
     if (warm)
         warm(s, 0);
     for (int i = 0; i < runs && !st; i++) {
-        t0 = bench_now_ms();
+        t0 = util_now_ms();
         st = f(s);
         if (!st)
             st = ctx_finish(s->ctx);
-        t[i] = bench_now_ms() - t0;
+        t[i] = util_now_ms() - t0;
     }
     if (!st) {
         r->runs = runs;
@@ -432,7 +425,7 @@ static clvis_status need_vgg(wstate *s, bench_report *rep)
 {
     if (s->vgg)
         return CLVIS_OK;
-    double t0 = bench_now_ms();
+    double t0 = util_now_ms();
     clvis_status st;
     if (s->o->model) {
         clvis_load_options lo = {0};
@@ -444,7 +437,7 @@ static clvis_status need_vgg(wstate *s, bench_report *rep)
         st = build_random(s->ctx, json, "vgg16 (random weights)", s->o->seed, &s->vgg);
         free(json);
     }
-    rep->setup_ms += bench_now_ms() - t0;
+    rep->setup_ms += util_now_ms() - t0;
     return st;
 }
 
@@ -633,10 +626,10 @@ clvis_status bench_run(clvis_ctx *ctx, const bench_opts *opt, bench_report *rep,
     if (resized && !st)
         st = clvis_model_set_input_size(s.vgg, 224, 224);
     if (!st && bench_selected(o.workloads, "small_convnet")) {
-        double t0 = bench_now_ms();
+        double t0 = util_now_ms();
         st = build_random(ctx, small_convnet_json, "small_convnet (random weights)", o.seed + 1,
                           &s.small);
-        rep->setup_ms += bench_now_ms() - t0;
+        rep->setup_ms += util_now_ms() - t0;
         if (!st) {
             graph *g = model_graph(s.small);
             size_t total = 0;

@@ -55,8 +55,7 @@ typedef struct {
 /* 1 when `name` is selected by the comma list `sel` (exact names or prefixes; NULL: all). */
 int bench_selected(const char *sel, const char *name);
 
-/* Monotonic clock in ms; the median of v[0..n) (sorts v). */
-double bench_now_ms(void);
+/* The median of v[0..n) (sorts v). Times come from util_now_ms (tools/cli/util.h). */
 double bench_median(double *v, int n);
 
 /* FMA peak of ctx's device: 16 independent float16 FMA chains per work-item. */

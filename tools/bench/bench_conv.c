@@ -10,9 +10,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include "bench.h"
+#include "cli/util.h"
 #include "ops/ops.h"
 
 extern int clvis_conv_impl; /* src/ops/conv.c: 0 auto (fast where it applies), 1 reference */
@@ -96,11 +96,11 @@ static timing time_op(clvis_ctx *ctx, int dir, int impl, int runs, const conv2d_
     clvis_conv_impl = impl;
     double *t = malloc(sizeof(double) * (size_t)runs);
     for (int r = -1; r < runs; r++) {
-        double t0 = bench_now_ms();
+        double t0 = util_now_ms();
         TRY(dir ? conv2d_backward(ctx, p, x, y, w, 0) : conv2d_forward(ctx, p, y, x, w, b));
         TRY(ctx_finish(ctx));
         if (r >= 0)
-            t[r] = bench_now_ms() - t0;
+            t[r] = util_now_ms() - t0;
     }
     timing out = {bench_median(t, runs), 0};
     out.gflops = flops / (out.ms * 1e6);

@@ -10,6 +10,8 @@
 #include <string.h>
 
 #include "bench.h"
+#include "cli/commands.h"
+#include "cli/datadir.h"
 
 
 typedef struct {
@@ -21,7 +23,7 @@ typedef struct {
 
 static const flag_def FLAGS[] = {
     {"device", F_DEVICE, 1, "N|cpu|gpu|igpu|NAME  OpenCL device (default: $CLVIS_DEVICE, else best)"},
-    {"model", F_MODEL, 1, "FILE  Keras model (default " DEFAULT_MODEL ")"},
+    {"model", F_MODEL, 1, "FILE  Keras model (default " DATA_MODEL ")"},
     {"arch", F_ARCH, 1, "vgg16|vgg19|...  architecture of a weights-only file"},
     {"out", F_OUT, 1, "DIR  output directory (default out); DIR/index.html is rewritten"},
     {"quiet", F_QUIET, 0, "no progress on stderr"},
@@ -53,16 +55,20 @@ static const flag_def FLAGS[] = {
 #define COMMON (F_DEVICE | F_QUIET)
 #define WITH_MODEL (COMMON | F_MODEL | F_ARCH)
 static const cli_command COMMANDS[] = {
-    {"devices", COMMON | F_JSON, "[--json]", "List every OpenCL platform and device."},
+    {"devices", COMMON | F_JSON, "[--json]", "List every OpenCL platform and device.",
+     cmd_devices},
     {"info", WITH_MODEL, "[MODEL] [--model FILE]",
-     "Print a model.summary()-like table: layer, type, output shape, parameters."},
+     "Print a model.summary()-like table: layer, type, output shape, parameters.",
+     cmd_info},
     {"predict", WITH_MODEL | F_OUT | F_JSON | F_TOP | F_LABELS | F_PREPROCESS,
      "[options] IMAGE|FOLDER...",
      "Top-k predictions (wnid, name, probability for ImageNet models). With --out, adds them\n"
-     "to DIR/index.html." IMAGES_NOTE},
+     "to DIR/index.html." IMAGES_NOTE,
+     cmd_predict},
     {"activations", WITH_MODEL | F_OUT | F_LAYERS | F_PREPROCESS, "[options] IMAGE",
      "Listing 5.31: every channel of the first 8 layers (or --layers) as a 16-per-row grid,\n"
-     "viridis, one PNG per layer in DIR (act_<layer>.png); prints shape, zeros, dead channels."},
+     "viridis, one PNG per layer in DIR (act_<layer>.png); prints shape, zeros, dead channels.",
+     cmd_activations},
     {"filters",
      WITH_MODEL | F_OUT | F_SEED | F_LAYERS | F_LAYER | F_FILTER | F_SIZE | F_INIT | F_CHUNK |
          F_STEPS | F_PREPROCESS,
@@ -72,22 +78,26 @@ static const cli_command COMMANDS[] = {
      "--layers (default block1_conv1..block4_conv1, or the first four conv layers):\n"
      "filters_<layer>.png; one pattern with --layer L --filter F: pattern_<layer>_<F>.png.\n"
      "The 64 filters of a grid run as one device batch (--chunk to split). The image is fed\n"
-     "raw as in the book; --preprocess M puts the model's preprocessing in front of it."},
+     "raw as in the book; --preprocess M puts the model's preprocessing in front of it.",
+     cmd_filters},
     {"gradcam", WITH_MODEL | F_OUT | F_JSON | F_LAYER | F_CLASS | F_SCORE | F_LABELS |
                     F_PREPROCESS,
      "[options] IMAGE|FOLDER...",
      "Listings 5.42-5.44: Grad-CAM of the top-1 class (or --class) at the last conv layer (or\n"
      "--layer); writes gradcam_<image>_map.png (the raw map, viridis) and\n"
-     "gradcam_<image>_overlay.png (0.4*JET + image, full resolution)." IMAGES_NOTE},
+     "gradcam_<image>_overlay.png (0.4*JET + image, full resolution)." IMAGES_NOTE,
+     cmd_gradcam},
     {"dump", WITH_MODEL | F_OUT | F_GRAD | F_PREPROCESS, "[options] IMAGE",
      "Write every layer's output (NHWC) to DIR/dump_<image>.h5 (/act/<layer>); with\n"
-     "--grad LAYER:CHANNEL also d mean(channel)/d every earlier layer (/grad/<layer>)."},
+     "--grad LAYER:CHANNEL also d mean(channel)/d every earlier layer (/grad/<layer>).",
+     cmd_dump},
     {"bench",
      COMMON | F_JSON | F_MODEL | F_STEPS | F_RUNS | F_QUICK | F_WORKLOAD | F_REFERENCE |
          F_FILTER_RUNS,
      "[options]",
-     "Benchmark standard workloads on one device or --device all (see 'clvis bench --help')."},
-    {NULL, 0, NULL, NULL}};
+     "Benchmark standard workloads on one device or --device all (see 'clvis bench --help').",
+     cmd_bench},
+    {NULL, 0, NULL, NULL, NULL}};
 
 void cli_usage_all(FILE *f)
 {
@@ -303,6 +313,8 @@ cli_result cli_parse(int argc, char **argv, cli_args *a, char *msg, size_t cap)
         return usage(msg, cap, "no command given");
     if (!strcmp(argv[0], "--help") || !strcmp(argv[0], "-h") || !strcmp(argv[0], "help"))
         return CLI_HELP;
+    if (!strcmp(argv[0], "--version"))
+        return argc == 1 ? CLI_VERSION : usage(msg, cap, "--version takes no arguments");
     const cli_command *c = COMMANDS;
     while (c->name && strcmp(c->name, argv[0]))
         c++;

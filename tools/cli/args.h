@@ -1,6 +1,8 @@
 /* args.h — the command line of `clvis`, parsed without side effects: commands, flags,
  * numbers and every check that needs no model. It never prints or exits, so the whole grammar
- * can be tested and fuzzed (tests/fuzz/fuzz_cli.c); tools/cli/main.c prints and runs. */
+ * can be tested and fuzzed (tests/fuzz/fuzz_cli.c); tools/cli/main.c prints and runs. The
+ * command table (COMMANDS in args.c) is the only list of commands: name, options, help and the
+ * run function (commands.h), which the grammar never calls. */
 #ifndef CLVIS_CLI_ARGS_H
 #define CLVIS_CLI_ARGS_H
 
@@ -8,9 +10,6 @@
 #include <stdio.h>
 
 #include "clvis.h"
-
-/* The model a command uses without --model (relative to the cwd, else the source tree). */
-#define DEFAULT_MODEL "models/mobilenet_v2.h5"
 
 /* one bit per option */
 enum {
@@ -22,14 +21,17 @@ enum {
     F_WORKLOAD = 1 << 22, F_REFERENCE = 1 << 23, F_FILTER_RUNS = 1 << 24
 };
 
+typedef struct cli_args cli_args;
+
 typedef struct {
     const char *name;
     int flags; /* F_* bits: the options the command takes */
     const char *usage;
     const char *about;
+    int (*run)(cli_args *a); /* the exit status: 0, 1 (runtime failure) */
 } cli_command;
 
-typedef struct {
+struct cli_args {
     const cli_command *cmd; /* NULL: no (known) command */
     const char *device, *model, *arch, *out, *layers, *layer, *labels, *init, *workloads;
     int given; /* F_* bits of the options on the command line */
@@ -42,12 +44,13 @@ typedef struct {
     long grad_channel;
     char **pos; /* positional arguments (pointers into argv); free with cli_free */
     int npos;
-} cli_args;
+};
 
 typedef enum {
     CLI_RUN,  /* run a->cmd */
     CLI_HELP, /* print help: cli_help(a->cmd), or cli_usage_all when a->cmd is NULL */
-    CLI_USAGE /* usage error: msg says why (one line); a->cmd is NULL for an unknown command */
+    CLI_USAGE, /* usage error: msg says why (one line); a->cmd is NULL for an unknown command */
+    CLI_VERSION /* `clvis --version`: print "clvis <clvis_version()>" */
 } cli_result;
 
 /* argv[0] is the command name (the program name already dropped). */

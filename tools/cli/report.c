@@ -7,8 +7,11 @@
 #include <string.h>
 #include <time.h>
 
+#include "cli/report.h"
+#include "cli/util.h"
+/* the library's atomic write and last-error text, shared rather than written twice */
+#include "core/error.h"
 #include "io/atomic.h"
-#include "explain/explain.h"
 
 #define NF 7 /* command, file, caption, model, device, ms, time */
 
@@ -142,7 +145,7 @@ static int read_manifest(const char *path, row **out)
 
 /* The same entry: the same picture, or for text entries (no file) the same command and
  * the same subject (the caption up to its first ": ", e.g. the image path of a prediction). */
-static int same_entry(const viz_report_entry *e, const row *r)
+static int same_entry(const report_entry *e, const row *r)
 {
     if (e->file && e->file[0])
         return !strcmp(e->file, r->f[1]);
@@ -154,14 +157,14 @@ static int same_entry(const viz_report_entry *e, const row *r)
     return la == lb && !strncmp(a, b, la);
 }
 
-clvis_status viz_report_add(const char *dir, const viz_report_entry *e, int ne)
+clvis_status report_add(const char *dir, const report_entry *e, int ne)
 {
     char mpath[1024], hpath[1024];
-    clvis_status st = viz_path(mpath, sizeof mpath, dir, "manifest.tsv");
-    if (!st)
-        st = viz_path(hpath, sizeof hpath, dir, "index.html");
-    if (st)
-        return st;
+    if (util_path_join(mpath, sizeof mpath, dir, "manifest.tsv") ||
+        util_path_join(hpath, sizeof hpath, dir, "index.html"))
+        return err_set(CLVIS_ERR_INVALID_ARG, "path too long: %s/%s", dir ? dir : "",
+                       "manifest.tsv");
+    clvis_status st;
     row *rows;
     int n = read_manifest(mpath, &rows);
     char when[32];

@@ -1,0 +1,85 @@
+/* common.c — failures, progress, layer arguments and image-run status of the CLI (common.h). */
+#include "cli/common.h"
+
+#include <ctype.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "cli/args.h"
+
+int cli_quiet;
+
+int cli_fail(const char *fmt, ...)
+{
+    char msg[4096];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(msg, sizeof msg, fmt, ap);
+    va_end(ap);
+    for (char *p = msg; *p; p++)
+        if (*p == '\n' || *p == '\r')
+            *p = ' ';
+    fprintf(stderr, "clvis: %s\n", msg);
+    return 1;
+}
+
+int cli_fail_st(clvis_status st)
+{
+    (void)st;
+    return cli_fail("%s", clvis_last_error());
+}
+
+void cli_progress(void *user, const char *line)
+{
+    (void)user;
+    if (!cli_quiet) {
+        fprintf(stderr, "%s\n", line);
+        fflush(stderr);
+    }
+}
+
+void cli_log(void *user, const char *line)
+{
+    (void)user;
+    if (!cli_quiet)
+        fprintf(stderr, "clvis: %s\n", line);
+}
+
+int cli_find_layer(clvis_model *m, const char *name, int *id)
+{
+    clvis_status st = clvis_model_find_layer(m, name, id);
+    return st ? cli_fail_st(st) : 0;
+}
+
+int cli_parse_layers(clvis_model *m, const char *list, int **out, int *n)
+{
+    char msg[1024];
+    return cli_layer_list(m, list, out, n, msg, sizeof msg) ? cli_fail("%s", msg) : 0;
+}
+
+void cli_stem(const char *path, char *out, size_t cap)
+{
+    const char *b = strrchr(path, '/');
+    b = b ? b + 1 : path;
+    size_t n = 0;
+    for (; *b && *b != '.' && n + 1 < cap; b++)
+        out[n++] = (isalnum((unsigned char)*b) || *b == '-' || *b == '_') ? *b : '_';
+    out[n] = 0;
+    if (!n)
+        snprintf(out, cap, "image");
+}
+
+int cli_bad_input(clvis_status st)
+{
+    return st == CLVIS_ERR_IO || st == CLVIS_ERR_FORMAT;
+}
+
+int cli_finish_images(int rc, int bad, int n)
+{
+    if (rc)
+        return rc;
+    if (bad && n > 1)
+        return cli_fail("%d of %d images could not be read (each named above)", bad, n);
+    return bad ? 1 : 0;
+}

@@ -1,0 +1,35 @@
+/* common.h — what every command of the CLI shares: one-line failures on stderr, progress and
+ * notices (silenced by --quiet), layer arguments, output file stems, the exit status of a run
+ * over many images. */
+#ifndef CLVIS_CLI_COMMON_H
+#define CLVIS_CLI_COMMON_H
+
+#include <stddef.h>
+
+#include "clvis.h"
+
+extern int cli_quiet; /* --quiet: no progress or notices on stderr */
+
+/* Runtime failure: "clvis: <message>" on one line of stderr; returns 1 (the exit status). */
+int cli_fail(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* The same with clvis_last_error(). */
+int cli_fail_st(clvis_status st);
+
+/* clvis_progress_fn / clvis_log_fn for the library: a line on stderr unless --quiet. */
+void cli_progress(void *user, const char *line);
+void cli_log(void *user, const char *line);
+
+/* --layer NAME -> index; --layers a,b,c -> malloc'd indices. 0, or 1 after cli_fail. */
+int cli_find_layer(clvis_model *m, const char *name, int *id);
+int cli_parse_layers(clvis_model *m, const char *list, int **out, int *n);
+
+/* The file stem of an image path, for output names: "samples/cat.v2.png" -> "cat". */
+void cli_stem(const char *path, char *out, size_t cap);
+
+/* An input image that cannot be read (missing, not a picture, damaged) is reported and the run
+ * goes on with the next one; anything else (device, model, output) ends it. */
+int cli_bad_input(clvis_status st);
+/* After a run over n images of which bad could not be read: the exit status. */
+int cli_finish_images(int rc, int bad, int n);
+
+#endif

@@ -1,0 +1,110 @@
+/* dump.c — `clvis dump`: every layer's output (and with --grad, gradients) of one image into
+ * an HDF5 file. */
+#include <hdf5.h>
+#include <hdf5_hl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <unistd.h>
+
+#include "cli/commands.h"
+#include "cli/common.h"
+#include "cli/outdir.h"
+#include "cli/session.h"
+
+int cmd_dump(cli_args *o)
+{
+    session s;
+    if (session_open(o, &s, 1))
+        return 1;
+    clvis_model *m = s.model;
+    int rc = 0, n = clvis_model_layer_count(m), gl = -1, gc = -1;
+    float *x = NULL, *buf = NULL, *seed = NULL;
+    if (o->grad) {
+        const char *name = o->grad_layer;
+        gc = (int)o->grad_channel;
+        if ((rc = cli_find_layer(m, name, &gl)))
+            goto done;
+        if (gc >= clvis_model_layer_shape(m, gl).c) {
+            rc = cli_fail("--grad: channel %d out of range for layer '%s' (%d channels)", gc, name,
+                          clvis_model_layer_shape(m, gl).c);
+            goto done;
+        }
+    }
+    if ((rc = out_prepare(o->out)))
+        goto done;
+    size_t maxc = 0;
+    for (int i = 0; i < n; i++) {
+        clvis_shape sh = clvis_model_layer_shape(m, i);
+        size_t c = (size_t)sh.h * sh.w * sh.c;
+        maxc = c > maxc ? c : maxc;
+    }
+    x = malloc(clvis_input_count(m) * sizeof *x);
+    buf = malloc(maxc * sizeof *buf);
+    clvis_status st = clvis_input_load(m, o->pos[0], o->preprocess, x, NULL);
+    if (!st)
+        st = clvis_model_forward(m, x, 1, -1);
+    if (st) {
+        rc = cli_fail_st(st);
+        goto done;
+    }
+    char stem[200], fname[300], path[1400], tmp[1500];
+    cli_stem(o->pos[0], stem, sizeof stem);
+    snprintf(fname, sizeof fname, "dump_%s.h5", stem);
+    if ((rc = out_path(path, sizeof path, o->out, fname)))
+        goto done;
+    snprintf(tmp, sizeof tmp, "%s.tmp.%d", path, (int)getpid());
+    H5Eset_auto2(H5E_DEFAULT, NULL, NULL);
+    hid_t f = H5Fcreate(tmp, H5F_ACC_TRUNC, H5P_DEFAULT, H5P_DEFAULT);
+    if (f < 0) {
+        rc = cli_fail("%s: cannot create", tmp);
+        goto done;
+    }
+    hid_t ga = H5Gcreate2(f, "act", H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
+    int ok = ga >= 0;
+    for (int i = 0; i < n && ok; i++) {
+        clvis_shape sh = clvis_model_layer_shape(m, i);
+        hsize_t dims[4] = {1, (hsize_t)sh.h, (hsize_t)sh.w, (hsize_t)sh.c};
+        int flat = sh.h == 1 && sh.w == 1 && i > 0;
+        if (flat)
+            dims[1] = (hsize_t)sh.c;
+        ok = !clvis_model_read(m, i, buf) &&
+             H5LTmake_dataset_float(ga, clvis_model_layer_name(m, i), flat ? 2 : 4, dims, buf) >=
+                 0;
+    }
+    if (ga >= 0)
+        H5Gclose(ga);
+    if (ok && gl >= 0) {
+        clvis_shape sh = clvis_model_layer_shape(m, gl);
+        size_t cnt = (size_t)sh.h * sh.w * sh.c;
+        seed = calloc(cnt, sizeof *seed);
+        for (size_t p = 0; p < (size_t)sh.h * sh.w; p++)
+            seed[p * sh.c + gc] = 1.0f / (float)(sh.h * sh.w);
+        hid_t gg = H5Gcreate2(f, "grad", H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
+        ok = gg >= 0;
+        for (int i = 0; i <= gl && ok; i++) {
+            clvis_shape si = clvis_model_layer_shape(m, i);
+            hsize_t dims[4] = {1, (hsize_t)si.h, (hsize_t)si.w, (hsize_t)si.c};
+            st = clvis_model_backward(m, gl, seed, i, buf);
+            if (st == CLVIS_OK)
+                ok = H5LTmake_dataset_float(gg, clvis_model_layer_name(m, i), 4, dims, buf) >= 0;
+        }
+        if (gg >= 0) {
+            H5LTset_attribute_string(gg, ".", "of", o->grad);
+            H5Gclose(gg);
+        }
+    }
+    H5Fclose(f);
+    if (!ok || rename(tmp, path)) {
+        unlink(tmp);
+        rc = cli_fail("%s: writing the dump failed (%s)", path, clvis_last_error());
+        goto done;
+    }
+    printf("%s\n", path);
+done:
+    free(x);
+    free(buf);
+    free(seed);
+    session_close(&s);
+    return rc;
+}
+

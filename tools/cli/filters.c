@@ -1,0 +1,224 @@
+/* filters.c — `clvis filters`: filter patterns by gradient ascent (listings 5.36-5.39), grids
+ * or one pattern. */
+#include <hdf5.h>
+#include <hdf5_hl.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "cli/commands.h"
+#include "cli/common.h"
+#include "cli/outdir.h"
+#include "cli/session.h"
+#include "cli/util.h"
+
+static int file_exists(const char *p)
+{
+    struct stat sb;
+    return stat(p, &sb) == 0;
+}
+
+/* --init: a PNG/JPEG (RGB values 0..255 as floats), or FILE.h5[:DATASET] of size*size*3 floats
+ * (a leading batch dimension of 1 is fine); default dataset "start", else "filters/start". */
+static int load_init(const char *spec, int size, float **out)
+{
+    size_t need = (size_t)size * size * 3;
+    const char *colon = strrchr(spec, ':');
+    char path[1024];
+    const char *dset = NULL;
+    snprintf(path, sizeof path, "%s", spec);
+    if (colon && !file_exists(spec)) {
+        path[colon - spec] = 0;
+        dset = colon + 1;
+    }
+    float *x = malloc(need * sizeof *x);
+    if (!x)
+        return cli_fail("out of memory");
+    if (H5Fis_hdf5(path) > 0) {
+        H5Eset_auto2(H5E_DEFAULT, NULL, NULL);
+        hid_t f = H5Fopen(path, H5F_ACC_RDONLY, H5P_DEFAULT);
+        if (f < 0) {
+            free(x);
+            return cli_fail("%s: cannot open HDF5 file", path);
+        }
+        const char *cands[] = {dset, "start", "filters/start"};
+        const char *use = NULL;
+        for (int i = 0; i < 3 && !use; i++)
+            if (cands[i] && H5LTfind_dataset(f, cands[i]) >= 0 &&
+                H5Lexists(f, cands[i], H5P_DEFAULT) > 0)
+                use = cands[i];
+        int rank = 0;
+        hsize_t dims[8];
+        size_t n = 0;
+        if (use && H5LTget_dataset_ndims(f, use, &rank) >= 0 && rank <= 8 &&
+            H5LTget_dataset_info(f, use, dims, NULL, NULL) >= 0) {
+            n = 1;
+            for (int i = 0; i < rank; i++)
+                n *= dims[i];
+        }
+        if (!use || n != need || H5LTread_dataset_float(f, use, x) < 0) {
+            H5Fclose(f);
+            free(x);
+            return cli_fail("%s: %s%s must be a float dataset of %dx%dx3 values", path,
+                            use ? "dataset " : "no dataset 'start'", use ? use : "", size, size);
+        }
+        H5Fclose(f);
+    } else {
+        clvis_image img = {0};
+        clvis_status st = clvis_image_load(path, &img);
+        if (st) {
+            free(x);
+            return cli_fail_st(st);
+        }
+        if (img.w != size || img.h != size) {
+            clvis_image_free(&img);
+            free(x);
+            return cli_fail("%s: start image is %dx%d, the pattern size is %dx%d", path, img.w,
+                            img.h, size, size);
+        }
+        for (size_t i = 0; i < need; i++)
+            x[i] = img.px[i];
+        clvis_image_free(&img);
+    }
+    *out = x;
+    return 0;
+}
+
+int cmd_filters(cli_args *o)
+{
+    session s;
+    if (session_open(o, &s, 1))
+        return 1;
+    int rc = 0, *layers = NULL, nl = 0;
+    float *init = NULL;
+    clvis_shape in = clvis_model_input_shape(s.model);
+    /* the book: generate_pattern(size=150) for one pattern, 64x64 cells in the grids */
+    int size = o->size ? (int)o->size : (o->filter >= 0 ? 150 : 64);
+    if (in.c != 3) {
+        rc = cli_fail("%s: filter patterns need an RGB model input (got %d channels)", s.model_path,
+                      in.c);
+        goto done;
+    }
+    if (size < 8 || size > 4096) {
+        rc = cli_fail("--size %d: choose 8..4096", size);
+        goto done;
+    }
+    if (clvis_model_set_input_size(s.model, size, size) != CLVIS_OK) {
+        rc = cli_fail("--size %d: %s", size, clvis_last_error());
+        goto done;
+    }
+    if (o->layer) {
+        layers = calloc(1, sizeof *layers);
+        nl = 1;
+        if ((rc = cli_find_layer(s.model, o->layer, &layers[0])))
+            goto done;
+    } else if (o->layers) {
+        if ((rc = cli_parse_layers(s.model, o->layers, &layers, &nl)))
+            goto done;
+    } else {
+        static const char *vgg[] = {"block1_conv1", "block2_conv1", "block3_conv1",
+                                    "block4_conv1"};
+        layers = calloc(4, sizeof *layers);
+        for (int i = 0; i < 4; i++) {
+            int id;
+            if (!clvis_model_find_layer(s.model, vgg[i], &id))
+                layers[nl++] = id;
+        }
+        if (nl == 0) /* not a VGG: the first four convolution layers */
+            for (int i = 1; i < clvis_model_layer_count(s.model) && nl < 4; i++)
+                if (strstr(clvis_model_layer_type(s.model, i), "Conv"))
+                    layers[nl++] = i;
+        if (nl == 0) {
+            rc = cli_fail("%s has no convolution layer; use --layers", s.model_path);
+            goto done;
+        }
+    }
+    for (int i = 0; i < nl; i++) {
+        clvis_shape sh = clvis_model_layer_shape(s.model, layers[i]);
+        if (layers[i] == 0 || (sh.h == 1 && sh.w == 1)) {
+            rc = cli_fail("layer '%s' (%s) has no spatial feature maps for filter patterns",
+                          clvis_model_layer_name(s.model, layers[i]),
+                      clvis_model_layer_type(s.model, layers[i]));
+            goto done;
+        }
+        if (o->filter >= sh.c) {
+            rc = cli_fail("filter %ld out of range: layer '%s' has %d filters (0..%d)", o->filter,
+                          clvis_model_layer_name(s.model, layers[i]), sh.c, sh.c - 1);
+            goto done;
+        }
+    }
+    if (o->init && (rc = load_init(o->init, size, &init)))
+        goto done;
+    if ((rc = out_prepare(o->out)))
+        goto done;
+    clvis_filter_options fo;
+    clvis_filter_options_default(&fo);
+    fo.seed = (uint32_t)o->seed;
+    fo.steps = (int)o->steps;
+    fo.chunk = (int)o->chunk;
+    fo.init = init;
+    /* the book feeds the image raw; --preprocess puts that preprocessing in front of the model */
+    fo.preprocess = o->preprocess >= 0 ? (clvis_preprocess)o->preprocess : CLVIS_PREPROCESS_RAW;
+    report_entry *e = calloc((size_t)nl, sizeof *e);
+    char (*caps)[512] = calloc((size_t)nl, sizeof *caps);
+    char (*files)[300] = calloc((size_t)nl, sizeof *files);
+    int ne = 0;
+    for (int i = 0; i < nl && !rc; i++) {
+        const char *name = clvis_model_layer_name(s.model, layers[i]);
+        double t0 = util_now_ms();
+        clvis_image img = {0};
+        clvis_status st;
+        if (o->filter >= 0) {
+            snprintf(files[ne], sizeof files[ne], "pattern_%s_%ld.png", name, o->filter);
+            int f = (int)o->filter;
+            img = (clvis_image){size, size, 3, malloc((size_t)size * size * 3)};
+            if (!img.px) {
+                rc = cli_fail("out of host memory");
+                break;
+            }
+            st = clvis_filter_patterns(s.model, layers[i], &f, 1, NULL, &fo, NULL, img.px,
+                                       NULL, cli_progress, NULL);
+            snprintf(caps[ne], sizeof caps[ne],
+                     "pattern of filter %ld of %s, %dx%d, %d steps, %s", o->filter, name, size,
+                     size, fo.steps, init ? "start from --init" : "seeded start");
+        } else {
+            snprintf(files[ne], sizeof files[ne], "filters_%s.png", name);
+            st = clvis_filters(s.model, layers[i], &fo, &img, cli_progress, NULL);
+            snprintf(caps[ne], sizeof caps[ne],
+                     "filter patterns of %s: filters 0..63 (filter i+8j at row i, column j), "
+                     "%dx%d each, %d steps, seed %ld",
+                     name, size, size, fo.steps, o->seed);
+        }
+        char path[1400];
+        if (!st && out_path(path, sizeof path, o->out, files[ne])) {
+            clvis_image_free(&img);
+            rc = 1;
+            break;
+        }
+        if (!st)
+            st = clvis_image_write_png(path, &img);
+        clvis_image_free(&img);
+        if (st) {
+            rc = cli_fail_st(st);
+            break;
+        }
+        double ms = util_now_ms() - t0;
+        printf("%s %.0f ms\n", path, ms);
+        fflush(stdout);
+        e[ne] = (report_entry){"filters", files[ne], caps[ne], s.model_path, s.device, ms};
+        ne++;
+    }
+    if (ne)
+        rc |= out_report(o, e, ne);
+    free(e);
+    free(caps);
+    free(files);
+done:
+    free(layers);
+    free(init);
+    session_close(&s);
+    return rc;
+}
+

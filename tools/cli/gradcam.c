@@ -1,0 +1,156 @@
+/* gradcam.c — `clvis gradcam`: Grad-CAM of each image (listings 5.40-5.44), map and overlay
+ * PNGs. */
+#include <cjson/cJSON.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "cli/commands.h"
+#include "cli/common.h"
+#include "cli/images.h"
+#include "cli/outdir.h"
+#include "cli/session.h"
+#include "cli/util.h"
+
+/* Grad-CAM of one image: the two PNGs (both or neither), a line or a JSON object on stdout,
+ * and its entries in the index page. */
+#define IMAGE_BAD 3 /* gradcam_one: this input could not be read; go on */
+static int gradcam_one(cli_args *o, session *s, const labels *labp,
+                       const clvis_gradcam_options *gop, const char *path, float *x)
+{
+    int rc = 0;
+    clvis_image orig = {0}, mapimg = {0}, over = {0};
+    clvis_gradcam_result r = {0};
+    clvis_gradcam_options go = *gop;
+    double t0 = util_now_ms();
+    clvis_status st = clvis_input_load(s->model, path, o->preprocess, x, &orig);
+    if (cli_bad_input(st)) {
+        cli_fail_st(st);
+        return IMAGE_BAD;
+    }
+    if (!st)
+        st = clvis_gradcam(s->model, x, &go, &r);
+    if (!st)
+        st = clvis_map_image(&mapimg, r.map, r.h, r.w, 224);
+    if (!st)
+        st = clvis_gradcam_overlay(&over, &orig, r.map, r.h, r.w);
+    char stem[200], fmap[300], fover[300], pmap[1400], pover[1400];
+    cli_stem(path, stem, sizeof stem);
+    snprintf(fmap, sizeof fmap, "gradcam_%s_map.png", stem);
+    snprintf(fover, sizeof fover, "gradcam_%s_overlay.png", stem);
+    if (!st && (out_path(pmap, sizeof pmap, o->out, fmap) ||
+                out_path(pover, sizeof pover, o->out, fover))) {
+        rc = 1;
+        goto done;
+    }
+    if (!st)
+        st = clvis_image_write_png(pmap, &mapimg);
+    if (!st && (st = clvis_image_write_png(pover, &over)))
+        unlink(pmap); /* both or neither */
+    if (st) {
+        rc = cli_fail_st(st);
+        goto done;
+    }
+    double ms = util_now_ms() - t0;
+    const char *lname = clvis_model_layer_name(s->model, r.layer);
+    const char *cname = labels_name(labp, r.cls);
+    if (r.all_nonpositive && !cli_quiet)
+        fprintf(stderr, "clvis: the Grad-CAM map of class %d is <= 0 everywhere (no positive "
+                        "evidence at layer %s); written black\n", r.cls, lname);
+    if (o->json) {
+        cJSON *j = cJSON_CreateObject();
+        cJSON_AddStringToObject(j, "path", path);
+        cJSON_AddNumberToObject(j, "class", r.cls);
+        if (cname) {
+            cJSON_AddStringToObject(j, "wnid", labels_wnid(labp, r.cls));
+            cJSON_AddStringToObject(j, "name", cname);
+        }
+        cJSON_AddNumberToObject(j, "probability", r.prob);
+        cJSON_AddStringToObject(j, "score", o->logit ? "logit" : "prob");
+        cJSON_AddNumberToObject(j, "score_value", r.score);
+        cJSON_AddStringToObject(j, "layer", lname);
+        cJSON_AddBoolToObject(j, "all_nonpositive", r.all_nonpositive);
+        cJSON *rows = cJSON_AddArrayToObject(j, "map");
+        for (int y = 0; y < r.h; y++) {
+            cJSON *row = cJSON_CreateArray();
+            for (int xx = 0; xx < r.w; xx++)
+                cJSON_AddItemToArray(row, cJSON_CreateNumber(r.map[y * r.w + xx]));
+            cJSON_AddItemToArray(rows, row);
+        }
+        cJSON *files = cJSON_AddArrayToObject(j, "files");
+        cJSON_AddItemToArray(files, cJSON_CreateString(pmap));
+        cJSON_AddItemToArray(files, cJSON_CreateString(pover));
+        char *t = cJSON_PrintUnformatted(j);
+        printf("%s\n", t);
+        free(t);
+        cJSON_Delete(j);
+    } else {
+        printf("%s: class %d %s%s%s probability %.6f", path, r.cls,
+               cname ? labels_wnid(labp, r.cls) : "", cname ? " " : "", cname ? cname : "", r.prob);
+        if (o->logit)
+            printf(" logit %.6f", r.score);
+        printf("\nlayer %s, map %dx%d (%s)%s\n%s\n%s\n", lname, r.h, r.w,
+               o->logit ? "logit score, channel sum" : "probability score, channel mean",
+               r.all_nonpositive ? ", all <= 0: black" : "", pmap, pover);
+    }
+    char cap[1024];
+    snprintf(cap, sizeof cap, "Grad-CAM of %s for class %d%s%s (p = %.4f), layer %s, %s%s",
+             path, r.cls, cname ? " " : "", cname ? cname : "", r.prob, lname,
+             o->logit ? "logit / channel sum" : "probability / channel mean (book)",
+             r.all_nonpositive ? "; map all <= 0, written black" : "");
+    char cap2[1100];
+    snprintf(cap2, sizeof cap2, "raw %dx%d map: %s", r.h, r.w, cap);
+    report_entry e[2] = {{"gradcam", fmap, cap2, s->model_path, s->device, ms},
+                             {"gradcam", fover, cap, s->model_path, s->device, ms}};
+    rc = out_report(o, e, 2);
+done:
+    clvis_image_free(&orig);
+    clvis_image_free(&mapimg);
+    clvis_image_free(&over);
+    clvis_gradcam_free(&r);
+    return rc;
+}
+
+int cmd_gradcam(cli_args *o)
+{
+    session s;
+    if (session_open(o, &s, 1))
+        return 1;
+    int rc = 0;
+    float *x = NULL;
+    labels lab = {0};
+    clvis_gradcam_options go = {-1, (int)o->cls, o->logit, NULL};
+    image_list il = {0};
+    if (o->layer && (rc = cli_find_layer(s.model, o->layer, &go.layer)))
+        goto done;
+    if (go.cls >= clvis_output_count(s.model)) {
+        rc = cli_fail("class %d out of range: %s has %d classes (0..%d)", go.cls, s.model_path,
+                      clvis_output_count(s.model), clvis_output_count(s.model) - 1);
+        goto done;
+    }
+    if ((rc = session_labels(o, &s, &lab)))
+        goto done;
+    if ((rc = image_list_expand(o, &il)) || (rc = out_prepare(o->out)))
+        goto done;
+    x = malloc(clvis_input_count(s.model) * sizeof *x);
+    if (!x) {
+        rc = cli_fail("out of host memory");
+        goto done;
+    }
+    /* one image after another in one process: buffers are planned once and reused */
+    int bad = 0;
+    for (int i = 0; i < il.n && !rc; i++)
+        if ((rc = gradcam_one(o, &s, &lab, &go, il.path[i], x)) == IMAGE_BAD) {
+            bad++;
+            rc = 0;
+        }
+    rc = cli_finish_images(rc, bad, il.n);
+done:
+    image_list_free(&il);
+    free(x);
+    labels_free(&lab);
+    session_close(&s);
+    return rc;
+}
+

@@ -1,0 +1,19 @@
+/* images.h — the IMAGE arguments of predict and gradcam: files as given, a FOLDER standing for
+ * its .png/.jpg/.jpeg files (sorted by name, not recursive), so a run over a folder needs no
+ * shell glob and no ARG_MAX. */
+#ifndef CLVIS_CLI_IMAGES_H
+#define CLVIS_CLI_IMAGES_H
+
+#include "cli/args.h"
+
+typedef struct {
+    char **path;
+    int n;
+} image_list;
+
+/* 0, or 1 after cli_fail (an unreadable or empty folder, out of memory; l is then empty).
+ * A file that cannot be read is not an error here: it is named when the command reads it. */
+int image_list_expand(const cli_args *o, image_list *l);
+void image_list_free(image_list *l);
+
+#endif

@@ -1,0 +1,60 @@
+/* info.c — `clvis info`: a model.summary()-like table of a model. */
+#include <stdio.h>
+#include <string.h>
+
+#include "cli/commands.h"
+#include "cli/session.h"
+
+static const char *pp_name(clvis_preprocess p)
+{
+    switch (p) {
+    case CLVIS_PREPROCESS_RAW: return "raw (pixels 0..255)";
+    case CLVIS_PREPROCESS_SCALE: return "scale (x/255)";
+    case CLVIS_PREPROCESS_TF: return "tf (x/127.5 - 1)";
+    case CLVIS_PREPROCESS_CAFFE: return "caffe (BGR, minus ImageNet means)";
+    }
+    return "?";
+}
+
+int cmd_info(cli_args *o)
+{
+    if (o->npos == 1)
+        o->model = o->pos[0];
+    session s;
+    if (session_open(o, &s, 1))
+        return 1;
+    clvis_model *m = s.model;
+    int n = clvis_model_layer_count(m);
+    printf("Model: \"%s\" (%s)\n", clvis_model_name(m), s.model_path);
+    char line[120];
+    memset(line, '_', 98);
+    line[98] = 0;
+    printf("%s\n %-34s %-22s %-22s %12s\n", line, "Layer (name)", "Type", "Output Shape",
+           "Param #");
+    memset(line, '=', 98);
+    printf("%s\n", line);
+    size_t total = 0;
+    for (int i = 0; i < n; i++) {
+        clvis_shape sh = clvis_model_layer_shape(m, i);
+        char shape[64];
+        if (sh.h == 1 && sh.w == 1 && i > 0 && strcmp(clvis_model_layer_type(m, i), "Reshape"))
+            snprintf(shape, sizeof shape, "(None, %d)", sh.c);
+        else
+            snprintf(shape, sizeof shape, "(None, %d, %d, %d)", sh.h, sh.w, sh.c);
+        size_t p = clvis_model_layer_params(m, i);
+        total += p;
+        printf(" %-34.34s %-22.22s %-22s %12zu\n", clvis_model_layer_name(m, i),
+               clvis_model_layer_type(m, i), shape, p);
+    }
+    printf("%s\n", line);
+    clvis_shape in = clvis_model_input_shape(m);
+    printf("Total params: %zu\nLayers: %d\nInput: %dx%dx%d\nPreprocessing: %s\n", total, n, in.h,
+           in.w, in.c, pp_name(clvis_model_preprocess(m)));
+    int gl = clvis_gradcam_default_layer(m);
+    if (gl >= 0)
+        printf("Grad-CAM layer (default): %s\n", clvis_model_layer_name(m, gl));
+    printf("Outputs: %d\n", clvis_output_count(m));
+    session_close(&s);
+    return 0;
+}
+

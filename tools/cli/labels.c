@@ -1,0 +1,113 @@
+/* labels.c — class-label files (see labels.h). */
+#include "cli/labels.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+void labels_free(labels *l)
+{
+    if (!l)
+        return;
+    for (int i = 0; i < l->n; i++) {
+        free(l->wnid[i]);
+        free(l->name[i]);
+    }
+    free(l->wnid);
+    free(l->name);
+    memset(l, 0, sizeof *l);
+}
+
+static char *dupn(const char *s, size_t n)
+{
+    char *p = malloc(n + 1);
+    if (p) {
+        memcpy(p, s, n);
+        p[n] = 0;
+    }
+    return p;
+}
+
+clvis_status labels_load(const char *path, labels *out, char *msg, size_t cap)
+{
+    memset(out, 0, sizeof *out);
+    FILE *f = fopen(path, "r");
+    if (!f) {
+        snprintf(msg, cap, "%s: cannot open labels file", path);
+        return CLVIS_ERR_IO;
+    }
+    char line[1024];
+    int room = 0, lineno = 0;
+    clvis_status st = CLVIS_OK;
+    while (fgets(line, sizeof line, f)) {
+        lineno++;
+        size_t len = strcspn(line, "\r\n");
+        line[len] = 0;
+        if (lineno == 1 && !strncmp(line, "index\t", 6))
+            continue; /* header */
+        char *wn = "", *nm = line;
+        size_t wl = 0, nl = len;
+        char *t1 = strchr(line, '\t');
+        if (t1) {
+            char *t2 = strchr(t1 + 1, '\t');
+            if (t2) { /* index, wnid, name */
+                char *end;
+                long idx = strtol(line, &end, 10);
+                if (end != t1 || idx != out->n) {
+                    snprintf(msg, cap, "%s:%d: expected index %d", path, lineno, out->n);
+                    st = CLVIS_ERR_FORMAT;
+                    break;
+                }
+                wn = t1 + 1;
+                wl = (size_t)(t2 - wn);
+                nm = t2 + 1;
+                nl = strlen(nm);
+            } else { /* wnid, name */
+                wn = line;
+                wl = (size_t)(t1 - line);
+                nm = t1 + 1;
+                nl = strlen(nm);
+            }
+        }
+        if (out->n == room) {
+            room = room ? room * 2 : 256;
+            char **a = realloc(out->wnid, (size_t)room * sizeof *a);
+            if (a)
+                out->wnid = a;
+            char **b = realloc(out->name, (size_t)room * sizeof *b);
+            if (b)
+                out->name = b;
+            if (!a || !b) {
+                snprintf(msg, cap, "%s: out of memory", path);
+                st = CLVIS_ERR_NO_MEMORY;
+                break;
+            }
+        }
+        out->wnid[out->n] = dupn(wn, wl);
+        out->name[out->n] = dupn(nm, nl);
+        out->n++;
+        if (!out->wnid[out->n - 1] || !out->name[out->n - 1]) {
+            snprintf(msg, cap, "%s: out of memory", path);
+            st = CLVIS_ERR_NO_MEMORY;
+            break;
+        }
+    }
+    fclose(f);
+    if (!st && out->n == 0) {
+        snprintf(msg, cap, "%s: no labels", path);
+        st = CLVIS_ERR_FORMAT;
+    }
+    if (st)
+        labels_free(out);
+    return st;
+}
+
+const char *labels_name(const labels *l, int i)
+{
+    return (l->n && i >= 0 && i < l->n) ? l->name[i] : NULL;
+}
+
+const char *labels_wnid(const labels *l, int i)
+{
+    return (l->n && i >= 0 && i < l->n) ? l->wnid[i] : "";
+}

@@ -1,0 +1,25 @@
+/* labels.h — class names for predictions and Grad-CAM: a TSV "index<TAB>wnid<TAB>name" (header
+ * line allowed; the bundled ImageNet index), "wnid<TAB>name" lines, or one name per line. */
+#ifndef CLVIS_CLI_LABELS_H
+#define CLVIS_CLI_LABELS_H
+
+#include <stddef.h>
+
+#include "clvis.h"
+
+typedef struct {
+    int n;
+    char **wnid; /* may hold "" */
+    char **name;
+} labels;
+
+/* CLVIS_OK, or CLVIS_ERR_IO / FORMAT / NO_MEMORY with a one-line reason in msg (cap bytes).
+ * On failure *out is empty. */
+clvis_status labels_load(const char *path, labels *out, char *msg, size_t cap);
+void labels_free(labels *l);
+
+/* Name / wnid of class i: NULL / "" when there are no labels or i is past them. */
+const char *labels_name(const labels *l, int i);
+const char *labels_wnid(const labels *l, int i);
+
+#endif

@@ -1,0 +1,76 @@
+/* session.c — opening a command's context and model, and its labels (session.h). */
+#include "cli/session.h"
+
+#include <stdio.h>
+#include <string.h>
+
+#include "cli/common.h"
+#include "cli/datadir.h"
+
+/* A default data file; 1 after cli_fail when no data directory is known. */
+static int default_file(const char *what, const char *flag, const char *rel, const char *src_rel,
+                        char *buf, size_t cap)
+{
+    if (data_path(rel, src_rel, buf, cap) == 0)
+        return 0;
+    return cli_fail("cannot find the %s DATA/%s: set CLVIS_DATA_DIR (no share/clvis next to "
+                    "the binary) or give --%s FILE", what, rel, flag);
+}
+
+int session_open(const cli_args *o, session *s, int with_model)
+{
+    memset(s, 0, sizeof *s);
+    clvis_ctx_options co = {0};
+    co.device = o->device;
+    co.log = cli_log;
+    clvis_status st = clvis_ctx_create(&co, &s->ctx);
+    if (st)
+        return cli_fail_st(st);
+    const clvis_device_info *d = clvis_ctx_device(s->ctx);
+    snprintf(s->device, sizeof s->device, "%s (%s)", d->name, d->platform);
+    if (!with_model)
+        return 0;
+    static char mbuf[4096];
+    s->model_path = o->model;
+    if (!s->model_path) {
+        if (default_file("default model", "model", DATA_MODEL, DATA_MODEL_SRC, mbuf, sizeof mbuf)) {
+            clvis_ctx_destroy(s->ctx);
+            s->ctx = NULL;
+            return 1;
+        }
+        s->model_path = mbuf;
+    }
+    clvis_load_options lo = {0};
+    lo.arch = o->arch;
+    if ((st = clvis_model_load(s->ctx, s->model_path, &lo, &s->model))) {
+        int r = cli_fail_st(st);
+        clvis_ctx_destroy(s->ctx);
+        s->ctx = NULL;
+        return r;
+    }
+    return 0;
+}
+
+void session_close(session *s)
+{
+    clvis_model_destroy(s->model);
+    clvis_ctx_destroy(s->ctx);
+    s->model = NULL;
+    s->ctx = NULL;
+}
+
+int session_labels(const cli_args *o, const session *s, labels *lab)
+{
+    memset(lab, 0, sizeof *lab);
+    char buf[4096], msg[1200];
+    const char *path = o->labels;
+    if (!path && clvis_output_count(s->model) == 1000) {
+        if (default_file("ImageNet class index", "labels", DATA_LABELS, DATA_LABELS_SRC, buf,
+                         sizeof buf))
+            return 1;
+        path = buf;
+    }
+    if (!path)
+        return 0;
+    return labels_load(path, lab, msg, sizeof msg) ? cli_fail("%s", msg) : 0;
+}
