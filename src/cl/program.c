@@ -9,6 +9,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "../ops/tunables.h"
 #include "runtime.h"
 
 extern const char clvis_kernel_source[];
@@ -19,7 +20,7 @@ static const char *const kernel_names[K_COUNT] = {
 #undef X
 };
 
-#define BUILD_OPTIONS "-cl-std=CL1.2"
+#define BUILD_OPTIONS "-cl-std=CL1.2 " CLVIS_KERNEL_DEFINES
 
 static double now_ms(void)
 {
