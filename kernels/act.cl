@@ -2,27 +2,21 @@
 
 __kernel void act_fwd(__global float *y, int y_off, int n, int act, float act_max)
 {
-    int i = get_global_id(0);
-    if (i >= n)
-        return;
+    FLAT_ITEM_OR_RETURN(i, n);
     y[y_off + i] = act_apply(y[y_off + i], act, act_max);
 }
 
 __kernel void act_bwd(__global float *dy, int dy_off, __global const float *y, int y_off, int n,
                       int act, float act_max)
 {
-    int i = get_global_id(0);
-    if (i >= n)
-        return;
+    FLAT_ITEM_OR_RETURN(i, n);
     dy[dy_off + i] *= act_grad(y[y_off + i], act, act_max);
 }
 
 /* One work-item per (n, h, w) position: softmax over the c channels, in place. */
 __kernel void softmax_fwd(__global float *y, int y_off, int batch, int c, int hw)
 {
-    int i = get_global_id(0);
-    if (i >= batch * hw)
-        return;
+    FLAT_ITEM_OR_RETURN(i, batch * hw);
     int b = i / hw, p = i % hw;
     __global float *v = y + y_off + (size_t)b * c * hw + p;
     float mx = v[0];
@@ -43,9 +37,7 @@ __kernel void softmax_fwd(__global float *y, int y_off, int batch, int c, int hw
 __kernel void softmax_bwd(__global float *dy, int dy_off, __global const float *y, int y_off,
                           int batch, int c, int hw)
 {
-    int i = get_global_id(0);
-    if (i >= batch * hw)
-        return;
+    FLAT_ITEM_OR_RETURN(i, batch * hw);
     int b = i / hw, p = i % hw;
     size_t base = (size_t)b * c * hw + p;
     __global float *g = dy + dy_off + base;

@@ -1,11 +1,34 @@
-/* common.cl — shared helpers of every kernel file: activations by code (see act_kind). */
-#ifndef ACT_LINEAR
-#define ACT_LINEAR 0
-#define ACT_RELU 1
-#define ACT_SIGMOID 2
-#define ACT_TANH 3
-#define ACT_SOFTMAX 4
+/* common.cl — shared helpers of every kernel file: the work-item guard, NCHW index unpacking,
+ * activations by code. Constants come from src/ops/tunables.h as -D build options. */
+#if !defined(ACT_LINEAR) || !defined(ACT_RELU) || !defined(ACT_SIGMOID) || !defined(ACT_TANH) || \
+    !defined(ACT_SOFTMAX) || !defined(CONV_FAST_PXB) || !defined(CONV_FAST_OCB)
+#error "build with the -D options of src/ops/tunables.h (CLVIS_KERNEL_DEFINES)"
 #endif
+
+/* Declares int I, this work-item's flat id (dimension 0), and leaves the kernel when I is past
+ * the last of COUNT items (the global size is rounded up to the work-group size). */
+#define FLAT_ITEM_OR_RETURN(I, COUNT)  \
+    int I = (int)get_global_id(0);     \
+    if (I >= (COUNT))                  \
+        return
+
+/* Splits flat index i of a [..][H][W] tensor into column *w, row *h; returns the plane index
+ * (n * C + c for NCHW). */
+inline int unpack_hw(int i, int H, int W, int *h, int *w)
+{
+    *w = i % W;
+    int t = i / W;
+    *h = t % H;
+    return t / H;
+}
+
+/* Splits flat index i of an [N][C][H][W] tensor into (*n, *c, *h, *w). */
+inline void unpack_nchw(int i, int C, int H, int W, int *n, int *c, int *h, int *w)
+{
+    int nc = unpack_hw(i, H, W, h, w);
+    *c = nc % C;
+    *n = nc / C;
+}
 
 /* Elementwise activation; softmax is handled by its own kernels. */
 inline float act_apply(float v, int act, float act_max)

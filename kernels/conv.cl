@@ -8,15 +8,9 @@ __kernel void conv2d_fwd(__global float *y, int y_off, __global const float *x, 
                          int SH, int SW, int DH, int DW, int PT, int PL, int G, int act,
                          float act_max)
 {
-    int i = get_global_id(0);
-    if (i >= N * OC * OH * OW)
-        return;
-    int ow = i % OW;
-    int t = i / OW;
-    int oh = t % OH;
-    t /= OH;
-    int oc = t % OC;
-    int n = t / OC;
+    FLAT_ITEM_OR_RETURN(i, N * OC * OH * OW);
+    int n, oc, oh, ow;
+    unpack_nchw(i, OC, OH, OW, &n, &oc, &oh, &ow);
     int cpg = C / G, ocpg = OC / G;
     int c0 = (oc / ocpg) * cpg;
     float acc = has_bias ? bias[oc] : 0.0f;
@@ -44,15 +38,9 @@ __kernel void conv2d_bwd(__global float *dx, int dx_off, __global const float *d
                          int OW, int KH, int KW, int SH, int SW, int DH, int DW, int PT, int PL,
                          int G, int accum)
 {
-    int i = get_global_id(0);
-    if (i >= N * C * H * W)
-        return;
-    int iw = i % W;
-    int t = i / W;
-    int ih = t % H;
-    t /= H;
-    int c = t % C;
-    int n = t / C;
+    FLAT_ITEM_OR_RETURN(i, N * C * H * W);
+    int n, c, ih, iw;
+    unpack_nchw(i, C, H, W, &n, &c, &ih, &iw);
     int cpg = C / G, ocpg = OC / G;
     int g = c / cpg, ci = c % cpg;
     float acc = 0.0f;
@@ -89,11 +77,10 @@ __kernel void conv2d_bwd(__global float *dx, int dx_off, __global const float *d
  * FMAs. Weights are addressed through strides, so the same kernel computes the stride-1 input
  * gradient (transposed, flipped weights: s_o <-> s_c swapped, negative s_kh / s_kw).
  * Output: y = act(acc + bias) (accum: y += acc). */
-#ifndef CONV_FAST_PXB
-#define CONV_FAST_PXB 16 /* pixels per work-item: fixed by the float16 accumulators */
-#endif
-#ifndef CONV_FAST_OCB
-#define CONV_FAST_OCB 8 /* output channels per work-item: fixed by the eight named accumulators */
+/* The tile comes from src/ops/tunables.h: pixels per work-item (CONV_FAST_PXB) are fixed by the
+ * float16 accumulators, output channels per work-item (CONV_FAST_OCB) by the eight of them. */
+#if CONV_FAST_PXB != 16 || CONV_FAST_OCB != 8
+#error "conv2d_fast is written for a 16-pixel x 8-channel tile (src/ops/tunables.h)"
 #endif
 
 /* Copies x [N][C][H][W] (from x_off) into xp [N][C][Hp][Wp], shifted by (PT, PL), zero elsewhere. */
@@ -160,14 +147,14 @@ inline void cf_store(__global float *yr, float16 v, float b, int n_valid, int ac
                      int accum)
 {
     v += (float16)(b);
-    if (n_valid >= 16) {
+    if (n_valid >= CONV_FAST_PXB) {
         if (accum)
             v += vload16(0, yr);
         else
             v = act16(v, act, act_max);
         vstore16(v, 0, yr);
     } else {
-        float t[16];
+        float t[CONV_FAST_PXB];
         vstore16(v, 0, t);
         for (int j = 0; j < n_valid; j++)
             yr[j] = accum ? yr[j] + t[j] : act_apply(t[j], act, act_max);
@@ -183,9 +170,7 @@ __kernel void conv2d_fast(__global float *y, int y_off, __global const float *xp
 {
     /* One work-item per tile; oc_inner: the output-channel block varies fastest (input rows
      * stay in cache across blocks), else the pixel tile does (weights stay in cache). */
-    int i = get_global_id(0);
-    if (i >= N * OH * OWT * OCT)
-        return;
+    FLAT_ITEM_OR_RETURN(i, N * OH * OWT * OCT);
     int ocb, owt;
     if (oc_inner) {
         ocb = i % OCT;

@@ -5,9 +5,7 @@ __kernel void dense_fwd(__global float *y, int y_off, __global const float *x, i
                         __global const float *w, __global const float *bias, int has_bias,
                         int N, int IN, int OUT, int act, float act_max)
 {
-    int i = get_global_id(0);
-    if (i >= N * OUT)
-        return;
+    FLAT_ITEM_OR_RETURN(i, N * OUT);
     int o = i % OUT, n = i / OUT;
     __global const float *xr = x + x_off + (size_t)n * IN;
     float acc = 0.0f;
@@ -21,9 +19,7 @@ __kernel void dense_fwd(__global float *y, int y_off, __global const float *x, i
 __kernel void dense_bwd(__global float *dx, int dx_off, __global const float *dy, int dy_off,
                         __global const float *w, int N, int IN, int OUT, int accum)
 {
-    int i = get_global_id(0);
-    if (i >= N * IN)
-        return;
+    FLAT_ITEM_OR_RETURN(i, N * IN);
     int k = i % IN, n = i / IN;
     __global const float *g = dy + dy_off + (size_t)n * OUT;
     __global const float *wr = w + (size_t)k * OUT;
@@ -42,9 +38,7 @@ __kernel void gemv_rows(__global float *out, int out_off, __global const float *
                         __global const float *m, __global const float *bias, int has_bias, int N,
                         int C, int R, int act, float act_max, int accum)
 {
-    int i = get_global_id(0);
-    if (i >= N * R)
-        return;
+    FLAT_ITEM_OR_RETURN(i, N * R);
     int n = i % N, r = i / N;
     __global const float *a = in + in_off + (size_t)n * C;
     __global const float *b = m + (size_t)r * C;

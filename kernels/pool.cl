@@ -5,13 +5,9 @@ __kernel void maxpool_fwd(__global float *y, int y_off, __global const float *x,
                           int N, int C, int H, int W, int OH, int OW, int KH, int KW, int SH,
                           int SW, int PT, int PL)
 {
-    int i = get_global_id(0);
-    if (i >= N * C * OH * OW)
-        return;
-    int ow = i % OW;
-    int t = i / OW;
-    int oh = t % OH;
-    int nc = t / OH;
+    FLAT_ITEM_OR_RETURN(i, N * C * OH * OW);
+    int oh, ow;
+    int nc = unpack_hw(i, OH, OW, &oh, &ow);
     __global const float *xc = x + x_off + (size_t)nc * H * W;
     float m = -INFINITY;
     for (int kh = 0; kh < KH; kh++) {
@@ -56,13 +52,9 @@ __kernel void maxpool_bwd(__global float *dx, int dx_off, __global const float *
                           __global const float *x, int x_off, int N, int C, int H, int W, int OH,
                           int OW, int KH, int KW, int SH, int SW, int PT, int PL, int accum)
 {
-    int i = get_global_id(0);
-    if (i >= N * C * H * W)
-        return;
-    int iw = i % W;
-    int t = i / W;
-    int ih = t % H;
-    int nc = t / H;
+    FLAT_ITEM_OR_RETURN(i, N * C * H * W);
+    int ih, iw;
+    int nc = unpack_hw(i, H, W, &ih, &iw);
     __global const float *xc = x + x_off + (size_t)nc * H * W;
     __global const float *g = dy + dy_off + (size_t)nc * OH * OW;
     int oh0 = max(0, (ih + PT - KH + SH) / SH), oh1 = min(OH - 1, (ih + PT) / SH);
@@ -84,13 +76,9 @@ __kernel void avgpool_fwd(__global float *y, int y_off, __global const float *x,
                           int N, int C, int H, int W, int OH, int OW, int KH, int KW, int SH,
                           int SW, int PT, int PL)
 {
-    int i = get_global_id(0);
-    if (i >= N * C * OH * OW)
-        return;
-    int ow = i % OW;
-    int t = i / OW;
-    int oh = t % OH;
-    int nc = t / OH;
+    FLAT_ITEM_OR_RETURN(i, N * C * OH * OW);
+    int oh, ow;
+    int nc = unpack_hw(i, OH, OW, &oh, &ow);
     __global const float *xc = x + x_off + (size_t)nc * H * W;
     int h0 = max(oh * SH - PT, 0), h1 = min(oh * SH - PT + KH, H);
     int w0 = max(ow * SW - PL, 0), w1 = min(ow * SW - PL + KW, W);
@@ -106,13 +94,9 @@ __kernel void avgpool_bwd(__global float *dx, int dx_off, __global const float *
                           int N, int C, int H, int W, int OH, int OW, int KH, int KW, int SH,
                           int SW, int PT, int PL, int accum)
 {
-    int i = get_global_id(0);
-    if (i >= N * C * H * W)
-        return;
-    int iw = i % W;
-    int t = i / W;
-    int ih = t % H;
-    int nc = t / H;
+    FLAT_ITEM_OR_RETURN(i, N * C * H * W);
+    int ih, iw;
+    int nc = unpack_hw(i, H, W, &ih, &iw);
     __global const float *g = dy + dy_off + (size_t)nc * OH * OW;
     int oh0 = max(0, (ih + PT - KH + SH) / SH), oh1 = min(OH - 1, (ih + PT) / SH);
     int ow0 = max(0, (iw + PL - KW + SW) / SW), ow1 = min(OW - 1, (iw + PL) / SW);
@@ -137,9 +121,7 @@ __kernel void avgpool_bwd(__global float *dx, int dx_off, __global const float *
 __kernel void gpool_fwd(__global float *y, int y_off, __global const float *x, int x_off, int NC,
                         int HW, int is_max)
 {
-    int i = get_global_id(0);
-    if (i >= NC)
-        return;
+    FLAT_ITEM_OR_RETURN(i, NC);
     __global const float *xc = x + x_off + (size_t)i * HW;
     float r = is_max ? -INFINITY : 0.0f;
     for (int p = 0; p < HW; p++)
@@ -151,9 +133,7 @@ __kernel void gpool_bwd(__global float *dx, int dx_off, __global const float *dy
                         __global const float *x, int x_off, int NC, int HW, int is_max,
                         int accum)
 {
-    int i = get_global_id(0);
-    if (i >= NC)
-        return;
+    FLAT_ITEM_OR_RETURN(i, NC);
     __global const float *xc = x + x_off + (size_t)i * HW;
     __global float *d = dx + dx_off + (size_t)i * HW;
     float g = dy[dy_off + i];
@@ -186,13 +166,9 @@ __kernel void maxpool_bwd_disjoint(__global float *dx, int dx_off, __global cons
                                    int H, int W, int OH, int OW, int KH, int KW, int SH, int SW,
                                    int PT, int PL, int accum)
 {
-    int i = get_global_id(0);
-    if (i >= N * C * OH * OW)
-        return;
-    int ow = i % OW;
-    int t = i / OW;
-    int oh = t % OH;
-    int nc = t / OH;
+    FLAT_ITEM_OR_RETURN(i, N * C * OH * OW);
+    int oh, ow;
+    int nc = unpack_hw(i, OH, OW, &oh, &ow);
     __global const float *xc = x + x_off + (size_t)nc * H * W;
     __global float *d = dx + dx_off + (size_t)nc * H * W;
     int h0 = oh * SH - PT, w0 = ow * SW - PL;

@@ -1,6 +1,8 @@
 /* test_ops.c — every op on the device vs the double-precision C reference (forward) and vs
  * central finite differences of that reference (input gradient), over a sweep of shapes.
- * Prints max abs / relative error and the tolerance of each case; exit 77 when no device. */
+ * Prints max abs / relative error and the tolerance of each case; exit 77 when no device.
+ * Usage: test_ops [OP]: only the checks whose op name (ops[] below) contains OP, e.g. "conv",
+ * "pool"; no argument runs all; an OP that matches no op name is a usage error (exit 2). */
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -39,6 +41,31 @@ typedef struct tcase {
 
 static clvis_ctx *ctx;
 static unsigned rng = 12345u;
+
+/* The op name of every check, for the filter (argv[1], a substring of one of these). */
+static const char *const ops[] = {"conv",   "dense",   "act",         "softmax", "maxpool",
+                                  "avgpool", "zeropad", "scale_shift", "add",     "concat",
+                                  "reshape", "window"};
+static const char *op_filter; /* NULL: every check */
+
+/* 1 when the checks of op run. Each case then starts from a seed of its own name, so a case
+ * sees the same inputs whether it runs alone (filtered) or with all the others. */
+static int case_begin(const char *op, const char *name)
+{
+    int known = 0;
+    for (size_t k = 0; k < sizeof ops / sizeof *ops; k++)
+        known |= !strcmp(ops[k], op);
+    if (!known) {
+        test_fail(name, "op name missing from ops[] (test_ops.c)");
+        return 0;
+    }
+    if (op_filter && !strstr(op, op_filter))
+        return 0;
+    rng = 12345u;
+    for (const char *c = name; *c; c++)
+        rng = (rng ^ (unsigned char)*c) * 16777619u;
+    return 1;
+}
 
 static double urand(void)
 {
@@ -326,6 +353,8 @@ static void conv_case(const char *name, int n, int c, int h, int w, int oc, int 
                       int sw, int dh, int dw, pad_mode mode, int groups, int bias,
                       int pt, int pb, int pl, int pr)
 {
+    if (!case_begin("conv", name))
+        return;
     window2d win = {kh, kw, sh, sw, dh, dw, pt, pb, pl, pr};
     int oh, ow;
     if (window_resolve(&win, mode, h, w, &oh, &ow)) {
@@ -348,6 +377,8 @@ static void conv_case(const char *name, int n, int c, int h, int w, int oc, int 
 static void pool_case(const char *name, int is_max, int n, int c, int h, int w, int k, int s,
                       pad_mode mode)
 {
+    if (!case_begin(is_max ? "maxpool" : "avgpool", name))
+        return;
     window2d win = {k, k, s, s, 1, 1, 0, 0, 0, 0};
     int oh, ow;
     if (window_resolve(&win, mode, h, w, &oh, &ow)) {
@@ -361,13 +392,53 @@ static void pool_case(const char *name, int is_max, int n, int c, int h, int w, 
 
 static void act_case(const char *name, int act, double act_max, double scale, rshape s)
 {
+    if (!case_begin(act == ACT_SOFTMAX ? "softmax" : "act", name))
+        return;
     tcase t = {.name = name, .k = K_ACT, .xs = s, .ys = s, .act = act, .act_max = act_max,
                .x_scale = scale};
     run_case(&t);
 }
 
-int main(void)
+/* A case with no weights (or weights set by the caller) under op's filter. */
+static void plain_case(const char *op, tcase *t)
 {
+    if (case_begin(op, t->name))
+        run_case(t);
+}
+
+/* A dense case: weights (in, out) of scale ws, bias of scale 0.5. */
+static void dense_case(const char *name, rshape xs, int out, double ws)
+{
+    if (!case_begin("dense", name))
+        return;
+    size_t in = (size_t)xs.c * xs.h * xs.w;
+    tcase t = {.name = name, .k = K_DENSE, .xs = xs, .ys = {xs.n, out, 1, 1}, .x_scale = 1.0,
+               .nw = in * out, .nb = (size_t)out};
+    t.w = rand_array(t.nw, ws);
+    t.b = rand_array(t.nb, 0.5);
+    run_case(&t);
+    free(t.w), free(t.b);
+}
+
+int main(int argc, char **argv)
+{
+    if (argc > 2 || (argc == 2 && (!argv[1][0] || argv[1][0] == '-'))) {
+        fprintf(stderr, "usage: test_ops [OP]   (OP: a part of an op name, e.g. conv)\n");
+        return 2;
+    }
+    if (argc == 2) {
+        op_filter = argv[1];
+        int hits = 0;
+        for (size_t k = 0; k < sizeof ops / sizeof *ops; k++)
+            hits += strstr(ops[k], op_filter) != NULL;
+        if (!hits) {
+            fprintf(stderr, "test_ops: no op name contains '%s'; the ops are:", op_filter);
+            for (size_t k = 0; k < sizeof ops / sizeof *ops; k++)
+                fprintf(stderr, " %s", ops[k]);
+            fprintf(stderr, "\n");
+            return 2;
+        }
+    }
     int rc = test_open_ctx(&ctx);
     if (rc)
         return rc;
@@ -401,24 +472,9 @@ int main(void)
         snprintf(n1, sizeof n1, "dense 17->5 batch 3%s", pn);
         snprintf(n2, sizeof n2, "dense 1000->37 batch 3%s", pn);
         snprintf(n3, sizeof n3, "dense from 4-D 64x3x3->10%s", pn);
-        tcase t = {.name = n1, .k = K_DENSE, .xs = {3, 17, 1, 1}, .ys = {3, 5, 1, 1},
-                   .x_scale = 1.0, .nw = 17 * 5, .nb = 5};
-        t.w = rand_array(t.nw, 0.5);
-        t.b = rand_array(t.nb, 0.5);
-        run_case(&t);
-        free(t.w), free(t.b);
-        tcase v = {.name = n2, .k = K_DENSE, .xs = {3, 1000, 1, 1}, .ys = {3, 37, 1, 1},
-                   .x_scale = 1.0, .nw = 1000 * 37, .nb = 37};
-        v.w = rand_array(v.nw, 0.1);
-        v.b = rand_array(v.nb, 0.5);
-        run_case(&v);
-        free(v.w), free(v.b);
-        tcase u = {.name = n3, .k = K_DENSE, .xs = {1, 64, 3, 3}, .ys = {1, 10, 1, 1},
-                   .x_scale = 1.0, .nw = 576 * 10, .nb = 10};
-        u.w = rand_array(u.nw, 0.1);
-        u.b = rand_array(u.nb, 0.5);
-        run_case(&u);
-        free(u.w), free(u.b);
+        dense_case(n1, (rshape){3, 17, 1, 1}, 5, 0.5);
+        dense_case(n2, (rshape){3, 1000, 1, 1}, 37, 0.1);
+        dense_case(n3, (rshape){1, 64, 3, 3}, 10, 0.1);
     }
     unsetenv("CLVIS_DENSE");
     /* activations */
@@ -442,48 +498,53 @@ int main(void)
     {
         tcase t = {.name = "global avg pool", .k = K_GPOOL, .xs = {3, 4, 5, 3},
                    .ys = {3, 4, 1, 1}, .x_scale = 1.0};
-        run_case(&t);
+        plain_case("avgpool", &t);
         t.name = "global max pool";
         t.is_max = 1;
-        run_case(&t);
+        plain_case("maxpool", &t);
     }
     {
         tcase t = {.name = "zero padding (1,2,0,3)", .k = K_PAD, .xs = {2, 3, 4, 5},
                    .ys = {2, 3, 7, 8}, .pad = {1, 2, 0, 3}, .x_scale = 1.0};
-        run_case(&t);
+        plain_case("zeropad", &t);
     }
     {
         tcase t = {.name = "batch norm (scale/shift)", .k = K_SCALE, .xs = {2, 5, 3, 3},
                    .ys = {2, 5, 3, 3}, .x_scale = 1.0, .nw = 5, .nb = 5};
-        t.w = rand_array(5, 2.0);
-        t.b = rand_array(5, 1.0);
-        run_case(&t);
-        free(t.w), free(t.b);
+        if (case_begin("scale_shift", t.name)) {
+            t.w = rand_array(5, 2.0);
+            t.b = rand_array(5, 1.0);
+            run_case(&t);
+            free(t.w), free(t.b);
+        }
     }
     {
         tcase t = {.name = "add", .k = K_ADD, .xs = {2, 6, 3, 4}, .ys = {2, 3, 3, 4},
                    .x_scale = 1.0};
-        run_case(&t);
+        plain_case("add", &t);
         tcase u = {.name = "concatenate 2+3 channels", .k = K_CONCAT, .xs = {2, 5, 3, 4},
                    .ys = {2, 5, 3, 4}, .c_split = 2, .x_scale = 1.0};
-        run_case(&u);
+        plain_case("concat", &u);
         tcase f = {.name = "flatten (Keras order)", .k = K_RESHAPE, .xs = {2, 3, 4, 5},
                    .ys = {2, 60, 1, 1}, .x_scale = 1.0};
-        run_case(&f);
+        plain_case("reshape", &f);
         tcase r = {.name = "reshape 4x5x3 -> 2x6x5", .k = K_RESHAPE, .xs = {1, 3, 4, 5},
                    .ys = {1, 5, 2, 6}, .x_scale = 1.0};
-        run_case(&r);
+        plain_case("reshape", &r);
     }
     /* bad input: shapes that do not fit are refused with a message */
     {
         conv2d_params p = {.win = {3, 3, 1, 1, 1, 1, 0, 0, 0, 0}, .out_c = 4, .groups = 3};
         tensor x = {NULL, 0, 1, 4, 5, 5}, y = {NULL, 0, 1, 4, 3, 3};
-        clvis_status st = conv2d_forward(ctx, &p, y, x, NULL, NULL);
-        test_expect_error("conv with channels not divisible by groups", st, CLVIS_ERR_SHAPE);
+        const char *l1 = "conv with channels not divisible by groups";
+        if (case_begin("conv", l1))
+            test_expect_error(l1, conv2d_forward(ctx, &p, y, x, NULL, NULL), CLVIS_ERR_SHAPE);
         window2d win = {5, 5, 1, 1, 1, 1, 0, 0, 0, 0};
         int oh, ow;
-        st = window_resolve(&win, PAD_VALID, 3, 3, &oh, &ow);
-        test_expect_error("5x5 valid window on a 3x3 input", st, CLVIS_ERR_SHAPE);
+        const char *l2 = "5x5 valid window on a 3x3 input";
+        if (case_begin("window", l2))
+            test_expect_error(l2, window_resolve(&win, PAD_VALID, 3, 3, &oh, &ow),
+                              CLVIS_ERR_SHAPE);
     }
     clvis_ctx_destroy(ctx);
     return test_summary();

@@ -5,9 +5,9 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-PKGS=(ocl-icd-opencl-dev opencl-c-headers pocl-opencl-icd libclblast-dev libpng-dev
-      libturbojpeg0-dev libhdf5-dev libcjson-dev libzip-dev meson ninja-build pkg-config
-      gcc python3 clinfo hdf5-tools groff-base man-db)
+PKGS=(ocl-icd-opencl-dev opencl-c-headers pocl-opencl-icd libpng-dev libturbojpeg0-dev
+      libhdf5-dev libcjson-dev libzip-dev meson ninja-build pkg-config gcc python3 clinfo
+      hdf5-tools groff-base man-db)
 
 missing=()
 for p in "${PKGS[@]}"; do

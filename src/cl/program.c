@@ -12,6 +12,7 @@
 #include <time.h>
 
 #include "cache.h"
+#include "../ops/tunables.h"
 #include "runtime.h"
 
 extern const char clvis_kernel_source[];
@@ -22,7 +23,7 @@ static const char *const kernel_names[K_COUNT] = {
 #undef X
 };
 
-#define BUILD_OPTIONS "-cl-std=CL1.2"
+#define BUILD_OPTIONS "-cl-std=CL1.2 " CLVIS_KERNEL_DEFINES
 
 static double now_ms(void)
 {

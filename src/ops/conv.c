@@ -20,10 +20,6 @@ static int conv_impl(void)
     return clvis_conv_impl;
 }
 
-/* Fast-kernel tile: must match CONV_FAST_PXB / CONV_FAST_OCB in kernels/conv.cl. */
-#define FAST_PXB 16
-#define FAST_OCB 8
-
 /* Work-group shape for conv2d_fast. CPU devices (PoCL): one work-item per work-group, so the
  * explicit float16 code runs as written, not through PoCL's cross-work-item loop (the setting
  * PERF-NOTES measured for register-blocked kernels; other sizes not yet measured). Other
@@ -41,9 +37,11 @@ static clvis_status fast_run(clvis_ctx *ctx, tensor ys, tensor xs, int pt, int p
                              int s_o, int s_c, int s_kh, int s_kw, cl_mem b, int act,
                              float act_max, int accum)
 {
-    int owt = (ys.w + FAST_PXB - 1) / FAST_PXB, oct = (ys.c + FAST_OCB - 1) / FAST_OCB;
+    /* the tile (CONV_FAST_PXB pixels x CONV_FAST_OCB channels) lives in tunables.h */
+    int owt = (ys.w + CONV_FAST_PXB - 1) / CONV_FAST_PXB;
+    int oct = (ys.c + CONV_FAST_OCB - 1) / CONV_FAST_OCB;
     int hp = (ys.h - 1) * sh + (kh - 1) * dh + 1;
-    int wp = owt * FAST_PXB * sw + (kw - 1) * dw;
+    int wp = owt * CONV_FAST_PXB * sw + (kw - 1) * dw;
     /* Tile order: with the output-channel block innermost, the input rows of a tile stay in
      * cache while every block reads them, but all weights are read once per pixel tile; so
      * take that order only while the weights fit in a CPU core's L2 (2 MiB here; 1 MiB
@@ -87,8 +85,8 @@ static int fast_forward_pays(const clvis_ctx *ctx, tensor y)
 {
     if (ctx->info.type == CLVIS_DEVICE_CPU)
         return 1;
-    size_t tiles = (size_t)((y.w + FAST_PXB - 1) / FAST_PXB) * y.h *
-                   ((y.c + FAST_OCB - 1) / FAST_OCB) * y.n;
+    size_t tiles = (size_t)((y.w + CONV_FAST_PXB - 1) / CONV_FAST_PXB) * y.h *
+                   ((y.c + CONV_FAST_OCB - 1) / CONV_FAST_OCB) * y.n;
     return tiles >= 40 * (size_t)(ctx->info.compute_units ? ctx->info.compute_units : 1);
 }
 

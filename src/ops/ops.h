@@ -6,6 +6,7 @@
 #define CLVIS_OPS_H
 
 #include "../cl/runtime.h"
+#include "tunables.h"
 
 /* A tensor is a window into a buffer: (mem, offset in floats) and an NCHW shape. */
 typedef struct {
@@ -20,11 +21,11 @@ static inline size_t tensor_count(tensor t)
 }
 
 typedef enum {
-    ACT_LINEAR = 0,
-    ACT_RELU = 1,    /* min(max(x, 0), max_value); max_value <= 0 means none */
-    ACT_SIGMOID = 2,
-    ACT_TANH = 3,
-    ACT_SOFTMAX = 4  /* over channels, per (n, h, w) */
+    ACT_LINEAR = ACT_CODE_LINEAR,
+    ACT_RELU = ACT_CODE_RELU,       /* min(max(x, 0), max_value); max_value <= 0 means none */
+    ACT_SIGMOID = ACT_CODE_SIGMOID,
+    ACT_TANH = ACT_CODE_TANH,
+    ACT_SOFTMAX = ACT_CODE_SOFTMAX  /* over channels, per (n, h, w) */
 } act_kind;
 
 typedef enum { PAD_VALID = 0, PAD_SAME = 1, PAD_EXPLICIT = 2 } pad_mode;

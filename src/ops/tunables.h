@@ -1,0 +1,30 @@
+/* tunables.h — constants shared by host code and kernels, defined once; kernels get them via -D. */
+/* CLVIS_KERNEL_DEFINES is appended to the program's build options (src/cl/program.c), which are
+ * part of the kernel cache key: changing a value here rebuilds the kernels. */
+#ifndef CLVIS_TUNABLES_H
+#define CLVIS_TUNABLES_H
+
+/* conv2d_fast's tile (kernels/conv.cl, src/ops/conv.c): output pixels per work-item, fixed at
+ * 16 by its float16 accumulators, and output channels per work-item, fixed at 8 by its eight
+ * named accumulators. The kernel refuses other values at build time. */
+#define CONV_FAST_PXB 16
+#define CONV_FAST_OCB 8
+
+/* Activation codes: act_kind in ops.h, act_apply / act_grad in kernels/common.cl. */
+#define ACT_CODE_LINEAR 0
+#define ACT_CODE_RELU 1
+#define ACT_CODE_SIGMOID 2
+#define ACT_CODE_TANH 3
+#define ACT_CODE_SOFTMAX 4
+
+#define CLVIS_STR_(x) #x
+#define CLVIS_STR(x) CLVIS_STR_(x)
+
+/* The -D options of the kernel build, from the values above. */
+#define CLVIS_KERNEL_DEFINES                                                                   \
+    "-DCONV_FAST_PXB=" CLVIS_STR(CONV_FAST_PXB) " -DCONV_FAST_OCB=" CLVIS_STR(CONV_FAST_OCB)  \
+    " -DACT_LINEAR=" CLVIS_STR(ACT_CODE_LINEAR) " -DACT_RELU=" CLVIS_STR(ACT_CODE_RELU)       \
+    " -DACT_SIGMOID=" CLVIS_STR(ACT_CODE_SIGMOID) " -DACT_TANH=" CLVIS_STR(ACT_CODE_TANH)     \
+    " -DACT_SOFTMAX=" CLVIS_STR(ACT_CODE_SOFTMAX)
+
+#endif
