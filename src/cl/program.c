@@ -25,6 +25,11 @@ static const char *const kernel_names[K_COUNT] = {
 
 #define BUILD_OPTIONS "-cl-std=CL1.2 " CLVIS_KERNEL_DEFINES
 
+const char *program_build_options(void)
+{
+    return BUILD_OPTIONS;
+}
+
 static double now_ms(void)
 {
     struct timespec ts;
