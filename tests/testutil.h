@@ -152,6 +152,21 @@ static inline int test_open_ctx(clvis_ctx **ctx)
     return 1;
 }
 
+/* CLVIS_TEST_QUICK=1 (tools/oclgrind.sh, a simulator 100-1000x slower than a CPU): tests
+ * shrink their long cases (fewer steps, smaller sizes) and say so on a "QUICK" line; the
+ * checks that only the full case can make are reported as skipped there, not dropped. */
+static inline int test_quick(void)
+{
+    const char *q = getenv("CLVIS_TEST_QUICK");
+    return q && *q && strcmp(q, "0");
+}
+
+static inline void test_quick_note(const char *what)
+{
+    printf("QUICK %s\n", what);
+    fflush(stdout);
+}
+
 static inline int test_summary(void)
 {
     printf("%d passed, %d failed\n", tu_passed, tu_failed);

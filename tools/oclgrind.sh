@@ -1,0 +1,125 @@
+#!/usr/bin/env bash
+# oclgrind.sh — the kernel tests on Oclgrind, an OpenCL 1.2 simulator; any diagnostic fails.
+# Oclgrind checks every memory access of every work-item and reports data races.
+# Oclgrind (Debian package oclgrind, installed when missing) is registered for this script's
+# processes only: a private OCL_ICD_VENDORS folder holding an oclgrind.icd, so PoCL and every
+# other platform are hidden from them and nothing changes system-wide. Each test runs with
+# OCLGRIND_CHECK_API=1 (OpenCL API misuse), OCLGRIND_DATA_RACES=1 and its own OCLGRIND_LOG;
+# oclgrind exits 0 even when it reports an invalid read or write, so any line in that log (or
+# an oclgrind message in the test's output) is a failure here. CLVIS_TEST_QUICK=1 shrinks the
+# long cases (the simulator is 100-1000x slower than PoCL), each saying so on a QUICK line.
+# Usage: tools/oclgrind.sh [TEST...]   (default test_ops test_graph test_runtime test_pipelines;
+#        CLVIS_BUILD picks the build, CLVIS_OCLGRIND_TIMEOUT the seconds per test, default 1200)
+# The last line is the total: "N passed, M failed".
+set -uo pipefail
+cd "$(dirname "$0")/.."
+
+die() {
+    echo "oclgrind: $*" >&2
+    echo "0 passed, 1 failed"
+    exit 1
+}
+
+if ! dpkg-query -W -f='${Status}' oclgrind 2>/dev/null | grep -q "install ok installed"; then
+    echo "oclgrind: installing the Debian package oclgrind" >&2
+    SUDO=""
+    [ "$(id -u)" -eq 0 ] || SUDO="sudo"
+    { $SUDO apt-get update -qq &&
+        DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq oclgrind > /dev/null; } ||
+        die "cannot install the Debian package oclgrind"
+fi
+icd_lib=$(dpkg -L oclgrind | grep '/liboclgrind-rt-icd\.so$' | head -n 1)
+[ -n "$icd_lib" ] && [ -f "$icd_lib" ] || die "liboclgrind-rt-icd.so is not in the oclgrind package"
+
+B=${CLVIS_BUILD:-build}
+tools/setup.sh || die "build failed"
+
+work=$(mktemp -d)
+log_dir=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+mkdir "$work/vendors"
+printf '%s\n' "$icd_lib" > "$work/vendors/oclgrind.icd"
+export OCL_ICD_VENDORS="$work/vendors"
+export OCLGRIND_CHECK_API=1 OCLGRIND_DATA_RACES=1
+export CLVIS_DEVICE=oclgrind CLVIS_REQUIRE_DEVICE=1 CLVIS_TEST_QUICK=1
+export CLVIS_CACHE_DIR="$work/cache"
+unset OCLGRIND_LOG
+
+# What counts as an oclgrind diagnostic in a test's own output (the log file catches the rest);
+# API errors (OCLGRIND_CHECK_API, printed to stderr) are counted by api_errors below.
+DIAG='Invalid (read|write)|data race|Uninitiali[sz]ed|divergence|Unaligned address'
+# API errors a test provokes on purpose, "TEST FUNCTION ERROR" each: test_runtime corrupts a
+# cached kernel binary and checks the fall back to a source build.
+EXPECTED_API_ERRORS=("test_runtime clCreateProgramWithBinary CL_INVALID_BINARY")
+
+# "FUNCTION ERROR" of every "OpenCL runtime error detected" block in file $1.
+api_errors() {
+    awk '/OpenCL runtime error detected/ { if (blk) print f, "?"; blk = 1; f = "?"; next }
+         blk && /Function:/ { f = $2 }
+         blk && /Error:/ { print f, $2; blk = 0 }
+         END { if (blk) print f, "?" }' "$1"
+}
+
+# The checker itself: a kernel writing one float past its buffer must be reported.
+cat > "$work/self.cl" << 'EOF'
+__kernel void past_end(__global float *y) { y[get_global_id(0) + 1] = 1.0f; }
+EOF
+printf 'self.cl\npast_end\n4 1 1\n1 1 1\n<size=16 fill=0>\n' > "$work/self.sim"
+(cd "$work" && OCLGRIND_LOG="$work/self.log" oclgrind-kernel self.sim > /dev/null 2>&1)
+grep -q 'Invalid write' "$work/self.log" 2> /dev/null ||
+    die "self-check: oclgrind did not report a write past the end of a buffer"
+
+"$B/clvis" devices > "$work/devices.txt" 2>&1 || die "clvis devices failed: $(cat "$work/devices.txt")"
+grep -q 'Oclgrind' "$work/devices.txt" || die "no Oclgrind device: $(cat "$work/devices.txt")"
+
+tests=("$@")
+[ ${#tests[@]} -gt 0 ] || tests=(test_ops test_graph test_runtime test_pipelines)
+passed=0 failed=0 t_all=$(date +%s)
+for t in "${tests[@]}"; do
+    out="$log_dir/$t.log" diag="$log_dir/$t.oclgrind"
+    start=$(date +%s)
+    OCLGRIND_LOG="$diag" timeout "${CLVIS_OCLGRIND_TIMEOUT:-1200}" "$B/tests/$t" > "$out" 2>&1
+    rc=$?
+    secs=$(($(date +%s) - start))
+    line=$(grep -E '^[0-9]+ passed, [0-9]+ failed' "$out" | tail -n 1)
+    p=$(echo "$line" | sed -nE 's/^([0-9]+) passed.*/\1/p')
+    f=$(echo "$line" | sed -nE 's/^[0-9]+ passed, ([0-9]+) failed.*/\1/p')
+    p=${p:-0} f=${f:-0}
+    why=""
+    [ $rc -eq 124 ] && why="timed out after ${CLVIS_OCLGRIND_TIMEOUT:-1200} s"
+    [ $rc -ne 0 ] && [ "$f" -eq 0 ] && { f=1; why=${why:-"exit $rc without a FAIL line"}; }
+    ndiag=0
+    [ -s "$diag" ] && ndiag=$(grep -c -E '^[^[:space:]]' "$diag")
+    ndiag=$((ndiag + $(grep -c -E "$DIAG" "$out")))
+    expected=() unexpected=()
+    while read -r fn err; do
+        ok=0
+        for e in "${EXPECTED_API_ERRORS[@]}"; do
+            [ "$e" = "$t $fn $err" ] && ok=1
+        done
+        if [ $ok -eq 1 ]; then expected+=("$fn $err"); else unexpected+=("$fn $err"); fi
+    done < <(api_errors "$out")
+    ndiag=$((ndiag + ${#unexpected[@]}))
+    if [ "$ndiag" -gt 0 ]; then
+        f=$((f + 1))
+        why="${why:+$why; }$ndiag oclgrind diagnostic line(s)"
+    fi
+    passed=$((passed + p)) failed=$((failed + f))
+    printf '%-5s %-16s %4d passed, %d failed  (%ds)%s\n' "$([ "$f" -eq 0 ] && echo ok || echo FAIL)" \
+        "$t" "$p" "$f" "$secs" "${why:+  $why}"
+    grep -E '^QUICK' "$out" | sed 's/^/      /'
+    for e in "${expected[@]}"; do
+        echo "      expected OpenCL API error (provoked by the test): $e"
+    done
+    if [ "$f" -ne 0 ]; then
+        grep -E '^FAIL' "$out" | head -n 20 | sed 's/^/      /'
+        [ -s "$diag" ] && head -n 40 "$diag" | sed 's/^/      | /'
+        grep -E "$DIAG" "$out" | head -n 10 | sed 's/^/      | /'
+        for u in "${unexpected[@]}"; do
+            echo "      | OpenCL API error: $u"
+        done
+    fi
+done
+echo "oclgrind: $(($(date +%s) - t_all)) s in all; logs: $log_dir"
+echo "$passed passed, $failed failed"
+[ "$failed" -eq 0 ]
