@@ -102,6 +102,11 @@ pcenv=(env PKG_CONFIG_PATH="$(dirname "$PC")" PKG_CONFIG_SYSROOT_DIR="$X")
 cflags=$("${pcenv[@]}" pkg-config --cflags clvis) libs=$("${pcenv[@]}" pkg-config --libs clvis)
 slibs=$("${pcenv[@]}" pkg-config --static --libs clvis)
 CC=${CC:-cc}
+# a sanitizer build (tools/sanitize.sh) installs an instrumented library: link the example alike
+san=$(meson introspect "$BUILD" --buildoptions 2>/dev/null | python3 -c \
+    'import json, sys; print(next(o["value"] for o in json.load(sys.stdin) if o["name"] == "b_sanitize"))' \
+    2>/dev/null)
+[ -n "$san" ] && [ "$san" != none ] && CC="$CC -fsanitize=$san"
 $CC -o "$T/ex_shared" examples/gradcam.c $cflags $libs 2>"$T/cc_shared.err"
 check "example builds: cc \$(pkg-config --cflags --libs clvis)" "[ -x '$T/ex_shared' ]" \
     "$(head -c 400 "$T/cc_shared.err")"
