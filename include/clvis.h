@@ -98,7 +98,16 @@ typedef struct {
     /* Notices for the user (device skipped, cache fault); NULL: dropped. */
     clvis_log_fn log;
     void *log_user;
+    /* Kernel choices, for benchmarks and tests; 0 (the default) is automatic. The command line
+     * takes them from $CLVIS_CONV=ref, $CLVIS_DENSE=cols|rows and $CLVIS_CONV_OC_INNER=1|0. */
+    int conv;       /* CLVIS_CONV_AUTO: the fast kernel where it applies; _REFERENCE: never */
+    int dense;      /* CLVIS_DENSE_AUTO: rows on CPUs, columns elsewhere; _COLUMNS; _ROWS */
+    int conv_order; /* CLVIS_ORDER_AUTO: by weight size; _CHANNELS_INNER; _PIXELS_INNER */
 } clvis_ctx_options;
+
+enum { CLVIS_CONV_AUTO = 0, CLVIS_CONV_REFERENCE = 1 };
+enum { CLVIS_DENSE_AUTO = 0, CLVIS_DENSE_COLUMNS = 1, CLVIS_DENSE_ROWS = 2 };
+enum { CLVIS_ORDER_AUTO = 0, CLVIS_ORDER_CHANNELS_INNER = 1, CLVIS_ORDER_PIXELS_INNER = 2 };
 
 CLVIS_API clvis_status clvis_ctx_create(const clvis_ctx_options *opt, clvis_ctx **out);
 CLVIS_API void clvis_ctx_destroy(clvis_ctx *ctx);

@@ -463,10 +463,20 @@ int main(int argc, char **argv)
     conv_case("fast conv 3x3 dilation 2 w20 oc10", 1, 3, 7, 20, 10, 3, 3, 1, 1, 2, 2, PAD_SAME, 1, 1, 0, 0, 0, 0);
     conv_case("fast conv 5x5 s(2,1) w19 oc3", 2, 2, 9, 19, 3, 5, 5, 2, 1, 1, 1, PAD_SAME, 1, 1, 0, 0, 0, 0);
     conv_case("fast conv 3x3 c160 oc17 w3", 1, 160, 4, 3, 17, 3, 3, 1, 1, 1, 1, PAD_SAME, 1, 1, 0, 0, 0, 0);
+    /* the same shapes through the reference kernels (clvis_ctx_options.conv) and both tile
+     * orders of the fast one (clvis_ctx_options.conv_order) */
+    ctx->conv_impl = CLVIS_CONV_REFERENCE;
+    conv_case("conv 3x3 same w37 oc11 batch3 [reference kernels]", 3, 5, 6, 37, 11, 3, 3, 1, 1, 1, 1, PAD_SAME, 1, 1, 0, 0, 0, 0);
+    ctx->conv_impl = CLVIS_CONV_AUTO;
+    ctx->conv_order = CLVIS_ORDER_CHANNELS_INNER;
+    conv_case("fast conv 3x3 c160 oc17 w3 [channels inner]", 1, 160, 4, 3, 17, 3, 3, 1, 1, 1, 1, PAD_SAME, 1, 1, 0, 0, 0, 0);
+    ctx->conv_order = CLVIS_ORDER_PIXELS_INNER;
+    conv_case("fast conv 1x1 w17 oc20 batch2 [pixels inner]", 2, 24, 3, 17, 20, 1, 1, 1, 1, 1, 1, PAD_VALID, 1, 1, 0, 0, 0, 0);
+    ctx->conv_order = CLVIS_ORDER_AUTO;
 
     /* dense: the row path (CPU default) and the column path (GPU default), both everywhere */
     for (int path = 0; path < 2; path++) {
-        setenv("CLVIS_DENSE", path ? "cols" : "rows", 1);
+        ctx->dense_impl = path ? CLVIS_DENSE_COLUMNS : CLVIS_DENSE_ROWS;
         const char *pn = path ? " [columns]" : " [rows]";
         char n1[96], n2[96], n3[96];
         snprintf(n1, sizeof n1, "dense 17->5 batch 3%s", pn);
@@ -476,7 +486,7 @@ int main(int argc, char **argv)
         dense_case(n2, (rshape){3, 1000, 1, 1}, 37, 0.1);
         dense_case(n3, (rshape){1, 64, 3, 3}, 10, 0.1);
     }
-    unsetenv("CLVIS_DENSE");
+    ctx->dense_impl = CLVIS_DENSE_AUTO;
     /* activations */
     rshape as = {2, 5, 3, 4};
     act_case("linear", ACT_LINEAR, 0, 1.0, as);

@@ -128,6 +128,9 @@ clvis_status clvis_ctx_create(const clvis_ctx_options *opt, clvis_ctx **out)
         free(all);
         return err_set(CLVIS_ERR_NO_MEMORY, "context: out of host memory");
     }
+    ctx->conv_impl = o.conv;
+    ctx->dense_impl = o.dense;
+    ctx->conv_order = o.conv_order;
     ctx->log = o.log;
     ctx->log_user = o.log_user;
     int n_order, named;

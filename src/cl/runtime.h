@@ -60,6 +60,7 @@ struct clvis_ctx {
     clvis_build_info build;
     cl_mem scratch;          /* grow-only work buffer shared by ops (e.g. padded conv input) */
     size_t scratch_bytes;
+    int conv_impl, dense_impl, conv_order; /* clvis_ctx_options' kernel choices */
     clvis_log_fn log;
     void *log_user;
 };

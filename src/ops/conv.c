@@ -4,20 +4,13 @@
 
 #include "ops.h"
 
-/* Which implementation conv2d_forward / conv2d_backward use: CONV_IMPL_AUTO picks the fast
- * register-blocked kernel (conv2d_fast) where it applies and the reference kernels elsewhere;
- * CONV_IMPL_REFERENCE forces the reference kernels (benchmarks, debugging). The environment
- * variable CLVIS_CONV=ref sets the initial value. Not part of the public API. */
-enum { CONV_IMPL_UNSET = -1, CONV_IMPL_AUTO = 0, CONV_IMPL_REFERENCE = 1 };
-int clvis_conv_impl = CONV_IMPL_UNSET;
-
-static int conv_impl(void)
+/* Which implementation conv2d_forward / conv2d_backward use (ctx->conv_impl, from
+ * clvis_ctx_options.conv): CLVIS_CONV_AUTO picks the fast register-blocked kernel (conv2d_fast)
+ * where it applies and the reference kernels elsewhere; CLVIS_CONV_REFERENCE forces the
+ * reference kernels (benchmarks, debugging). */
+static int fast_allowed(const clvis_ctx *ctx)
 {
-    if (clvis_conv_impl == CONV_IMPL_UNSET) {
-        const char *e = getenv("CLVIS_CONV");
-        clvis_conv_impl = (e && !strcmp(e, "ref")) ? CONV_IMPL_REFERENCE : CONV_IMPL_AUTO;
-    }
-    return clvis_conv_impl;
+    return ctx->conv_impl != CLVIS_CONV_REFERENCE;
 }
 
 /* Work-group shape for conv2d_fast. CPU devices (PoCL): one work-item per work-group, so the
@@ -45,10 +38,11 @@ static clvis_status fast_run(clvis_ctx *ctx, tensor ys, tensor xs, int pt, int p
     /* Tile order: with the output-channel block innermost, the input rows of a tile stay in
      * cache while every block reads them, but all weights are read once per pixel tile; so
      * take that order only while the weights fit in a CPU core's L2 (2 MiB here; 1 MiB
-     * assumed). CLVIS_CONV_OC_INNER=0/1 overrides (benchmarking). */
+     * assumed). ctx->conv_order (clvis_ctx_options.conv_order) overrides (benchmarking). */
     size_t wbytes = (size_t)xs.c * ys.c * kh * kw * sizeof(float);
-    const char *oi = getenv("CLVIS_CONV_OC_INNER");
-    int oc_inner = oi && *oi ? atoi(oi) : wbytes <= ((size_t)1 << 20);
+    int oc_inner = ctx->conv_order == CLVIS_ORDER_CHANNELS_INNER ? 1
+                   : ctx->conv_order == CLVIS_ORDER_PIXELS_INNER ? 0
+                                                                 : wbytes <= ((size_t)1 << 20);
     int nc = xs.n * xs.c, x_off = (int)xs.off, y_off = (int)ys.off;
     cl_mem xp;
     clvis_status st = ctx_scratch(ctx, (size_t)nc * hp * wp * sizeof(float), &xp);
@@ -118,7 +112,7 @@ clvis_status conv2d_forward(clvis_ctx *ctx, const conv2d_params *p, tensor y, te
     float act_max = p->act_max;
     /* Fast path: groups 1, horizontal stride 1 or 2 (any kernel size, vertical stride and
      * dilation). Everything else (depthwise / grouped, wider strides) takes the reference. */
-    if (conv_impl() == CONV_IMPL_AUTO && p->groups == 1 && (v->sw == 1 || v->sw == 2) &&
+    if (fast_allowed(ctx) && p->groups == 1 && (v->sw == 1 || v->sw == 2) &&
         fast_forward_pays(ctx, y))
         return fast_run(ctx, y, x, v->pad_t, v->pad_l, v->kh, v->kw, v->sh, v->sw, v->dh, v->dw,
                         w, 0, x.c * v->kh * v->kw, v->kh * v->kw, v->kw, 1, b, act, act_max, 0);
@@ -140,7 +134,7 @@ clvis_status conv2d_backward(clvis_ctx *ctx, const conv2d_params *p, tensor dx, 
     int dx_off = (int)dx.off, dy_off = (int)dy.off;
     /* Fast path for stride 1, groups 1: dx is the convolution of dy, padded by
      * (k - 1) * d - pad, with the transposed, flipped weights (strides into OIHW). */
-    if (conv_impl() == CONV_IMPL_AUTO && p->groups == 1 && v->sh == 1 && v->sw == 1) {
+    if (fast_allowed(ctx) && p->groups == 1 && v->sh == 1 && v->sw == 1) {
         int khw = v->kh * v->kw;
         return fast_run(ctx, dx, dy, (v->kh - 1) * v->dh - v->pad_t,
                         (v->kw - 1) * v->dw - v->pad_l, v->kh, v->kw, 1, 1, v->dh, v->dw, w,

@@ -7,11 +7,10 @@
 
 int dense_wants_rows(const clvis_ctx *ctx)
 {
-    /* CLVIS_DENSE=cols / rows overrides (tests run both paths on any device) */
-    const char *e = getenv("CLVIS_DENSE");
-    if (e && !strcmp(e, "cols"))
+    /* clvis_ctx_options.dense overrides (tests run both paths on any device) */
+    if (ctx->dense_impl == CLVIS_DENSE_COLUMNS)
         return 0;
-    if (e && !strcmp(e, "rows"))
+    if (ctx->dense_impl == CLVIS_DENSE_ROWS)
         return 1;
     return ctx->info.type == CLVIS_DEVICE_CPU;
 }

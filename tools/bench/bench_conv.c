@@ -15,7 +15,6 @@
 #include "cli/util.h"
 #include "ops/ops.h"
 
-extern int clvis_conv_impl; /* src/ops/conv.c: 0 auto (fast where it applies), 1 reference */
 
 #define DIE(st)                                                                      \
     do {                                                                             \
@@ -93,7 +92,7 @@ typedef struct {
 static timing time_op(clvis_ctx *ctx, int dir, int impl, int runs, const conv2d_params *p,
                       tensor x, tensor y, cl_mem w, cl_mem b, double flops)
 {
-    clvis_conv_impl = impl;
+    ctx->conv_impl = impl;
     double *t = malloc(sizeof(double) * (size_t)runs);
     for (int r = -1; r < runs; r++) {
         double t0 = util_now_ms();
@@ -132,6 +131,10 @@ int main(int argc, char **argv)
         ref_runs = 1;
     clvis_ctx *ctx;
     TRY(clvis_ctx_create(NULL, &ctx));
+    /* CLVIS_CONV_OC_INNER=1|0: conv2d_fast's tile order (BENCHMARKS.md); unset: by weight size */
+    const char *oi = getenv("CLVIS_CONV_OC_INNER");
+    if (oi && *oi)
+        ctx->conv_order = strcmp(oi, "0") ? CLVIS_ORDER_CHANNELS_INNER : CLVIS_ORDER_PIXELS_INNER;
     const clvis_device_info *d = clvis_ctx_device(ctx);
     printf("device: %s (%s, %s), %u compute units\n", d->name, d->platform, d->driver,
            d->compute_units);
@@ -182,7 +185,6 @@ int main(int argc, char **argv)
             clReleaseMemObject(my);
         free(hx), free(hw), free(hb), free(hy);
     }
-    clvis_conv_impl = 0;
     clvis_ctx_destroy(ctx);
     return 0;
 }

@@ -8,6 +8,7 @@
 #include "bench.h"
 #include "cli/commands.h"
 #include "cli/common.h"
+#include "cli/session.h"
 #include "cli/util.h"
 
 /* `clvis bench`: the work is tools/bench/bench.c. */
@@ -52,6 +53,7 @@ int cmd_bench(cli_args *o)
             co.device = sel;
         }
         co.log = cli_log;
+        session_kernel_env(&co);
         clvis_ctx *ctx;
         double t0 = util_now_ms();
         clvis_status st = clvis_ctx_create(&co, &ctx);

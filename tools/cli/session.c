@@ -2,6 +2,7 @@
 #include "cli/session.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "cli/common.h"
@@ -17,12 +18,26 @@ static int default_file(const char *what, const char *flag, const char *rel, con
                     "the binary) or give --%s FILE", what, rel, flag);
 }
 
+void session_kernel_env(clvis_ctx_options *co)
+{
+    const char *c = getenv("CLVIS_CONV"), *d = getenv("CLVIS_DENSE");
+    const char *oi = getenv("CLVIS_CONV_OC_INNER");
+    co->conv = c && !strcmp(c, "ref") ? CLVIS_CONV_REFERENCE : CLVIS_CONV_AUTO;
+    co->dense = d && !strcmp(d, "cols")   ? CLVIS_DENSE_COLUMNS
+                : d && !strcmp(d, "rows") ? CLVIS_DENSE_ROWS
+                                          : CLVIS_DENSE_AUTO;
+    co->conv_order = !oi || !*oi       ? CLVIS_ORDER_AUTO
+                     : !strcmp(oi, "0") ? CLVIS_ORDER_PIXELS_INNER
+                                        : CLVIS_ORDER_CHANNELS_INNER;
+}
+
 int session_open(const cli_args *o, session *s, int with_model)
 {
     memset(s, 0, sizeof *s);
     clvis_ctx_options co = {0};
     co.device = o->device;
     co.log = cli_log;
+    session_kernel_env(&co);
     clvis_status st = clvis_ctx_create(&co, &s->ctx);
     if (st)
         return cli_fail_st(st);
