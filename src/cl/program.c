@@ -12,6 +12,7 @@
 #include <time.h>
 
 #include "cache.h"
+#include "io/fsutil.h"
 #include "../ops/tunables.h"
 #include "runtime.h"
 
@@ -30,33 +31,12 @@ const char *program_build_options(void)
     return BUILD_OPTIONS;
 }
 
-static double now_ms(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return ts.tv_sec * 1e3 + ts.tv_nsec / 1e6;
-}
-
 void program_cache_key(const clvis_ctx *ctx, unsigned char key[32])
 {
     const char *parts[] = {"clvis kernel cache 1", clvis_kernel_source, BUILD_OPTIONS,
                            ctx->info.platform,     ctx->info.name,      ctx->info.vendor,
                            ctx->info.driver,       ctx->info.version};
     cache_key_hash(parts, (int)(sizeof parts / sizeof *parts), key);
-}
-
-static int mkdir_p(const char *path)
-{
-    char tmp[512];
-    snprintf(tmp, sizeof tmp, "%s", path);
-    for (char *p = tmp + 1; *p; p++)
-        if (*p == '/') {
-            *p = 0;
-            if (mkdir(tmp, 0755) && errno != EEXIST)
-                return -1;
-            *p = '/';
-        }
-    return (mkdir(tmp, 0755) && errno != EEXIST) ? -1 : 0;
 }
 
 static int default_cache_dir(char *out, size_t cap)
@@ -157,7 +137,7 @@ static void save_binary(clvis_ctx *ctx, cl_program prog, const char *dir, const 
     unsigned char *ptrs[1] = {bin};
     if (!st && (e = clGetProgramInfo(prog, CL_PROGRAM_BINARIES, sizeof ptrs, ptrs, NULL)))
         st = cl_fail(e, "clGetProgramInfo(CL_PROGRAM_BINARIES)", __FILE__, __LINE__);
-    if (!st && mkdir_p(dir) != 0)
+    if (!st && fs_mkdir_p(dir, 0755, NULL, 0) != 0)
         st = err_set(CLVIS_ERR_IO, "cannot create %s: %s", dir, strerror(errno));
     if (!st)
         st = cache_entry_make(key, bin, len, &entry, &elen);
@@ -206,7 +186,7 @@ static clvis_status create_kernels(clvis_ctx *ctx)
 
 clvis_status program_build(clvis_ctx *ctx, const char *cache_dir, int use_cache)
 {
-    double t0 = now_ms();
+    double t0 = fs_now_ms();
     char dir[512] = "", path[600] = "";
     unsigned char key[32];
     memset(&ctx->build, 0, sizeof ctx->build);
@@ -258,7 +238,7 @@ clvis_status program_build(clvis_ctx *ctx, const char *cache_dir, int use_cache)
         if (use_cache)
             save_binary(ctx, prog, dir, path, key);
     }
-    ctx->build.build_ms = now_ms() - t0;
+    ctx->build.build_ms = fs_now_ms() - t0;
     if (use_cache)
         snprintf(ctx->build.cache_file, sizeof ctx->build.cache_file, "%s", path);
     return CLVIS_OK;
