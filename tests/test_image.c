@@ -281,6 +281,29 @@ static void test_atomic(void)
     st = image_write_jpeg(tmp_path("q.jpg"), &a, 0);
     check(st == CLVIS_ERR_INVALID_ARG && !file_exists(tmp_path("q.jpg")),
           "JPEG quality 0 refused, no file");
+
+    /* a link planted at the old predictable temporary name is never followed (it made an
+     * earlier clvis overwrite the link's target), and the result is a regular file */
+    {
+        char victim[600], planted[700], out[600];
+        snprintf(victim, sizeof victim, "%s", tmp_path("victim.txt"));
+        snprintf(out, sizeof out, "%s", tmp_path("linked.png"));
+        snprintf(planted, sizeof planted, "%s.tmp.%ld", out, (long)getpid());
+        write_bytes(victim, "keep", 4);
+        int linked = symlink(victim, planted) == 0;
+        st = image_write_png(out, &a);
+        size_t vn = 0;
+        unsigned char *v = read_bytes(victim, &vn);
+        struct stat sb;
+        check(linked && st == CLVIS_OK && v && vn == 4 && !memcmp(v, "keep", 4) &&
+                  lstat(out, &sb) == 0 && S_ISREG(sb.st_mode),
+              "a link at <path>.tmp.<pid> is not followed: its target is untouched, the PNG is "
+              "a regular file");
+        free(v);
+        unlink(planted);
+        unlink(victim);
+        unlink(out);
+    }
     image_free(&a);
 }
 

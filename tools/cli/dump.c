@@ -4,12 +4,15 @@
 #include <hdf5_hl.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
+#include <sys/random.h>
 #include <unistd.h>
 
 #include "cli/commands.h"
 #include "cli/common.h"
 #include "cli/outdir.h"
 #include "cli/session.h"
+#include "cli/util.h"
 
 int cmd_dump(cli_args *o)
 {
@@ -52,9 +55,17 @@ int cmd_dump(cli_args *o)
     snprintf(fname, sizeof fname, "dump_%s.h5", stem);
     if ((rc = out_path(path, sizeof path, o->out, fname)))
         goto done;
-    snprintf(tmp, sizeof tmp, "%s.tmp.%d", path, (int)getpid());
+    /* an unpredictable temporary beside the result, created exclusively (H5F_ACC_EXCL is
+     * O_CREAT|O_EXCL: a link or file planted there is never followed or reused) */
+    unsigned long long r = 0;
+    if (getrandom(&r, sizeof r, GRND_NONBLOCK) != (ssize_t)sizeof r)
+        r = (unsigned long long)util_now_ms() * 2654435761u;
+    const char *slash = strrchr(path, '/');
+    int dlen = slash ? (int)(slash - path) : 1;
+    snprintf(tmp, sizeof tmp, "%.*s/.%s.tmp.%d.%016llx", dlen, slash ? path : ".", fname,
+             (int)getpid(), r);
     H5Eset_auto2(H5E_DEFAULT, NULL, NULL);
-    hid_t f = H5Fcreate(tmp, H5F_ACC_TRUNC, H5P_DEFAULT, H5P_DEFAULT);
+    hid_t f = H5Fcreate(tmp, H5F_ACC_EXCL, H5P_DEFAULT, H5P_DEFAULT);
     if (f < 0) {
         rc = cli_fail("%s: cannot create", tmp);
         goto done;
