@@ -454,6 +454,46 @@ static void test_report(void)
     rmdir(dir);
 }
 
+/* The CAM method table: names, selection by name equal to selection by the `logit` flag, and an
+ * unknown name refused with one line naming it. */
+static void test_cam_methods(clvis_ctx *ctx, hid_t fexp)
+{
+    test_check("cam methods: gradcam, gradcam-paper, then none",
+               clvis_cam_method_name(0) && !strcmp(clvis_cam_method_name(0), "gradcam") &&
+                   clvis_cam_method_name(1) && !strcmp(clvis_cam_method_name(1), "gradcam-paper") &&
+                   !clvis_cam_method_name(2) && !clvis_cam_method_name(-1) &&
+                   clvis_cam_method_summary(1) && !clvis_cam_method_summary(2),
+               "");
+    clvis_model *m = load(ctx, "functional.h5");
+    if (!m)
+        return;
+    size_t n;
+    float *x = h5f(fexp, "/input", &n);
+    for (int logit = 0; logit < 2; logit++) {
+        clvis_gradcam_options byflag = {-1, -1, logit, NULL};
+        clvis_gradcam_options byname = {-1, -1, 0, clvis_cam_method_name(logit)};
+        clvis_gradcam_result a, b;
+        clvis_status sa = clvis_gradcam(m, x, &byflag, &a);
+        clvis_status sb = clvis_gradcam(m, x, &byname, &b);
+        test_checkf(!sa && !sb && a.h == b.h && a.w == b.w && a.score == b.score &&
+                        !memcmp(a.map, b.map, (size_t)a.h * a.w * sizeof *a.map),
+                    "%s: %s / %s", logit ? "method gradcam-paper = logit flag"
+                                         : "method gradcam = default",
+                    clvis_status_name(sa), clvis_status_name(sb));
+        clvis_gradcam_free(&a);
+        clvis_gradcam_free(&b);
+    }
+    clvis_gradcam_options bad = {-1, -1, 0, "gradcam+++"};
+    clvis_gradcam_result r;
+    clvis_status st = clvis_gradcam(m, x, &bad, &r);
+    test_checkf(st == CLVIS_ERR_INVALID_ARG && strstr(clvis_last_error(), "gradcam+++") &&
+                    !strchr(clvis_last_error(), '\n') && !r.map,
+                "unknown CAM method refused, naming it: %s: %s", clvis_status_name(st),
+                clvis_last_error());
+    free(x);
+    clvis_model_destroy(m);
+}
+
 /* One ascent step with --preprocess tf (and caffe) equals the step computed by hand through the
  * public API: gradient at pre(x), chained back to pixels (x 1/127.5, channel swap for caffe),
  * RMS-normalised. Also a resized input (48x48) for a model built at 64x64. */
@@ -554,6 +594,7 @@ int main(void)
     test_filters(ctx, book);
     test_filters_preprocess(ctx);
     test_gradcam(ctx, book, fexp);
+    test_cam_methods(ctx, fexp);
     H5Fclose(book);
     H5Fclose(sexp);
     H5Fclose(fexp);

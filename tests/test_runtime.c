@@ -97,7 +97,26 @@ int main(void)
     int rc = test_open_ctx(&ctx);
     if (rc)
         return rc;
+    test_check("kernel choices default to automatic",
+               ctx->conv_impl == CLVIS_CONV_AUTO && ctx->dense_impl == CLVIS_DENSE_AUTO &&
+                   ctx->conv_order == CLVIS_ORDER_AUTO,
+               "");
     clvis_ctx_destroy(ctx);
+    {
+        /* clvis_ctx_options' kernel choices reach the context the ops read them from */
+        clvis_ctx_options o = {0};
+        o.conv = CLVIS_CONV_REFERENCE;
+        o.dense = CLVIS_DENSE_COLUMNS;
+        o.conv_order = CLVIS_ORDER_PIXELS_INNER;
+        clvis_status so = clvis_ctx_create(&o, &ctx);
+        test_check("kernel choices from clvis_ctx_options",
+                   so == CLVIS_OK && ctx->conv_impl == CLVIS_CONV_REFERENCE &&
+                       ctx->dense_impl == CLVIS_DENSE_COLUMNS && !dense_wants_rows(ctx) &&
+                       ctx->conv_order == CLVIS_ORDER_PIXELS_INNER,
+                   clvis_status_name(so));
+        if (!so)
+            clvis_ctx_destroy(ctx);
+    }
 
     clvis_device_info *devs;
     int n;

@@ -12,7 +12,6 @@ struct clvis_model {
     graph *g;
 };
 
-
 clvis_model *model_wrap(graph *g)
 {
     clvis_model *m = calloc(1, sizeof *m);
@@ -55,39 +54,30 @@ void clvis_model_destroy(clvis_model *m)
 
 int clvis_model_layer_count(const clvis_model *m)
 {
-    return m ? m->g->n_nodes : 0;
-}
-
-static const node *layer(const clvis_model *m, int i)
-{
-    return (m && i >= 0 && i < m->g->n_nodes) ? &m->g->nodes[i] : NULL;
+    return m ? graph_count(m->g) : 0;
 }
 
 const char *clvis_model_layer_name(const clvis_model *m, int i)
 {
-    const node *v = layer(m, i);
-    return v ? v->name : NULL;
+    return m ? graph_node_name(m->g, i) : NULL;
 }
 
 const char *clvis_model_layer_type(const clvis_model *m, int i)
 {
-    const node *v = layer(m, i);
-    return v ? v->type : NULL;
+    return m ? graph_node_type(m->g, i) : NULL;
 }
 
 clvis_shape clvis_model_layer_shape(const clvis_model *m, int i)
 {
-    const node *v = layer(m, i);
-    clvis_shape s = {0, 0, 0, 0};
-    if (v)
-        s = (clvis_shape){1, v->out.h, v->out.w, v->out.c};
-    return s;
+    if (!m || i < 0 || i >= graph_count(m->g))
+        return (clvis_shape){0, 0, 0, 0};
+    shape3 s = graph_node_shape(m->g, i);
+    return (clvis_shape){1, s.h, s.w, s.c};
 }
 
 size_t clvis_model_layer_params(const clvis_model *m, int i)
 {
-    const node *v = layer(m, i);
-    return v ? v->params : 0;
+    return (m && i >= 0 && i < m->g->n_nodes) ? m->g->nodes[i].params : 0;
 }
 
 clvis_status clvis_model_find_layer(const clvis_model *m, const char *name, int *out)

@@ -59,17 +59,11 @@ static void ctx_release(clvis_ctx *ctx)
         clReleaseMemObject(ctx->scratch);
     ctx->scratch = NULL;
     ctx->scratch_bytes = 0;
-    for (int k = 0; k < K_COUNT; k++)
-        if (ctx->kernels[k])
-            clReleaseKernel(ctx->kernels[k]);
-    memset(ctx->kernels, 0, sizeof ctx->kernels);
-    if (ctx->program)
-        clReleaseProgram(ctx->program);
+    program_release(ctx);
     if (ctx->queue)
         clReleaseCommandQueue(ctx->queue);
     if (ctx->context)
         clReleaseContext(ctx->context);
-    ctx->program = NULL;
     ctx->queue = NULL;
     ctx->context = NULL;
 }

@@ -150,7 +150,7 @@ static void save_binary(clvis_ctx *ctx, cl_program prog, const char *dir, const 
     free(bin);
 }
 
-static void drop_program(clvis_ctx *ctx)
+void program_release(clvis_ctx *ctx)
 {
     for (int k = 0; k < K_COUNT; k++)
         if (ctx->kernels[k])
@@ -211,7 +211,7 @@ clvis_status program_build(clvis_ctx *ctx, const char *cache_dir, int use_cache)
             if (st) {
                 note(ctx, "kernel cache: %s: cached program rejected (%s); rebuilding from "
                           "source", path, clvis_last_error());
-                drop_program(ctx);
+                program_release(ctx);
             } else {
                 ctx->build.from_cache = 1;
             }

@@ -92,6 +92,8 @@ cl_int fault_check(fault_site site);
 /* The options every kernel build uses ("-cl-std=CL1.2" and the tunables' -D), part of the
  * cache key. */
 const char *program_build_options(void);
+/* Releases ctx's kernels and program (none left; safe to call twice). */
+void program_release(clvis_ctx *ctx);
 /* Builds the kernel program for ctx->device (binary cache first); fills ctx->kernels. A cached
  * program is used only when its entry verifies (src/cl/cache.h), every kernel is in it and it
  * passes program_selftest; anything else rebuilds from source and rewrites the entry. */

@@ -14,9 +14,14 @@
 
 static const unsigned char HDF5_SIG[8] = {0x89, 'H', 'D', 'F', '\r', '\n', 0x1a, '\n'};
 
+static int is_zip(const unsigned char *head, size_t n)
+{
+    return n >= 4 && head[0] == 'P' && head[1] == 'K' && head[2] == 3 && head[3] == 4;
+}
+
 int keras_probe(const char *path, const unsigned char *head, size_t n)
 {
-    if (n >= 4 && head[0] == 'P' && head[1] == 'K' && head[2] == 3 && head[3] == 4)
+    if (is_zip(head, n))
         return 1;
     if (n >= 8 && memcmp(head, HDF5_SIG, 8) == 0)
         return 1;
@@ -33,18 +38,13 @@ clvis_status keras_detect(const char *path, keras_format *fmt)
         return err_set(CLVIS_ERR_IO, "%s: cannot open the file", path);
     size_t got = fread(head, 1, sizeof head, f);
     fclose(f);
-    if (got >= 4 && head[0] == 'P' && head[1] == 'K' && head[2] == 3 && head[3] == 4) {
+    if (!keras_probe(path, head, got))
+        return err_set(CLVIS_ERR_FORMAT, "%s: not a Keras file (neither HDF5 nor a .keras zip)",
+                       path);
+    if (is_zip(head, got)) {
         *fmt = KERAS_FMT_K3_ZIP;
         return CLVIS_OK;
     }
-    int is_h5 = got == 8 && memcmp(head, HDF5_SIG, 8) == 0;
-    if (!is_h5) {
-        kh5_quiet();
-        is_h5 = H5Fis_hdf5(path) > 0; /* a user block puts the signature at 512, 1024, ... */
-    }
-    if (!is_h5)
-        return err_set(CLVIS_ERR_FORMAT, "%s: not a Keras file (neither HDF5 nor a .keras zip)",
-                       path);
     hid_t file;
     clvis_status st = kh5_open(path, NULL, 0, &file);
     if (st != CLVIS_OK)
