@@ -451,6 +451,7 @@ int main(int argc, char **argv)
     conv_case("depthwise 3x3 same s2", 2, 6, 9, 7, 6, 3, 3, 2, 2, 1, 1, PAD_SAME, 6, 1, 0, 0, 0, 0);
     conv_case("depthwise multiplier 2", 1, 4, 6, 6, 8, 3, 3, 1, 1, 1, 1, PAD_SAME, 4, 1, 0, 0, 0, 0);
     conv_case("conv groups 2 explicit pads", 1, 4, 6, 7, 6, 3, 3, 1, 2, 1, 1, PAD_EXPLICIT, 2, 1, 1, 2, 0, 1);
+    conv_case("conv 4x4 same_lower s2 10x9 (odd pad first)", 2, 3, 10, 9, 4, 4, 4, 2, 2, 1, 1, PAD_SAME_LOWER, 1, 1, 0, 0, 0, 0);
     conv_case("conv 3x3 c64 batch 3", 3, 64, 6, 5, 16, 3, 3, 1, 1, 1, 1, PAD_SAME, 1, 1, 0, 0, 0, 0);
     /* conv2d_fast (groups 1) edge handling: output widths not a multiple of its 16-pixel tile,
      * output channels not a multiple of its 8-channel block, batch 3, stride 2, 1x1, dilation,
@@ -555,6 +556,21 @@ int main(int argc, char **argv)
         if (case_begin("window", l2))
             test_expect_error(l2, window_resolve(&win, PAD_VALID, 3, 3, &oh, &ow),
                               CLVIS_ERR_SHAPE);
+    }
+    /* SAME_LOWER (ONNX auto_pad): SAME's size and total, the odd pixel before */
+    {
+        const char *l = "SAME_LOWER puts the odd padding pixel first";
+        if (case_begin("window", l)) {
+            int b1 = -1, a1 = -1, b2 = -1, a2 = -1;
+            int o1 = window_axis(PAD_SAME, 8, 3, 2, 1, &b1, &a1);
+            int o2 = window_axis(PAD_SAME_LOWER, 8, 3, 2, 1, &b2, &a2);
+            int b3 = -1, a3 = -1, o3 = window_axis(PAD_SAME_LOWER, 7, 4, 1, 1, &b3, &a3);
+            test_checkf(o1 == 4 && b1 == 0 && a1 == 1 && o2 == 4 && b2 == 1 && a2 == 0 &&
+                            o3 == 7 && b3 == 2 && a3 == 1,
+                        "%s: SAME 8/k3/s2 out %d pads %d,%d; SAME_LOWER out %d pads %d,%d; "
+                        "SAME_LOWER 7/k4/s1 out %d pads %d,%d",
+                        l, o1, b1, a1, o2, b2, a2, o3, b3, a3);
+        }
     }
     clvis_ctx_destroy(ctx);
     return test_summary();

@@ -28,7 +28,9 @@ typedef enum {
     ACT_SOFTMAX = ACT_CODE_SOFTMAX  /* over channels, per (n, h, w) */
 } act_kind;
 
-typedef enum { PAD_VALID = 0, PAD_SAME = 1, PAD_EXPLICIT = 2 } pad_mode;
+/* PAD_SAME_LOWER: ONNX's auto_pad SAME_LOWER, SAME's output size and total padding with the
+ * odd pixel before (top / left) instead of after. */
+typedef enum { PAD_VALID = 0, PAD_SAME = 1, PAD_EXPLICIT = 2, PAD_SAME_LOWER = 3 } pad_mode;
 
 /* Shared by conv and pools: window, stride, dilation and the resolved pads. */
 typedef struct {
@@ -39,7 +41,8 @@ typedef struct {
 } window2d;
 
 /* Resolves pads for one axis. SAME is TensorFlow's rule: out = ceil(in / s), total =
- * max((out - 1) * s + (k - 1) * d + 1 - in, 0), before = total / 2 (the odd pixel goes after).
+ * max((out - 1) * s + (k - 1) * d + 1 - in, 0), before = total / 2 (the odd pixel goes after);
+ * SAME_LOWER the same total with after = total / 2 (the odd pixel goes before).
  * Returns the output size, or <= 0 when the window does not fit. */
 int window_axis(pad_mode mode, int in, int k, int s, int d, int *before, int *after);
 /* Fills win's pads for an input of h x w; returns output size in *oh, *ow (or a shape error). */

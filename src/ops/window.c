@@ -1,4 +1,5 @@
-/* window.c — output sizes and pads of sliding windows (conv, pools), TensorFlow's SAME rule. */
+/* window.c — output sizes and pads of sliding windows (conv, pools): TensorFlow's SAME rule,
+ * ONNX's SAME_LOWER. */
 #include <limits.h>
 
 #include "ops.h"
@@ -8,13 +9,18 @@ int window_axis(pad_mode mode, int in, int k, int s, int d, int *before, int *af
     int span = (k - 1) * d + 1;
     if (in <= 0 || k <= 0 || s <= 0 || d <= 0)
         return 0;
-    if (mode == PAD_SAME) {
+    if (mode == PAD_SAME || mode == PAD_SAME_LOWER) {
         int out = (in + s - 1) / s;
         int total = (out - 1) * s + span - in;
         if (total < 0)
             total = 0;
-        *before = total / 2;
-        *after = total - *before;
+        if (mode == PAD_SAME) {
+            *before = total / 2;
+            *after = total - *before;
+        } else {
+            *after = total / 2;
+            *before = total - *after;
+        }
         return out;
     }
     if (mode == PAD_VALID)
