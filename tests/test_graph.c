@@ -138,6 +138,129 @@ static clvis_status read_t(graph *g, tensor t, float *dst)
     return buffer_read(g->ctx, t.mem, t.off * 4, tensor_count(t) * 4, dst);
 }
 
+/* ---- small graphs of the ONNX-facing ops: input -> a few nodes, forward vs a composed reference
+ * and the input gradient of sum(r * out) vs its finite differences ----------------------------- */
+
+typedef void (*small_ref)(const double *x, rshape xs, double *y, const void *user);
+
+/* Runs g (input node 0, output node out) at batch xs.n, compares with ref. */
+static void small_check(const char *label, graph *g, int out, rshape xs, small_ref ref,
+                        const void *user)
+{
+    shape3 os = graph_node_shape(g, out);
+    size_t nx = (size_t)xs.n * xs.c * xs.h * xs.w, ny = (size_t)xs.n * os.c * os.h * os.w;
+    double *x = malloc(nx * 8), *y = malloc(ny * 8), *yp = malloc(ny * 8), *r = malloc(ny * 8);
+    double *fd = malloc(nx * 8);
+    float *xf = malloc(nx * 4), *yf = malloc(ny * 4), *rf = malloc(ny * 4), *gx = malloc(nx * 4);
+    for (size_t i = 0; i < nx; i++)
+        xf[i] = (float)(x[i] = (float)(urand() * 2.0));
+    for (size_t i = 0; i < ny; i++)
+        rf[i] = (float)(r[i] = (float)urand());
+    ref(x, xs, y, user);
+    char l[200];
+    clvis_status st = graph_plan(g, xs.n);
+    if (!st)
+        st = graph_set_input(g, LAYOUT_NCHW, xf);
+    if (!st)
+        st = graph_forward(g, out);
+    if (!st)
+        st = graph_read(g, out, LAYOUT_NCHW, yf);
+    snprintf(l, sizeof l, "%s: forward", label);
+    if (st)
+        test_fail(l, clvis_last_error());
+    else
+        test_compare_fd(l, yf, y, ny, 2e-5);
+    double eps = 1e-6;
+    for (size_t i = 0; i < nx; i++) {
+        double keep = x[i], lp = 0, lm = 0;
+        x[i] = keep + eps;
+        ref(x, xs, yp, user);
+        for (size_t k = 0; k < ny; k++)
+            lp += r[k] * yp[k];
+        x[i] = keep - eps;
+        ref(x, xs, yp, user);
+        for (size_t k = 0; k < ny; k++)
+            lm += r[k] * yp[k];
+        x[i] = keep;
+        fd[i] = (lp - lm) / (2 * eps);
+    }
+    if (!st)
+        st = graph_seed(g, out, LAYOUT_NCHW, rf);
+    if (!st)
+        st = graph_backward(g, out, 0, 0);
+    if (!st)
+        st = graph_read_grad(g, 0, LAYOUT_NCHW, gx);
+    snprintf(l, sizeof l, "%s: input gradient vs finite differences", label);
+    if (st)
+        test_fail(l, clvis_last_error());
+    else
+        test_compare_fd(l, gx, fd, nx, 1e-4);
+    free(x), free(y), free(yp), free(r), free(fd), free(xf), free(yf), free(rf), free(gx);
+}
+
+static clvis_status upload_rand(graph *g, int id, int slot, double *keep, double scale)
+{
+    size_t n = graph_weight_count(g, id, slot);
+    float *f = malloc(n * sizeof *f);
+    for (size_t i = 0; i < n; i++)
+        f[i] = (float)(keep[i] = (float)(urand() * scale));
+    clvis_status st = graph_set_weight(g, id, slot, f, n);
+    free(f);
+    return st;
+}
+
+/* conv with explicit asymmetric pads, stride 2 and dilation 2 */
+typedef struct {
+    rconv cv;
+    double w[4 * 2 * 9], b[4];
+} conv_win_ref;
+
+static void ref_conv_win(const double *x, rshape xs, double *y, const void *user)
+{
+    const conv_win_ref *c = user;
+    int oh = (xs.h + c->cv.pt + c->cv.pb - ((c->cv.kh - 1) * c->cv.dh + 1)) / c->cv.sh + 1;
+    int ow = (xs.w + c->cv.pl + c->cv.pr - ((c->cv.kw - 1) * c->cv.dw + 1)) / c->cv.sw + 1;
+    ref_conv2d(y, x, xs, c->w, c->b, &c->cv, oh, ow);
+}
+
+static void test_conv_win(clvis_ctx *ctx)
+{
+    graph *g;
+    int in, cv;
+    conv_win_ref c = {.cv = {4, 3, 3, 2, 2, 2, 2, 0, 2, 1, 0, 1}};
+    window2d win = {.kh = 3, .kw = 3, .sh = 2, .sw = 2, .dh = 2, .dw = 2,
+                    .pad_t = 0, .pad_b = 2, .pad_l = 1, .pad_r = 0};
+    clvis_status st = graph_create(ctx, "conv_win", &g);
+    if (!st)
+        st = graph_add_input(g, "x", (shape3){2, 9, 8}, &in);
+    if (!st)
+        st = graph_add_conv2d_win(g, "conv", "Conv", in, 4, &win, PAD_EXPLICIT, 1, 1, ACT_LINEAR,
+                                  0.0f, &cv);
+    if (!st)
+        st = upload_rand(g, cv, 0, c.w, 0.5);
+    if (!st)
+        st = upload_rand(g, cv, 1, c.b, 0.3);
+    if (!st)
+        st = graph_check(g);
+    if (st) {
+        test_fail("conv_win graph", clvis_last_error());
+        graph_destroy(g);
+        return;
+    }
+    shape3 s = graph_node_shape(g, cv);
+    test_checkf(s.c == 4 && s.h == 4 && s.w == 3,
+                "conv_win 3x3 s2 d2 pads (t0 b2 l1 r0) on 9x8: output %dx%dx%d (want 4x4x3)", s.c,
+                s.h, s.w);
+    small_check("conv_win asymmetric pads 9x8", g, cv, (rshape){2, 2, 9, 8}, ref_conv_win, &c);
+    st = graph_set_input_size(g, 12, 11);
+    s = graph_node_shape(g, cv);
+    test_checkf(!st && s.h == 5 && s.w == 4,
+                "conv_win keeps explicit pads across graph_set_input_size: 12x11 -> %dx%d (want 5x4)",
+                s.h, s.w);
+    small_check("conv_win asymmetric pads 12x11", g, cv, (rshape){1, 2, 12, 11}, ref_conv_win, &c);
+    graph_destroy(g);
+}
+
 int main(void)
 {
     clvis_ctx *ctx;
@@ -270,6 +393,7 @@ int main(void)
     }
 
     graph_destroy(g);
+    test_conv_win(ctx);
     clvis_ctx_destroy(ctx);
     free(x), free(add_ref), free(cat_ref), free(xf), free(buf), free(gx), free(gx2);
     return test_summary();

@@ -452,6 +452,9 @@ int main(int argc, char **argv)
     conv_case("depthwise multiplier 2", 1, 4, 6, 6, 8, 3, 3, 1, 1, 1, 1, PAD_SAME, 4, 1, 0, 0, 0, 0);
     conv_case("conv groups 2 explicit pads", 1, 4, 6, 7, 6, 3, 3, 1, 2, 1, 1, PAD_EXPLICIT, 2, 1, 1, 2, 0, 1);
     conv_case("conv 4x4 same_lower s2 10x9 (odd pad first)", 2, 3, 10, 9, 4, 4, 4, 2, 2, 1, 1, PAD_SAME_LOWER, 1, 1, 0, 0, 0, 0);
+    conv_case("conv 3x3 s2 dilation 2 asymmetric pads", 2, 3, 11, 12, 5, 3, 3, 2, 2, 2, 2, PAD_EXPLICIT, 1, 1, 2, 1, 0, 3);
+    conv_case("depthwise 3x3 s2 dilation 2 asymmetric pads", 1, 4, 10, 9, 4, 3, 3, 2, 2, 2, 2, PAD_EXPLICIT, 4, 1, 1, 2, 2, 0);
+    conv_case("conv 3x3 s(1,2) dilation (2,1) pads (0,2,1,0)", 1, 3, 8, 11, 9, 3, 3, 1, 2, 2, 1, PAD_EXPLICIT, 1, 1, 0, 2, 1, 0);
     conv_case("conv 3x3 c64 batch 3", 3, 64, 6, 5, 16, 3, 3, 1, 1, 1, 1, PAD_SAME, 1, 1, 0, 0, 0, 0);
     /* conv2d_fast (groups 1) edge handling: output widths not a multiple of its 16-pixel tile,
      * output channels not a multiple of its 8-channel block, batch 3, stride 2, 1x1, dilation,

@@ -151,20 +151,26 @@ clvis_status graph_add_input(graph *g, const char *name, shape3 s, int *id)
     return commit(g, v, id);
 }
 
-clvis_status graph_add_conv2d(graph *g, const char *name, const char *type, int input, int out_c,
-                              int kh, int kw, int sh, int sw, int dh, int dw, pad_mode pad,
-                              int groups, int use_bias, act_kind act, float act_max, int *id)
+clvis_status graph_add_conv2d_win(graph *g, const char *name, const char *type, int input,
+                                  int out_c, const window2d *win, pad_mode pad, int groups,
+                                  int use_bias, act_kind act, float act_max, int *id)
 {
     clvis_status st;
+    if (!win)
+        return err_set(CLVIS_ERR_INVALID_ARG, "layer '%s': no window", name ? name : "?");
     node *v = append(g, name, type, OP_CONV2D, &input, 1, &st);
     if (!v)
         return st;
-    if ((sh > 1 || sw > 1) && (dh > 1 || dw > 1))
+    if (act != ACT_LINEAR && act != ACT_RELU && act != ACT_SIGMOID && act != ACT_TANH &&
+        act != ACT_SOFTMAX)
         return err_set(CLVIS_ERR_UNSUPPORTED,
-                       "layer '%s': strides > 1 together with dilation > 1 (no framework defines it)",
-                       name);
+                       "layer '%s': activation %d cannot be fused into a convolution (add it as "
+                       "its own layer)",
+                       name, (int)act);
     conv2d_params *p = &v->conv;
-    p->win = (window2d){.kh = kh, .kw = kw, .sh = sh, .sw = sw, .dh = dh, .dw = dw};
+    p->win = *win;
+    if (pad != PAD_EXPLICIT)
+        p->win.pad_t = p->win.pad_b = p->win.pad_l = p->win.pad_r = 0; /* resolved by infer */
     p->out_c = out_c;
     p->groups = groups;
     p->act = act == ACT_SOFTMAX ? ACT_LINEAR : act; /* softmax runs as its own kernel */
@@ -175,10 +181,25 @@ clvis_status graph_add_conv2d(graph *g, const char *name, const char *type, int 
     v->padm = pad;
     if ((st = commit(g, v, id)))
         return st;
-    v->weight_count[0] = (size_t)out_c * (in_shape(g, input).c / groups) * kh * kw;
+    v->weight_count[0] = (size_t)out_c * (in_shape(g, input).c / groups) * win->kh * win->kw;
     v->weight_count[1] = use_bias ? (size_t)out_c : 0;
     v->params = v->weight_count[0] + v->weight_count[1];
     return CLVIS_OK;
+}
+
+clvis_status graph_add_conv2d(graph *g, const char *name, const char *type, int input, int out_c,
+                              int kh, int kw, int sh, int sw, int dh, int dw, pad_mode pad,
+                              int groups, int use_bias, act_kind act, float act_max, int *id)
+{
+    /* Keras refuses strides > 1 with dilation > 1; so does its importer's entry point */
+    if ((sh > 1 || sw > 1) && (dh > 1 || dw > 1))
+        return err_set(CLVIS_ERR_UNSUPPORTED,
+                       "layer '%s': strides > 1 together with dilation > 1 (Keras does not "
+                       "define it)",
+                       name ? name : "?");
+    window2d win = {.kh = kh, .kw = kw, .sh = sh, .sw = sw, .dh = dh, .dw = dw};
+    return graph_add_conv2d_win(g, name, type, input, out_c, &win, pad, groups, use_bias, act,
+                                act_max, id);
 }
 
 clvis_status graph_add_dense(graph *g, const char *name, int input, int units, int use_bias,

@@ -104,6 +104,13 @@ clvis_status graph_add_input(graph *g, const char *name, shape3 s, int *id);
 clvis_status graph_add_conv2d(graph *g, const char *name, const char *type, int input, int out_c,
                               int kh, int kw, int sh, int sw, int dh, int dw, pad_mode pad,
                               int groups, int use_bias, act_kind act, float act_max, int *id);
+/* The same with a window2d: kh, kw, sh, sw, dh, dw and, when pad == PAD_EXPLICIT, pad_t, pad_b,
+ * pad_l, pad_r (possibly asymmetric; kept across graph_set_input_size; otherwise the pads are
+ * resolved from the mode). Strides and dilation may both be > 1 (ONNX). act: linear, relu,
+ * sigmoid, tanh or softmax (the others are layers of their own, graph_add_act_params). */
+clvis_status graph_add_conv2d_win(graph *g, const char *name, const char *type, int input,
+                                  int out_c, const window2d *win, pad_mode pad, int groups,
+                                  int use_bias, act_kind act, float act_max, int *id);
 clvis_status graph_add_dense(graph *g, const char *name, int input, int units, int use_bias,
                              act_kind act, float act_max, int *id);
 clvis_status graph_add_act(graph *g, const char *name, const char *type, int input, act_kind act,
