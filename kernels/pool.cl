@@ -1,9 +1,11 @@
-/* pool.cl — max / average pooling (windowed and global), forward and input gradient. Padding
- * pixels never take part: max ignores them, average divides by the in-bounds count. */
+/* pool.cl — max / average pooling (windowed and global), forward and input gradient. Windows
+ * have strides, dilation (taps every D) and pads; the output size (ceil_mode included) comes from
+ * the host. Padding and overhanging positions never take part in max; average divides by the
+ * in-bounds taps, or with include_pad by the taps inside the padded extent. */
 
 __kernel void maxpool_fwd(__global float *y, int y_off, __global const float *x, int x_off,
                           int N, int C, int H, int W, int OH, int OW, int KH, int KW, int SH,
-                          int SW, int PT, int PL)
+                          int SW, int DH, int DW, int PT, int PL)
 {
     FLAT_ITEM_OR_RETURN(i, N * C * OH * OW);
     int oh, ow;
@@ -11,11 +13,11 @@ __kernel void maxpool_fwd(__global float *y, int y_off, __global const float *x,
     __global const float *xc = x + x_off + (size_t)nc * H * W;
     float m = -INFINITY;
     for (int kh = 0; kh < KH; kh++) {
-        int ih = oh * SH - PT + kh;
+        int ih = oh * SH - PT + kh * DH;
         if (ih < 0 || ih >= H)
             continue;
         for (int kw = 0; kw < KW; kw++) {
-            int iw = ow * SW - PL + kw;
+            int iw = ow * SW - PL + kw * DW;
             if (iw >= 0 && iw < W)
                 m = fmax(m, xc[ih * W + iw]);
         }
@@ -23,18 +25,19 @@ __kernel void maxpool_fwd(__global float *y, int y_off, __global const float *x,
     y[y_off + i] = m;
 }
 
-/* Index (h * W + w) of the first maximum of the in-bounds part of the window at (h0, w0), as
+/* Index (h * W + w) of the first maximum of the in-bounds taps of the window at (h0, w0), as
  * TensorFlow's MaxPoolGrad picks it; -1 for an empty window. */
-inline int window_argmax(__global const float *xc, int H, int W, int h0, int w0, int KH, int KW)
+inline int window_argmax(__global const float *xc, int H, int W, int h0, int w0, int KH, int KW,
+                         int DH, int DW)
 {
     float m = -INFINITY;
     int arg = -1;
     for (int kh = 0; kh < KH; kh++) {
-        int hh = h0 + kh;
+        int hh = h0 + kh * DH;
         if (hh < 0 || hh >= H)
             continue;
         for (int kw = 0; kw < KW; kw++) {
-            int ww = w0 + kw;
+            int ww = w0 + kw * DW;
             if (ww < 0 || ww >= W)
                 continue;
             float v = xc[hh * W + ww];
@@ -47,70 +50,117 @@ inline int window_argmax(__global const float *xc, int H, int W, int h0, int w0,
     return arg;
 }
 
+/* The first and last output index whose window (start o * S - P, taps every D over a span of
+ * (K - 1) * D + 1) can hold input position p; the caller checks the tap. */
+inline int first_window(int p, int P, int K, int S, int D)
+{
+    return max(0, (p + P - (K - 1) * D - 1 + S) / S);
+}
+
+inline int last_window(int p, int P, int S, int O)
+{
+    return min(O - 1, (p + P) / S);
+}
+
+/* 1 when position p is a tap of the window starting at s. */
+inline int is_tap(int p, int s, int K, int D)
+{
+    int t = p - s;
+    return t >= 0 && t <= (K - 1) * D && t % D == 0;
+}
+
 /* The gradient of a window goes to its first maximum (row-major), as TensorFlow does. */
 __kernel void maxpool_bwd(__global float *dx, int dx_off, __global const float *dy, int dy_off,
                           __global const float *x, int x_off, int N, int C, int H, int W, int OH,
-                          int OW, int KH, int KW, int SH, int SW, int PT, int PL, int accum)
+                          int OW, int KH, int KW, int SH, int SW, int DH, int DW, int PT, int PL,
+                          int accum)
 {
     FLAT_ITEM_OR_RETURN(i, N * C * H * W);
     int ih, iw;
     int nc = unpack_hw(i, H, W, &ih, &iw);
     __global const float *xc = x + x_off + (size_t)nc * H * W;
     __global const float *g = dy + dy_off + (size_t)nc * OH * OW;
-    int oh0 = max(0, (ih + PT - KH + SH) / SH), oh1 = min(OH - 1, (ih + PT) / SH);
-    int ow0 = max(0, (iw + PL - KW + SW) / SW), ow1 = min(OW - 1, (iw + PL) / SW);
+    int oh0 = first_window(ih, PT, KH, SH, DH), oh1 = last_window(ih, PT, SH, OH);
+    int ow0 = first_window(iw, PL, KW, SW, DW), ow1 = last_window(iw, PL, SW, OW);
     float acc = 0.0f;
     for (int oh = oh0; oh <= oh1; oh++) {
         for (int ow = ow0; ow <= ow1; ow++) {
             int h0 = oh * SH - PT, w0 = ow * SW - PL;
-            if (ih < h0 || ih >= h0 + KH || iw < w0 || iw >= w0 + KW)
+            if (!is_tap(ih, h0, KH, DH) || !is_tap(iw, w0, KW, DW))
                 continue;
-            if (window_argmax(xc, H, W, h0, w0, KH, KW) == ih * W + iw)
+            if (window_argmax(xc, H, W, h0, w0, KH, KW, DH, DW) == ih * W + iw)
                 acc += g[oh * OW + ow];
         }
     }
     dx[dx_off + i] = accum ? dx[dx_off + i] + acc : acc;
 }
 
+/* Taps of a window starting at s (every D, K of them) inside [lo, hi). */
+inline int taps_inside(int s, int K, int D, int lo, int hi)
+{
+    int n = 0;
+    for (int k = 0; k < K; k++) {
+        int p = s + k * D;
+        n += p >= lo && p < hi;
+    }
+    return n;
+}
+
+/* The divisor of the window at (hs, ws): its in-bounds taps, or with include_pad its taps
+ * inside the padded extent [-PT, H + PB) x [-PL, W + PR) (ceil_mode windows overhang it). */
+inline int avg_count(int hs, int ws, int H, int W, int KH, int KW, int DH, int DW, int PT,
+                     int PL, int PB, int PR, int include_pad)
+{
+    if (include_pad)
+        return taps_inside(hs, KH, DH, -PT, H + PB) * taps_inside(ws, KW, DW, -PL, W + PR);
+    return taps_inside(hs, KH, DH, 0, H) * taps_inside(ws, KW, DW, 0, W);
+}
+
 __kernel void avgpool_fwd(__global float *y, int y_off, __global const float *x, int x_off,
                           int N, int C, int H, int W, int OH, int OW, int KH, int KW, int SH,
-                          int SW, int PT, int PL)
+                          int SW, int DH, int DW, int PT, int PL, int PB, int PR, int include_pad)
 {
     FLAT_ITEM_OR_RETURN(i, N * C * OH * OW);
     int oh, ow;
     int nc = unpack_hw(i, OH, OW, &oh, &ow);
     __global const float *xc = x + x_off + (size_t)nc * H * W;
-    int h0 = max(oh * SH - PT, 0), h1 = min(oh * SH - PT + KH, H);
-    int w0 = max(ow * SW - PL, 0), w1 = min(ow * SW - PL + KW, W);
+    int hs = oh * SH - PT, ws = ow * SW - PL;
     float s = 0.0f;
-    for (int ih = h0; ih < h1; ih++)
-        for (int iw = w0; iw < w1; iw++)
-            s += xc[ih * W + iw];
-    int cnt = (h1 - h0) * (w1 - w0);
+    for (int kh = 0; kh < KH; kh++) {
+        int ih = hs + kh * DH;
+        if (ih < 0 || ih >= H)
+            continue;
+        for (int kw = 0; kw < KW; kw++) {
+            int iw = ws + kw * DW;
+            if (iw >= 0 && iw < W)
+                s += xc[ih * W + iw];
+        }
+    }
+    int cnt = avg_count(hs, ws, H, W, KH, KW, DH, DW, PT, PL, PB, PR, include_pad);
     y[y_off + i] = cnt > 0 ? s / (float)cnt : 0.0f;
 }
 
 __kernel void avgpool_bwd(__global float *dx, int dx_off, __global const float *dy, int dy_off,
                           int N, int C, int H, int W, int OH, int OW, int KH, int KW, int SH,
-                          int SW, int PT, int PL, int accum)
+                          int SW, int DH, int DW, int PT, int PL, int PB, int PR, int include_pad,
+                          int accum)
 {
     FLAT_ITEM_OR_RETURN(i, N * C * H * W);
     int ih, iw;
     int nc = unpack_hw(i, H, W, &ih, &iw);
     __global const float *g = dy + dy_off + (size_t)nc * OH * OW;
-    int oh0 = max(0, (ih + PT - KH + SH) / SH), oh1 = min(OH - 1, (ih + PT) / SH);
-    int ow0 = max(0, (iw + PL - KW + SW) / SW), ow1 = min(OW - 1, (iw + PL) / SW);
+    int oh0 = first_window(ih, PT, KH, SH, DH), oh1 = last_window(ih, PT, SH, OH);
+    int ow0 = first_window(iw, PL, KW, SW, DW), ow1 = last_window(iw, PL, SW, OW);
     float acc = 0.0f;
     for (int oh = oh0; oh <= oh1; oh++) {
         int hs = oh * SH - PT;
-        if (ih < hs || ih >= hs + KH)
+        if (!is_tap(ih, hs, KH, DH))
             continue;
-        int cnt_h = min(hs + KH, H) - max(hs, 0);
         for (int ow = ow0; ow <= ow1; ow++) {
             int ws = ow * SW - PL;
-            if (iw < ws || iw >= ws + KW)
+            if (!is_tap(iw, ws, KW, DW))
                 continue;
-            int cnt = cnt_h * (min(ws + KW, W) - max(ws, 0));
+            int cnt = avg_count(hs, ws, H, W, KH, KW, DH, DW, PT, PL, PB, PR, include_pad);
             acc += g[oh * OW + ow] / (float)cnt;
         }
     }
@@ -156,7 +206,7 @@ __kernel void gpool_bwd(__global float *dx, int dx_off, __global const float *dy
     }
 }
 
-/* Max-pool gradient for windows that do not overlap (stride >= window): one work-item per
+/* Max-pool gradient for windows that do not overlap (stride >= window span): one work-item per
  * window finds its first maximum and writes the whole window (dy at the maximum, 0 elsewhere),
  * adding to dx when accum. Pixels no window covers are left alone: the caller zeroes dx first
  * when it does not accumulate. Much faster than the gather kernel, which re-finds the maximum
@@ -164,7 +214,7 @@ __kernel void gpool_bwd(__global float *dx, int dx_off, __global const float *dy
 __kernel void maxpool_bwd_disjoint(__global float *dx, int dx_off, __global const float *dy,
                                    int dy_off, __global const float *x, int x_off, int N, int C,
                                    int H, int W, int OH, int OW, int KH, int KW, int SH, int SW,
-                                   int PT, int PL, int accum)
+                                   int DH, int DW, int PT, int PL, int accum)
 {
     FLAT_ITEM_OR_RETURN(i, N * C * OH * OW);
     int oh, ow;
@@ -172,14 +222,14 @@ __kernel void maxpool_bwd_disjoint(__global float *dx, int dx_off, __global cons
     __global const float *xc = x + x_off + (size_t)nc * H * W;
     __global float *d = dx + dx_off + (size_t)nc * H * W;
     int h0 = oh * SH - PT, w0 = ow * SW - PL;
-    int arg = window_argmax(xc, H, W, h0, w0, KH, KW);
+    int arg = window_argmax(xc, H, W, h0, w0, KH, KW, DH, DW);
     float g = dy[dy_off + i];
     for (int kh = 0; kh < KH; kh++) {
-        int hh = h0 + kh;
+        int hh = h0 + kh * DH;
         if (hh < 0 || hh >= H)
             continue;
         for (int kw = 0; kw < KW; kw++) {
-            int ww = w0 + kw;
+            int ww = w0 + kw * DW;
             if (ww < 0 || ww >= W)
                 continue;
             int p = hh * W + ww;

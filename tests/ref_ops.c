@@ -78,23 +78,34 @@ void ref_act(double *y, const double *x, rshape s, int act, double act_max)
 void ref_pool(double *y, const double *x, rshape xs, int is_max, int kh, int kw, int sh, int sw,
               int pt, int pl, int oh, int ow)
 {
+    rpool p = {kh, kw, sh, sw, 1, 1, pt, 0, pl, 0, 0};
+    ref_pool2(y, x, xs, is_max, &p, oh, ow);
+}
+
+void ref_pool2(double *y, const double *x, rshape xs, int is_max, const rpool *p, int oh, int ow)
+{
     rshape ys = {xs.n, xs.c, oh, ow};
     for (int n = 0; n < xs.n; n++)
         for (int c = 0; c < xs.c; c++)
             for (int i = 0; i < oh; i++)
                 for (int j = 0; j < ow; j++) {
                     double acc = is_max ? -INFINITY : 0.0;
-                    int cnt = 0;
-                    for (int a = 0; a < kh; a++)
-                        for (int b = 0; b < kw; b++) {
-                            int ih = i * sh - pt + a, iw = j * sw - pl + b;
+                    int cnt = 0, cnt_pad = 0;
+                    for (int a = 0; a < p->kh; a++)
+                        for (int b = 0; b < p->kw; b++) {
+                            int ih = i * p->sh - p->pt + a * p->dh;
+                            int iw = j * p->sw - p->pl + b * p->dw;
+                            if (ih >= -p->pt && ih < xs.h + p->pb && iw >= -p->pl &&
+                                iw < xs.w + p->pr)
+                                cnt_pad++;
                             if (ih < 0 || ih >= xs.h || iw < 0 || iw >= xs.w)
                                 continue;
                             double v = AT(x, xs, n, c, ih, iw);
                             acc = is_max ? fmax(acc, v) : acc + v;
                             cnt++;
                         }
-                    AT(y, ys, n, c, i, j) = is_max ? acc : acc / cnt;
+                    int div = p->include_pad ? cnt_pad : cnt;
+                    AT(y, ys, n, c, i, j) = is_max ? acc : div ? acc / div : 0.0;
                 }
 }
 

@@ -22,6 +22,13 @@ void ref_dense(double *y, const double *x, int n, int in, int out, const double 
 void ref_act(double *y, const double *x, rshape s, int act, double act_max);
 void ref_pool(double *y, const double *x, rshape xs, int is_max, int kh, int kw, int sh, int sw,
               int pt, int pl, int oh, int ow);
+/* Pools with dilation and a given output size (ceil_mode's windows may overhang the end pads):
+ * max over the in-bounds taps; average over them divided by the in-bounds taps, or with
+ * include_pad by the taps inside [-pt, h + pb) x [-pl, w + pr). */
+typedef struct {
+    int kh, kw, sh, sw, dh, dw, pt, pb, pl, pr, include_pad;
+} rpool;
+void ref_pool2(double *y, const double *x, rshape xs, int is_max, const rpool *p, int oh, int ow);
 void ref_gpool(double *y, const double *x, rshape xs, int is_max);
 void ref_zeropad(double *y, const double *x, rshape xs, int t, int b, int l, int r);
 void ref_scale_shift(double *y, const double *x, rshape xs, const double *scale,

@@ -261,6 +261,45 @@ static void test_conv_win(clvis_ctx *ctx)
     graph_destroy(g);
 }
 
+/* max pool (dilation 2, ceil_mode) then average pool (explicit pads, count_include_pad) */
+static const rpool pool_a = {3, 3, 2, 2, 2, 2, 1, 0, 0, 1, 0};
+static const rpool pool_b = {3, 2, 2, 1, 1, 1, 1, 1, 0, 1, 1};
+
+static void ref_pools(const double *x, rshape xs, double *y, const void *user)
+{
+    (void)user;
+    /* 11x10: max out ceil((11+1-5)/2)+1 = 5 x ceil((10+1-5)/2)+1 = 4; avg out 3 x 4 */
+    double *m = malloc((size_t)xs.n * xs.c * 5 * 4 * sizeof *m);
+    ref_pool2(m, x, xs, 1, &pool_a, 5, 4);
+    ref_pool2(y, m, (rshape){xs.n, xs.c, 5, 4}, 0, &pool_b, 3, 4);
+    free(m);
+}
+
+static void test_pool_win(clvis_ctx *ctx)
+{
+    graph *g;
+    int in, mp, ap;
+    window2d wa = {3, 3, 2, 2, 2, 2, 1, 0, 0, 1}, wb = {3, 2, 2, 1, 1, 1, 1, 1, 0, 1};
+    clvis_status st = graph_create(ctx, "pool_win", &g);
+    if (!st)
+        st = graph_add_input(g, "x", (shape3){3, 11, 10}, &in);
+    if (!st)
+        st = graph_add_pool_win(g, "maxpool", "MaxPool", 1, in, &wa, PAD_EXPLICIT, 1, 0, &mp);
+    if (!st)
+        st = graph_add_pool_win(g, "avgpool", "AveragePool", 0, mp, &wb, PAD_EXPLICIT, 0, 1, &ap);
+    if (!st)
+        st = graph_check(g);
+    shape3 s1 = graph_node_shape(g, mp), s2 = graph_node_shape(g, ap);
+    test_checkf(!st && s1.h == 5 && s1.w == 4 && s2.h == 3 && s2.w == 4,
+                "pool_win shapes: max (ceil_mode, dilation 2) %dx%d (want 5x4), avg %dx%d (want "
+                "3x4)%s%s",
+                s1.h, s1.w, s2.h, s2.w, st ? ": " : "", st ? clvis_last_error() : "");
+    if (!st)
+        small_check("pool_win max (dilation, ceil_mode) -> avg (count_include_pad)", g, ap,
+                    (rshape){2, 3, 11, 10}, ref_pools, NULL);
+    graph_destroy(g);
+}
+
 int main(void)
 {
     clvis_ctx *ctx;
@@ -394,6 +433,7 @@ int main(void)
 
     graph_destroy(g);
     test_conv_win(ctx);
+    test_pool_win(ctx);
     clvis_ctx_destroy(ctx);
     free(x), free(add_ref), free(cat_ref), free(xf), free(buf), free(gx), free(gx2);
     return test_summary();

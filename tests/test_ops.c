@@ -24,7 +24,7 @@ typedef struct tcase {
     int has_bias;
     /* pools */
     int is_max;
-    window2d win;
+    pool2d_params pool;
     /* activation */
     int act;
     double act_max;
@@ -90,10 +90,13 @@ static void reference(const tcase *t, const double *x, double *y)
     case K_ACT:
         ref_act(y, x, t->xs, t->act, t->act_max);
         break;
-    case K_POOL:
-        ref_pool(y, x, t->xs, t->is_max, t->win.kh, t->win.kw, t->win.sh, t->win.sw, t->win.pad_t,
-                 t->win.pad_l, t->ys.h, t->ys.w);
+    case K_POOL: {
+        const window2d *v = &t->pool.win;
+        rpool p = {v->kh, v->kw, v->sh,    v->sw,    v->dh,    v->dw,
+                   v->pad_t, v->pad_b, v->pad_l, v->pad_r, t->pool.count_include_pad};
+        ref_pool2(y, x, t->xs, t->is_max, &p, t->ys.h, t->ys.w);
         break;
+    }
     case K_GPOOL:
         ref_gpool(y, x, t->xs, t->is_max);
         break;
@@ -152,7 +155,8 @@ static clvis_status device_forward(const tcase *t, tensor y, tensor x)
         return st ? st : act_forward(ctx, y, (act_kind)t->act, (float)t->act_max);
     }
     case K_POOL:
-        return t->is_max ? maxpool_forward(ctx, &t->win, y, x) : avgpool_forward(ctx, &t->win, y, x);
+        return t->is_max ? maxpool_forward(ctx, &t->pool, y, x)
+                         : avgpool_forward(ctx, &t->pool, y, x);
     case K_GPOOL:
         return gpool_forward(ctx, t->is_max, y, x);
     case K_PAD:
@@ -197,8 +201,8 @@ static clvis_status device_backward(const tcase *t, tensor dx, tensor dy, tensor
         return st ? st : copy_accum(ctx, dx, dy, accum);
     }
     case K_POOL:
-        return t->is_max ? maxpool_backward(ctx, &t->win, dx, dy, x, accum)
-                         : avgpool_backward(ctx, &t->win, dx, dy, accum);
+        return t->is_max ? maxpool_backward(ctx, &t->pool, dx, dy, x, accum)
+                         : avgpool_backward(ctx, &t->pool, dx, dy, accum);
     case K_GPOOL:
         return gpool_backward(ctx, t->is_max, dx, dy, x, accum);
     case K_PAD:
@@ -386,7 +390,24 @@ static void pool_case(const char *name, int is_max, int n, int c, int h, int w, 
         return;
     }
     tcase t = {.name = name, .k = K_POOL, .xs = {n, c, h, w}, .ys = {n, c, oh, ow},
-               .is_max = is_max, .win = win, .x_scale = 1.0};
+               .is_max = is_max, .pool = {win, 0, 0}, .x_scale = 1.0};
+    run_case(&t);
+}
+
+/* ONNX pools: window kh x kw, strides, dilation, explicit pads (t, b, l, r) or a mode,
+ * ceil_mode, count_include_pad. */
+static void pool_case_win(const char *name, int is_max, rshape xs, window2d win, pad_mode mode,
+                          int ceil_mode, int include_pad)
+{
+    if (!case_begin(is_max ? "maxpool" : "avgpool", name))
+        return;
+    int oh, ow;
+    if (window_resolve_ceil(&win, mode, ceil_mode, xs.h, xs.w, &oh, &ow)) {
+        test_fail(name, clvis_last_error());
+        return;
+    }
+    tcase t = {.name = name, .k = K_POOL, .xs = xs, .ys = {xs.n, xs.c, oh, ow},
+               .is_max = is_max, .pool = {win, ceil_mode, include_pad}, .x_scale = 1.0};
     run_case(&t);
 }
 
@@ -509,6 +530,31 @@ int main(int argc, char **argv)
               PAD_VALID);
     pool_case("avgpool 3x3 s2 same 7x7", 0, 2, 3, 7, 7, 3, 2, PAD_SAME);
     pool_case("avgpool 2x2 s2 valid 5x5", 0, 1, 4, 5, 5, 2, 2, PAD_VALID);
+    /* window2d = {kh, kw, sh, sw, dh, dw, pad_t, pad_b, pad_l, pad_r} */
+    pool_case_win("maxpool 3x3 s2 dilation 2 pads (1,0,0,2) 11x10", 1, (rshape){2, 3, 11, 10},
+                  (window2d){3, 3, 2, 2, 2, 2, 1, 0, 0, 2}, PAD_EXPLICIT, 0, 0);
+    pool_case_win("maxpool 2x3 s(3,4) dilation (2,2) disjoint 12x13", 1, (rshape){1, 2, 12, 13},
+                  (window2d){2, 3, 3, 5, 2, 2, 0, 0, 0, 0}, PAD_VALID, 0, 0);
+    pool_case_win("maxpool 3x3 s2 ceil_mode 8x9", 1, (rshape){2, 2, 8, 9},
+                  (window2d){3, 3, 2, 2, 1, 1, 0, 0, 0, 0}, PAD_VALID, 1, 0);
+    pool_case_win("maxpool 2x2 s2 ceil_mode disjoint pads (1,0,1,0) 6x7", 1,
+                  (rshape){1, 3, 6, 7}, (window2d){2, 2, 2, 2, 1, 1, 1, 0, 1, 0}, PAD_EXPLICIT,
+                  1, 0);
+    pool_case_win("maxpool 3x3 s1 same_lower 5x6", 1, (rshape){1, 2, 5, 6},
+                  (window2d){3, 2, 1, 1, 1, 1, 0, 0, 0, 0}, PAD_SAME_LOWER, 0, 0);
+    pool_case_win("avgpool 3x3 s2 pads (1,1,1,1) count_include_pad 7x8", 0,
+                  (rshape){2, 3, 7, 8}, (window2d){3, 3, 2, 2, 1, 1, 1, 1, 1, 1}, PAD_EXPLICIT,
+                  0, 1);
+    pool_case_win("avgpool 3x3 s2 pads (1,1,1,1) excluding pads 7x8", 0, (rshape){2, 3, 7, 8},
+                  (window2d){3, 3, 2, 2, 1, 1, 1, 1, 1, 1}, PAD_EXPLICIT, 0, 0);
+    pool_case_win("avgpool 3x3 s2 ceil_mode count_include_pad pads (0,1,1,0) 8x9", 0,
+                  (rshape){1, 2, 8, 9}, (window2d){3, 3, 2, 2, 1, 1, 0, 1, 1, 0}, PAD_EXPLICIT,
+                  1, 1);
+    pool_case_win("avgpool 2x2 s2 ceil_mode excluding pads 7x5", 0, (rshape){2, 2, 7, 5},
+                  (window2d){2, 2, 2, 2, 1, 1, 0, 0, 0, 0}, PAD_VALID, 1, 0);
+    pool_case_win("avgpool 3x2 s(1,2) dilation (2,1) pads (2,1,0,1) count_include_pad 9x8", 0,
+                  (rshape){1, 2, 9, 8}, (window2d){3, 2, 1, 2, 2, 1, 2, 1, 0, 1}, PAD_EXPLICIT,
+                  0, 1);
     {
         tcase t = {.name = "global avg pool", .k = K_GPOOL, .xs = {3, 4, 5, 3},
                    .ys = {3, 4, 1, 1}, .x_scale = 1.0};
@@ -573,6 +619,24 @@ int main(int argc, char **argv)
                         "%s: SAME 8/k3/s2 out %d pads %d,%d; SAME_LOWER out %d pads %d,%d; "
                         "SAME_LOWER 7/k4/s1 out %d pads %d,%d",
                         l, o1, b1, a1, o2, b2, a2, o3, b3, a3);
+        }
+    }
+    /* ceil_mode's output sizes (PyTorch's rule) */
+    {
+        const char *l = "ceil_mode output sizes";
+        if (case_begin("window", l)) {
+            int b = 0, a = 0, o1 = window_axis_ceil(PAD_VALID, 8, 3, 2, 1, 1, &b, &a);
+            int o2 = window_axis_ceil(PAD_VALID, 8, 3, 2, 1, 0, &b, &a);
+            b = 1, a = 1;
+            /* 5 + 2 pads, k2 s2: ceil gives 4 windows, the 4th would start at 6 = in + pad: 3 */
+            int o3 = window_axis_ceil(PAD_EXPLICIT, 5, 2, 2, 1, 1, &b, &a);
+            b = 0, a = 0;
+            int o4 = window_axis_ceil(PAD_VALID, 7, 2, 2, 1, 1, &b, &a);
+            int o5 = window_axis_ceil(PAD_SAME, 7, 2, 2, 1, 1, &b, &a);
+            test_checkf(o1 == 4 && o2 == 3 && o3 == 3 && o4 == 4 && o5 == 4,
+                        "%s: 8/k3/s2 ceil %d floor %d; 5+1+1/k2/s2 ceil %d; 7/k2/s2 ceil %d; "
+                        "SAME 7/k2/s2 ceil %d (want 4 3 3 4 4)",
+                        l, o1, o2, o3, o4, o5);
         }
     }
     clvis_ctx_destroy(ctx);

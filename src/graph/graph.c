@@ -235,17 +235,31 @@ clvis_status graph_add_act(graph *g, const char *name, const char *type, int inp
     return commit(g, v, id);
 }
 
+clvis_status graph_add_pool_win(graph *g, const char *name, const char *type, int is_max,
+                                int input, const window2d *win, pad_mode pad, int ceil_mode,
+                                int count_include_pad, int *id)
+{
+    clvis_status st;
+    if (!win)
+        return err_set(CLVIS_ERR_INVALID_ARG, "layer '%s': no window", name ? name : "?");
+    node *v = append(g, name, type, is_max ? OP_MAXPOOL : OP_AVGPOOL, &input, 1, &st);
+    if (!v)
+        return st;
+    v->pool.win = *win;
+    if (pad != PAD_EXPLICIT)
+        v->pool.win.pad_t = v->pool.win.pad_b = v->pool.win.pad_l = v->pool.win.pad_r = 0;
+    v->pool.ceil_mode = ceil_mode != 0;
+    v->pool.count_include_pad = !is_max && count_include_pad;
+    v->padm = pad;
+    return commit(g, v, id);
+}
+
 clvis_status graph_add_pool(graph *g, const char *name, int is_max, int input, int kh, int kw,
                             int sh, int sw, pad_mode pad, int *id)
 {
-    clvis_status st;
-    node *v = append(g, name, is_max ? "MaxPooling2D" : "AveragePooling2D",
-                     is_max ? OP_MAXPOOL : OP_AVGPOOL, &input, 1, &st);
-    if (!v)
-        return st;
-    v->win = (window2d){.kh = kh, .kw = kw, .sh = sh, .sw = sw, .dh = 1, .dw = 1};
-    v->padm = pad;
-    return commit(g, v, id);
+    window2d win = {.kh = kh, .kw = kw, .sh = sh, .sw = sw, .dh = 1, .dw = 1};
+    return graph_add_pool_win(g, name, is_max ? "MaxPooling2D" : "AveragePooling2D", is_max,
+                              input, &win, pad, 0, 0, id);
 }
 
 clvis_status graph_add_global_pool(graph *g, const char *name, int is_max, int input, int *id)

@@ -57,7 +57,7 @@ typedef struct node {
     pad_mode padm;            /* OP_CONV2D / pools: how the pads were resolved */
     /* op parameters */
     conv2d_params conv;       /* OP_CONV2D */
-    window2d win;             /* OP_MAXPOOL / OP_AVGPOOL */
+    pool2d_params pool;       /* OP_MAXPOOL / OP_AVGPOOL */
     int pad[4];               /* OP_ZEROPAD: t, b, l, r */
     act_kind act;             /* OP_ACT, and fused into OP_DENSE / OP_CONV2D (conv.act) */
     float act_max;
@@ -118,6 +118,14 @@ clvis_status graph_add_act(graph *g, const char *name, const char *type, int inp
 /* is_max: MaxPooling2D, else AveragePooling2D. */
 clvis_status graph_add_pool(graph *g, const char *name, int is_max, int input, int kh, int kw,
                             int sh, int sw, pad_mode pad, int *id);
+/* Max / average pooling from a window2d (kh, kw, sh, sw, dh, dw; pads as for
+ * graph_add_conv2d_win). ceil_mode: ONNX / PyTorch's output size rule (window_axis_ceil in
+ * ops.h; ignored by the SAME modes). count_include_pad (average only): divide by the window's
+ * taps inside the padded extent [-pad_begin, in + pad_end) instead of its in-bounds taps. Max
+ * ignores padded and overhanging positions. */
+clvis_status graph_add_pool_win(graph *g, const char *name, const char *type, int is_max,
+                                int input, const window2d *win, pad_mode pad, int ceil_mode,
+                                int count_include_pad, int *id);
 clvis_status graph_add_global_pool(graph *g, const char *name, int is_max, int input, int *id);
 clvis_status graph_add_zeropad(graph *g, const char *name, int input, int t, int b, int l, int r,
                                int *id);

@@ -65,7 +65,8 @@ static clvis_status infer_pool(const graph *g, node *v)
 {
     shape3 in = in_shape(g, v, 0);
     int oh, ow;
-    clvis_status st = window_resolve(&v->win, v->padm, in.h, in.w, &oh, &ow);
+    clvis_status st =
+        window_resolve_ceil(&v->pool.win, v->padm, v->pool.ceil_mode, in.h, in.w, &oh, &ow);
     if (!st)
         v->out = (shape3){in.c, oh, ow};
     return st;
@@ -169,12 +170,12 @@ static clvis_status fwd_act(graph *g, node *v)
 
 static clvis_status fwd_maxpool(graph *g, node *v)
 {
-    return maxpool_forward(g->ctx, &v->win, v->y, in_y(g, v, 0));
+    return maxpool_forward(g->ctx, &v->pool, v->y, in_y(g, v, 0));
 }
 
 static clvis_status fwd_avgpool(graph *g, node *v)
 {
-    return avgpool_forward(g->ctx, &v->win, v->y, in_y(g, v, 0));
+    return avgpool_forward(g->ctx, &v->pool, v->y, in_y(g, v, 0));
 }
 
 static clvis_status fwd_gap(graph *g, node *v)
@@ -251,13 +252,13 @@ static clvis_status bwd_copy(graph *g, node *v, int k, tensor dx, int accum)
 
 static clvis_status bwd_maxpool(graph *g, node *v, int k, tensor dx, int accum)
 {
-    return maxpool_backward(g->ctx, &v->win, dx, v->dy, in_y(g, v, k), accum);
+    return maxpool_backward(g->ctx, &v->pool, dx, v->dy, in_y(g, v, k), accum);
 }
 
 static clvis_status bwd_avgpool(graph *g, node *v, int k, tensor dx, int accum)
 {
     (void)k;
-    return avgpool_backward(g->ctx, &v->win, dx, v->dy, accum);
+    return avgpool_backward(g->ctx, &v->pool, dx, v->dy, accum);
 }
 
 static clvis_status bwd_gap(graph *g, node *v, int k, tensor dx, int accum)

@@ -45,8 +45,15 @@ typedef struct {
  * SAME_LOWER the same total with after = total / 2 (the odd pixel goes before).
  * Returns the output size, or <= 0 when the window does not fit. */
 int window_axis(pad_mode mode, int in, int k, int s, int d, int *before, int *after);
+/* The same with ceil_mode (pools; ONNX / PyTorch): for VALID and EXPLICIT, out =
+ * ceil((in + before + after - ((k - 1) * d + 1)) / s) + 1, less the last window when it would
+ * start in the end padding or beyond ((out - 1) * s >= in + before). SAME ignores ceil_mode. */
+int window_axis_ceil(pad_mode mode, int in, int k, int s, int d, int ceil_mode, int *before,
+                     int *after);
 /* Fills win's pads for an input of h x w; returns output size in *oh, *ow (or a shape error). */
 clvis_status window_resolve(window2d *win, pad_mode mode, int h, int w, int *oh, int *ow);
+clvis_status window_resolve_ceil(window2d *win, pad_mode mode, int ceil_mode, int h, int w,
+                                 int *oh, int *ow);
 
 typedef struct {
     window2d win;
@@ -79,12 +86,22 @@ clvis_status act_forward(clvis_ctx *ctx, tensor y, act_kind act, float act_max);
 /* In place: dy <- dy * f'(.) expressed through the output y (softmax: y * (dy - sum(dy * y))). */
 clvis_status act_backward(clvis_ctx *ctx, tensor dy, tensor y, act_kind act, float act_max);
 
-/* Max / average pool with win (dilation 1). Average counts only in-bounds pixels. */
-clvis_status maxpool_forward(clvis_ctx *ctx, const window2d *win, tensor y, tensor x);
-clvis_status maxpool_backward(clvis_ctx *ctx, const window2d *win, tensor dx, tensor dy,
+/* A pooling window: win (with its resolved pads, dilation allowed), ceil_mode (the output size
+ * rule of window_axis_ceil: windows may overhang the end padding) and, for average pooling,
+ * count_include_pad: 0 divides by the in-bounds taps of the window, 1 by its taps inside the
+ * padded extent [-pad_begin, in + pad_end) (PyTorch / ONNX). Max ignores padded and overhanging
+ * positions. */
+typedef struct {
+    window2d win;
+    int ceil_mode;
+    int count_include_pad;
+} pool2d_params;
+
+clvis_status maxpool_forward(clvis_ctx *ctx, const pool2d_params *p, tensor y, tensor x);
+clvis_status maxpool_backward(clvis_ctx *ctx, const pool2d_params *p, tensor dx, tensor dy,
                               tensor x, int accum);
-clvis_status avgpool_forward(clvis_ctx *ctx, const window2d *win, tensor y, tensor x);
-clvis_status avgpool_backward(clvis_ctx *ctx, const window2d *win, tensor dx, tensor dy,
+clvis_status avgpool_forward(clvis_ctx *ctx, const pool2d_params *p, tensor y, tensor x);
+clvis_status avgpool_backward(clvis_ctx *ctx, const pool2d_params *p, tensor dx, tensor dy,
                               int accum);
 /* Global pools: y is (n, c, 1, 1). Max splits the gradient equally among tied maxima (as
  * TensorFlow's reduce_max does; windowed max pooling routes it to the first maximum). */

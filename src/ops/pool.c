@@ -1,46 +1,58 @@
 /* pool.c — host side of kernels/pool.cl: max / average pooling, windowed and global. */
 #include "ops.h"
 
-static clvis_status check(const char *what, const window2d *v, tensor y, tensor x)
+/* The output size the window, its pads and ceil_mode give for x; y must have it. */
+static clvis_status check(const char *what, const pool2d_params *p, tensor y, tensor x)
 {
-    if (x.n != y.n || x.c != y.c || v->dh != 1 || v->dw != 1 ||
-        y.h != (x.h + v->pad_t + v->pad_b - v->kh) / v->sh + 1 ||
-        y.w != (x.w + v->pad_l + v->pad_r - v->kw) / v->sw + 1)
+    const window2d *v = &p->win;
+    int pt = v->pad_t, pb = v->pad_b, pl = v->pad_l, pr = v->pad_r;
+    int oh = window_axis_ceil(PAD_EXPLICIT, x.h, v->kh, v->sh, v->dh, p->ceil_mode, &pt, &pb);
+    int ow = window_axis_ceil(PAD_EXPLICIT, x.w, v->kw, v->sw, v->dw, p->ceil_mode, &pl, &pr);
+    if (x.n != y.n || x.c != y.c || v->pad_t < 0 || v->pad_b < 0 || v->pad_l < 0 ||
+        v->pad_r < 0 || oh <= 0 || ow <= 0 || y.h != oh || y.w != ow)
         return err_set(CLVIS_ERR_SHAPE, "%s: output %dx%dx%d does not match input %dx%dx%d", what,
                        y.c, y.h, y.w, x.c, x.h, x.w);
     return CLVIS_OK;
 }
 
-static clvis_status pool_fwd(clvis_ctx *ctx, kernel_id k, const window2d *v, tensor y, tensor x)
+clvis_status maxpool_forward(clvis_ctx *ctx, const pool2d_params *p, tensor y, tensor x)
 {
-    clvis_status st = check(k == K_maxpool_fwd ? "max pool" : "average pool", v, y, x);
+    clvis_status st = check("max pool", p, y, x);
     if (st)
         return st;
+    const window2d *v = &p->win;
     int y_off = (int)y.off, x_off = (int)x.off;
-    karg a[] = {KMEM(y.mem), KARG(y_off), KMEM(x.mem), KARG(x_off), KARG(x.n),  KARG(x.c),
-                KARG(x.h),   KARG(x.w),   KARG(y.h),   KARG(y.w),   KARG(v->kh), KARG(v->kw),
-                KARG(v->sh), KARG(v->sw), KARG(v->pad_t), KARG(v->pad_l)};
-    return kernel_run(ctx, k, tensor_count(y), a, (int)(sizeof a / sizeof *a));
+    karg a[] = {KMEM(y.mem), KARG(y_off), KMEM(x.mem),    KARG(x_off),    KARG(x.n),
+                KARG(x.c),   KARG(x.h),   KARG(x.w),      KARG(y.h),      KARG(y.w),
+                KARG(v->kh), KARG(v->kw), KARG(v->sh),    KARG(v->sw),    KARG(v->dh),
+                KARG(v->dw), KARG(v->pad_t), KARG(v->pad_l)};
+    return kernel_run(ctx, K_maxpool_fwd, tensor_count(y), a, (int)(sizeof a / sizeof *a));
 }
 
-clvis_status maxpool_forward(clvis_ctx *ctx, const window2d *win, tensor y, tensor x)
+clvis_status avgpool_forward(clvis_ctx *ctx, const pool2d_params *p, tensor y, tensor x)
 {
-    return pool_fwd(ctx, K_maxpool_fwd, win, y, x);
-}
-
-clvis_status avgpool_forward(clvis_ctx *ctx, const window2d *win, tensor y, tensor x)
-{
-    return pool_fwd(ctx, K_avgpool_fwd, win, y, x);
-}
-
-clvis_status maxpool_backward(clvis_ctx *ctx, const window2d *v, tensor dx, tensor dy, tensor x,
-                              int accum)
-{
-    clvis_status st = check("max pool gradient", v, dy, dx);
+    clvis_status st = check("average pool", p, y, x);
     if (st)
         return st;
+    const window2d *v = &p->win;
+    int y_off = (int)y.off, x_off = (int)x.off, inc = p->count_include_pad != 0;
+    karg a[] = {KMEM(y.mem),    KARG(y_off),    KMEM(x.mem),    KARG(x_off),    KARG(x.n),
+                KARG(x.c),      KARG(x.h),      KARG(x.w),      KARG(y.h),      KARG(y.w),
+                KARG(v->kh),    KARG(v->kw),    KARG(v->sh),    KARG(v->sw),    KARG(v->dh),
+                KARG(v->dw),    KARG(v->pad_t), KARG(v->pad_l), KARG(v->pad_b), KARG(v->pad_r),
+                KARG(inc)};
+    return kernel_run(ctx, K_avgpool_fwd, tensor_count(y), a, (int)(sizeof a / sizeof *a));
+}
+
+clvis_status maxpool_backward(clvis_ctx *ctx, const pool2d_params *p, tensor dx, tensor dy,
+                              tensor x, int accum)
+{
+    clvis_status st = check("max pool gradient", p, dy, dx);
+    if (st)
+        return st;
+    const window2d *v = &p->win;
     int dx_off = (int)dx.off, dy_off = (int)dy.off, x_off = (int)x.off;
-    if (v->sh >= v->kh && v->sw >= v->kw) {
+    if (v->sh >= (v->kh - 1) * v->dh + 1 && v->sw >= (v->kw - 1) * v->dw + 1) {
         /* disjoint windows (VGG's 2x2 / 2): scatter per window; measured on PoCL at batch 64,
          * 64 ch, 64x64: 278 ms with the gather kernel, a tenth of it this way */
         if (!accum && (st = fill(ctx, dx, 0.0f)))
@@ -49,27 +61,32 @@ clvis_status maxpool_backward(clvis_ctx *ctx, const window2d *v, tensor dx, tens
         karg a[] = {KMEM(dx.mem), KARG(dx_off), KMEM(dy.mem), KARG(dy_off), KMEM(x.mem),
                     KARG(x_off),  KARG(dx.n),   KARG(dx.c),   KARG(dx.h),   KARG(dx.w),
                     KARG(dy.h),   KARG(dy.w),   KARG(v->kh),  KARG(v->kw),  KARG(v->sh),
-                    KARG(v->sw),  KARG(v->pad_t), KARG(v->pad_l), KARG(one)};
+                    KARG(v->sw),  KARG(v->dh),  KARG(v->dw),  KARG(v->pad_t), KARG(v->pad_l),
+                    KARG(one)};
         return kernel_run(ctx, K_maxpool_bwd_disjoint, tensor_count(dy), a,
                           (int)(sizeof a / sizeof *a));
     }
     karg a[] = {KMEM(dx.mem), KARG(dx_off), KMEM(dy.mem), KARG(dy_off), KMEM(x.mem),
                 KARG(x_off),  KARG(dx.n),   KARG(dx.c),   KARG(dx.h),   KARG(dx.w),
                 KARG(dy.h),   KARG(dy.w),   KARG(v->kh),  KARG(v->kw),  KARG(v->sh),
-                KARG(v->sw),  KARG(v->pad_t), KARG(v->pad_l), KARG(accum)};
+                KARG(v->sw),  KARG(v->dh),  KARG(v->dw),  KARG(v->pad_t), KARG(v->pad_l),
+                KARG(accum)};
     return kernel_run(ctx, K_maxpool_bwd, tensor_count(dx), a, (int)(sizeof a / sizeof *a));
 }
 
-clvis_status avgpool_backward(clvis_ctx *ctx, const window2d *v, tensor dx, tensor dy, int accum)
+clvis_status avgpool_backward(clvis_ctx *ctx, const pool2d_params *p, tensor dx, tensor dy,
+                              int accum)
 {
-    clvis_status st = check("average pool gradient", v, dy, dx);
+    clvis_status st = check("average pool gradient", p, dy, dx);
     if (st)
         return st;
-    int dx_off = (int)dx.off, dy_off = (int)dy.off;
-    karg a[] = {KMEM(dx.mem), KARG(dx_off), KMEM(dy.mem), KARG(dy_off), KARG(dx.n),
-                KARG(dx.c),   KARG(dx.h),   KARG(dx.w),   KARG(dy.h),   KARG(dy.w),
-                KARG(v->kh),  KARG(v->kw),  KARG(v->sh),  KARG(v->sw),  KARG(v->pad_t),
-                KARG(v->pad_l), KARG(accum)};
+    const window2d *v = &p->win;
+    int dx_off = (int)dx.off, dy_off = (int)dy.off, inc = p->count_include_pad != 0;
+    karg a[] = {KMEM(dx.mem),   KARG(dx_off),   KMEM(dy.mem),   KARG(dy_off),   KARG(dx.n),
+                KARG(dx.c),     KARG(dx.h),     KARG(dx.w),     KARG(dy.h),     KARG(dy.w),
+                KARG(v->kh),    KARG(v->kw),    KARG(v->sh),    KARG(v->sw),    KARG(v->dh),
+                KARG(v->dw),    KARG(v->pad_t), KARG(v->pad_l), KARG(v->pad_b), KARG(v->pad_r),
+                KARG(inc),      KARG(accum)};
     return kernel_run(ctx, K_avgpool_bwd, tensor_count(dx), a, (int)(sizeof a / sizeof *a));
 }
 

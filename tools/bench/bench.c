@@ -354,8 +354,8 @@ static clvis_status w_op(wstate *s)
     } else if (s->op == 1)
         st = dense_forward(s->ctx, s->ty, s->tx, s->w, s->wt, s->b, ACT_RELU, 0.0f);
     else if (s->op == 2) {
-        window2d win = {2, 2, 2, 2, 1, 1, 0, 0, 0, 0};
-        st = maxpool_forward(s->ctx, &win, s->ty, s->tx);
+        pool2d_params pool = {{2, 2, 2, 2, 1, 1, 0, 0, 0, 0}, 0, 0};
+        st = maxpool_forward(s->ctx, &pool, s->ty, s->tx);
     } else
         st = act_forward(s->ctx, s->ty, ACT_RELU, 0.0f);
     return st ? st : ctx_finish(s->ctx);
