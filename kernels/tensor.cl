@@ -1,5 +1,5 @@
 /* tensor.cl — data movement and per-channel ops: zero padding, scale/shift (batch norm), add,
- * copy, concatenation, Keras-order reshape, fill; forward and input gradient. */
+ * copy, concatenation, Keras-order reshape, repeat, fill; forward and input gradient. */
 
 __kernel void zeropad_fwd(__global float *y, int y_off, __global const float *x, int x_off,
                           int NC, int H, int W, int OH, int OW, int PT, int PL)
@@ -101,6 +101,13 @@ __kernel void reshape_bwd(__global float *dx, int dx_off, __global const float *
     int h2 = unpack_hw(f, W2, C2, &w2, &c2); /* f indexes [H2][W2][C2] */
     float g = dy[dy_off + (size_t)n * per + (c2 * H2 + h2) * W2 + w2];
     dx[dx_off + i] = accum ? dx[dx_off + i] + g : g;
+}
+
+/* Every item of y (per floats each) is a copy of src[0 .. per). */
+__kernel void repeat_items(__global float *y, int y_off, __global const float *src, int n, int per)
+{
+    FLAT_ITEM_OR_RETURN(i, n);
+    y[y_off + i] = src[i % per];
 }
 
 __kernel void fill(__global float *y, int y_off, int n, float value)

@@ -158,3 +158,22 @@ void ref_reshape(double *y, const double *x, rshape xs, rshape ys)
                 }
     }
 }
+
+/* The element of t (shape ts, broadcast to ys) at output position (n, c, h, w). */
+static double bcast(const double *t, rshape ts, int n, int c, int h, int w)
+{
+    return AT(t, ts, n, ts.c == 1 ? 0 : c, ts.h == 1 ? 0 : h, ts.w == 1 ? 0 : w);
+}
+
+void ref_binary(double *y, rshape ys, int op, const double *a, rshape as, const double *b,
+                rshape bs)
+{
+    for (int n = 0; n < ys.n; n++)
+        for (int c = 0; c < ys.c; c++)
+            for (int i = 0; i < ys.h; i++)
+                for (int j = 0; j < ys.w; j++) {
+                    double u = bcast(a, as, n, c, i, j), v = bcast(b, bs, n, c, i, j);
+                    AT(y, ys, n, c, i, j) = op == 0 ? u + v : op == 1 ? u - v : op == 2 ? u * v
+                                                                                  : u / v;
+                }
+}

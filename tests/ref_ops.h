@@ -33,6 +33,10 @@ void ref_gpool(double *y, const double *x, rshape xs, int is_max);
 void ref_zeropad(double *y, const double *x, rshape xs, int t, int b, int l, int r);
 void ref_scale_shift(double *y, const double *x, rshape xs, const double *scale,
                      const double *shift);
+/* Elementwise a (op) b into y of shape ys; op as bin_op (0 add, 1 sub, 2 mul, 3 div); a and b
+ * each of ys's shape, (c, 1, 1) or (1, 1, 1) per item. */
+void ref_binary(double *y, rshape ys, int op, const double *a, rshape as, const double *b,
+                rshape bs);
 /* Keras (NHWC-order) reshape from xs to ys on NCHW storage. */
 void ref_reshape(double *y, const double *x, rshape xs, rshape ys);
 

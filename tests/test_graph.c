@@ -300,6 +300,106 @@ static void test_pool_win(clvis_ctx *ctx)
     graph_destroy(g);
 }
 
+/* squeeze-excitation x * sigmoid(gap(x)), SiLU z * sigmoid(z), then (u - k) / s with constants
+ * k (c, 1, 1) and s (1, 1, 1), then v * v (the same node twice) */
+typedef struct {
+    double k[4], s[1];
+} binary_ref;
+
+static void ref_binary_graph(const double *x, rshape xs, double *y, const void *user)
+{
+    const binary_ref *c = user;
+    size_t hw = (size_t)xs.h * xs.w, n = (size_t)xs.n * xs.c * hw;
+    double *g = malloc((size_t)xs.n * xs.c * sizeof *g), *z = malloc(n * sizeof *z);
+    rshape gs = {xs.n, xs.c, 1, 1};
+    ref_gpool(g, x, xs, 0);
+    ref_act(g, g, gs, ACT_SIGMOID, 0);
+    ref_binary(z, xs, BIN_MUL, x, xs, g, gs);
+    for (size_t i = 0; i < n; i++) {
+        double u = z[i] * (1.0 / (1.0 + exp(-z[i])));
+        double v = (u - c->k[(i / hw) % xs.c]) / c->s[0];
+        y[i] = v * v;
+    }
+    free(g), free(z);
+}
+
+static void test_binary_graph(clvis_ctx *ctx)
+{
+    graph *g;
+    int in, gap, sg, se, sig, silu, k, sc, sub, dv, sq, bad;
+    binary_ref c;
+    clvis_status st = graph_create(ctx, "binary", &g);
+    if (!st)
+        st = graph_add_constant(g, "too_early", (shape3){4, 1, 1}, &bad);
+    test_expect_error("constant before the input layer", st, CLVIS_ERR_FORMAT);
+    st = graph_add_input(g, "x", (shape3){4, 5, 6}, &in);
+    if (!st)
+        st = graph_add_global_pool(g, "gap", 0, in, &gap);
+    if (!st)
+        st = graph_add_act(g, "gate", "Sigmoid", gap, ACT_SIGMOID, 0, &sg);
+    if (!st)
+        st = graph_add_binary(g, "se", "Mul", BIN_MUL, in, sg, &se);
+    if (!st)
+        st = graph_add_act(g, "sig", "Sigmoid", se, ACT_SIGMOID, 0, &sig);
+    if (!st)
+        st = graph_add_binary(g, "silu", "Mul", BIN_MUL, se, sig, &silu);
+    if (!st)
+        st = graph_add_constant(g, "k", (shape3){4, 1, 1}, &k);
+    if (!st)
+        st = graph_add_constant(g, "s", (shape3){1, 1, 1}, &sc);
+    if (!st)
+        st = graph_add_binary(g, "sub", "Sub", BIN_SUB, silu, k, &sub);
+    if (!st)
+        st = graph_add_binary(g, "div", "Div", BIN_DIV, sub, sc, &dv);
+    if (!st)
+        st = graph_add_binary(g, "square", "Mul", BIN_MUL, dv, dv, &sq);
+    if (st) {
+        test_fail("binary graph", clvis_last_error());
+        graph_destroy(g);
+        return;
+    }
+    test_expect_error("graph_check wants the constant's value", graph_check(g),
+                      CLVIS_ERR_FORMAT);
+    st = upload_rand(g, k, 0, c.k, 0.5);
+    if (!st) {
+        float s1 = 1.7f;
+        c.s[0] = s1;
+        st = graph_set_weight(g, sc, 0, &s1, 1);
+    }
+    if (!st)
+        st = graph_check(g);
+    test_check("binary graph complete", !st, st ? clvis_last_error() : "");
+    st = graph_add_binary(g, "extra_mul", "Mul", BIN_MUL, in, gap, &bad);
+    test_check("binary of (4,5,6) and (4,1,1) is fine", !st, st ? clvis_last_error() : "");
+    st = graph_add_binary(g, "extra_add", "Add", BIN_ADD, in, k, &bad);
+    test_check("binary with a per-channel constant is fine", !st, st ? clvis_last_error() : "");
+    {
+        int c3;
+        st = graph_add_constant(g, "c3", (shape3){3, 1, 1}, &c3);
+        if (!st)
+            st = graph_add_binary(g, "bad_bin3", "Add", BIN_ADD, in, c3, &bad);
+        test_expect_error("binary of 4 and 3 channels", st, CLVIS_ERR_SHAPE);
+    }
+    {
+        /* c3 was added without a value: give it one so the graph stays checkable */
+        float v3[3] = {1, 2, 3};
+        graph_set_weight(g, graph_find(g, "c3"), 0, v3, 3);
+        small_check("binary: squeeze-excitation, SiLU, constants, x * x", g, sq,
+                    (rshape){2, 4, 5, 6}, ref_binary_graph, &c);
+        /* the gradient stops at the constants: backward from the output to a constant works
+         * and leaves the input's side alone */
+        float seed[2 * 4 * 5 * 6];
+        for (int i = 0; i < 2 * 4 * 5 * 6; i++)
+            seed[i] = 1.0f;
+        st = graph_seed(g, sq, LAYOUT_NCHW, seed);
+        if (!st)
+            st = graph_backward(g, sq, k, 0);
+        test_check("backward from the output down to a constant", !st,
+                   st ? clvis_last_error() : "");
+    }
+    graph_destroy(g);
+}
+
 int main(void)
 {
     clvis_ctx *ctx;
@@ -434,6 +534,7 @@ int main(void)
     graph_destroy(g);
     test_conv_win(ctx);
     test_pool_win(ctx);
+    test_binary_graph(ctx);
     clvis_ctx_destroy(ctx);
     free(x), free(add_ref), free(cat_ref), free(xf), free(buf), free(gx), free(gx2);
     return test_summary();

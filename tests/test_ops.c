@@ -13,7 +13,7 @@
 #include "testutil.h"
 
 typedef enum { K_CONV, K_DENSE, K_ACT, K_POOL, K_GPOOL, K_PAD, K_SCALE, K_ADD, K_CONCAT,
-               K_RESHAPE } kind;
+               K_RESHAPE, K_BINARY } kind;
 
 typedef struct tcase {
     const char *name;
@@ -33,6 +33,12 @@ typedef struct tcase {
     int pad[4];
     /* concat: channels of the first input */
     int c_split;
+    /* binary: op, operand shapes (x holds a then b; same: b is a, x holds a only) */
+    bin_op bop;
+    rshape as, bs;
+    int same;
+    /* inputs of |x| below this are moved away from 0 by it (divisors) */
+    double x_min_abs;
     /* weights */
     double *w, *b;
     size_t nw, nb;
@@ -45,7 +51,7 @@ static unsigned rng = 12345u;
 /* The op name of every check, for the filter (argv[1], a substring of one of these). */
 static const char *const ops[] = {"conv",   "dense",   "act",         "softmax", "maxpool",
                                   "avgpool", "zeropad", "scale_shift", "add",     "concat",
-                                  "reshape", "window"};
+                                  "reshape", "window",  "binary"};
 static const char *op_filter; /* NULL: every check */
 
 /* 1 when the checks of op run. Each case then starts from a seed of its own name, so a case
@@ -130,6 +136,9 @@ static void reference(const tcase *t, const double *x, double *y)
     case K_RESHAPE:
         ref_reshape(y, x, t->xs, t->ys);
         break;
+    case K_BINARY:
+        ref_binary(y, t->ys, (int)t->bop, x, t->as, t->same ? x : x + count(t->as), t->bs);
+        break;
     }
 }
 
@@ -179,6 +188,10 @@ static clvis_status device_forward(const tcase *t, tensor y, tensor x)
     }
     case K_RESHAPE:
         return reshape_forward(ctx, y, x);
+    case K_BINARY: {
+        tensor a = view(x.mem, x.off, t->as), b = view(x.mem, x.off + count(t->as), t->bs);
+        return binary_forward(ctx, t->bop, y, a, t->same ? a : b);
+    }
     }
     return CLVIS_ERR_INVALID_ARG;
 }
@@ -226,6 +239,14 @@ static clvis_status device_backward(const tcase *t, tensor dx, tensor dy, tensor
     }
     case K_RESHAPE:
         return reshape_backward(ctx, dx, dy, accum);
+    case K_BINARY: {
+        tensor a = view(x.mem, x.off, t->as), b = view(x.mem, x.off + count(t->as), t->bs);
+        tensor da = view(dx.mem, dx.off, t->as), db = view(dx.mem, dx.off + count(t->as), t->bs);
+        if (t->same) /* x op x: both gradients land in the one input, the second adds */
+            b = a, db = da;
+        clvis_status st = binary_backward(ctx, t->bop, 0, da, dy, a, b, accum);
+        return st ? st : binary_backward(ctx, t->bop, 1, db, dy, a, b, t->same ? 1 : accum);
+    }
     }
     return CLVIS_ERR_INVALID_ARG;
 }
@@ -254,7 +275,10 @@ static void run_case(tcase *t)
     float *rf = malloc(ny * sizeof *rf), *dxf = malloc(nx * sizeof *dxf);
     float *z = malloc(nx * sizeof *z);
     for (size_t i = 0; i < nx; i++) {
-        x[i] = (float)(urand() * t->x_scale); /* representable in float: same input both sides */
+        x[i] = urand() * t->x_scale;
+        if (fabs(x[i]) < t->x_min_abs)
+            x[i] += x[i] < 0 ? -t->x_min_abs : t->x_min_abs;
+        x[i] = (float)x[i]; /* representable in float: same input both sides */
         xf[i] = (float)x[i];
         z[i] = (float)urand();
     }
@@ -591,6 +615,45 @@ int main(int argc, char **argv)
         tcase r = {.name = "reshape 4x5x3 -> 2x6x5", .k = K_RESHAPE, .xs = {1, 3, 4, 5},
                    .ys = {1, 5, 2, 6}, .x_scale = 1.0};
         plain_case("reshape", &r);
+    }
+    /* elementwise binary ops with broadcasting: operand shapes as, bs (batch 2) */
+    {
+        static const char *const opn[] = {"add", "sub", "mul", "div"};
+        struct {
+            const char *what;
+            rshape as, bs, ys;
+        } bc[] = {
+            {"equal shapes", {2, 3, 4, 5}, {2, 3, 4, 5}, {2, 3, 4, 5}},
+            {"b per-channel", {2, 3, 4, 5}, {2, 3, 1, 1}, {2, 3, 4, 5}},
+            {"a per-channel", {2, 3, 1, 1}, {2, 3, 4, 5}, {2, 3, 4, 5}},
+            {"b scalar", {2, 3, 4, 5}, {2, 1, 1, 1}, {2, 3, 4, 5}},
+            {"a scalar", {2, 1, 1, 1}, {2, 3, 4, 5}, {2, 3, 4, 5}},
+            {"per-channel and scalar", {2, 6, 1, 1}, {2, 1, 1, 1}, {2, 6, 1, 1}},
+        };
+        for (int op = BIN_ADD; op <= BIN_DIV; op++)
+            for (size_t k = 0; k < sizeof bc / sizeof *bc; k++) {
+                char name[96];
+                snprintf(name, sizeof name, "binary %s, %s", opn[op], bc[k].what);
+                tcase t = {.name = name, .k = K_BINARY, .bop = (bin_op)op, .as = bc[k].as,
+                           .bs = bc[k].bs, .ys = bc[k].ys, .x_scale = 1.0,
+                           .x_min_abs = op == BIN_DIV ? 0.5 : 0.0};
+                t.xs = (rshape){1, (int)(count(t.as) + count(t.bs)), 1, 1};
+                plain_case("binary", &t);
+            }
+        for (int op = BIN_ADD; op <= BIN_DIV; op++) {
+            char name[96];
+            snprintf(name, sizeof name, "binary %s of one tensor with itself (x %s x)", opn[op],
+                     opn[op]);
+            tcase t = {.name = name, .k = K_BINARY, .bop = (bin_op)op, .as = {2, 3, 4, 5},
+                       .bs = {2, 3, 4, 5}, .ys = {2, 3, 4, 5}, .xs = {2, 3, 4, 5}, .same = 1,
+                       .x_scale = 1.0, .x_min_abs = op == BIN_DIV ? 0.5 : 0.0};
+            plain_case("binary", &t);
+        }
+        const char *l = "binary of shapes that do not broadcast";
+        if (case_begin("binary", l)) {
+            tensor a = {NULL, 0, 1, 3, 4, 5}, b = {NULL, 0, 1, 3, 4, 1};
+            test_expect_error(l, binary_forward(ctx, BIN_MUL, a, a, b), CLVIS_ERR_SHAPE);
+        }
     }
     /* bad input: shapes that do not fit are refused with a message */
     {

@@ -39,6 +39,9 @@
     X(reshape_fwd)           \
     X(reshape_bwd)           \
     X(fill)                  \
+    X(repeat_items)          \
+    X(binary_fwd)            \
+    X(binary_bwd)            \
     X(selftest)
 
 typedef enum {

@@ -90,7 +90,11 @@ static node *append(graph *g, const char *name, const char *type, op_kind op, co
             *st = err_set(CLVIS_ERR_FORMAT, "layer '%s': input %d is not an earlier layer", name, i);
             return NULL;
         }
-    if (op != OP_INPUT && n_inputs == 0) {
+    if (op == OP_CONSTANT && g->n_nodes == 0) {
+        *st = err_set(CLVIS_ERR_FORMAT, "constant '%s' before the input layer", name);
+        return NULL;
+    }
+    if (op != OP_INPUT && op != OP_CONSTANT && n_inputs == 0) {
         *st = err_set(CLVIS_ERR_FORMAT, "layer '%s' has no input", name);
         return NULL;
     }
@@ -344,6 +348,35 @@ clvis_status graph_add_identity(graph *g, const char *name, const char *type, in
     return v ? commit(g, v, id) : st;
 }
 
+clvis_status graph_add_binary(graph *g, const char *name, const char *type, bin_op op, int a,
+                              int b, int *id)
+{
+    clvis_status st;
+    int in2[2] = {a, b};
+    node *v = append(g, name, type, OP_BINARY, in2, 2, &st);
+    if (!v)
+        return st;
+    if ((int)op < BIN_ADD || (int)op > BIN_DIV)
+        return err_set(CLVIS_ERR_INVALID_ARG, "layer '%s': unknown elementwise op %d", name,
+                       (int)op);
+    v->bin = op;
+    return commit(g, v, id);
+}
+
+clvis_status graph_add_constant(graph *g, const char *name, shape3 s, int *id)
+{
+    clvis_status st;
+    node *v = append(g, name, "Constant", OP_CONSTANT, NULL, 0, &st);
+    if (!v)
+        return st;
+    v->fixed_out = s;
+    if ((st = commit(g, v, id)))
+        return st;
+    v->weight_count[0] = (size_t)s.c * s.h * s.w;
+    v->params = v->weight_count[0];
+    return CLVIS_OK;
+}
+
 size_t graph_weight_count(const graph *g, int id, int slot)
 {
     if (id < 0 || id >= g->n_nodes || slot < 0 || slot > 1)
@@ -467,7 +500,8 @@ clvis_status graph_check(const graph *g)
         for (int s = 0; s < 2; s++)
             if (g->nodes[i].weight_count[s] && !g->nodes[i].weight[s])
                 return err_set(CLVIS_ERR_FORMAT, "layer '%s': missing weight %s",
-                               g->nodes[i].name, s ? "bias" : "kernel");
+                               g->nodes[i].name,
+                               g->nodes[i].op == OP_CONSTANT ? "value" : s ? "bias" : "kernel");
     return CLVIS_OK;
 }
 

@@ -26,6 +26,8 @@ typedef enum {
     OP_FLATTEN,     /* to (h*w*c, 1, 1) in channels-last element order */
     OP_RESHAPE,     /* to a fixed shape, channels-last element order on both sides */
     OP_IDENTITY,    /* Dropout, and anything else that is the identity at inference */
+    OP_CONSTANT,    /* a fixed tensor (weight slot 0) repeated for every batch item; no input */
+    OP_BINARY,      /* elementwise a (op) b with per-channel / scalar broadcasting */
     OP_COUNT
 } op_kind;
 
@@ -52,7 +54,7 @@ typedef struct node {
     int inputs[GRAPH_MAX_INPUTS];
     int n_inputs;
     shape3 out;
-    shape3 fixed_out;         /* OP_DENSE / OP_RESHAPE: the output shape built */
+    shape3 fixed_out;         /* OP_DENSE / OP_RESHAPE / OP_CONSTANT: the output shape built */
     int invalid;              /* cannot run at the current input size (see graph_set_input_size) */
     pad_mode padm;            /* OP_CONV2D / pools: how the pads were resolved */
     /* op parameters */
@@ -63,6 +65,7 @@ typedef struct node {
     float act_max;
     int use_bias;
     float bn_eps;             /* OP_BATCHNORM */
+    bin_op bin;               /* OP_BINARY */
     /* weights on the device; slot 0 kernel / scale, slot 1 bias / shift */
     cl_mem weight[2];
     size_t weight_count[2];
@@ -138,6 +141,17 @@ clvis_status graph_add_flatten(graph *g, const char *name, const char *type, int
 clvis_status graph_add_reshape(graph *g, const char *name, const char *type, int input,
                                shape3 target, int *id);
 clvis_status graph_add_identity(graph *g, const char *name, const char *type, int input, int *id);
+/* Elementwise a (op) b of two earlier nodes (a == b allowed: x * x). Their shapes are equal, or
+ * one of them (either) is per-channel (c, 1, 1) with the other's c, or a scalar (1, 1, 1); the
+ * output has the larger shape. The gradient flows into both (summed over h, w, and c for a
+ * scalar, where an operand was broadcast). */
+clvis_status graph_add_binary(graph *g, const char *name, const char *type, bin_op op, int a,
+                              int b, int *id);
+/* A node whose output is the fixed tensor of shape s for every batch item: its value is weight
+ * slot 0 (c * h * w floats, NCHW) set with graph_set_weight (graph_check requires it). It has no
+ * input, comes after the input layer and takes no gradient (backward into it is a no-op): an
+ * operand of graph_add_binary. */
+clvis_status graph_add_constant(graph *g, const char *name, shape3 s, int *id);
 
 /* Expected element count of weight `slot` of node `id` in engine layout (0: none). */
 size_t graph_weight_count(const graph *g, int id, int slot);

@@ -129,6 +129,32 @@ static clvis_status infer_reshape(const graph *g, node *v)
     return CLVIS_OK;
 }
 
+static clvis_status infer_constant(const graph *g, node *v)
+{
+    (void)g;
+    v->out = v->fixed_out;
+    return CLVIS_OK;
+}
+
+/* 1 when t broadcasts to s (equal, per-channel with s's c, or a scalar). */
+static int broadcasts(shape3 t, shape3 s)
+{
+    return (t.c == s.c && t.h == s.h && t.w == s.w) || (t.c == s.c && t.h == 1 && t.w == 1) ||
+           (t.c == 1 && t.h == 1 && t.w == 1);
+}
+
+static clvis_status infer_binary(const graph *g, node *v)
+{
+    shape3 a = in_shape(g, v, 0), b = in_shape(g, v, 1);
+    shape3 big = (long long)b.c * b.h * b.w > (long long)a.c * a.h * a.w ? b : a;
+    if (!broadcasts(a, big) || !broadcasts(b, big))
+        return SHAPE_ERR("elementwise op of %dx%dx%d and %dx%dx%d (equal, per-channel (c, 1, 1) "
+                         "or scalar operands only)",
+                         a.h, a.w, a.c, b.h, b.w, b.c);
+    v->out = big;
+    return CLVIS_OK;
+}
+
 /* ---- forward: v->y from the inputs' outputs ----------------------------------------------- */
 
 static clvis_status fwd_none(graph *g, node *v)
@@ -224,6 +250,18 @@ static clvis_status fwd_reshape(graph *g, node *v)
     return reshape_forward(g->ctx, v->y, in_y(g, v, 0));
 }
 
+static clvis_status fwd_constant(graph *g, node *v)
+{
+    if (!v->weight[0])
+        return err_set(CLVIS_ERR_INVALID_ARG, "constant without a value (graph_set_weight)");
+    return repeat_items(g->ctx, v->y, v->weight[0]);
+}
+
+static clvis_status fwd_binary(graph *g, node *v)
+{
+    return binary_forward(g->ctx, v->bin, v->y, in_y(g, v, 0), in_y(g, v, 1));
+}
+
 /* ---- backward: v->dy (past v's own activation) into input k's gradient dx ----------------- */
 
 static clvis_status bwd_none(graph *g, node *v, int k, tensor dx, int accum)
@@ -298,6 +336,11 @@ static clvis_status bwd_reshape(graph *g, node *v, int k, tensor dx, int accum)
     return reshape_backward(g->ctx, dx, v->dy, accum);
 }
 
+static clvis_status bwd_binary(graph *g, node *v, int k, tensor dx, int accum)
+{
+    return binary_backward(g->ctx, v->bin, k, dx, v->dy, in_y(g, v, 0), in_y(g, v, 1), accum);
+}
+
 /* ---- the table -------------------------------------------------------------------------- */
 
 const op_row op_table[OP_COUNT] = {
@@ -316,4 +359,6 @@ const op_row op_table[OP_COUNT] = {
     [OP_FLATTEN] = {"flatten", infer_flatten, fwd_reshape, bwd_reshape, 0},
     [OP_RESHAPE] = {"reshape", infer_reshape, fwd_reshape, bwd_reshape, 0},
     [OP_IDENTITY] = {"identity", same_as_input, fwd_copy, bwd_copy, 0},
+    [OP_CONSTANT] = {"constant", infer_constant, fwd_constant, bwd_none, 0},
+    [OP_BINARY] = {"binary", infer_binary, fwd_binary, bwd_binary, 0},
 };

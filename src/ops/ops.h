@@ -133,6 +133,18 @@ clvis_status concat_backward(clvis_ctx *ctx, tensor dx, tensor dy, int c0, int a
 clvis_status reshape_forward(clvis_ctx *ctx, tensor y, tensor x);
 clvis_status reshape_backward(clvis_ctx *ctx, tensor dx, tensor dy, int accum);
 
+/* Elementwise y = a (op) b. a and b are each of y's shape, per-channel (c, 1, 1) with y's c, or a
+ * per-item scalar (1, 1, 1), with y's batch. */
+typedef enum { BIN_ADD = 0, BIN_SUB = 1, BIN_MUL = 2, BIN_DIV = 3 } bin_op;
+clvis_status binary_forward(clvis_ctx *ctx, bin_op op, tensor y, tensor a, tensor b);
+/* The gradient into operand k (0: a, 1: b) from dy, summed over the positions a broadcast
+ * operand was repeated to (div: d/db = -dy * a / b^2). */
+clvis_status binary_backward(clvis_ctx *ctx, bin_op op, int k, tensor dx, tensor dy, tensor a,
+                             tensor b, int accum);
+
+/* Each of y's n items <- the c * h * w floats of src (a constant's value). */
+clvis_status repeat_items(clvis_ctx *ctx, tensor y, cl_mem src);
+
 /* t <- value */
 clvis_status fill(clvis_ctx *ctx, tensor t, float value);
 

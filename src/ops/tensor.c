@@ -1,5 +1,5 @@
 /* tensor.c — host side of kernels/tensor.cl: padding, scale/shift, add, copy, concatenation,
- * Keras-order reshape, fill. */
+ * Keras-order reshape, repeat, fill. */
 #include "ops.h"
 
 #define NARGS(a) ((int)(sizeof(a) / sizeof *(a)))
@@ -117,6 +117,15 @@ clvis_status reshape_backward(clvis_ctx *ctx, tensor dx, tensor dy, int accum)
                 KARG(dx.c),   KARG(dx.h),   KARG(dx.w),   KARG(dy.c),   KARG(dy.h),
                 KARG(dy.w),   KARG(accum)};
     return kernel_run(ctx, K_reshape_bwd, tensor_count(dx), a, NARGS(a));
+}
+
+clvis_status repeat_items(clvis_ctx *ctx, tensor y, cl_mem src)
+{
+    int off = (int)y.off, n = (int)tensor_count(y), per = y.c * y.h * y.w;
+    if (!src || per <= 0)
+        return err_set(CLVIS_ERR_INVALID_ARG, "repeat: no source or an empty item");
+    karg a[] = {KMEM(y.mem), KARG(off), KMEM(src), KARG(n), KARG(per)};
+    return kernel_run(ctx, K_repeat_items, (size_t)n, a, NARGS(a));
 }
 
 clvis_status fill(clvis_ctx *ctx, tensor t, float value)
