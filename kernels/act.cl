@@ -1,4 +1,5 @@
-/* act.cl — elementwise activations and softmax over channels, forward and backward (NCHW). */
+/* act.cl — elementwise activations and (log-)softmax over channels, forward and backward
+ * (NCHW). */
 
 __kernel void act_fwd(__global float *y, int y_off, int n, int act, float act_max)
 {
@@ -47,4 +48,91 @@ __kernel void softmax_bwd(__global float *dy, int dy_off, __global const float *
         dot += g[(size_t)k * hw] * v[(size_t)k * hw];
     for (int k = 0; k < c; k++)
         g[(size_t)k * hw] = v[(size_t)k * hw] * (g[(size_t)k * hw] - dot);
+}
+
+/* ---- standalone activation layers with parameters p0, p1 (act_kind in src/ops/ops.h) ---- */
+
+inline float act_p_apply(float v, int act, float p0, float p1)
+{
+    if (act == ACT_LEAKY)
+        return v > 0.0f ? v : p0 * v;
+    if (act == ACT_HARDSIGMOID)
+        return fmax(0.0f, fmin(1.0f, p0 * v + p1));
+    if (act == ACT_HARDSWISH)
+        return v * fmax(0.0f, fmin(1.0f, v / 6.0f + 0.5f));
+    if (act == ACT_CLIP)
+        return fmin(fmax(v, p0), p1);
+    if (act == ACT_ELU)
+        return v > 0.0f ? v : p0 * (exp(v) - 1.0f);
+    if (act == ACT_SOFTPLUS) /* log(1 + e^v) without overflow */
+        return fmax(v, 0.0f) + log1p(exp(-fabs(v)));
+    return v;
+}
+
+/* The derivative at the input x (at a kink: the right-hand side's, except clip / hard sigmoid,
+ * which pass the gradient only strictly inside their linear part). */
+inline float act_p_grad(float x, int act, float p0, float p1)
+{
+    if (act == ACT_LEAKY)
+        return x > 0.0f ? 1.0f : p0;
+    if (act == ACT_HARDSIGMOID) {
+        float t = p0 * x + p1;
+        return (t > 0.0f && t < 1.0f) ? p0 : 0.0f;
+    }
+    if (act == ACT_HARDSWISH)
+        return x < -3.0f ? 0.0f : x > 3.0f ? 1.0f : x / 3.0f + 0.5f;
+    if (act == ACT_CLIP)
+        return (x > p0 && x < p1) ? 1.0f : 0.0f;
+    if (act == ACT_ELU)
+        return x > 0.0f ? 1.0f : p0 * exp(x);
+    if (act == ACT_SOFTPLUS)
+        return 1.0f / (1.0f + exp(-x));
+    return 1.0f;
+}
+
+__kernel void act_p_fwd(__global float *y, int y_off, int n, int act, float p0, float p1)
+{
+    FLAT_ITEM_OR_RETURN(i, n);
+    y[y_off + i] = act_p_apply(y[y_off + i], act, p0, p1);
+}
+
+/* In place: dy <- dy * f'(x). */
+__kernel void act_p_bwd(__global float *dy, int dy_off, __global const float *x, int x_off, int n,
+                        int act, float p0, float p1)
+{
+    FLAT_ITEM_OR_RETURN(i, n);
+    dy[dy_off + i] *= act_p_grad(x[x_off + i], act, p0, p1);
+}
+
+/* One work-item per (n, h, w) position: log-softmax over the c channels, in place. */
+__kernel void logsoftmax_fwd(__global float *y, int y_off, int batch, int c, int hw)
+{
+    FLAT_ITEM_OR_RETURN(i, batch * hw);
+    int b = i / hw, p = i % hw;
+    __global float *v = y + y_off + (size_t)b * c * hw + p;
+    float mx = v[0];
+    for (int k = 1; k < c; k++)
+        mx = fmax(mx, v[(size_t)k * hw]);
+    float s = 0.0f;
+    for (int k = 0; k < c; k++)
+        s += exp(v[(size_t)k * hw] - mx);
+    float lse = mx + log(s);
+    for (int k = 0; k < c; k++)
+        v[(size_t)k * hw] -= lse;
+}
+
+/* In place: dy <- dy - exp(y) * sum_k dy_k (y the log-probabilities). */
+__kernel void logsoftmax_bwd(__global float *dy, int dy_off, __global const float *y, int y_off,
+                             int batch, int c, int hw)
+{
+    FLAT_ITEM_OR_RETURN(i, batch * hw);
+    int b = i / hw, p = i % hw;
+    size_t base = (size_t)b * c * hw + p;
+    __global float *g = dy + dy_off + base;
+    __global const float *v = y + y_off + base;
+    float sum = 0.0f;
+    for (int k = 0; k < c; k++)
+        sum += g[(size_t)k * hw];
+    for (int k = 0; k < c; k++)
+        g[(size_t)k * hw] -= exp(v[(size_t)k * hw]) * sum;
 }

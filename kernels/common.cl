@@ -1,7 +1,10 @@
 /* common.cl — shared helpers of every kernel file: the work-item guard, NCHW index unpacking,
  * activations by code. Constants come from src/ops/tunables.h as -D build options. */
 #if !defined(ACT_LINEAR) || !defined(ACT_RELU) || !defined(ACT_SIGMOID) || !defined(ACT_TANH) || \
-    !defined(ACT_SOFTMAX) || !defined(CONV_FAST_PXB) || !defined(CONV_FAST_OCB)
+    !defined(ACT_SOFTMAX) || !defined(ACT_LEAKY) || !defined(ACT_HARDSIGMOID) ||                  \
+    !defined(ACT_HARDSWISH) || !defined(ACT_CLIP) || !defined(ACT_ELU) ||                         \
+    !defined(ACT_LOGSOFTMAX) || !defined(ACT_SOFTPLUS) || !defined(CONV_FAST_PXB) ||               \
+    !defined(CONV_FAST_OCB)
 #error "build with the -D options of src/ops/tunables.h (CLVIS_KERNEL_DEFINES)"
 #endif
 

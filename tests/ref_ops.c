@@ -75,6 +75,45 @@ void ref_act(double *y, const double *x, rshape s, int act, double act_max)
     }
 }
 
+void ref_act_p(double *y, const double *x, rshape s, int act, double p0, double p1)
+{
+    size_t hw = (size_t)s.h * s.w, count = (size_t)s.n * s.c * hw;
+    if (act <= 4) {
+        ref_act(y, x, s, act, p0);
+        return;
+    }
+    if (act == 10) {
+        for (int n = 0; n < s.n; n++)
+            for (size_t p = 0; p < hw; p++) {
+                double mx = -INFINITY, sum = 0.0;
+                for (int c = 0; c < s.c; c++)
+                    mx = fmax(mx, x[((size_t)n * s.c + c) * hw + p]);
+                for (int c = 0; c < s.c; c++)
+                    sum += exp(x[((size_t)n * s.c + c) * hw + p] - mx);
+                for (int c = 0; c < s.c; c++)
+                    y[((size_t)n * s.c + c) * hw + p] =
+                        x[((size_t)n * s.c + c) * hw + p] - mx - log(sum);
+            }
+        return;
+    }
+    for (size_t i = 0; i < count; i++) {
+        double v = x[i];
+        if (act == 5)
+            v = v > 0 ? v : p0 * v;
+        else if (act == 6)
+            v = fmax(0.0, fmin(1.0, p0 * v + p1));
+        else if (act == 7)
+            v = v * fmax(0.0, fmin(1.0, v / 6.0 + 0.5));
+        else if (act == 8)
+            v = fmin(fmax(v, p0), p1);
+        else if (act == 9)
+            v = v > 0 ? v : p0 * (exp(v) - 1.0);
+        else if (act == 11)
+            v = log(1.0 + exp(v));
+        y[i] = v;
+    }
+}
+
 void ref_pool(double *y, const double *x, rshape xs, int is_max, int kh, int kw, int sh, int sw,
               int pt, int pl, int oh, int ow)
 {

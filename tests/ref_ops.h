@@ -20,6 +20,10 @@ void ref_dense(double *y, const double *x, int n, int in, int out, const double 
 /* act codes as act_kind: 0 linear, 1 relu (max_value if > 0), 2 sigmoid, 3 tanh, 4 softmax over
  * channels. */
 void ref_act(double *y, const double *x, rshape s, int act, double act_max);
+/* Every act code with parameters p0, p1 (ops.h's act_kind): 5 leaky (alpha), 6 hard sigmoid
+ * (alpha, beta), 7 hard swish, 8 clip (min, max), 9 elu (alpha), 10 log-softmax over channels,
+ * 11 softplus; 0-4 as ref_act (p0 = max_value). */
+void ref_act_p(double *y, const double *x, rshape s, int act, double p0, double p1);
 void ref_pool(double *y, const double *x, rshape xs, int is_max, int kh, int kw, int sh, int sw,
               int pt, int pl, int oh, int ow);
 /* Pools with dilation and a given output size (ceil_mode's windows may overhang the end pads):

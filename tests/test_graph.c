@@ -5,6 +5,7 @@
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "graph/graph.h"
 #include "ref_ops.h"
@@ -184,6 +185,11 @@ static void small_check(const char *label, graph *g, int out, rshape xs, small_r
         x[i] = keep;
         fd[i] = (lp - lm) / (2 * eps);
     }
+    double fd_max = 0;
+    for (size_t i = 0; i < nx; i++)
+        fd_max = fmax(fd_max, fabs(fd[i]));
+    test_checkf(fd_max > 1e-2, "%s: the gradient is not vanishing (max |fd| = %.3g > 1e-2)",
+                label, fd_max);
     if (!st)
         st = graph_seed(g, out, LAYOUT_NCHW, rf);
     if (!st)
@@ -400,6 +406,63 @@ static void test_binary_graph(clvis_ctx *ctx)
     graph_destroy(g);
 }
 
+/* a chain of standalone activation layers with parameters */
+static const struct {
+    const char *name;
+    act_kind act;
+    float p0, p1;
+} act_chain[] = {
+    {"hardswish", ACT_HARDSWISH, 0, 0},   {"leaky", ACT_LEAKY, 0.2f, 0},
+    {"elu", ACT_ELU, 0.7f, 0},            {"clip", ACT_CLIP, -0.8f, 2.5f},
+    {"hardsigmoid", ACT_HARDSIGMOID, 0.3f, 0.4f}, {"softplus", ACT_SOFTPLUS, 0, 0},
+    {"logsoftmax", ACT_LOGSOFTMAX, 0, 0},
+};
+#define N_ACT_CHAIN ((int)(sizeof act_chain / sizeof *act_chain))
+
+static void ref_act_chain(const double *x, rshape xs, double *y, const void *user)
+{
+    (void)user;
+    size_t n = (size_t)xs.n * xs.c * xs.h * xs.w;
+    double *t = malloc(n * sizeof *t);
+    for (size_t i = 0; i < n; i++)
+        t[i] = x[i] * 2.0; /* the scale layer below: reach every branch */
+    for (int k = 0; k < N_ACT_CHAIN; k++)
+        ref_act_p(t, t, xs, act_chain[k].act, (float)act_chain[k].p0, (float)act_chain[k].p1);
+    memcpy(y, t, n * sizeof *t);
+    free(t);
+}
+
+static void test_act_graph(clvis_ctx *ctx)
+{
+    graph *g;
+    int in, two, id, bad;
+    clvis_status st = graph_create(ctx, "acts", &g);
+    if (!st)
+        st = graph_add_input(g, "x", (shape3){5, 3, 4}, &in);
+    if (!st)
+        st = graph_add_constant(g, "two", (shape3){1, 1, 1}, &two);
+    if (!st)
+        st = graph_set_weight(g, two, 0, (float[]){2.0f}, 1);
+    if (!st)
+        st = graph_add_binary(g, "scale", "Mul", BIN_MUL, in, two, &id);
+    for (int k = 0; !st && k < N_ACT_CHAIN; k++)
+        st = graph_add_act_params(g, act_chain[k].name, act_chain[k].name, id, act_chain[k].act,
+                                  act_chain[k].p0, act_chain[k].p1, &id);
+    if (st) {
+        test_fail("activation chain graph", clvis_last_error());
+        graph_destroy(g);
+        return;
+    }
+    small_check("activations: hardswish, leaky, elu, clip, hardsigmoid, softplus, log-softmax",
+                g, id, (rshape){2, 5, 3, 4}, ref_act_chain, NULL);
+    st = graph_add_act_params(g, "bad_clip", "Clip", in, ACT_CLIP, 1.0f, -1.0f, &bad);
+    test_expect_error("clip with min > max", st, CLVIS_ERR_FORMAT);
+    st = graph_add_conv2d(g, "bad_conv", "Conv", in, 2, 1, 1, 1, 1, 1, 1, PAD_VALID, 1, 0,
+                          ACT_HARDSWISH, 0, &bad);
+    test_expect_error("hardswish fused into a conv", st, CLVIS_ERR_UNSUPPORTED);
+    graph_destroy(g);
+}
+
 int main(void)
 {
     clvis_ctx *ctx;
@@ -535,6 +598,7 @@ int main(void)
     test_conv_win(ctx);
     test_pool_win(ctx);
     test_binary_graph(ctx);
+    test_act_graph(ctx);
     clvis_ctx_destroy(ctx);
     free(x), free(add_ref), free(cat_ref), free(xf), free(buf), free(gx), free(gx2);
     return test_summary();

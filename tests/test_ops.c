@@ -27,7 +27,7 @@ typedef struct tcase {
     pool2d_params pool;
     /* activation */
     int act;
-    double act_max;
+    double act_max, act_p1;
     double x_scale;
     /* pad */
     int pad[4];
@@ -94,7 +94,7 @@ static void reference(const tcase *t, const double *x, double *y)
         ref_dense(y, x, t->xs.n, t->xs.c * t->xs.h * t->xs.w, t->ys.c, t->w, t->b);
         break;
     case K_ACT:
-        ref_act(y, x, t->xs, t->act, t->act_max);
+        ref_act_p(y, x, t->xs, t->act, t->act_max, t->act_p1);
         break;
     case K_POOL: {
         const window2d *v = &t->pool.win;
@@ -161,7 +161,10 @@ static clvis_status device_forward(const tcase *t, tensor y, tensor x)
         return dense_forward(ctx, y, x, t->dw, t->dwt, t->db, ACT_LINEAR, 0.0f);
     case K_ACT: {
         clvis_status st = copy_accum(ctx, y, x, 0);
-        return st ? st : act_forward(ctx, y, (act_kind)t->act, (float)t->act_max);
+        if (t->act <= ACT_SOFTMAX) /* the entry point conv / dense use */
+            return st ? st : act_forward(ctx, y, (act_kind)t->act, (float)t->act_max);
+        return st ? st
+                  : act_forward_p(ctx, y, (act_kind)t->act, (float)t->act_max, (float)t->act_p1);
     }
     case K_POOL:
         return t->is_max ? maxpool_forward(ctx, &t->pool, y, x)
@@ -210,7 +213,11 @@ static clvis_status device_backward(const tcase *t, tensor dx, tensor dy, tensor
     case K_DENSE:
         return dense_backward(ctx, dx, dy, t->dw, accum);
     case K_ACT: {
-        clvis_status st = act_backward(ctx, dy, y, (act_kind)t->act, (float)t->act_max);
+        clvis_status st =
+            t->act <= ACT_SOFTMAX
+                ? act_backward(ctx, dy, y, (act_kind)t->act, (float)t->act_max)
+                : act_backward_p(ctx, dy, x, y, (act_kind)t->act, (float)t->act_max,
+                                 (float)t->act_p1);
         return st ? st : copy_accum(ctx, dx, dy, accum);
     }
     case K_POOL:
@@ -435,13 +442,18 @@ static void pool_case_win(const char *name, int is_max, rshape xs, window2d win,
     run_case(&t);
 }
 
+static void act_case_p(const char *name, int act, double p0, double p1, double scale, rshape s)
+{
+    if (!case_begin(act == ACT_SOFTMAX || act == ACT_LOGSOFTMAX ? "softmax" : "act", name))
+        return;
+    tcase t = {.name = name, .k = K_ACT, .xs = s, .ys = s, .act = act, .act_max = p0,
+               .act_p1 = p1, .x_scale = scale};
+    run_case(&t);
+}
+
 static void act_case(const char *name, int act, double act_max, double scale, rshape s)
 {
-    if (!case_begin(act == ACT_SOFTMAX ? "softmax" : "act", name))
-        return;
-    tcase t = {.name = name, .k = K_ACT, .xs = s, .ys = s, .act = act, .act_max = act_max,
-               .x_scale = scale};
-    run_case(&t);
+    act_case_p(name, act, act_max, 0.0, scale, s);
 }
 
 /* A case with no weights (or weights set by the caller) under op's filter. */
@@ -545,6 +557,25 @@ int main(int argc, char **argv)
     act_case("tanh", ACT_TANH, 0, 2.0, as);
     act_case("softmax over channels", ACT_SOFTMAX, 0, 3.0, as);
     act_case("softmax 1000 classes", ACT_SOFTMAX, 0, 3.0, (rshape){2, 1000, 1, 1});
+    /* standalone activation layers (act_forward_p / act_backward_p, gradient through x) */
+    act_case_p("leaky relu alpha 0.1", ACT_LEAKY, 0.1, 0, 2.0, as);
+    act_case_p("hard sigmoid alpha 0.2 beta 0.5", ACT_HARDSIGMOID, 0.2, 0.5, 4.0, as);
+    act_case_p("hard sigmoid alpha 1/6 beta 0.5 (ONNX HardSwish's)", ACT_HARDSIGMOID, 1.0 / 6,
+               0.5, 5.0, as);
+    act_case_p("hard swish", ACT_HARDSWISH, 0, 0, 5.0, as);
+    act_case_p("clip [-0.5, 1.5]", ACT_CLIP, -0.5, 1.5, 2.0, as);
+    act_case_p("clip [0, inf)", ACT_CLIP, 0, INFINITY, 2.0, as);
+    act_case_p("elu alpha 1.3", ACT_ELU, 1.3, 0, 2.0, as);
+    act_case_p("softplus", ACT_SOFTPLUS, 0, 0, 6.0, as);
+    act_case_p("log-softmax over channels", ACT_LOGSOFTMAX, 0, 0, 3.0, as);
+    act_case_p("log-softmax 1000 classes", ACT_LOGSOFTMAX, 0, 0, 3.0, (rshape){2, 1000, 1, 1});
+    {
+        const char *l = "act_forward refuses the standalone activations";
+        if (case_begin("act", l)) {
+            tensor y = {NULL, 0, 1, 1, 1, 1};
+            test_expect_error(l, act_forward(ctx, y, ACT_HARDSWISH, 0.0f), CLVIS_ERR_INVALID_ARG);
+        }
+    }
     /* pools */
     pool_case("maxpool 2x2 s2 valid 7x9", 1, 1, 3, 7, 9, 2, 2, PAD_VALID);
     pool_case("maxpool 3x3 s2 same 8x8 batch3", 1, 3, 2, 8, 8, 3, 2, PAD_SAME);

@@ -21,6 +21,10 @@
     X(act_bwd)               \
     X(softmax_fwd)           \
     X(softmax_bwd)           \
+    X(act_p_fwd)             \
+    X(act_p_bwd)             \
+    X(logsoftmax_fwd)        \
+    X(logsoftmax_bwd)        \
     X(maxpool_fwd)           \
     X(maxpool_bwd)           \
     X(maxpool_bwd_disjoint)  \

@@ -213,6 +213,12 @@ clvis_status graph_add_dense(graph *g, const char *name, int input, int units, i
     node *v = append(g, name, "Dense", OP_DENSE, &input, 1, &st);
     if (!v)
         return st;
+    if (act != ACT_LINEAR && act != ACT_RELU && act != ACT_SIGMOID && act != ACT_TANH &&
+        act != ACT_SOFTMAX)
+        return err_set(CLVIS_ERR_UNSUPPORTED,
+                       "layer '%s': activation %d cannot be fused into a dense layer (add it as "
+                       "its own layer)",
+                       name, (int)act);
     if (units <= 0)
         return err_set(CLVIS_ERR_SHAPE, "layer '%s': %d units", name, units);
     v->act = act;
@@ -227,16 +233,47 @@ clvis_status graph_add_dense(graph *g, const char *name, int input, int units, i
     return CLVIS_OK;
 }
 
-clvis_status graph_add_act(graph *g, const char *name, const char *type, int input, act_kind act,
-                           float act_max, int *id)
+clvis_status graph_add_act_params(graph *g, const char *name, const char *type, int input,
+                                  act_kind act, float p0, float p1, int *id)
 {
     clvis_status st;
     node *v = append(g, name, type, OP_ACT, &input, 1, &st);
     if (!v)
         return st;
+    switch (act) {
+    case ACT_LINEAR:
+    case ACT_RELU:
+    case ACT_SIGMOID:
+    case ACT_TANH:
+    case ACT_SOFTMAX:
+    case ACT_LEAKY:
+    case ACT_HARDSIGMOID:
+    case ACT_HARDSWISH:
+    case ACT_ELU:
+    case ACT_LOGSOFTMAX:
+    case ACT_SOFTPLUS:
+        if (isnan(p0) || isnan(p1))
+            return err_set(CLVIS_ERR_FORMAT, "layer '%s': activation parameters %g, %g", name,
+                           p0, p1);
+        break;
+    case ACT_CLIP:
+        if (isnan(p0) || isnan(p1) || p0 > p1)
+            return err_set(CLVIS_ERR_FORMAT, "layer '%s': clip to [%g, %g]", name, p0, p1);
+        break;
+    default:
+        return err_set(CLVIS_ERR_UNSUPPORTED, "layer '%s': unknown activation %d", name,
+                       (int)act);
+    }
     v->act = act;
-    v->act_max = act_max;
+    v->act_max = p0;
+    v->act_p1 = p1;
     return commit(g, v, id);
+}
+
+clvis_status graph_add_act(graph *g, const char *name, const char *type, int input, act_kind act,
+                           float act_max, int *id)
+{
+    return graph_add_act_params(g, name, type, input, act, act_max, 0.0f, id);
 }
 
 clvis_status graph_add_pool_win(graph *g, const char *name, const char *type, int is_max,
@@ -862,7 +899,8 @@ static clvis_status node_backward(graph *g, node *v, int linear, const unsigned 
     const op_row *row = &op_table[v->op];
     clvis_status st = CLVIS_OK;
     if (!linear && row->has_act)
-        st = act_backward(g->ctx, v->dy, v->y, v->act, v->act_max);
+        st = row->act_backward ? row->act_backward(g, v)
+                               : act_backward(g->ctx, v->dy, v->y, v->act, v->act_max);
     for (int k = 0; !st && k < v->n_inputs; k++) {
         int u = v->inputs[k];
         if (!on[u])

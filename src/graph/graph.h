@@ -44,6 +44,8 @@ typedef struct {
     clvis_status (*backward)(struct graph *g, struct node *v, int k, tensor dx, int accum);
     /* 1: v->act ends the op, so backward first applies act_backward to v->dy. */
     int has_act;
+    /* With has_act: that step when it is not act_backward through v->y (NULL: it is). */
+    clvis_status (*act_backward)(struct graph *g, struct node *v);
 } op_row;
 extern const op_row op_table[];
 
@@ -62,7 +64,8 @@ typedef struct node {
     pool2d_params pool;       /* OP_MAXPOOL / OP_AVGPOOL */
     int pad[4];               /* OP_ZEROPAD: t, b, l, r */
     act_kind act;             /* OP_ACT, and fused into OP_DENSE / OP_CONV2D (conv.act) */
-    float act_max;
+    float act_max;            /* the activation's p0 (relu: max_value) */
+    float act_p1;             /* OP_ACT: its p1 */
     int use_bias;
     float bn_eps;             /* OP_BATCHNORM */
     bin_op bin;               /* OP_BINARY */
@@ -114,10 +117,17 @@ clvis_status graph_add_conv2d(graph *g, const char *name, const char *type, int 
 clvis_status graph_add_conv2d_win(graph *g, const char *name, const char *type, int input,
                                   int out_c, const window2d *win, pad_mode pad, int groups,
                                   int use_bias, act_kind act, float act_max, int *id);
+/* act: linear, relu, sigmoid, tanh or softmax. */
 clvis_status graph_add_dense(graph *g, const char *name, int input, int units, int use_bias,
                              act_kind act, float act_max, int *id);
 clvis_status graph_add_act(graph *g, const char *name, const char *type, int input, act_kind act,
                            float act_max, int *id);
+/* An activation layer of any act_kind with its parameters: relu p0 = max_value (<= 0: none);
+ * leaky, elu p0 = alpha; hardsigmoid p0 = alpha, p1 = beta; clip p0 = min, p1 = max (may be
+ * infinite, min <= max); the others none (0). Its gradient uses the layer's input where the
+ * derivative is not a function of the output. graph_add_act is this with p1 = 0. */
+clvis_status graph_add_act_params(graph *g, const char *name, const char *type, int input,
+                                  act_kind act, float p0, float p1, int *id);
 /* is_max: MaxPooling2D, else AveragePooling2D. */
 clvis_status graph_add_pool(graph *g, const char *name, int is_max, int input, int kh, int kw,
                             int sh, int sw, pad_mode pad, int *id);

@@ -191,7 +191,7 @@ static clvis_status fwd_copy(graph *g, node *v)
 static clvis_status fwd_act(graph *g, node *v)
 {
     clvis_status st = copy_accum(g->ctx, v->y, in_y(g, v, 0), 0);
-    return st ? st : act_forward(g->ctx, v->y, v->act, v->act_max);
+    return st ? st : act_forward_p(g->ctx, v->y, v->act, v->act_max, v->act_p1);
 }
 
 static clvis_status fwd_maxpool(graph *g, node *v)
@@ -341,13 +341,19 @@ static clvis_status bwd_binary(graph *g, node *v, int k, tensor dx, int accum)
     return binary_backward(g->ctx, v->bin, k, dx, v->dy, in_y(g, v, 0), in_y(g, v, 1), accum);
 }
 
+/* An activation layer's own step: through its input where f' needs it (act_backward_p). */
+static clvis_status act_bwd_layer(graph *g, node *v)
+{
+    return act_backward_p(g->ctx, v->dy, in_y(g, v, 0), v->y, v->act, v->act_max, v->act_p1);
+}
+
 /* ---- the table -------------------------------------------------------------------------- */
 
 const op_row op_table[OP_COUNT] = {
     [OP_INPUT] = {"input", infer_input, fwd_none, bwd_none, 0},
     [OP_CONV2D] = {"conv2d", infer_conv, fwd_conv, bwd_conv, 1},
     [OP_DENSE] = {"dense", infer_dense, fwd_dense, bwd_dense, 1},
-    [OP_ACT] = {"activation", same_as_input, fwd_act, bwd_copy, 1},
+    [OP_ACT] = {"activation", same_as_input, fwd_act, bwd_copy, 1, act_bwd_layer},
     [OP_MAXPOOL] = {"maxpool", infer_pool, fwd_maxpool, bwd_maxpool, 0},
     [OP_AVGPOOL] = {"avgpool", infer_pool, fwd_avgpool, bwd_avgpool, 0},
     [OP_GAP] = {"global_avgpool", infer_gpool, fwd_gap, bwd_gap, 0},

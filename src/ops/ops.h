@@ -25,7 +25,15 @@ typedef enum {
     ACT_RELU = ACT_CODE_RELU,       /* min(max(x, 0), max_value); max_value <= 0 means none */
     ACT_SIGMOID = ACT_CODE_SIGMOID,
     ACT_TANH = ACT_CODE_TANH,
-    ACT_SOFTMAX = ACT_CODE_SOFTMAX  /* over channels, per (n, h, w) */
+    ACT_SOFTMAX = ACT_CODE_SOFTMAX, /* over channels, per (n, h, w) */
+    /* standalone activation layers only (act_forward_p); parameters p0, p1: */
+    ACT_LEAKY = ACT_CODE_LEAKY,             /* x > 0 ? x : p0 * x (p0 = alpha) */
+    ACT_HARDSIGMOID = ACT_CODE_HARDSIGMOID, /* max(0, min(1, p0 * x + p1)) (alpha, beta) */
+    ACT_HARDSWISH = ACT_CODE_HARDSWISH,     /* x * max(0, min(1, x / 6 + 0.5)) (ONNX) */
+    ACT_CLIP = ACT_CODE_CLIP,               /* min(max(x, p0), p1) */
+    ACT_ELU = ACT_CODE_ELU,                 /* x > 0 ? x : p0 * (exp(x) - 1) (p0 = alpha) */
+    ACT_LOGSOFTMAX = ACT_CODE_LOGSOFTMAX,   /* log of softmax over channels, per (n, h, w) */
+    ACT_SOFTPLUS = ACT_CODE_SOFTPLUS        /* log(1 + exp(x)) */
 } act_kind;
 
 /* PAD_SAME_LOWER: ONNX's auto_pad SAME_LOWER, SAME's output size and total padding with the
@@ -81,10 +89,17 @@ clvis_status dense_backward(clvis_ctx *ctx, tensor dx, tensor dy, cl_mem w, int 
  * memory-bandwidth time); GPUs read the (in, out) columns coalesced instead. */
 int dense_wants_rows(const clvis_ctx *ctx);
 
-/* In place on y. */
+/* In place on y; linear, relu, sigmoid, tanh and softmax only. */
 clvis_status act_forward(clvis_ctx *ctx, tensor y, act_kind act, float act_max);
 /* In place: dy <- dy * f'(.) expressed through the output y (softmax: y * (dy - sum(dy * y))). */
 clvis_status act_backward(clvis_ctx *ctx, tensor dy, tensor y, act_kind act, float act_max);
+/* Every act_kind with its parameters p0, p1 (relu: p0 = max_value), in place on y. The five of
+ * act_forward run exactly as there. */
+clvis_status act_forward_p(clvis_ctx *ctx, tensor y, act_kind act, float p0, float p1);
+/* In place: dy <- dy * f'(x), from the activation's input x (hardswish is not invertible) and
+ * its output y; the five of act_backward run exactly as there (through y; x unused). */
+clvis_status act_backward_p(clvis_ctx *ctx, tensor dy, tensor x, tensor y, act_kind act, float p0,
+                            float p1);
 
 /* A pooling window: win (with its resolved pads, dilation allowed), ceil_mode (the output size
  * rule of window_axis_ceil: windows may overhang the end padding) and, for average pooling,

@@ -16,6 +16,15 @@
 #define ACT_CODE_SIGMOID 2
 #define ACT_CODE_TANH 3
 #define ACT_CODE_SOFTMAX 4
+/* Standalone activation layers only (act_forward_p / act_backward_p, kernels/act.cl): not fused
+ * into conv / dense, whose act_apply knows the five above. */
+#define ACT_CODE_LEAKY 5
+#define ACT_CODE_HARDSIGMOID 6
+#define ACT_CODE_HARDSWISH 7
+#define ACT_CODE_CLIP 8
+#define ACT_CODE_ELU 9
+#define ACT_CODE_LOGSOFTMAX 10
+#define ACT_CODE_SOFTPLUS 11
 
 #define CLVIS_STR_(x) #x
 #define CLVIS_STR(x) CLVIS_STR_(x)
@@ -25,6 +34,10 @@
     "-DCONV_FAST_PXB=" CLVIS_STR(CONV_FAST_PXB) " -DCONV_FAST_OCB=" CLVIS_STR(CONV_FAST_OCB)  \
     " -DACT_LINEAR=" CLVIS_STR(ACT_CODE_LINEAR) " -DACT_RELU=" CLVIS_STR(ACT_CODE_RELU)       \
     " -DACT_SIGMOID=" CLVIS_STR(ACT_CODE_SIGMOID) " -DACT_TANH=" CLVIS_STR(ACT_CODE_TANH)     \
-    " -DACT_SOFTMAX=" CLVIS_STR(ACT_CODE_SOFTMAX)
+    " -DACT_SOFTMAX=" CLVIS_STR(ACT_CODE_SOFTMAX) " -DACT_LEAKY=" CLVIS_STR(ACT_CODE_LEAKY)      \
+    " -DACT_HARDSIGMOID=" CLVIS_STR(ACT_CODE_HARDSIGMOID)                                        \
+    " -DACT_HARDSWISH=" CLVIS_STR(ACT_CODE_HARDSWISH) " -DACT_CLIP=" CLVIS_STR(ACT_CODE_CLIP)   \
+    " -DACT_ELU=" CLVIS_STR(ACT_CODE_ELU) " -DACT_LOGSOFTMAX=" CLVIS_STR(ACT_CODE_LOGSOFTMAX)   \
+    " -DACT_SOFTPLUS=" CLVIS_STR(ACT_CODE_SOFTPLUS)
 
 #endif
