@@ -136,3 +136,21 @@ __kernel void logsoftmax_bwd(__global float *dy, int dy_off, __global const floa
     for (int k = 0; k < c; k++)
         g[(size_t)k * hw] -= exp(v[(size_t)k * hw]) * sum;
 }
+
+/* PRelu: x > 0 ? x : slope[c] * x, one slope per channel. */
+__kernel void prelu_fwd(__global float *y, int y_off, __global const float *x, int x_off,
+                        __global const float *slope, int n, int C, int HW)
+{
+    FLAT_ITEM_OR_RETURN(i, n);
+    float v = x[x_off + i];
+    y[y_off + i] = v > 0.0f ? v : slope[(i / HW) % C] * v;
+}
+
+__kernel void prelu_bwd(__global float *dx, int dx_off, __global const float *dy, int dy_off,
+                        __global const float *x, int x_off, __global const float *slope, int n,
+                        int C, int HW, int accum)
+{
+    FLAT_ITEM_OR_RETURN(i, n);
+    float g = dy[dy_off + i] * (x[x_off + i] > 0.0f ? 1.0f : slope[(i / HW) % C]);
+    dx[dx_off + i] = accum ? dx[dx_off + i] + g : g;
+}

@@ -216,3 +216,14 @@ void ref_binary(double *y, rshape ys, int op, const double *a, rshape as, const 
                                                                                   : u / v;
                 }
 }
+
+void ref_prelu(double *y, const double *x, rshape xs, const double *slope)
+{
+    for (int n = 0; n < xs.n; n++)
+        for (int c = 0; c < xs.c; c++)
+            for (int i = 0; i < xs.h; i++)
+                for (int j = 0; j < xs.w; j++) {
+                    double v = AT(x, xs, n, c, i, j);
+                    AT(y, xs, n, c, i, j) = v > 0 ? v : slope[c] * v;
+                }
+}

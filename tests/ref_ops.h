@@ -41,6 +41,8 @@ void ref_scale_shift(double *y, const double *x, rshape xs, const double *scale,
  * each of ys's shape, (c, 1, 1) or (1, 1, 1) per item. */
 void ref_binary(double *y, rshape ys, int op, const double *a, rshape as, const double *b,
                 rshape bs);
+/* PRelu with one slope per channel. */
+void ref_prelu(double *y, const double *x, rshape xs, const double *slope);
 /* Keras (NHWC-order) reshape from xs to ys on NCHW storage. */
 void ref_reshape(double *y, const double *x, rshape xs, rshape ys);
 

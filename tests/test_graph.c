@@ -463,6 +463,52 @@ static void test_act_graph(clvis_ctx *ctx)
     graph_destroy(g);
 }
 
+/* PRelu with per-channel slopes, then a 1x1 conv mixing the channels */
+typedef struct {
+    double slope[3], w[2 * 3], b[2];
+} prelu_ref;
+
+static void ref_prelu_graph(const double *x, rshape xs, double *y, const void *user)
+{
+    const prelu_ref *c = user;
+    size_t n = (size_t)xs.n * xs.c * xs.h * xs.w;
+    double *t = malloc(n * sizeof *t);
+    ref_prelu(t, x, xs, c->slope);
+    rconv cv = {2, 1, 1, 1, 1, 1, 1, 0, 0, 0, 0, 1};
+    ref_conv2d(y, t, xs, c->w, c->b, &cv, xs.h, xs.w);
+    free(t);
+}
+
+static void test_prelu_graph(clvis_ctx *ctx)
+{
+    graph *g;
+    int in, pr, cv;
+    prelu_ref c;
+    clvis_status st = graph_create(ctx, "prelu", &g);
+    if (!st)
+        st = graph_add_input(g, "x", (shape3){3, 4, 5}, &in);
+    if (!st)
+        st = graph_add_prelu(g, "prelu", in, &pr);
+    if (!st)
+        st = graph_add_conv2d(g, "mix", "Conv", pr, 2, 1, 1, 1, 1, 1, 1, PAD_VALID, 1, 1,
+                              ACT_LINEAR, 0, &cv);
+    if (!st)
+        test_expect_error("graph_check wants the PRelu slope", graph_check(g), CLVIS_ERR_FORMAT);
+    if (!st)
+        st = upload_rand(g, pr, 0, c.slope, 1.0);
+    if (!st)
+        st = upload_rand(g, cv, 0, c.w, 0.7);
+    if (!st)
+        st = upload_rand(g, cv, 1, c.b, 0.3);
+    if (!st)
+        st = graph_check(g);
+    if (st)
+        test_fail("prelu graph", clvis_last_error());
+    else
+        small_check("prelu -> 1x1 conv", g, cv, (rshape){2, 3, 4, 5}, ref_prelu_graph, &c);
+    graph_destroy(g);
+}
+
 int main(void)
 {
     clvis_ctx *ctx;
@@ -599,6 +645,7 @@ int main(void)
     test_pool_win(ctx);
     test_binary_graph(ctx);
     test_act_graph(ctx);
+    test_prelu_graph(ctx);
     clvis_ctx_destroy(ctx);
     free(x), free(add_ref), free(cat_ref), free(xf), free(buf), free(gx), free(gx2);
     return test_summary();

@@ -13,7 +13,7 @@
 #include "testutil.h"
 
 typedef enum { K_CONV, K_DENSE, K_ACT, K_POOL, K_GPOOL, K_PAD, K_SCALE, K_ADD, K_CONCAT,
-               K_RESHAPE, K_BINARY } kind;
+               K_RESHAPE, K_BINARY, K_PRELU } kind;
 
 typedef struct tcase {
     const char *name;
@@ -51,7 +51,7 @@ static unsigned rng = 12345u;
 /* The op name of every check, for the filter (argv[1], a substring of one of these). */
 static const char *const ops[] = {"conv",   "dense",   "act",         "softmax", "maxpool",
                                   "avgpool", "zeropad", "scale_shift", "add",     "concat",
-                                  "reshape", "window",  "binary"};
+                                  "reshape", "window",  "binary",  "prelu"};
 static const char *op_filter; /* NULL: every check */
 
 /* 1 when the checks of op run. Each case then starts from a seed of its own name, so a case
@@ -136,6 +136,9 @@ static void reference(const tcase *t, const double *x, double *y)
     case K_RESHAPE:
         ref_reshape(y, x, t->xs, t->ys);
         break;
+    case K_PRELU:
+        ref_prelu(y, x, t->xs, t->w);
+        break;
     case K_BINARY:
         ref_binary(y, t->ys, (int)t->bop, x, t->as, t->same ? x : x + count(t->as), t->bs);
         break;
@@ -191,6 +194,8 @@ static clvis_status device_forward(const tcase *t, tensor y, tensor x)
     }
     case K_RESHAPE:
         return reshape_forward(ctx, y, x);
+    case K_PRELU:
+        return prelu_forward(ctx, y, x, t->dw);
     case K_BINARY: {
         tensor a = view(x.mem, x.off, t->as), b = view(x.mem, x.off + count(t->as), t->bs);
         return binary_forward(ctx, t->bop, y, a, t->same ? a : b);
@@ -246,6 +251,8 @@ static clvis_status device_backward(const tcase *t, tensor dx, tensor dy, tensor
     }
     case K_RESHAPE:
         return reshape_backward(ctx, dx, dy, accum);
+    case K_PRELU:
+        return prelu_backward(ctx, dx, dy, x, t->dw, accum);
     case K_BINARY: {
         tensor a = view(x.mem, x.off, t->as), b = view(x.mem, x.off + count(t->as), t->bs);
         tensor da = view(dx.mem, dx.off, t->as), db = view(dx.mem, dx.off + count(t->as), t->bs);
@@ -646,6 +653,15 @@ int main(int argc, char **argv)
         tcase r = {.name = "reshape 4x5x3 -> 2x6x5", .k = K_RESHAPE, .xs = {1, 3, 4, 5},
                    .ys = {1, 5, 2, 6}, .x_scale = 1.0};
         plain_case("reshape", &r);
+    }
+    {
+        tcase t = {.name = "prelu per-channel slopes", .k = K_PRELU, .xs = {2, 5, 3, 4},
+                   .ys = {2, 5, 3, 4}, .x_scale = 1.0, .nw = 5};
+        if (case_begin("prelu", t.name)) {
+            t.w = rand_array(5, 1.0); /* negative slopes too */
+            run_case(&t);
+            free(t.w);
+        }
     }
     /* elementwise binary ops with broadcasting: operand shapes as, bs (batch 2) */
     {

@@ -25,6 +25,8 @@
     X(act_p_bwd)             \
     X(logsoftmax_fwd)        \
     X(logsoftmax_bwd)        \
+    X(prelu_fwd)             \
+    X(prelu_bwd)             \
     X(maxpool_fwd)           \
     X(maxpool_bwd)           \
     X(maxpool_bwd_disjoint)  \

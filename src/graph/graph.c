@@ -400,6 +400,19 @@ clvis_status graph_add_binary(graph *g, const char *name, const char *type, bin_
     return commit(g, v, id);
 }
 
+clvis_status graph_add_prelu(graph *g, const char *name, int input, int *id)
+{
+    clvis_status st;
+    node *v = append(g, name, "PRelu", OP_PRELU, &input, 1, &st);
+    if (!v)
+        return st;
+    if ((st = commit(g, v, id)))
+        return st;
+    v->weight_count[0] = (size_t)v->out.c;
+    v->params = v->weight_count[0];
+    return CLVIS_OK;
+}
+
 clvis_status graph_add_constant(graph *g, const char *name, shape3 s, int *id)
 {
     clvis_status st;
@@ -538,7 +551,10 @@ clvis_status graph_check(const graph *g)
             if (g->nodes[i].weight_count[s] && !g->nodes[i].weight[s])
                 return err_set(CLVIS_ERR_FORMAT, "layer '%s': missing weight %s",
                                g->nodes[i].name,
-                               g->nodes[i].op == OP_CONSTANT ? "value" : s ? "bias" : "kernel");
+                               g->nodes[i].op == OP_CONSTANT ? "value"
+                               : g->nodes[i].op == OP_PRELU  ? "slope"
+                               : s                           ? "bias"
+                                                             : "kernel");
     return CLVIS_OK;
 }
 
@@ -759,6 +775,7 @@ node_role graph_node_role(const graph *g, int id)
     case OP_DENSE:
         return ROLE_DENSE;
     case OP_ACT:
+    case OP_PRELU:
     case OP_BATCHNORM:
     case OP_IDENTITY:
         return ROLE_POINTWISE;
@@ -770,6 +787,8 @@ node_role graph_node_role(const graph *g, int id)
 node_ending graph_node_ending(const graph *g, int id)
 {
     const node *v = at(g, id);
+    if (v && v->op == OP_PRELU)
+        return ENDS_OTHER;
     if (!v || (v->op != OP_ACT && v->op != OP_DENSE && v->op != OP_CONV2D))
         return ENDS_LINEAR;
     if (v->act == ACT_SOFTMAX || v->act == ACT_SIGMOID)

@@ -28,6 +28,7 @@ typedef enum {
     OP_IDENTITY,    /* Dropout, and anything else that is the identity at inference */
     OP_CONSTANT,    /* a fixed tensor (weight slot 0) repeated for every batch item; no input */
     OP_BINARY,      /* elementwise a (op) b with per-channel / scalar broadcasting */
+    OP_PRELU,       /* x > 0 ? x : slope[c] * x, slope in weight slot 0 */
     OP_COUNT
 } op_kind;
 
@@ -157,6 +158,9 @@ clvis_status graph_add_identity(graph *g, const char *name, const char *type, in
  * scalar, where an operand was broadcast). */
 clvis_status graph_add_binary(graph *g, const char *name, const char *type, bin_op op, int a,
                               int b, int *id);
+/* PRelu: y = x > 0 ? x : slope[c] * x; the slope, one value per channel (c; the importer expands
+ * a scalar), is weight slot 0. Gradient into the input only. */
+clvis_status graph_add_prelu(graph *g, const char *name, int input, int *id);
 /* A node whose output is the fixed tensor of shape s for every batch item: its value is weight
  * slot 0 (c * h * w floats, NCHW) set with graph_set_weight (graph_check requires it). It has no
  * input, comes after the input layer and takes no gradient (backward into it is a no-op): an

@@ -262,6 +262,11 @@ static clvis_status fwd_binary(graph *g, node *v)
     return binary_forward(g->ctx, v->bin, v->y, in_y(g, v, 0), in_y(g, v, 1));
 }
 
+static clvis_status fwd_prelu(graph *g, node *v)
+{
+    return prelu_forward(g->ctx, v->y, in_y(g, v, 0), v->weight[0]);
+}
+
 /* ---- backward: v->dy (past v's own activation) into input k's gradient dx ----------------- */
 
 static clvis_status bwd_none(graph *g, node *v, int k, tensor dx, int accum)
@@ -341,6 +346,11 @@ static clvis_status bwd_binary(graph *g, node *v, int k, tensor dx, int accum)
     return binary_backward(g->ctx, v->bin, k, dx, v->dy, in_y(g, v, 0), in_y(g, v, 1), accum);
 }
 
+static clvis_status bwd_prelu(graph *g, node *v, int k, tensor dx, int accum)
+{
+    return prelu_backward(g->ctx, dx, v->dy, in_y(g, v, k), v->weight[0], accum);
+}
+
 /* An activation layer's own step: through its input where f' needs it (act_backward_p). */
 static clvis_status act_bwd_layer(graph *g, node *v)
 {
@@ -367,4 +377,5 @@ const op_row op_table[OP_COUNT] = {
     [OP_IDENTITY] = {"identity", same_as_input, fwd_copy, bwd_copy, 0},
     [OP_CONSTANT] = {"constant", infer_constant, fwd_constant, bwd_none, 0},
     [OP_BINARY] = {"binary", infer_binary, fwd_binary, bwd_binary, 0},
+    [OP_PRELU] = {"prelu", same_as_input, fwd_prelu, bwd_prelu, 0},
 };

@@ -89,3 +89,27 @@ clvis_status act_backward_p(clvis_ctx *ctx, tensor dy, tensor x, tensor y, act_k
                 KARG(a_),     KARG(p0),     KARG(p1)};
     return kernel_run(ctx, K_act_p_bwd, (size_t)n, a, 8);
 }
+
+clvis_status prelu_forward(clvis_ctx *ctx, tensor y, tensor x, cl_mem slope)
+{
+    if (tensor_count(y) != tensor_count(x) || y.c != x.c || !slope)
+        return err_set(CLVIS_ERR_SHAPE, "prelu: shapes differ or no slope");
+    int y_off = (int)y.off, x_off = (int)x.off, n = (int)tensor_count(x), hw = x.h * x.w;
+    karg a[] = {KMEM(y.mem), KARG(y_off), KMEM(x.mem), KARG(x_off), KMEM(slope),
+                KARG(n),     KARG(x.c),   KARG(hw)};
+    return kernel_run(ctx, K_prelu_fwd, (size_t)n, a, 8);
+}
+
+clvis_status prelu_backward(clvis_ctx *ctx, tensor dx, tensor dy, tensor x, cl_mem slope,
+                            int accum)
+{
+    if (tensor_count(dy) != tensor_count(dx) || tensor_count(x) != tensor_count(dx) ||
+        dx.c != dy.c || !slope)
+        return err_set(CLVIS_ERR_SHAPE, "prelu gradient: shapes differ or no slope");
+    int dx_off = (int)dx.off, dy_off = (int)dy.off, x_off = (int)x.off, n = (int)tensor_count(dx),
+        hw = dx.h * dx.w;
+    karg a[] = {KMEM(dx.mem), KARG(dx_off), KMEM(dy.mem), KARG(dy_off), KMEM(x.mem),
+                KARG(x_off),  KMEM(slope),  KARG(n),      KARG(dx.c),   KARG(hw),
+                KARG(accum)};
+    return kernel_run(ctx, K_prelu_bwd, (size_t)n, a, 11);
+}

@@ -101,6 +101,12 @@ clvis_status act_forward_p(clvis_ctx *ctx, tensor y, act_kind act, float p0, flo
 clvis_status act_backward_p(clvis_ctx *ctx, tensor dy, tensor x, tensor y, act_kind act, float p0,
                             float p1);
 
+/* PRelu: y = x > 0 ? x : slope[c] * x (slope: one value per channel); backward through x (the
+ * gradient into the slope is not computed). */
+clvis_status prelu_forward(clvis_ctx *ctx, tensor y, tensor x, cl_mem slope);
+clvis_status prelu_backward(clvis_ctx *ctx, tensor dx, tensor dy, tensor x, cl_mem slope,
+                            int accum);
+
 /* A pooling window: win (with its resolved pads, dilation allowed), ceil_mode (the output size
  * rule of window_axis_ceil: windows may overhang the end padding) and, for average pooling,
  * count_include_pad: 0 divides by the in-bounds taps of the window, 1 by its taps inside the
