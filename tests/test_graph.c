@@ -509,6 +509,46 @@ static void test_prelu_graph(clvis_ctx *ctx)
     graph_destroy(g);
 }
 
+/* ONNX-order reshape (3, 4, 5) -> (5, 3, 4), then a per-channel scale: the channel a value lands
+ * in depends on the element order */
+static void ref_reshape_plain_graph(const double *x, rshape xs, double *y, const void *user)
+{
+    const double *k = user;
+    size_t n = (size_t)xs.n * xs.c * xs.h * xs.w;
+    for (size_t i = 0; i < n; i++)
+        y[i] = x[i] * k[(i / 12) % 5];
+}
+
+static void test_reshape_plain_graph(clvis_ctx *ctx)
+{
+    graph *g;
+    int in, rs, k, out, fl, bad;
+    double kv[5];
+    clvis_status st = graph_create(ctx, "reshape_plain", &g);
+    if (!st)
+        st = graph_add_input(g, "x", (shape3){3, 4, 5}, &in);
+    if (!st)
+        st = graph_add_reshape_plain(g, "reshape", "Reshape", in, (shape3){5, 3, 4}, &rs);
+    if (!st)
+        st = graph_add_constant(g, "k", (shape3){5, 1, 1}, &k);
+    if (!st)
+        st = upload_rand(g, k, 0, kv, 1.0);
+    if (!st)
+        st = graph_add_binary(g, "scale", "Mul", BIN_MUL, rs, k, &out);
+    if (!st)
+        st = graph_add_reshape_plain(g, "flatten", "Flatten", out, (shape3){60, 1, 1}, &fl);
+    if (st) {
+        test_fail("reshape_plain graph", clvis_last_error());
+        graph_destroy(g);
+        return;
+    }
+    small_check("reshape_plain (NCHW order) -> per-channel scale -> flatten", g, fl,
+                (rshape){2, 3, 4, 5}, ref_reshape_plain_graph, kv);
+    st = graph_add_reshape_plain(g, "bad_reshape", "Reshape", in, (shape3){7, 3, 3}, &bad);
+    test_expect_error("reshape_plain to another element count", st, CLVIS_ERR_SHAPE);
+    graph_destroy(g);
+}
+
 int main(void)
 {
     clvis_ctx *ctx;
@@ -646,6 +686,7 @@ int main(void)
     test_binary_graph(ctx);
     test_act_graph(ctx);
     test_prelu_graph(ctx);
+    test_reshape_plain_graph(ctx);
     clvis_ctx_destroy(ctx);
     free(x), free(add_ref), free(cat_ref), free(xf), free(buf), free(gx), free(gx2);
     return test_summary();

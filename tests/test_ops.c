@@ -13,7 +13,7 @@
 #include "testutil.h"
 
 typedef enum { K_CONV, K_DENSE, K_ACT, K_POOL, K_GPOOL, K_PAD, K_SCALE, K_ADD, K_CONCAT,
-               K_RESHAPE, K_BINARY, K_PRELU } kind;
+               K_RESHAPE, K_RESHAPE_PLAIN, K_BINARY, K_PRELU } kind;
 
 typedef struct tcase {
     const char *name;
@@ -139,6 +139,10 @@ static void reference(const tcase *t, const double *x, double *y)
     case K_PRELU:
         ref_prelu(y, x, t->xs, t->w);
         break;
+    case K_RESHAPE_PLAIN: /* NCHW order on both sides: the same sequence */
+        for (size_t i = 0; i < count(t->ys); i++)
+            y[i] = x[i];
+        break;
     case K_BINARY:
         ref_binary(y, t->ys, (int)t->bop, x, t->as, t->same ? x : x + count(t->as), t->bs);
         break;
@@ -196,6 +200,8 @@ static clvis_status device_forward(const tcase *t, tensor y, tensor x)
         return reshape_forward(ctx, y, x);
     case K_PRELU:
         return prelu_forward(ctx, y, x, t->dw);
+    case K_RESHAPE_PLAIN:
+        return copy_accum(ctx, y, x, 0);
     case K_BINARY: {
         tensor a = view(x.mem, x.off, t->as), b = view(x.mem, x.off + count(t->as), t->bs);
         return binary_forward(ctx, t->bop, y, a, t->same ? a : b);
@@ -253,6 +259,8 @@ static clvis_status device_backward(const tcase *t, tensor dx, tensor dy, tensor
         return reshape_backward(ctx, dx, dy, accum);
     case K_PRELU:
         return prelu_backward(ctx, dx, dy, x, t->dw, accum);
+    case K_RESHAPE_PLAIN:
+        return copy_accum(ctx, dx, dy, accum);
     case K_BINARY: {
         tensor a = view(x.mem, x.off, t->as), b = view(x.mem, x.off + count(t->as), t->bs);
         tensor da = view(dx.mem, dx.off, t->as), db = view(dx.mem, dx.off + count(t->as), t->bs);
@@ -653,6 +661,9 @@ int main(int argc, char **argv)
         tcase r = {.name = "reshape 4x5x3 -> 2x6x5", .k = K_RESHAPE, .xs = {1, 3, 4, 5},
                    .ys = {1, 5, 2, 6}, .x_scale = 1.0};
         plain_case("reshape", &r);
+        tcase q = {.name = "plain reshape 3x4x5 -> 5x2x6 (NCHW order, ONNX)",
+                   .k = K_RESHAPE_PLAIN, .xs = {2, 3, 4, 5}, .ys = {2, 5, 2, 6}, .x_scale = 1.0};
+        plain_case("reshape", &q);
     }
     {
         tcase t = {.name = "prelu per-channel slopes", .k = K_PRELU, .xs = {2, 5, 3, 4},

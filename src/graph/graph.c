@@ -378,6 +378,17 @@ clvis_status graph_add_reshape(graph *g, const char *name, const char *type, int
     return commit(g, v, id);
 }
 
+clvis_status graph_add_reshape_plain(graph *g, const char *name, const char *type, int input,
+                                     shape3 target, int *id)
+{
+    clvis_status st;
+    node *v = append(g, name, type, OP_RESHAPE_PLAIN, &input, 1, &st);
+    if (!v)
+        return st;
+    v->fixed_out = target;
+    return commit(g, v, id);
+}
+
 clvis_status graph_add_identity(graph *g, const char *name, const char *type, int input, int *id)
 {
     clvis_status st;

@@ -29,6 +29,7 @@ typedef enum {
     OP_CONSTANT,    /* a fixed tensor (weight slot 0) repeated for every batch item; no input */
     OP_BINARY,      /* elementwise a (op) b with per-channel / scalar broadcasting */
     OP_PRELU,       /* x > 0 ? x : slope[c] * x, slope in weight slot 0 */
+    OP_RESHAPE_PLAIN, /* to a fixed shape in the storage's NCHW element order (ONNX): a copy */
     OP_COUNT
 } op_kind;
 
@@ -57,7 +58,7 @@ typedef struct node {
     int inputs[GRAPH_MAX_INPUTS];
     int n_inputs;
     shape3 out;
-    shape3 fixed_out;         /* OP_DENSE / OP_RESHAPE / OP_CONSTANT: the output shape built */
+    shape3 fixed_out;         /* OP_DENSE / OP_RESHAPE(_PLAIN) / OP_CONSTANT: the shape built */
     int invalid;              /* cannot run at the current input size (see graph_set_input_size) */
     pad_mode padm;            /* OP_CONV2D / pools: how the pads were resolved */
     /* op parameters */
@@ -152,6 +153,11 @@ clvis_status graph_add_flatten(graph *g, const char *name, const char *type, int
 clvis_status graph_add_reshape(graph *g, const char *name, const char *type, int input,
                                shape3 target, int *id);
 clvis_status graph_add_identity(graph *g, const char *name, const char *type, int input, int *id);
+/* ONNX Flatten / Reshape: to a fixed (c, h, w) in NCHW element order, which on the engine's NCHW
+ * storage is a plain copy (forward and backward); target.c * h * w must equal the input's count
+ * per item. (graph_add_flatten / graph_add_reshape are Keras's channels-last order instead.) */
+clvis_status graph_add_reshape_plain(graph *g, const char *name, const char *type, int input,
+                                     shape3 target, int *id);
 /* Elementwise a (op) b of two earlier nodes (a == b allowed: x * x). Their shapes are equal, or
  * one of them (either) is per-channel (c, 1, 1) with the other's c, or a scalar (1, 1, 1); the
  * output has the larger shape. The gradient flows into both (summed over h, w, and c for a

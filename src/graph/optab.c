@@ -378,4 +378,5 @@ const op_row op_table[OP_COUNT] = {
     [OP_CONSTANT] = {"constant", infer_constant, fwd_constant, bwd_none, 0},
     [OP_BINARY] = {"binary", infer_binary, fwd_binary, bwd_binary, 0},
     [OP_PRELU] = {"prelu", same_as_input, fwd_prelu, bwd_prelu, 0},
+    [OP_RESHAPE_PLAIN] = {"reshape_plain", infer_reshape, fwd_copy, bwd_copy, 0},
 };
