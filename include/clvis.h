@@ -132,7 +132,10 @@ typedef enum {
     CLVIS_PREPROCESS_RAW = 0,   /* pixels 0..255 as they are */
     CLVIS_PREPROCESS_SCALE = 1, /* x / 255 (the book's small convnet) */
     CLVIS_PREPROCESS_TF = 2,    /* x / 127.5 - 1 (MobileNet) */
-    CLVIS_PREPROCESS_CAFFE = 3  /* RGB->BGR, minus [103.939, 116.779, 123.68] (VGG16) */
+    CLVIS_PREPROCESS_CAFFE = 3, /* RGB->BGR, minus [103.939, 116.779, 123.68] (VGG16) */
+    /* torchvision's evaluation transform: the shorter side resized to 256 (Pillow's bilinear),
+     * the centre 224 x 224, x / 255, minus ImageNet's mean, over its std (PyTorch models) */
+    CLVIS_PREPROCESS_TORCH = 4
 } clvis_preprocess;
 
 typedef struct {
@@ -202,8 +205,8 @@ typedef void (*clvis_progress_fn)(void *user, const char *line);
 CLVIS_API size_t clvis_input_count(const clvis_model *m);
 /* Number of output values of the model (its last layer). */
 CLVIS_API int clvis_output_count(const clvis_model *m);
-/* Loads an image file, resizes it to the model input with Keras load_img's NEAREST and
- * preprocesses it (mode < 0: the model's default; else a clvis_preprocess). x: one item.
+/* Loads an image file, resizes it to the model input with Keras load_img's NEAREST (with
+ * CLVIS_PREPROCESS_TORCH: torchvision's resize and centre crop) and preprocesses it (mode < 0: the model's default; else a clvis_preprocess). x: one item.
  * orig (optional) receives the decoded photo (free with clvis_image_free). Images smaller
  * than 2x2 are refused (CLVIS_ERR_FORMAT). */
 CLVIS_API clvis_status clvis_input_load(const clvis_model *m, const char *path, int mode,
@@ -215,8 +218,9 @@ typedef struct {
     float score;
 } clvis_prediction;
 /* Runs the model on one item; the top min(k, classes) entries by descending score go to top
- * (*n_top). A one-output (sigmoid) model gives one entry: index 0, P(class 1).
- * out (optional): every output, *n_out of them (a buffer of at least n_out_cap floats). */
+ * (*n_top). A one-output (sigmoid) model gives one entry: index 0, P(class 1). A model whose
+ * last layer is linear (logits, as PyTorch classifiers end) is scored by their softmax.
+ * out (optional): every output (probabilities), *n_out of them (a buffer of at least n_out_cap floats). */
 CLVIS_API clvis_status clvis_predict(clvis_model *m, const float *x, int k,
                                      clvis_prediction *top, int *n_top, float *out,
                                      int n_out_cap, int *n_out);

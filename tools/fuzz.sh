@@ -2,14 +2,14 @@
 # fuzz.sh — builds the libFuzzer harnesses (clang, ASan + UBSan) and runs each for SECONDS
 # (default 60) with seed corpora from the test fixtures. Crashes land in fuzz-out/<harness>/.
 # Usage: tools/fuzz.sh [SECONDS] [HARNESS...]
-#        (harnesses: fuzz_image fuzz_keras fuzz_json fuzz_zip fuzz_cli fuzz_cache; default all)
+#        (harnesses: fuzz_image fuzz_keras fuzz_json fuzz_zip fuzz_cli fuzz_cache fuzz_onnx; default all)
 # Fork mode (FUZZ_JOBS workers, default 1): a crash, timeout or leak is saved as an artifact
 # and fuzzing goes on.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 secs=${1:-60}; shift || true
 harnesses=("$@")
-[ ${#harnesses[@]} -gt 0 ] || harnesses=(fuzz_image fuzz_keras fuzz_json fuzz_zip fuzz_cli fuzz_cache)
+[ ${#harnesses[@]} -gt 0 ] || harnesses=(fuzz_image fuzz_keras fuzz_json fuzz_zip fuzz_cli fuzz_cache fuzz_onnx)
 if [ ! -f build-fuzz/build.ninja ]; then
     CC=clang meson setup build-fuzz -Dfuzz=true -Dbuildtype=debugoptimized >/dev/null
 fi
@@ -24,6 +24,14 @@ for h in "${harnesses[@]}"; do
         fuzz_keras) cp -n tests/data/keras/*.h5 tests/data/keras/*.keras "$corpus"/ 2>/dev/null || true ;;
         fuzz_json)  cp -n tests/data/keras/*.json "$corpus"/ 2>/dev/null || true ;;
         fuzz_zip)   cp -n tests/data/keras/*.keras "$corpus"/ 2>/dev/null || true ;;
+        fuzz_onnx)  # the committed fixtures and the small models of ONNX's own test suite
+                    for f in tests/data/onnx/*/model.onnx; do
+                        [ -f "$f" ] && cp -n "$f" "$corpus/$(basename "$(dirname "$f")").onnx"
+                    done
+                    for f in /usr/share/libonnx-testdata/data/{node,pytorch-converted}/*/model.onnx; do
+                        [ -f "$f" ] && [ "$(stat -c %s "$f")" -lt 100000 ] &&
+                            cp -n "$f" "$corpus/$(basename "$(dirname "$f")").onnx"
+                    done 2>/dev/null || true ;;
         fuzz_cache) # valid entries for the harness's key (tests/fuzz/fuzz_cache.c), small payloads
                     python3 - "$corpus" <<'PY'
 import hashlib, struct, sys

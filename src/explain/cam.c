@@ -32,24 +32,32 @@ const char *clvis_cam_method_summary(int i)
     return i >= 0 && i < N_METHODS ? methods[i]->summary : NULL;
 }
 
+/* 1 when a convolution computes node i or one of its ancestors. */
+static int has_conv_below(const graph *g, int i)
+{
+    for (int j = i; j > 0; j--)
+        if (graph_node_role(g, j) == ROLE_CONV && graph_depends(g, i, j))
+            return 1;
+    return 0;
+}
+
 int clvis_gradcam_default_layer(const clvis_model *m)
 {
+    /* The last feature map before the spatial collapse (global pooling or flatten): the last
+     * node with a spatial output that is a convolution, a pointwise layer after one (batch norm,
+     * activation) or a join of such maps (a residual add, a concatenation, squeeze-excitation's
+     * product), on the way to the output. Pools are not feature maps of their own: VGG16's is
+     * block5_conv3 (the book's), ResNet's the last block's ReLU, MobileNetV2's out_relu. */
     const graph *g = model_graph(m);
-    int n = graph_count(g), cur = -1;
+    int n = graph_count(g), out = n - 1;
     for (int i = n - 1; i > 0; i--) {
         shape3 s = graph_node_shape(g, i);
-        if (graph_node_role(g, i) == ROLE_CONV && (s.h > 1 || s.w > 1)) {
-            cur = i;
-            break;
-        }
+        node_role r = graph_node_role(g, i);
+        if ((s.h > 1 || s.w > 1) && (r == ROLE_CONV || r == ROLE_POINTWISE || r == ROLE_JOIN) &&
+            graph_depends(g, out, i) && has_conv_below(g, i))
+            return i;
     }
-    if (cur < 0)
-        return -1;
-    for (int j = cur + 1; j < n; j++)
-        if (graph_node_inputs(g, j) == 1 && graph_node_input(g, j, 0) == cur &&
-            graph_node_role(g, j) == ROLE_POINTWISE)
-            cur = j;
-    return cur;
+    return -1;
 }
 
 void clvis_gradcam_free(clvis_gradcam_result *r)
@@ -67,7 +75,8 @@ static clvis_status logit_start(graph *g, int out, int cls, int ncls, float *y, 
 {
     node_role r = graph_node_role(g, out);
     node_ending e = graph_node_ending(g, out);
-    if (r == ROLE_POINTWISE && e == ENDS_PROBABILITY && graph_node_inputs(g, out) == 1) {
+    if (r == ROLE_POINTWISE && (e == ENDS_PROBABILITY || e == ENDS_LOG_PROBABILITY) &&
+        graph_node_inputs(g, out) == 1) {
         *from = graph_node_input(g, out, 0); /* a separate softmax layer: seed its input */
         shape3 z = graph_node_shape(g, *from);
         if (z.c * z.h * z.w != ncls)

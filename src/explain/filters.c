@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "graph/engine.h"
+#include "io/resize.h"
 #include "viz/book.h"
 #include "explain/explain.h"
 
@@ -65,9 +66,9 @@ static int auto_chunk(const graph *g, int n, int asked)
     return fit < (size_t)n ? (int)fit : n;
 }
 
-/* Per model channel c: value = x[src[c]] * scale + offset[c] (image_preprocess as an affine map
- * on NCHW floats). */
-static void pre_map(clvis_preprocess mode, int src[3], float *scale, float off[3])
+/* Per model channel c: value = x[src[c]] * scale[c] + offset[c] (image_preprocess as an
+ * affine map on NCHW floats). */
+static void pre_map(clvis_preprocess mode, int src[3], float scale[3], float off[3])
 {
     static const float caffe_mean[3] = {103.939f, 116.779f, 123.68f}; /* B, G, R */
     for (int c = 0; c < 3; c++) {
@@ -75,10 +76,14 @@ static void pre_map(clvis_preprocess mode, int src[3], float *scale, float off[3
         off[c] = mode == CLVIS_PREPROCESS_TF      ? -1.0f
                  : mode == CLVIS_PREPROCESS_CAFFE ? -caffe_mean[c]
                                                   : 0.0f;
+        scale[c] = mode == CLVIS_PREPROCESS_SCALE ? 1.0f / 255.0f
+                   : mode == CLVIS_PREPROCESS_TF  ? 1.0f / 127.5f
+                                                  : 1.0f;
+        if (mode == CLVIS_PREPROCESS_TORCH) {
+            scale[c] = 1.0f / (255.0f * image_torch_std[c]);
+            off[c] = -image_torch_mean[c] / image_torch_std[c];
+        }
     }
-    *scale = mode == CLVIS_PREPROCESS_SCALE ? 1.0f / 255.0f
-             : mode == CLVIS_PREPROCESS_TF  ? 1.0f / 127.5f
-                                            : 1.0f;
 }
 
 clvis_status clvis_filter_patterns(clvis_model *m, int layer, const int *filters, int n,
@@ -118,8 +123,8 @@ clvis_status clvis_filter_patterns(clvis_model *m, int layer, const int *filters
     const int pre = opt->preprocess != CLVIS_PREPROCESS_RAW;
     float *xp = pre ? malloc((size_t)B * item * sizeof *xp) : NULL;
     int psrc[3];
-    float pscale, poff[3];
-    pre_map(opt->preprocess, psrc, &pscale, poff);
+    float pscale[3], poff[3];
+    pre_map(opt->preprocess, psrc, pscale, poff);
     clvis_status st = CLVIS_OK;
     if (!x || !gbuf || !xb || !seed || (loss && !lbuf) || (pre && !xp)) {
         st = err_set(CLVIS_ERR_NO_MEMORY, "filters: out of host memory (%d items of %dx%d)", n,
@@ -167,7 +172,7 @@ clvis_status clvis_filter_patterns(clvis_model *m, int layer, const int *filters
                         const float *src = xb + (size_t)b * item + (size_t)psrc[c] * hw;
                         float *dst = xp + (size_t)b * item + (size_t)c * hw;
                         for (size_t p = 0; p < hw; p++)
-                            dst[p] = src[p] * pscale + poff[c];
+                            dst[p] = src[p] * pscale[c] + poff[c];
                     }
             if ((st = graph_set_input(g, LAYOUT_NCHW, pre ? xp : xb)) ||
                 (st = graph_forward(g, layer)))
@@ -193,7 +198,7 @@ clvis_status clvis_filter_patterns(clvis_model *m, int layer, const int *filters
                     float *gi = gbuf + (size_t)b * item, *t = xp; /* xp is free here */
                     for (int c = 0; c < 3; c++)
                         for (size_t p = 0; p < hw; p++)
-                            t[(size_t)psrc[c] * hw + p] = gi[(size_t)c * hw + p] * pscale;
+                            t[(size_t)psrc[c] * hw + p] = gi[(size_t)c * hw + p] * pscale[c];
                     memcpy(gi, t, item * sizeof *gi);
                 }
             for (int b = 0; b < nb; b++) {

@@ -1,10 +1,13 @@
 /* predict.c — model inputs from image files, top-k predictions. */
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "io/resize.h"
+#include "api/model.h"
 #include "explain/explain.h"
+#include "graph/engine.h"
 
 clvis_status viz_path(char *buf, size_t cap, const char *dir, const char *name)
 {
@@ -39,11 +42,13 @@ clvis_status clvis_input_load(const clvis_model *m, const char *path, int mode, 
         return err_set(CLVIS_ERR_FORMAT, "%s: image of %dx%d is too small (2x2 at least)", path,
                        w, h);
     }
-    if ((st = keras_resize_nearest(&small, s.w, s.h, &img))) {
+    clvis_preprocess pm = mode < 0 ? clvis_model_preprocess(m) : (clvis_preprocess)mode;
+    if ((st = pm == CLVIS_PREPROCESS_TORCH ? torch_resize_crop(&small, s.w, s.h, &img)
+                                           : keras_resize_nearest(&small, s.w, s.h, &img))) {
         image_free(&img);
         return st;
     }
-    image_preprocess(x, &small, mode < 0 ? clvis_model_preprocess(m) : (clvis_preprocess)mode);
+    image_preprocess(x, &small, pm);
     image_free(&small);
     if (orig)
         *orig = img;
@@ -75,6 +80,22 @@ clvis_status clvis_predict(clvis_model *m, const float *x, int k, clvis_predicti
     if (st) {
         free(y);
         return st;
+    }
+    /* a classifier that ends in logits (PyTorch's, exported to ONNX): its probabilities are the
+     * softmax of them, as its users compute them */
+    const graph *g = model_graph(m);
+    if (no > 1 && graph_node_ending(g, nl - 1) == ENDS_LOG_PROBABILITY)
+        for (int j = 0; j < no; j++)
+            y[j] = expf(y[j]);
+    else if (no > 1 && graph_node_ending(g, nl - 1) == ENDS_LINEAR) {
+        float mx = y[0];
+        for (int j = 1; j < no; j++)
+            mx = y[j] > mx ? y[j] : mx;
+        double sum = 0;
+        for (int j = 0; j < no; j++)
+            sum += exp((double)y[j] - mx);
+        for (int j = 0; j < no; j++)
+            y[j] = (float)(exp((double)y[j] - mx) / sum);
     }
     if (no == 1) {
         top[0] = (clvis_prediction){0, y[0]};

@@ -26,12 +26,19 @@ typedef enum {
     ROLE_CONV,      /* convolution, depthwise included */
     ROLE_DENSE,     /* fully connected */
     ROLE_POINTWISE, /* activation, batch norm, identity: same shape, channel by channel */
+    ROLE_POOL,      /* windowed and global pooling */
+    ROLE_JOIN,      /* add, concatenate, elementwise products (residuals, squeeze-excitation) */
     ROLE_OTHER
 } node_role;
 
-/* How a node's output ends: linear, a probability squashing (softmax / sigmoid), or another
- * non-linearity (ReLU, tanh). */
-typedef enum { ENDS_LINEAR = 0, ENDS_PROBABILITY = 1, ENDS_OTHER = 2 } node_ending;
+/* How a node's output ends: linear, a probability squashing (softmax / sigmoid), its log
+ * (log-softmax), or another non-linearity (ReLU, tanh). */
+typedef enum {
+    ENDS_LINEAR = 0,
+    ENDS_PROBABILITY = 1,
+    ENDS_OTHER = 2,
+    ENDS_LOG_PROBABILITY = 3 /* log-softmax */
+} node_ending;
 
 /* ---- the graph's nodes ----------------------------------------------------------------------- */
 const char *graph_name(const graph *g);

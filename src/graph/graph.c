@@ -52,6 +52,10 @@ void graph_destroy(graph *g)
         if (g->nodes[i].weight_t)
             clReleaseMemObject(g->nodes[i].weight_t);
     }
+    for (int i = 0; i < g->n_alias; i++)
+        free(g->alias[i]);
+    free(g->alias);
+    free(g->alias_id);
     free(g->nodes);
     free(g->grad_live);
     free(g->host);
@@ -63,7 +67,30 @@ int graph_find(const graph *g, const char *name)
     for (int i = 0; i < g->n_nodes; i++)
         if (!strcmp(g->nodes[i].name, name))
             return i;
+    for (int i = 0; i < g->n_alias; i++)
+        if (!strcmp(g->alias[i], name))
+            return g->alias_id[i];
     return -1;
+}
+
+clvis_status graph_add_alias(graph *g, const char *name, int id)
+{
+    if (!name || !*name || id < 0 || id >= g->n_nodes)
+        return err_set(CLVIS_ERR_INVALID_ARG, "graph_add_alias: no name or no such node");
+    if (graph_find(g, name) >= 0)
+        return err_set(CLVIS_ERR_FORMAT, "the name '%s' is taken twice", name);
+    char **a = realloc(g->alias, (size_t)(g->n_alias + 1) * sizeof *a);
+    if (a)
+        g->alias = a;
+    int *ids = a ? realloc(g->alias_id, (size_t)(g->n_alias + 1) * sizeof *ids) : NULL;
+    if (ids)
+        g->alias_id = ids;
+    char *copy = ids ? strdup(name) : NULL;
+    if (!copy)
+        return err_set(CLVIS_ERR_NO_MEMORY, "graph: out of host memory");
+    g->alias[g->n_alias] = copy;
+    g->alias_id[g->n_alias++] = id;
+    return CLVIS_OK;
 }
 
 /* Appends a node with the given inputs (validated) and returns it, or NULL with the error set. */
@@ -790,6 +817,15 @@ node_role graph_node_role(const graph *g, int id)
     case OP_BATCHNORM:
     case OP_IDENTITY:
         return ROLE_POINTWISE;
+    case OP_MAXPOOL:
+    case OP_AVGPOOL:
+    case OP_GAP:
+    case OP_GMP:
+        return ROLE_POOL;
+    case OP_ADD:
+    case OP_CONCAT:
+    case OP_BINARY:
+        return ROLE_JOIN;
     default:
         return ROLE_OTHER;
     }
@@ -804,6 +840,8 @@ node_ending graph_node_ending(const graph *g, int id)
         return ENDS_LINEAR;
     if (v->act == ACT_SOFTMAX || v->act == ACT_SIGMOID)
         return ENDS_PROBABILITY;
+    if (v->act == ACT_LOGSOFTMAX)
+        return ENDS_LOG_PROBABILITY;
     return v->act == ACT_LINEAR ? ENDS_LINEAR : ENDS_OTHER;
 }
 

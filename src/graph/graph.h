@@ -7,8 +7,8 @@
 #include "graph/engine.h"
 #include "ops/ops.h"
 
-#define GRAPH_MAX_INPUTS 8
-#define GRAPH_NAME_MAX 128
+#define GRAPH_MAX_INPUTS 64 /* DenseNet's concatenations take up to 33 */
+#define GRAPH_NAME_MAX 256
 
 typedef enum {
     OP_INPUT = 0,
@@ -94,6 +94,10 @@ struct graph {
     unsigned char *grad_live;  /* per node, during backward */
     float *host;               /* staging for layout conversion, grown as needed */
     size_t host_cap;
+    /* other names that find a node (ONNX: a node's output tensor names) */
+    char **alias;
+    int *alias_id;
+    int n_alias;
 };
 
 /* layout.c: n items of shape s from one layout to another (dst != src). */
@@ -172,6 +176,10 @@ clvis_status graph_add_prelu(graph *g, const char *name, int input, int *id);
  * input, comes after the input layer and takes no gradient (backward into it is a no-op): an
  * operand of graph_add_binary. */
 clvis_status graph_add_constant(graph *g, const char *name, shape3 s, int *id);
+
+/* Another name graph_find answers with node `id` (an ONNX tensor name beside its node name).
+ * The name must not be a node's or an alias already. */
+clvis_status graph_add_alias(graph *g, const char *name, int id);
 
 /* Expected element count of weight `slot` of node `id` in engine layout (0: none). */
 size_t graph_weight_count(const graph *g, int id, int slot);

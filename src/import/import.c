@@ -5,9 +5,11 @@
 
 #include "import/import.h"
 #include "import/keras.h"
+#include "import/onnx.h"
 
 static const importer importers[] = {
     {"keras", keras_probe, keras_load},
+    {"onnx", onnx_probe, onnx_load},
 };
 enum { N_IMPORTERS = sizeof importers / sizeof importers[0] };
 
@@ -31,7 +33,7 @@ clvis_status import_load(clvis_ctx *ctx, const char *path, const clvis_load_opti
         if (importers[i].probe(path, head, n))
             return importers[i].load(ctx, path, opt, out);
     return err_set(CLVIS_ERR_FORMAT,
-                   "%s: not a model file clvis reads (a Keras file is neither HDF5 nor a .keras "
-                   "zip)",
+                   "%s: not a model file clvis reads (neither a Keras HDF5 file, a .keras zip "
+                   "nor an ONNX model)",
                    path);
 }

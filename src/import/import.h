@@ -1,5 +1,5 @@
 /* import.h — model files into engine graphs: the format is recognised by its content and the
- * file handed to that format's importer (today Keras; ONNX goes beside it). */
+ * file handed to that format's importer (Keras, ONNX). */
 #ifndef CLVIS_IMPORT_H
 #define CLVIS_IMPORT_H
 

@@ -131,6 +131,11 @@ void image_preprocess(float *out_nhwc, const image8 *img, clvis_preprocess mode)
         case CLVIS_PREPROCESS_CAFFE:
             o[0] = bl - 103.939f, o[1] = g - 116.779f, o[2] = r - 123.68f;
             break;
+        case CLVIS_PREPROCESS_TORCH:
+            o[0] = (r / 255.f - image_torch_mean[0]) / image_torch_std[0];
+            o[1] = (g / 255.f - image_torch_mean[1]) / image_torch_std[1];
+            o[2] = (bl / 255.f - image_torch_mean[2]) / image_torch_std[2];
+            break;
         case CLVIS_PREPROCESS_RAW:
         default:
             o[0] = r, o[1] = g, o[2] = bl;

@@ -17,9 +17,15 @@ clvis_status keras_resize_nearest(image8 *dst, int dw, int dh, const image8 *src
 clvis_status cv_resize_bilinear_f32(float *dst, int dw, int dh, const float *src, int sw, int sh,
                                     int channels);
 
+/* torchvision's evaluation transform up to the tensor: Resize(256) with Pillow's BILINEAR
+ * (scaled for a crop other than 224), CenterCrop to dw x dh (resize_torch.c). */
+clvis_status torch_resize_crop(image8 *dst, int dw, int dh, const image8 *src);
+/* torchvision's ImageNet Normalize. */
+extern const float image_torch_mean[3], image_torch_std[3];
+
 /* img (RGB, c = 3) -> out_nhwc (h*w*3 floats, one batch item) in float32 arithmetic, as
  * Keras' preprocess_input does: RAW x, SCALE x/255, TF x/127.5 - 1, CAFFE BGR minus
- * [103.939, 116.779, 123.68]. */
+ * [103.939, 116.779, 123.68]; TORCH (x/255 - mean) / std, torchvision's ToTensor + Normalize. */
 void image_preprocess(float *out_nhwc, const image8 *img, clvis_preprocess mode);
 
 #endif

@@ -37,7 +37,7 @@ static const flag_def FLAGS[] = {
     {"score", F_SCORE, 1, "prob|logit  post-softmax probability (book) or logit (paper)"},
     {"top", F_TOP, 1, "K  number of predictions (default 3)"},
     {"labels", F_LABELS, 1, "FILE  class names (TSV index,wnid,name or one per line)"},
-    {"preprocess", F_PREPROCESS, 1, "raw|scale|tf|caffe  override the model's preprocessing"},
+    {"preprocess", F_PREPROCESS, 1, "raw|scale|tf|caffe|torch  override the model's preprocessing"},
     {"init", F_INIT, 1, "FILE[.png|.h5[:DATASET]]  start image instead of seeded noise"},
     {"chunk", F_CHUNK, 1, "N  filters per device batch (default: as memory allows)"},
     {"steps", F_STEPS, 1, "N  gradient-ascent steps (default 40)"},
@@ -278,13 +278,13 @@ static cli_result set_option(cli_args *a, const flag_def *f, const char *val, ch
             return usage(msg, cap, "--score: expected prob or logit, got '%s'", val);
         break;
     case F_PREPROCESS: {
-        static const char *modes[] = {"raw", "scale", "tf", "caffe"};
+        static const char *modes[] = {"raw", "scale", "tf", "caffe", "torch"};
         a->preprocess = -1;
-        for (int k = 0; k < 4; k++)
+        for (int k = 0; k < 5; k++)
             if (!strcmp(val, modes[k]))
                 a->preprocess = k;
         if (a->preprocess < 0)
-            return usage(msg, cap, "--preprocess: expected raw, scale, tf or caffe, got '%s'",
+            return usage(msg, cap, "--preprocess: expected raw, scale, tf, caffe or torch, got '%s'",
                          val);
         break;
     }

@@ -12,6 +12,8 @@ static const char *pp_name(clvis_preprocess p)
     case CLVIS_PREPROCESS_SCALE: return "scale (x/255)";
     case CLVIS_PREPROCESS_TF: return "tf (x/127.5 - 1)";
     case CLVIS_PREPROCESS_CAFFE: return "caffe (BGR, minus ImageNet means)";
+    case CLVIS_PREPROCESS_TORCH:
+        return "torch (shorter side 256, centre crop, x/255, ImageNet mean/std)";
     }
     return "?";
 }

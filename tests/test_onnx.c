@@ -1,0 +1,497 @@
+/* test_onnx.c — ONNX models exported by PyTorch (tests/data/onnx/<case>/, written by
+ * tools/fixtures/make_onnx_fixtures.py) through clvis: the output, every intermediate output
+ * the fixture recorded (by ONNX tensor name), the input gradient of output[:, class] and the
+ * Grad-CAM map of the recorded layer against pytorch-grad-cam's (Pearson r, the map's scale
+ * being a convention). Then the bad inputs the importer must refuse with one line: truncated
+ * and garbled protobuf, a missing external data file, an initializer whose data does not match
+ * its dims, a dangling input, an unsupported op, a 2^62 dims claim. */
+#include <dirent.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include <cjson/cJSON.h>
+
+#include "api/model.h"
+#include "graph/engine.h"
+#include "import/onnx.h"
+#include "onnx.pb-c.h"
+#include "testutil.h"
+
+#ifndef TEST_ONNX_DIR
+#define TEST_ONNX_DIR "tests/data/onnx"
+#endif
+
+#define TOL_OUT 1e-4  /* relative to the largest |value| of the tensor */
+#define TOL_GRAD 1e-4
+#define MIN_PEARSON 0.999
+
+static char *slurp(const char *path, size_t *len)
+{
+    FILE *f = fopen(path, "rb");
+    if (!f)
+        return NULL;
+    fseek(f, 0, SEEK_END);
+    long n = ftell(f);
+    fseek(f, 0, SEEK_SET);
+    char *buf = malloc((size_t)n + 1);
+    if (buf && fread(buf, 1, (size_t)n, f) != (size_t)n) {
+        free(buf);
+        buf = NULL;
+    }
+    if (buf)
+        buf[n] = 0;
+    fclose(f);
+    if (len)
+        *len = (size_t)n;
+    return buf;
+}
+
+typedef struct {
+    int rank;
+    long long dims[8];
+    float *v;
+    size_t n;
+} tensor_file;
+
+static int read_pb(const char *dir, const char *file, tensor_file *t)
+{
+    char path[8300];
+    snprintf(path, sizeof path, "%s/%s", dir, file);
+    memset(t, 0, sizeof *t);
+    return onnx_read_tensor(path, &t->rank, t->dims, &t->v, &t->n) == CLVIS_OK;
+}
+
+static double pearson(const float *a, const float *b, size_t n)
+{
+    double ma = 0, mb = 0;
+    for (size_t i = 0; i < n; i++)
+        ma += a[i], mb += b[i];
+    ma /= (double)n, mb /= (double)n;
+    double sab = 0, saa = 0, sbb = 0;
+    for (size_t i = 0; i < n; i++) {
+        sab += (a[i] - ma) * (b[i] - mb);
+        saa += (a[i] - ma) * (a[i] - ma);
+        sbb += (b[i] - mb) * (b[i] - mb);
+    }
+    return saa > 0 && sbb > 0 ? sab / sqrt(saa * sbb) : (saa == sbb ? 1.0 : 0.0);
+}
+
+static void run_case(clvis_ctx *ctx, const char *dir, const char *name)
+{
+    char path[8300], label[1024];
+    snprintf(path, sizeof path, "%s/meta.json", dir);
+    char *js = slurp(path, NULL);
+    cJSON *meta = js ? cJSON_Parse(js) : NULL;
+    free(js);
+    if (!meta) {
+        test_fail(name, "meta.json missing or not JSON");
+        return;
+    }
+    snprintf(path, sizeof path, "%s/model.onnx", dir);
+    clvis_model *m = NULL;
+    clvis_status st = clvis_model_load(ctx, path, NULL, &m);
+    snprintf(label, sizeof label, "%s: loads", name);
+    test_check(label, st == CLVIS_OK, st ? clvis_last_error() : "");
+    tensor_file in = {0}, out = {0}, gin = {0}, cam = {0};
+    float *buf = NULL;
+    if (st != CLVIS_OK)
+        goto done;
+    graph *g = model_graph(m);
+    if (!read_pb(dir, "input.pb", &in) || !read_pb(dir, "output.pb", &out)) {
+        test_fail(name, "input.pb / output.pb unreadable");
+        goto done;
+    }
+    int batch = (int)in.dims[0];
+    shape3 is = graph_node_shape(g, 0);
+    snprintf(label, sizeof label, "%s: input %lldx%lldx%lldx%lld", name, in.dims[0], in.dims[1],
+             in.dims[2], in.dims[3]);
+    test_check(label, (size_t)batch * is.c * is.h * is.w == in.n, "");
+    size_t cap = out.n;
+    /* the largest intermediate decides the buffer */
+    cJSON *acts = cJSON_GetObjectItem(meta, "act");
+    int last = graph_count(g) - 1;
+    for (int i = 0; i <= last; i++) {
+        shape3 s = graph_node_shape(g, i);
+        size_t c = (size_t)batch * s.c * s.h * s.w;
+        cap = c > cap ? c : cap;
+    }
+    buf = malloc(cap * sizeof *buf);
+    if ((st = graph_plan(g, batch)) || (st = graph_set_input(g, LAYOUT_NCHW, in.v)) ||
+        (st = graph_forward(g, -1)) || (st = graph_read(g, last, LAYOUT_NCHW, buf))) {
+        test_fail(name, clvis_last_error());
+        goto done;
+    }
+    snprintf(label, sizeof label, "%s: output vs PyTorch", name);
+    {
+        double *w = malloc(out.n * sizeof *w);
+        for (size_t i = 0; i < out.n; i++)
+            w[i] = out.v[i];
+        shape3 os = graph_node_shape(g, last);
+        if ((size_t)batch * os.c * os.h * os.w != out.n)
+            test_fail(label, "output size differs");
+        else
+            test_compare_floor(label, buf, w, out.n, TOL_OUT, 1e-3);
+        free(w);
+    }
+    /* every recorded intermediate, found by its ONNX tensor name */
+    int n_act = 0;
+    for (cJSON *a = acts ? acts->child : NULL; a; a = a->next) {
+        const char *tname = cJSON_GetStringValue(a);
+        tensor_file t;
+        if (!tname || !read_pb(dir, a->string, &t)) {
+            test_fail(name, "an act_*.pb file is unreadable");
+            continue;
+        }
+        int id = graph_find(g, tname);
+        snprintf(label, sizeof label, "%s: %s", name, tname);
+        if (id < 0)
+            test_fail(label, "no layer of that tensor name");
+        else {
+            shape3 s = graph_node_shape(g, id);
+            if ((size_t)batch * s.c * s.h * s.w != t.n)
+                test_fail(label, "size differs");
+            else if ((st = graph_read(g, id, LAYOUT_NCHW, buf)))
+                test_fail(label, clvis_last_error());
+            else {
+                double *w = malloc(t.n * sizeof *w);
+                for (size_t i = 0; i < t.n; i++)
+                    w[i] = t.v[i];
+                test_compare_floor(label, buf, w, t.n, TOL_OUT, 1e-3);
+                free(w);
+                n_act++;
+            }
+        }
+        free(t.v);
+    }
+    snprintf(label, sizeof label, "%s: %d intermediate outputs compared", name, n_act);
+    test_check(label, n_act > 0, "");
+    /* input gradient of sum_n output[n, cls] */
+    int cls = cJSON_GetObjectItem(meta, "class") ? cJSON_GetObjectItem(meta, "class")->valueint
+                                                 : 0;
+    shape3 os = graph_node_shape(g, last);
+    size_t per = (size_t)os.c * os.h * os.w;
+    if (read_pb(dir, "grad_input.pb", &gin)) {
+        float *seed = calloc((size_t)batch * per, sizeof *seed);
+        for (int b = 0; b < batch; b++)
+            seed[(size_t)b * per + (size_t)cls] = 1.0f;
+        snprintf(label, sizeof label, "%s: d output[:, %d] / d input vs PyTorch autograd", name,
+                 cls);
+        if ((st = graph_seed(g, last, LAYOUT_NCHW, seed)) ||
+            (st = graph_backward(g, last, 0, 0)) ||
+            (st = graph_read_grad(g, 0, LAYOUT_NCHW, buf)))
+            test_fail(label, clvis_last_error());
+        else {
+            double *w = malloc(gin.n * sizeof *w);
+            for (size_t i = 0; i < gin.n; i++)
+                w[i] = gin.v[i];
+            test_compare_floor(label, buf, w, gin.n, TOL_GRAD, 1e-6);
+            free(w);
+        }
+        free(seed);
+    }
+    /* Grad-CAM on the recorded layer, item 0: clvis's default method (the book's) is
+     * pytorch-grad-cam's GradCAM: the gradient of the model's output for the class, weights
+     * the spatial mean of it, ReLU of the weighted sum */
+    const char *cl = cJSON_GetStringValue(cJSON_GetObjectItem(meta, "cam_layer"));
+    if (cl && read_pb(dir, "cam.pb", &cam)) {
+        int layer = graph_find(g, cl);
+        snprintf(label, sizeof label, "%s: Grad-CAM on %s vs pytorch-grad-cam", name, cl);
+        size_t item = (size_t)is.c * is.h * is.w;
+        float *x = malloc(item * sizeof *x);
+        /* item 0, NCHW -> the public API's NHWC */
+        for (int c = 0; c < is.c; c++)
+            for (int p = 0; p < is.h * is.w; p++)
+                x[(size_t)p * is.c + c] = in.v[(size_t)c * is.h * is.w + p];
+        clvis_gradcam_options o = {.layer = layer, .cls = cls, .method = "gradcam"};
+        clvis_gradcam_result r = {0};
+        if (layer < 0)
+            test_fail(label, "no layer of that name");
+        else if ((st = clvis_gradcam(m, x, &o, &r)))
+            test_fail(label, clvis_last_error());
+        else if ((size_t)r.h * r.w != cam.n)
+            test_fail(label, "map size differs");
+        else {
+            double p = pearson(r.map, cam.v, cam.n);
+            char d[120];
+            snprintf(d, sizeof d, "%dx%d, Pearson r = %.6f (>= %.3f)", r.h, r.w, p, MIN_PEARSON);
+            test_check(label, p >= MIN_PEARSON, d);
+        }
+        clvis_gradcam_free(&r);
+        free(x);
+    }
+done:
+    free(in.v), free(out.v), free(gin.v), free(cam.v);
+    free(buf);
+    clvis_model_destroy(m);
+    cJSON_Delete(meta);
+}
+
+/* ---- bad input: small models built here with the generated protobuf code ------------------ */
+
+typedef struct {
+    Onnx__ModelProto model;
+    Onnx__GraphProto graph;
+    Onnx__OperatorSetIdProto opset, *opsets[1];
+    Onnx__ValueInfoProto in, out, *ins[1], *outs[1];
+    Onnx__TypeProto in_type, out_type;
+    Onnx__TypeProto__Tensor in_tt, out_tt;
+    Onnx__TensorShapeProto in_shape;
+    Onnx__TensorShapeProto__Dimension dim[4], *dims[4];
+    Onnx__NodeProto node, *nodes[1];
+    char *node_in[2];
+    char *node_out[1];
+    Onnx__TensorProto w, *inits[1];
+    int64_t w_dims[4];
+    float w_data[2 * 3 * 3 * 3];
+    Onnx__StringStringEntryProto ext[1], *exts[1];
+} tiny_model;
+
+/* x (1, 3, 4, 4) -> Conv(W: 2 x 3 x 3 x 3) -> y */
+static void tiny_init(tiny_model *t)
+{
+    memset(t, 0, sizeof *t);
+    onnx__model_proto__init(&t->model);
+    onnx__graph_proto__init(&t->graph);
+    onnx__operator_set_id_proto__init(&t->opset);
+    t->opset.has_version = 1;
+    t->opset.version = 13;
+    t->opsets[0] = &t->opset;
+    t->model.has_ir_version = 1;
+    t->model.ir_version = 8;
+    t->model.n_opset_import = 1;
+    t->model.opset_import = t->opsets;
+    t->model.graph = &t->graph;
+    t->graph.name = "tiny";
+    onnx__value_info_proto__init(&t->in);
+    onnx__type_proto__init(&t->in_type);
+    onnx__type_proto__tensor__init(&t->in_tt);
+    onnx__tensor_shape_proto__init(&t->in_shape);
+    static const int64_t d[4] = {1, 3, 4, 4};
+    for (int k = 0; k < 4; k++) {
+        onnx__tensor_shape_proto__dimension__init(&t->dim[k]);
+        t->dim[k].value_case = ONNX__TENSOR_SHAPE_PROTO__DIMENSION__VALUE_DIM_VALUE;
+        t->dim[k].dim_value = d[k];
+        t->dims[k] = &t->dim[k];
+    }
+    t->in_shape.n_dim = 4;
+    t->in_shape.dim = t->dims;
+    t->in_tt.has_elem_type = 1;
+    t->in_tt.elem_type = 1;
+    t->in_tt.shape = &t->in_shape;
+    t->in_type.value_case = ONNX__TYPE_PROTO__VALUE_TENSOR_TYPE;
+    t->in_type.tensor_type = &t->in_tt;
+    t->in.name = "x";
+    t->in.type = &t->in_type;
+    t->ins[0] = &t->in;
+    onnx__value_info_proto__init(&t->out);
+    t->out.name = "y";
+    t->outs[0] = &t->out;
+    t->graph.n_input = 1;
+    t->graph.input = t->ins;
+    t->graph.n_output = 1;
+    t->graph.output = t->outs;
+    onnx__node_proto__init(&t->node);
+    t->node.op_type = "Conv";
+    t->node.name = "conv";
+    t->node_in[0] = "x";
+    t->node_in[1] = "W";
+    t->node_out[0] = "y";
+    t->node.n_input = 2;
+    t->node.input = t->node_in;
+    t->node.n_output = 1;
+    t->node.output = t->node_out;
+    t->nodes[0] = &t->node;
+    t->graph.n_node = 1;
+    t->graph.node = t->nodes;
+    onnx__tensor_proto__init(&t->w);
+    t->w.name = "W";
+    t->w.has_data_type = 1;
+    t->w.data_type = 1;
+    static const int64_t wd[4] = {2, 3, 3, 3};
+    memcpy(t->w_dims, wd, sizeof wd);
+    t->w.n_dims = 4;
+    t->w.dims = t->w_dims;
+    for (int k = 0; k < 54; k++)
+        t->w_data[k] = (float)((k % 7) - 3) * 0.1f;
+    t->w.n_float_data = 54;
+    t->w.float_data = t->w_data;
+    t->inits[0] = &t->w;
+    t->graph.n_initializer = 1;
+    t->graph.initializer = t->inits;
+}
+
+/* Packs the model, loads it from a file in dir; returns the status. */
+static clvis_status tiny_load(clvis_ctx *ctx, tiny_model *t, const char *dir, const char *file)
+{
+    size_t n = onnx__model_proto__get_packed_size(&t->model);
+    unsigned char *b = malloc(n);
+    onnx__model_proto__pack(&t->model, b);
+    char path[8300];
+    snprintf(path, sizeof path, "%s/%s", dir, file);
+    FILE *f = fopen(path, "wb");
+    fwrite(b, 1, n, f);
+    fclose(f);
+    free(b);
+    clvis_model *m = NULL;
+    clvis_status st = clvis_model_load(ctx, path, NULL, &m);
+    clvis_model_destroy(m);
+    return st;
+}
+
+static void bad_inputs(clvis_ctx *ctx)
+{
+    char dir[] = "/tmp/clvis-onnx-XXXXXX";
+    if (!mkdtemp(dir)) {
+        test_fail("bad input: temp dir", "mkdtemp");
+        return;
+    }
+    tiny_model t;
+    tiny_init(&t);
+    test_check("tiny model loads", tiny_load(ctx, &t, dir, "ok.onnx") == CLVIS_OK,
+               clvis_last_error());
+    /* truncated at every 7th byte and garbled: an error, never a crash */
+    char path[8300];
+    snprintf(path, sizeof path, "%s/ok.onnx", dir);
+    size_t len;
+    char *whole = slurp(path, &len);
+    int clean = 1, tried = 0;
+    for (size_t cut = 0; whole && cut < len; cut += 7) {
+        graph *g = NULL;
+        clvis_status st = onnx_load_buffer(ctx, "cut.onnx", whole, cut, NULL, 0, &g);
+        graph_destroy(g);
+        tried++;
+        if (st == CLVIS_OK || strchr(clvis_last_error(), '\n'))
+            clean = 0;
+    }
+    char d[64];
+    snprintf(d, sizeof d, "%d cut points", tried);
+    test_check("truncated protobuf: a one-line error at every cut", clean && tried > 10, d);
+    for (size_t k = 0; whole && k < len; k++)
+        whole[k] = (char)(whole[k] ^ 0x5a);
+    graph *g = NULL;
+    test_expect_error("garbled protobuf", onnx_load_buffer(ctx, "x.onnx", whole, len, NULL, 0, &g),
+                      CLVIS_ERR_FORMAT);
+    graph_destroy(g);
+    free(whole);
+
+    /* external data: a missing file, and a location outside the model's folder */
+    tiny_init(&t);
+    t.w.n_float_data = 0;
+    t.w.has_data_location = 1;
+    t.w.data_location = ONNX__TENSOR_PROTO__DATA_LOCATION__EXTERNAL;
+    onnx__string_string_entry_proto__init(&t.ext[0]);
+    t.ext[0].key = "location";
+    t.ext[0].value = "weights.bin";
+    t.exts[0] = &t.ext[0];
+    t.w.n_external_data = 1;
+    t.w.external_data = t.exts;
+    test_expect_error("external data file missing", tiny_load(ctx, &t, dir, "ext.onnx"),
+                      CLVIS_ERR_IO);
+    snprintf(path, sizeof path, "%s/weights.bin", dir);
+    FILE *f = fopen(path, "wb");
+    fwrite(t.w_data, sizeof(float), 54, f);
+    fclose(f);
+    test_check("external data file present: loads", tiny_load(ctx, &t, dir, "ext.onnx") == 0,
+               clvis_last_error());
+    f = fopen(path, "wb");
+    fwrite(t.w_data, sizeof(float), 20, f);
+    fclose(f);
+    test_expect_error("external data file too short", tiny_load(ctx, &t, dir, "ext.onnx"),
+                      CLVIS_ERR_FORMAT);
+    t.ext[0].value = "../../../etc/passwd";
+    test_expect_error("external data outside the model's folder",
+                      tiny_load(ctx, &t, dir, "ext.onnx"), CLVIS_ERR_FORMAT);
+
+    /* an initializer whose data does not match its dims */
+    tiny_init(&t);
+    t.w.n_float_data = 50;
+    test_expect_error("initializer size != dims", tiny_load(ctx, &t, dir, "size.onnx"),
+                      CLVIS_ERR_FORMAT);
+    tiny_init(&t);
+    t.w.n_float_data = 0;
+    t.w.has_raw_data = 1;
+    t.w.raw_data.data = (uint8_t *)t.w_data;
+    t.w.raw_data.len = 53 * 4 + 1;
+    test_expect_error("initializer raw_data size != dims", tiny_load(ctx, &t, dir, "raw.onnx"),
+                      CLVIS_ERR_FORMAT);
+    /* dims whose product overflows, and a 2^62-element claim */
+    tiny_init(&t);
+    t.w_dims[0] = INT64_C(1) << 40;
+    t.w_dims[1] = INT64_C(1) << 40;
+    test_expect_error("dims product overflows", tiny_load(ctx, &t, dir, "ovf.onnx"),
+                      CLVIS_ERR_UNSUPPORTED);
+    tiny_init(&t);
+    t.w_dims[0] = INT64_C(1) << 31;
+    test_expect_error("a 2 GB+ initializer claim", tiny_load(ctx, &t, dir, "big.onnx"),
+                      CLVIS_ERR_UNSUPPORTED);
+    /* a dangling input, a cycle (a node reading its own output), an unsupported op */
+    tiny_init(&t);
+    t.node_in[1] = "nowhere";
+    test_expect_error("a dangling input", tiny_load(ctx, &t, dir, "dangle.onnx"),
+                      CLVIS_ERR_FORMAT);
+    tiny_init(&t);
+    t.node_in[0] = "y";
+    test_expect_error("a cycle", tiny_load(ctx, &t, dir, "cycle.onnx"), CLVIS_ERR_FORMAT);
+    tiny_init(&t);
+    t.node.op_type = "Einsum";
+    clvis_status st = tiny_load(ctx, &t, dir, "einsum.onnx");
+    test_expect_error("an unsupported op", st, CLVIS_ERR_UNSUPPORTED);
+    test_check("  ... the message names the node and the op",
+               strstr(clvis_last_error(), "'conv'") && strstr(clvis_last_error(), "Einsum"),
+               clvis_last_error());
+    tiny_init(&t);
+    Onnx__AttributeProto ap;
+    onnx__attribute_proto__init(&ap);
+    ap.name = "auto_pad";
+    ap.has_s = 1;
+    ap.s.data = (uint8_t *)"SOMETIMES";
+    ap.s.len = 9;
+    Onnx__AttributeProto *aps[1] = {&ap};
+    t.node.n_attribute = 1;
+    t.node.attribute = aps;
+    test_expect_error("an unsupported attribute value", tiny_load(ctx, &t, dir, "attr.onnx"),
+                      CLVIS_ERR_UNSUPPORTED);
+    test_check("  ... the message names the attribute value",
+               strstr(clvis_last_error(), "SOMETIMES") != NULL, clvis_last_error());
+    char cmd[4200];
+    snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
+    if (system(cmd) != 0)
+        printf("note: could not remove %s\n", dir);
+}
+
+static int by_name(const void *a, const void *b)
+{
+    return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+int main(int argc, char **argv)
+{
+    const char *root = argc > 1 ? argv[1] : TEST_ONNX_DIR;
+    clvis_ctx *ctx;
+    int rc = test_open_ctx(&ctx);
+    if (rc)
+        return rc;
+    DIR *d = opendir(root);
+    char *names[256];
+    int n = 0;
+    struct dirent *e;
+    while (d && (e = readdir(d)) && n < 256)
+        if (e->d_name[0] != '.')
+            names[n++] = strdup(e->d_name);
+    if (d)
+        closedir(d);
+    qsort(names, (size_t)n, sizeof *names, by_name);
+    test_check("fixture cases present", n >= 5, root);
+    for (int k = 0; k < n; k++) {
+        char dir[4096];
+        snprintf(dir, sizeof dir, "%s/%s", root, names[k]);
+        run_case(ctx, dir, names[k]);
+        free(names[k]);
+    }
+    bad_inputs(ctx);
+    clvis_ctx_destroy(ctx);
+    return test_summary();
+}
