@@ -1,0 +1,1 @@
+B /block1/se/gate/Sigmoid_output_0J uÉ'?Xû≠>éó?Z˙?Çá'?£≠>Ué?’ı?

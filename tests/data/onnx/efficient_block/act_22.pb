@@ -1,0 +1,1 @@
+B/block2/se/fc1/Conv_output_0Jƒš>Iš>

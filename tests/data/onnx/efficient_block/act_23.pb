@@ -1,0 +1,1 @@
+B/block2/se/act/Mul_output_0J´¦1>[¤1>

@@ -1,0 +1,1 @@
+B&/block1/se/squeeze/ReduceMean_output_0J å_ƒ½¿¾ãDé½á“½d‡½j¾Ù{û½¶Ÿ“½

@@ -1,0 +1,1 @@
+B/block1/se/fc1/Conv_output_0J)(H>·ãF>

@@ -1,0 +1,1 @@
+B/block1/se/act/Mul_output_0J¨Û=Ü$Ú=

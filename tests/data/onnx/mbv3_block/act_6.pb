@@ -1,0 +1,1 @@
+B/se/squeeze/ReduceMean_output_0J@Ä	Ó½e˜§=ºo½Pí=X;>ÿ¿=<27'¾½	X=ŒcÙ½ó¬ª=ªc%½[>ªË>û ˆ<F-¾¤v†=

@@ -1,0 +1,1 @@
+B /pool/GlobalAveragePool_output_0J ‹Y¶=pדÚ=^&>הא>§5ֹ=ך־=ßֿ!>ךר‏=

@@ -1,0 +1,1 @@
+B!/gavg3/GlobalAveragePool_output_0J0‚9.>šYþ=‘3=0Ì|=#´¬=º±=‰$.>îÌÔ=b[N=µhZ=Dø¡=÷—=

@@ -1,0 +1,1 @@
+B /gavg/GlobalAveragePool_output_0J0ƒ<?tkö>rEg>aª>-ýÆ>ZkÈ>›“?¢Î>¹Ž>0¨˜>H¿>B‰«>

@@ -1,0 +1,1 @@
+B!/gavg2/GlobalAveragePool_output_0J0/Œ>œΩ=Îö%=I£e=E˝†=#Öã=`>$∑=>:=\lM=èç=‡&{=
