@@ -166,6 +166,47 @@ else
     echo "SKIP $MOBILE not present: MobileNetV2 tests"
 fi
 
+# ---- ONNX: the bundled MobileNetV2 converted (tools/keras_to_onnx.py) and a PyTorch export -----
+ONNX=models/mobilenet_v2.onnx
+PT=tests/data/onnx/resblock/model.onnx
+if [ -f "$ONNX" ] && [ -f "$MOBILE" ]; then
+    photos=(samples/*.jpg samples/*.png)
+    run onnx_pred 0 -- predict --json --top 3 --model "$ONNX" "${photos[@]}" &&
+        run keras_pred 0 -- predict --json --top 3 --model "$MOBILE" "${photos[@]}" &&
+        check "ONNX MobileNetV2: the Keras file's top-3 on every sample photo (${#photos[@]})" "python3 -c '
+import json, sys
+a = [json.loads(l) for l in open(sys.argv[1]) if l.strip()]
+b = [json.loads(l) for l in open(sys.argv[2]) if l.strip()]
+assert len(a) == len(b) == int(sys.argv[3]), (len(a), len(b))
+for x, y in zip(a, b):
+    assert [t[\"index\"] for t in x[\"top\"]] == [t[\"index\"] for t in y[\"top\"]], (x, y)
+    assert all(abs(t[\"probability\"] - u[\"probability\"]) < 1e-4 for t, u in zip(x[\"top\"], y[\"top\"]))
+' '$T/onnx_pred.out' '$T/keras_pred.out' ${#photos[@]}" "$(head -c 300 "$T/onnx_pred.out")"
+    run onnx_info 0 -- info "$ONNX" &&
+        check "ONNX MobileNetV2 info: tf preprocessing from its metadata, Grad-CAM layer out_relu" "grep -q 'Preprocessing: tf' '$T/onnx_info.out' && grep -q 'Grad-CAM layer (default): out_relu' '$T/onnx_info.out'"
+    run onnx_gc 0 -- gradcam --quiet --model "$ONNX" --out "$T/onnx" samples/parrot.jpg &&
+        check "ONNX MobileNetV2 gradcam: macaw on out_relu" "grep -q 'macaw\|class 88' '$T/onnx_gc.out' && grep -q out_relu '$T/onnx_gc.out' && [ -s '$T/onnx/gradcam_parrot_overlay.png' ]" "$(cat "$T/onnx_gc.out")"
+fi
+if [ -f "$PT" ]; then
+    run pt_info 0 -- info "$PT" &&
+        check "PyTorch ONNX info: torch preprocessing, ONNX op types, default Grad-CAM layer the last block's ReLU" "grep -q 'Preprocessing: torch' '$T/pt_info.out' && grep -q ' Gemm ' '$T/pt_info.out' && grep -q 'Grad-CAM layer (default): /layer2/layer2.0/relu2/Relu' '$T/pt_info.out'"
+    run pt_act 0 -- activations --quiet --model "$PT" --out "$T/pt" --layers /layer2/layer2.0/conv1/Conv_output_0,/layer2/layer2.0/relu2/Relu samples/owl.jpg &&
+        check "PyTorch ONNX activations: layers by tensor or node name, written inside --out" "[ \$(find '$T/pt' -name 'act_*.png' | wc -l) = 2 ] && [ -z \"\$(find '$T/pt' -mindepth 2)\" ]" "$(ls "$T/pt")"
+    run pt_filt 0 -- filters --quiet --model "$PT" --out "$T/pt" --layer /conv1/Conv --filter 2 --steps 3 &&
+        check "PyTorch ONNX filters: one pattern" "[ \$(find '$T/pt' -name 'filter*.png' | wc -l) -ge 1 ]" "$(ls "$T/pt")"
+    run pt_gc 0 -- gradcam --quiet --json --model "$PT" --out "$T/pt" samples/owl.jpg &&
+        check "PyTorch ONNX gradcam --json" "grep -q '/layer2/layer2.0/relu2/Relu' '$T/pt_gc.out'" "$(head -c 300 "$T/pt_gc.out")"
+    if command -v h5ls >/dev/null; then
+        run pt_dump 0 -- dump --model "$PT" --out "$T/ptd" samples/owl.jpg &&
+            check "PyTorch ONNX dump: module paths as HDF5 groups" "h5ls -r '$T/ptd/dump_owl.h5' | grep -q '^/act/layer1/layer1.0/conv1/Conv *Dataset {1, 8, 8, 8}'"
+    fi
+    head -c 3000 "$PT" >"$T/cut.onnx"
+    bad onnx_truncated 1 'cut.onnx' -- predict --model "$T/cut.onnx" --out "$T/bad_onnx_truncated" samples/owl.jpg
+    printf '\x08\x07\x12\x04junk\x3a\x02\x0a' >"$T/junk.onnx"
+    bad onnx_junk 1 'junk.onnx' -- gradcam --model "$T/junk.onnx" --out "$T/bad_onnx_junk" samples/owl.jpg
+    bad onnx_layer 1 "no layer named '/nope'" -- gradcam --model "$PT" --out "$T/bad_onnx_layer" --layer /nope samples/owl.jpg
+fi
+
 # ---- a 100-megapixel photo (10000x10000, the decoder's limit): Grad-CAM overlay at full size ----
 if [ -f "$MOBILE" ] && "$BUILD/tests/test_image" --write-gradient-jpeg "$T/big100mp.jpg" 10000 10000; then
     run big_gc 0 -- gradcam --quiet --out "$T/big" "$T/big100mp.jpg" &&

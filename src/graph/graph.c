@@ -73,6 +73,12 @@ int graph_find(const graph *g, const char *name)
     return -1;
 }
 
+void graph_set_type(graph *g, int id, const char *type)
+{
+    if (id >= 0 && id < g->n_nodes && type)
+        snprintf(g->nodes[id].type, sizeof g->nodes[id].type, "%s", type);
+}
+
 clvis_status graph_add_alias(graph *g, const char *name, int id)
 {
     if (!name || !*name || id < 0 || id >= g->n_nodes)

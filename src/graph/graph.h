@@ -177,6 +177,10 @@ clvis_status graph_add_prelu(graph *g, const char *name, int input, int *id);
  * operand of graph_add_binary. */
 clvis_status graph_add_constant(graph *g, const char *name, shape3 s, int *id);
 
+/* The importer's layer type shown for node `id` ("Conv", "Gemm", ...), when the graph_add_*
+ * call took none. */
+void graph_set_type(graph *g, int id, const char *type);
+
 /* Another name graph_find answers with node `id` (an ONNX tensor name beside its node name).
  * The name must not be a node's or an alias already. */
 clvis_status graph_add_alias(graph *g, const char *name, int id);

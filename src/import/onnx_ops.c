@@ -121,6 +121,8 @@ static clvis_status set_out(oimp *m, const Onnx__NodeProto *n, size_t k, int id,
     v->is_const = 0;
     v->node = id;
     v->rank = rank;
+    if (k == 0)
+        graph_set_type(m->g, id, n->op_type);
     v->dims[0] = ONNX_BATCH;
     for (int j = 1; j < rank; j++)
         v->dims[j] = dims[j];

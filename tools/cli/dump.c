@@ -14,6 +14,33 @@
 #include "cli/session.h"
 #include "cli/util.h"
 
+/* One float dataset named after a layer in group g. Layer names become HDF5 paths: an ONNX
+ * name such as /layer1/layer1.0/conv1/Conv is act/layer1/layer1.0/conv1/Conv (the leading '/'
+ * dropped, intermediate groups created); a name that cannot be a path (an empty part, '.', or
+ * a part that is already a dataset) falls back to '/' written as '|'. The exact layer name is
+ * the dataset's "layer" attribute. */
+static int write_layer(hid_t g, const char *name, int rank, const hsize_t *dims, const float *v)
+{
+    char path[1024];
+    snprintf(path, sizeof path, "%s", name[0] == '/' ? name + 1 : name);
+    hid_t lcpl = H5Pcreate(H5P_LINK_CREATE);
+    H5Pset_create_intermediate_group(lcpl, 1);
+    hid_t space = H5Screate_simple(rank, dims, NULL);
+    hid_t d = H5Dcreate2(g, path, H5T_NATIVE_FLOAT, space, lcpl, H5P_DEFAULT, H5P_DEFAULT);
+    if (d < 0) {
+        for (char *c = path; *c; c++)
+            *c = *c == '/' ? '|' : *c;
+        d = H5Dcreate2(g, path, H5T_NATIVE_FLOAT, space, H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
+    }
+    int ok = d >= 0 && H5Dwrite(d, H5T_NATIVE_FLOAT, H5S_ALL, H5S_ALL, H5P_DEFAULT, v) >= 0 &&
+             H5LTset_attribute_string(g, path, "layer", name) >= 0;
+    if (d >= 0)
+        H5Dclose(d);
+    H5Sclose(space);
+    H5Pclose(lcpl);
+    return ok;
+}
+
 int cmd_dump(cli_args *o)
 {
     session s;
@@ -79,8 +106,7 @@ int cmd_dump(cli_args *o)
         if (flat)
             dims[1] = (hsize_t)sh.c;
         ok = !clvis_model_read(m, i, buf) &&
-             H5LTmake_dataset_float(ga, clvis_model_layer_name(m, i), flat ? 2 : 4, dims, buf) >=
-                 0;
+             write_layer(ga, clvis_model_layer_name(m, i), flat ? 2 : 4, dims, buf);
     }
     if (ga >= 0)
         H5Gclose(ga);
@@ -97,7 +123,7 @@ int cmd_dump(cli_args *o)
             hsize_t dims[4] = {1, (hsize_t)si.h, (hsize_t)si.w, (hsize_t)si.c};
             st = clvis_model_backward(m, gl, seed, i, buf);
             if (st == CLVIS_OK)
-                ok = H5LTmake_dataset_float(gg, clvis_model_layer_name(m, i), 4, dims, buf) >= 0;
+                ok = write_layer(gg, clvis_model_layer_name(m, i), 4, dims, buf);
         }
         if (gg >= 0) {
             H5LTset_attribute_string(gg, ".", "of", o->grad);
