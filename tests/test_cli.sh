@@ -109,10 +109,32 @@ run pred_dir 1 -- predict --quiet --model "$K/functional.h5" --top 1 "$T/folder/
     check "predict over a folder: a.JPG then b.png, c.jpeg named and skipped, a summary line, exit 1" "[ \"\$(grep -v '^ ' '$T/pred_dir.out' | tr '\n' ' ')\" = '$T/folder/a.JPG $T/folder/b.png ' ] && grep -q '^clvis: $T/folder/c.jpeg: ' '$T/pred_dir.err' && grep -q '1 of 3 images could not be read' '$T/pred_dir.err' && [ \$(wc -l <'$T/pred_dir.err') = 2 ]" "$(cat "$T/pred_dir.out" "$T/pred_dir.err" | head -c 400)"
 run gc_dir 1 -- gradcam --quiet --model "$K/functional.h5" --out "$T/gcdir" "$T/folder" samples/owl.jpg &&
     check "gradcam over a folder and a file: 3 pairs of pictures, nothing for the bad one" "[ \$(ls '$T/gcdir' | grep -c 'gradcam_.*png') = 6 ] && [ -z \"\$(ls '$T/gcdir' | grep gradcam_c_)\" ]" "$(ls "$T/gcdir")"
+# ---- #17: output names are safe and unique: never outside --out, never a silent overwrite ----
+# photos whose stems collide (pic.png / pic.jpg; "p c" and p_c sanitise alike): four pairs of
+# pictures, a warning for each renamed one
+mkdir -p "$T/collide"
+cp samples/coffee.png "$T/collide/pic.png"; cp samples/parrot.jpg "$T/collide/pic.jpg"
+cp samples/coffee.png "$T/collide/p c.png"; cp samples/parrot.jpg "$T/collide/p_c.png"
+run gc_collide 0 -- gradcam --quiet --model "$K/functional.h5" --out "$T/gcc" "$T/collide" &&
+    check "gradcam: colliding image stems give distinct results (pic, pic_2, p_c, p_c_2) and a warning each" "[ \$(ls '$T/gcc' | grep -c '^gradcam_.*png\$') = 8 ] && [ -s '$T/gcc/gradcam_pic_2_overlay.png' ] && [ -s '$T/gcc/gradcam_p_c_2_map.png' ] && [ \$(grep -c 'warning: .* is written as gradcam_' '$T/gc_collide.err') = 2 ] && [ \$(grep -c '^gradcam' '$T/gcc/manifest.tsv') = 8 ]" "$(ls "$T/gcc"; cat "$T/gc_collide.err")"
+# a layer named like a path (the Keras 3 config of the functional fixture with its ReLU renamed):
+# its picture stays inside --out
+sed 's|"re_lu"|"sub/../../../../../../../../tmp/clvis_escape_'$$'"|g' "$K/functional_k3_config.json" >"$T/trav.json"
+mkdir -p "$T/deep/a/b/c/d"
+run act_trav 0 -- activations --quiet --model "$K/functional.weights.h5" --config "$T/trav.json" --out "$T/deep/a/b/c/d/o" --layers "sub/../../../../../../../../tmp/clvis_escape_$$,conv2d,conv2d" samples/coffee.png &&
+    check "activations: a layer named sub/../../tmp/x writes inside --out; a layer asked twice gets act_conv2d_2.png" "[ ! -e /tmp/clvis_escape_$$.png ] && [ -z \"\$(ls -A '$T/deep/a/b/c' | grep -v '^d\$')\" ] && [ \$(ls '$T/deep/a/b/c/d/o' | grep -c '^act_.*png\$') = 3 ] && [ -s '$T/deep/a/b/c/d/o/act_conv2d_2.png' ] && ls '$T/deep/a/b/c/d/o' | grep -q '^act_sub_.*clvis_escape_$$.png\$' && grep -q 'warning: act_conv2d.png is already a result' '$T/act_trav.err'" "$(ls -R "$T/deep"; cat "$T/act_trav.err")"
+rm -f "/tmp/clvis_escape_$$.png"
+run filt_twice 0 -- filters --quiet --model "$K/small_convnet.h5" --out "$T/ftw" --layers conv2d,conv2d --steps 1 &&
+    check "filters --layers conv2d,conv2d: two grids, not one overwritten" "[ -s '$T/ftw/filters_conv2d.png' ] && [ -s '$T/ftw/filters_conv2d_2.png' ]" "$(ls "$T/ftw")"
+
 mkdir -p "$T/nophotos"
 bad empty_folder 1 'no .png, .jpg or .jpeg files' -- predict --model "$K/functional.h5" "$T/nophotos"
 bad empty_folder_gc 1 'no .png, .jpg or .jpeg files' -- gradcam --model "$K/functional.h5" --out "$T/bad_empty_folder_gc/out" "$T/nophotos"
 check "gradcam on a folder without photos creates no output directory" "[ ! -e '$T/bad_empty_folder_gc/out' ]"
+# #17 item 7: arguments refused without a model are usage errors (exit 2)
+bad size_one 2 'size: expected an integer in 8..4096' -- filters --model "$K/small_convnet.h5" --out "$T/bad_size_one" --layer conv2d --filter 0 --size 1
+bad empty_out 2 "out: expected a directory" -- gradcam --model "$K/functional.h5" --out "" samples/coffee.png
+bad empty_layers 2 'layers: no layer names given' -- activations --model "$K/functional.h5" --out "$T/bad_empty_layers" --layers "" samples/coffee.png
 run gc_logit 0 -- gradcam --quiet --model "$K/functional.h5" --out "$T/fx" --score logit --class 3 samples/coffee.png &&
     check "gradcam --score logit --class 3" "grep -q 'class 3 ' '$T/gc_logit.out' && grep -q logit '$T/gc_logit.out'"
 run pred_sig 0 -- predict --model "$K/small_convnet.h5" samples/coffee.png &&
@@ -145,7 +167,7 @@ if [ -f "$MOBILE" ]; then
     bad nonconv_layer 1 'not a convolutional' -- gradcam --out "$T/bad_nonconv_layer" --layer global_average_pooling2d samples/parrot.jpg
     bad unwritable_out 1 'output directory' -- gradcam --out "$T/afile/sub" samples/parrot.jpg
     bad missing_model 1 'nomodel.h5' -- predict --model "$T/nomodel.h5" samples/parrot.jpg
-    bad bad_size 1 'size' -- filters --out "$T/bad_bad_size" --model "$K/small_convnet.h5" --layer conv2d --filter 0 --size 2
+    bad bad_size 2 'size: expected an integer in 8..4096' -- filters --out "$T/bad_bad_size" --model "$K/small_convnet.h5" --layer conv2d --filter 0 --size 2
     bad unknown_flag 2 "unknown option '--frobnicate'" -- gradcam --frobnicate samples/parrot.jpg
     bad bad_score 2 'prob or logit' -- gradcam --score maybe samples/parrot.jpg
     bad bad_number 2 'expected an integer' -- predict --top x samples/parrot.jpg

@@ -52,8 +52,10 @@ int cmd_dump(cli_args *o)
     }
     char stem[200], fname[300], path[1400], tmp[1500];
     cli_stem(o->pos[0], stem, sizeof stem);
-    snprintf(fname, sizeof fname, "dump_%s.h5", stem);
-    if ((rc = out_path(path, sizeof path, o->out, fname)))
+    out_names names = {0};
+    rc = out_name(&names, "dump_", stem, ".h5", NULL, fname, sizeof fname);
+    out_names_free(&names);
+    if (rc || (rc = out_path(path, sizeof path, o->out, fname)))
         goto done;
     /* an unpredictable temporary beside the result, created exclusively (H5F_ACC_EXCL is
      * O_CREAT|O_EXCL: a link or file planted there is never followed or reused) */
