@@ -127,6 +127,14 @@ rm -f "/tmp/clvis_escape_$$.png"
 run filt_twice 0 -- filters --quiet --model "$K/small_convnet.h5" --out "$T/ftw" --layers conv2d,conv2d --steps 1 &&
     check "filters --layers conv2d,conv2d: two grids, not one overwritten" "[ -s '$T/ftw/filters_conv2d.png' ] && [ -s '$T/ftw/filters_conv2d_2.png' ]" "$(ls "$T/ftw")"
 
+# two processes on one --out at once: the manifest (under flock, merged) keeps both runs' entries
+mkdir -p "$T/conc1" "$T/conc2"
+for i in 1 2 3 4; do cp samples/coffee.png "$T/conc1/a$i.png"; cp samples/coffee.png "$T/conc2/b$i.png"; done
+"$CLVIS" gradcam --quiet --model "$K/functional.h5" --out "$T/conc" "$T/conc1" >/dev/null 2>"$T/conc1.err" & p1=$!
+"$CLVIS" gradcam --quiet --model "$K/functional.h5" --out "$T/conc" "$T/conc2" >/dev/null 2>"$T/conc2.err" & p2=$!
+wait $p1; r1=$?; wait $p2; r2=$?
+check "two concurrent gradcam runs on one --out: all 16 manifest entries kept, index lists all" "[ $r1 = 0 ] && [ $r2 = 0 ] && [ \$(grep -c '^gradcam' '$T/conc/manifest.tsv') = 16 ] && [ \$(grep -c '<img' '$T/conc/index.html') = 16 ] && [ -z \"\$(ls -A '$T/conc' | grep tmp)\" ]" "$(cat "$T/conc1.err" "$T/conc2.err"; grep -c '^gradcam' "$T/conc/manifest.tsv")"
+
 mkdir -p "$T/nophotos"
 bad empty_folder 1 'no .png, .jpg or .jpeg files' -- predict --model "$K/functional.h5" "$T/nophotos"
 bad empty_folder_gc 1 'no .png, .jpg or .jpeg files' -- gradcam --model "$K/functional.h5" --out "$T/bad_empty_folder_gc/out" "$T/nophotos"
