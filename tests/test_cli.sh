@@ -135,6 +135,35 @@ for i in 1 2 3 4; do cp samples/coffee.png "$T/conc1/a$i.png"; cp samples/coffee
 wait $p1; r1=$?; wait $p2; r2=$?
 check "two concurrent gradcam runs on one --out: all 16 manifest entries kept, index lists all" "[ $r1 = 0 ] && [ $r2 = 0 ] && [ \$(grep -c '^gradcam' '$T/conc/manifest.tsv') = 16 ] && [ \$(grep -c '<img' '$T/conc/index.html') = 16 ] && [ -z \"\$(ls -A '$T/conc' | grep tmp)\" ]" "$(cat "$T/conc1.err" "$T/conc2.err"; grep -c '^gradcam' "$T/conc/manifest.tsv")"
 
+# a failed run leaves no output folder it created (nor its new parents); an existing one stays
+bad pred_missing_out 1 'nope.jpg' -- predict --model "$K/functional.h5" --out "$T/pmo/a/b" "$T/nope.jpg"
+check "predict on a missing image with --out: no empty folder left (nor its new parents)" "[ ! -e '$T/pmo' ]"
+mkdir -p "$T/pmo_kept"
+bad pred_missing_kept 1 'nope.jpg' -- predict --model "$K/functional.h5" --out "$T/pmo_kept" "$T/nope.jpg"
+check "an existing empty --out is kept" "[ -d '$T/pmo_kept' ]"
+# stale temporaries of dead processes are swept at start; a live process's and other files kept
+sh -c 'exit 0' & dead=$!; wait $dead
+mkdir -p "$T/sweep"
+echo partial >"$T/sweep/.gradcam_x_overlay.png.tmp.$dead.0123456789abcdef"
+echo partial >"$T/sweep/manifest.tsv.tmp.$dead"
+echo live >"$T/sweep/.index.html.tmp.$$.0123456789abcdef"
+echo mine >"$T/sweep/notes.tmp.$dead.txt"
+run sweep 0 -- gradcam --model "$K/functional.h5" --out "$T/sweep" samples/coffee.png &&
+    check "stale temporaries (dead PID) swept, one notice; a live PID's temporary and other files kept" "[ ! -e '$T/sweep/.gradcam_x_overlay.png.tmp.$dead.0123456789abcdef' ] && [ ! -e '$T/sweep/manifest.tsv.tmp.$dead' ] && [ -e '$T/sweep/.index.html.tmp.$$.0123456789abcdef' ] && [ -e '$T/sweep/notes.tmp.$dead.txt' ] && grep -q 'removed 2 stale temporaries' '$T/sweep.err'" "$(ls -A "$T/sweep"; cat "$T/sweep.err")"
+# SIGTERM / SIGINT while the overlay is being written (held there by the test hook
+# CLVIS_TEST_STALL_WRITE): the signal ends the run, no temporary, no map without its overlay
+for sig in TERM INT; do
+    # (python3 puts back the default SIGINT action, which a background job starts without)
+    CLVIS_TEST_STALL_WRITE=overlay.png python3 -c 'import os, signal, sys; signal.signal(signal.SIGINT, signal.SIG_DFL); os.execv(sys.argv[1], sys.argv[1:])' "$CLVIS" gradcam --quiet --model "$K/functional.h5" --out "$T/sig$sig" samples/coffee.png >/dev/null 2>&1 & gp=$!
+    seen=0
+    for _ in $(seq 1 600); do   # up to 30 s for the temporary to appear
+        if ls -A "$T/sig$sig" 2>/dev/null | grep -q 'overlay.png.tmp'; then seen=1; break; fi
+        sleep 0.05
+    done
+    kill -$sig $gp; wait $gp; grc=$?
+    check "SIG$sig during gradcam's overlay write: killed by it (exit $grc), no temporary, no map without its overlay" "[ $seen = 1 ] && [ $grc = $((128 + $(kill -l $sig))) ] && [ -z \"\$(ls -A '$T/sig$sig')\" ]" "$(ls -A "$T/sig$sig")"
+done
+
 mkdir -p "$T/nophotos"
 bad empty_folder 1 'no .png, .jpg or .jpeg files' -- predict --model "$K/functional.h5" "$T/nophotos"
 bad empty_folder_gc 1 'no .png, .jpg or .jpeg files' -- gradcam --model "$K/functional.h5" --out "$T/bad_empty_folder_gc/out" "$T/nophotos"

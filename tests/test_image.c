@@ -13,8 +13,10 @@
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <signal.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "io/atomic.h"
@@ -257,14 +259,82 @@ static void test_atomic(void)
     check(st == CLVIS_ERR_IO && count_tmp_files(tmp_dir) == 0,
           "JPEG onto a directory fails (%s) and leaves no temporary file", clvis_status_name(st));
 
-    if (geteuid() != 0) {
-        mkdir(tmp_path("ro"), 0555);
-        st = image_write_png(tmp_path("ro/x.png"), &a);
-        check(st == CLVIS_ERR_IO && !file_exists(tmp_path("ro/x.png")) &&
-                  count_tmp_files(tmp_path("ro")) == 0,
-              "PNG into a read-only directory fails and leaves nothing");
-    } else {
-        printf("SKIP read-only directory test (running as root)\n");
+    /* a directory this process cannot write to: mode 0555, and as root (who writes through
+     * modes) the immutable attribute (chattr +i), else a /proc folder */
+    {
+        char ro[600];
+        snprintf(ro, sizeof ro, "%s", tmp_path("ro"));
+        mkdir(ro, 0555);
+        int immutable = 0;
+        if (geteuid() == 0) {
+            char cmd[700];
+            snprintf(cmd, sizeof cmd, "chattr +i '%s' 2>/dev/null", ro);
+            immutable = system(cmd) == 0;
+        }
+        char probe[700];
+        snprintf(probe, sizeof probe, "%s/probe", ro);
+        FILE *pf = fopen(probe, "w");
+        if (pf) { /* still writable (root without chattr): a folder no one can create in */
+            fclose(pf);
+            unlink(probe);
+            snprintf(ro, sizeof ro, "/proc/self/fdinfo");
+        }
+        char x[700];
+        snprintf(x, sizeof x, "%s/x.png", ro);
+        st = image_write_png(x, &a);
+        check(st == CLVIS_ERR_IO && !file_exists(x) && count_tmp_files(ro) == 0,
+              "PNG into a directory it cannot write (%s) fails (%s) and leaves nothing",
+              pf ? "/proc/self/fdinfo" : immutable ? "chattr +i" : "mode 0555",
+              clvis_status_name(st));
+        if (immutable) {
+            char cmd[700];
+            snprintf(cmd, sizeof cmd, "chattr -i '%s'", tmp_path("ro"));
+            if (system(cmd) != 0)
+                printf("note: could not clear the immutable flag of %s\n", tmp_path("ro"));
+        }
+    }
+
+    /* a signal during a write: the live temporary is removed, then the signal ends the
+     * process as it would have (#17: Ctrl-C / SIGTERM left .<name>.tmp.<pid> files) */
+    for (int k = 0; k < 2; k++) {
+        const int sig = k ? SIGINT : SIGTERM;
+        char live[600];
+        snprintf(live, sizeof live, "%s/.big.png.tmp.%d.0123456789abcdef", tmp_dir, k);
+        pid_t pid = fork();
+        if (pid == 0) {
+            atomic_cleanup_on_signals();
+            write_bytes(live, "partial", 7);
+            atomic_live_add(live);
+            raise(sig);
+            _exit(0); /* not reached */
+        }
+        int ws = 0;
+        int ok = pid > 0 && waitpid(pid, &ws, 0) == pid;
+        check(ok && WIFSIGNALED(ws) && WTERMSIG(ws) == sig && !file_exists(live),
+              "%s while a temporary is live: removed, the process ends by the signal",
+              sig == SIGINT ? "SIGINT" : "SIGTERM");
+        unlink(live);
+    }
+    {
+        /* a slot given back is no longer removed; an ignored signal stays ignored */
+        char kept[600];
+        snprintf(kept, sizeof kept, "%s", tmp_path("kept.png"));
+        pid_t pid = fork();
+        if (pid == 0) {
+            signal(SIGHUP, SIG_IGN);
+            atomic_cleanup_on_signals();
+            write_bytes(kept, "done", 4);
+            atomic_live_remove(atomic_live_add(kept));
+            raise(SIGHUP); /* ignored */
+            raise(SIGTERM);
+            _exit(0);
+        }
+        int ws = 0;
+        int ok = pid > 0 && waitpid(pid, &ws, 0) == pid;
+        check(ok && WIFSIGNALED(ws) && WTERMSIG(ws) == SIGTERM && file_exists(kept),
+              "a finished file is not removed by a later signal; an ignored SIGHUP stays "
+              "ignored");
+        unlink(kept);
     }
 
     st = file_write_atomic(tmp_path("page.html"), "<p>one</p>", 10);

@@ -12,6 +12,7 @@
 #include "cli/outdir.h"
 #include "cli/session.h"
 #include "cli/util.h"
+#include "io/atomic.h"
 
 /* Grad-CAM of one image: the two PNGs (both or neither), a line or a JSON object on stdout,
  * and its entries in the index page. */
@@ -52,8 +53,12 @@ static int gradcam_one(cli_args *o, session *s, const labels *labp,
     }
     if (!st)
         st = clvis_image_write_png(pmap, &mapimg);
+    /* both or neither: the map is removed when the overlay fails, or a signal ends the run
+     * before it is written */
+    int live = st ? -1 : atomic_live_add(pmap);
     if (!st && (st = clvis_image_write_png(pover, &over)))
-        unlink(pmap); /* both or neither */
+        unlink(pmap);
+    atomic_live_remove(live);
     if (st) {
         rc = cli_fail_st(st);
         goto done;

@@ -8,8 +8,13 @@
 #include "cli/args.h"
 #include "cli/report.h"
 
-/* mkdir -p dir, then a write test. 0, or 1 after cli_fail. */
+/* mkdir -p dir, then a write test, then a sweep of stale temporaries (".<name>.tmp.<pid>.<hex>"
+ * and the older "<name>.tmp.<pid>" whose process no longer exists, regular files only, said on
+ * stderr). 0, or 1 after cli_fail. */
 int out_prepare(const char *dir);
+/* At the end of a run (main): the folders out_prepare created are removed again when they are
+ * empty (a failed run leaves no empty --out behind). */
+void out_finish(void);
 /* "dir/name" into buf. 0, or 1 after cli_fail (too long). */
 int out_path(char *buf, size_t cap, const char *dir, const char *name);
 /* The output names of one run: each built from untrusted text (a layer name, an image stem)
