@@ -164,6 +164,16 @@ for sig in TERM INT; do
     check "SIG$sig during gradcam's overlay write: killed by it (exit $grc), no temporary, no map without its overlay" "[ $seen = 1 ] && [ $grc = $((128 + $(kill -l $sig))) ] && [ -z \"\$(ls -A '$T/sig$sig')\" ]" "$(ls -A "$T/sig$sig")"
 done
 
+# #17 limits: a FIFO named b.jpg in a folder is skipped (named, exit 1), never waited on;
+# --labels that is not a regular file (/dev/zero) or is too big is refused before reading
+mkdir -p "$T/fifo"; cp samples/coffee.png "$T/fifo/a.png"; mkfifo "$T/fifo/b.jpg"
+timeout 60 "$CLVIS" predict --quiet --model "$K/functional.h5" --top 1 "$T/fifo" >"$T/fifo.out" 2>"$T/fifo.err"; frc=$?
+check "predict over a folder with a FIFO b.jpg: a.png predicted, b.jpg named and skipped, exit 1 (no hang)" "[ $frc = 1 ] && grep -q 'a.png' '$T/fifo.out' && grep -q 'b.jpg: not a regular file (a FIFO)' '$T/fifo.err'" "rc $frc $(cat "$T/fifo.err")"
+bad labels_dev 1 'labels.*not a regular file' -- predict --model "$K/functional.h5" --labels /dev/zero samples/coffee.png
+head -c $((17 * 1024 * 1024)) /dev/zero | tr '\0' 'a' >"$T/big_labels.txt"
+bad labels_big 1 'labels file .* larger than' -- predict --model "$K/functional.h5" --labels "$T/big_labels.txt" samples/coffee.png
+rm -f "$T/big_labels.txt"
+
 mkdir -p "$T/nophotos"
 bad empty_folder 1 'no .png, .jpg or .jpeg files' -- predict --model "$K/functional.h5" "$T/nophotos"
 bad empty_folder_gc 1 'no .png, .jpg or .jpeg files' -- gradcam --model "$K/functional.h5" --out "$T/bad_empty_folder_gc/out" "$T/nophotos"

@@ -19,6 +19,10 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <fcntl.h>
+#include <time.h>
+#include <turbojpeg.h>
+
 #include "io/atomic.h"
 #include "io/image.h"
 #include "io/resize.h"
@@ -476,6 +480,74 @@ static void rm_tree(const char *dir)
 }
 
 /* Generator mode for the CLI tests: a W x H gradient JPEG (e.g. a 100-megapixel photo). */
+/* #17 limits of the image reader: scans of a progressive JPEG, files that are not regular */
+static void test_limits(void)
+{
+    /* a progressive JPEG whose last scan is repeated 3000 times (valid markers, within the
+     * pixel limits): refused by libjpeg-turbo's scan limit (500) instead of decoded scan by
+     * scan, each a pass over the whole image */
+    const int w = 512, h = 512;
+    unsigned char *px = malloc((size_t)w * h * 3), *jpg = NULL;
+    unsigned long jn = 0;
+    for (int i = 0; px && i < w * h * 3; i++)
+        px[i] = (unsigned char)(i * 7 + (i / 1536) * 3);
+    tjhandle tj = tjInitCompress();
+    int ok = px && tj &&
+             tjCompress2(tj, px, w, 0, h, TJPF_RGB, &jpg, &jn, TJSAMP_420, 80,
+                         TJFLAG_PROGRESSIVE) == 0;
+    size_t last = 0;
+    for (size_t i = 2; ok && i + 1 < jn; i++)
+        if (jpg[i] == 0xff && jpg[i + 1] == 0xda)
+            last = i;
+    ok = ok && last && jn > last + 2 && jpg[jn - 2] == 0xff && jpg[jn - 1] == 0xd9;
+    if (ok) {
+        size_t scan = jn - 2 - last, reps = 3000, n = last + scan * reps + 2;
+        unsigned char *bomb = malloc(n);
+        if (bomb) {
+            memcpy(bomb, jpg, last);
+            for (size_t r = 0; r < reps; r++)
+                memcpy(bomb + last + r * scan, jpg + last, scan);
+            bomb[n - 2] = 0xff;
+            bomb[n - 1] = 0xd9;
+            write_bytes(tmp_path("scans.jpg"), bomb, n);
+            free(bomb);
+            struct timespec t0, t1;
+            clock_gettime(CLOCK_MONOTONIC, &t0);
+            image8 img = {0};
+            clvis_status st = image_load(tmp_path("scans.jpg"), &img);
+            clock_gettime(CLOCK_MONOTONIC, &t1);
+            double sec = (double)(t1.tv_sec - t0.tv_sec) + (t1.tv_nsec - t0.tv_nsec) / 1e9;
+            check(st == CLVIS_ERR_FORMAT && strstr(clvis_last_error(), "500 scans") && sec < 5,
+                  "progressive JPEG with 3000 scans: refused by the scan limit in %.2f s (%s: %s)",
+                  sec, clvis_status_name(st), clvis_last_error());
+            image_free(&img);
+        }
+    }
+    check(ok, "progressive JPEG fixture built");
+    if (tj)
+        tjDestroy(tj);
+    tjFree(jpg);
+    free(px);
+
+    /* a FIFO named like a photo is refused at once, not waited on (nobody writes to it) */
+    char fifo[600];
+    snprintf(fifo, sizeof fifo, "%s", tmp_path("b.jpg"));
+    if (mkfifo(fifo, 0644) == 0) {
+        image8 img = {0};
+        clvis_status st = image_load(fifo, &img);
+        check(st == CLVIS_ERR_IO && strstr(clvis_last_error(), "not a regular file (a FIFO)"),
+              "a FIFO named b.jpg: %s \"%s\"", clvis_status_name(st), clvis_last_error());
+        unlink(fifo);
+    }
+    image8 img = {0};
+    clvis_status st = image_load("/dev/zero", &img);
+    check(st == CLVIS_ERR_IO && strstr(clvis_last_error(), "a device"),
+          "/dev/zero as an image: %s \"%s\"", clvis_status_name(st), clvis_last_error());
+    st = image_load(tmp_dir, &img);
+    check(st == CLVIS_ERR_IO && strstr(clvis_last_error(), "a directory"),
+          "a directory as an image: %s", clvis_status_name(st));
+}
+
 static int write_gradient_jpeg(const char *path, int w, int h)
 {
     image8 img = {0};
@@ -513,6 +585,7 @@ int main(int argc, char **argv)
     test_roundtrip();
     test_errors();
     test_atomic();
+    test_limits();
     rm_tree(tmp_dir);
     return test_summary();
 }
