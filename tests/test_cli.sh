@@ -174,6 +174,12 @@ head -c $((17 * 1024 * 1024)) /dev/zero | tr '\0' 'a' >"$T/big_labels.txt"
 bad labels_big 1 'labels file .* larger than' -- predict --model "$K/functional.h5" --labels "$T/big_labels.txt" samples/coffee.png
 rm -f "$T/big_labels.txt"
 
+# filter patterns whose memory estimate is over the device's memory: refused at once with the
+# estimate (was: an OOM kill at 22 GB for --size 4096 on MobileNetV2); 64 items of 4096x4096 per
+# batch are over any device's memory
+bad filters_mem 1 'GiB of device memory .* over the device' -- filters --model "$K/small_convnet.h5" --out "$T/bad_filters_mem" --layers conv2d_3 --size 4096 --chunk 64 --steps 1
+check "the refused filters run leaves no output folder" "[ ! -e '$T/bad_filters_mem' ]"
+
 mkdir -p "$T/nophotos"
 bad empty_folder 1 'no .png, .jpg or .jpeg files' -- predict --model "$K/functional.h5" "$T/nophotos"
 bad empty_folder_gc 1 'no .png, .jpg or .jpeg files' -- gradcam --model "$K/functional.h5" --out "$T/bad_empty_folder_gc/out" "$T/nophotos"
