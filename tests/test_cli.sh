@@ -212,13 +212,26 @@ if [ -f "$MOBILE" ]; then
     touch "$T/afile"
     bad missing_image 1 'nope.jpg' -- gradcam --out "$T/bad_missing_image" "$T/nope.jpg"
     bad corrupt_image 1 'corrupt.png' -- gradcam --out "$T/bad_corrupt_image" "$T/corrupt.png"
-    bad tiny_image 1 '1x1' -- predict "$T/one.png"
+    bad tiny_image 1 '1x1' -- predict --out "$T/bad_tiny_image" "$T/one.png"
+    check "1x1 image: predict --out leaves no folder" "[ ! -e '$T/bad_tiny_image' ]"
+    bad tiny_image_gc 1 '1x1' -- gradcam --out "$T/bad_tiny_image_gc" "$T/one.png"
+    check "1x1 image: gradcam (which always writes to --out) leaves no folder" "[ ! -e '$T/bad_tiny_image_gc' ]"
     bad unknown_layer 1 "no layer named 'conv9'.*Conv1" -- gradcam --out "$T/bad_unknown_layer" --layer conv9 samples/parrot.jpg
     bad unknown_act_layer 1 "no layer named 'zz'" -- activations --out "$T/bad_unknown_act_layer" --layers Conv1,zz samples/parrot.jpg
     bad filter_range 1 'filter 99 out of range' -- filters --model "$K/small_convnet.h5" --out "$T/bad_filter_range" --layer conv2d --filter 99
     bad class_range 1 'class 1000 out of range' -- gradcam --out "$T/bad_class_range" --class 1000 samples/parrot.jpg
     bad nonconv_layer 1 'not a convolutional' -- gradcam --out "$T/bad_nonconv_layer" --layer global_average_pooling2d samples/parrot.jpg
     bad unwritable_out 1 'output directory' -- gradcam --out "$T/afile/sub" samples/parrot.jpg
+    # a real directory this process cannot write: mode 0555, and as root (who writes through
+    # modes) the immutable attribute; where neither holds, a /proc folder no one can create in
+    mkdir -p "$T/ro"; chmod 0555 "$T/ro"
+    ro="$T/ro"; immutable=0
+    [ "$(id -u)" = 0 ] && chattr +i "$ro" 2>/dev/null && immutable=1
+    if touch "$ro/probe" 2>/dev/null; then rm -f "$ro/probe"; ro=/proc/self/fdinfo; fi
+    bad unwritable_dir 1 "output directory .* is not writable" -- gradcam --out "$ro" samples/parrot.jpg
+    check "nothing written into the read-only directory ($ro)" "[ -z \"\$(ls -A '$ro' 2>/dev/null | grep -v '^[0-9]*\$')\" ]"
+    [ $immutable = 1 ] && chattr -i "$T/ro"
+    chmod 0755 "$T/ro"
     bad missing_model 1 'nomodel.h5' -- predict --model "$T/nomodel.h5" samples/parrot.jpg
     bad bad_size 2 'size: expected an integer in 8..4096' -- filters --out "$T/bad_bad_size" --model "$K/small_convnet.h5" --layer conv2d --filter 0 --size 2
     bad unknown_flag 2 "unknown option '--frobnicate'" -- gradcam --frobnicate samples/parrot.jpg
