@@ -13,7 +13,6 @@
 #include "cli/outdir.h"
 #include "cli/session.h"
 #include "cli/util.h"
-#include "io/atomic.h"
 
 int cmd_dump(cli_args *o)
 {
@@ -73,7 +72,7 @@ int cmd_dump(cli_args *o)
         rc = cli_fail("%s: cannot create", tmp);
         goto done;
     }
-    int live = atomic_live_add(tmp); /* removed if a signal ends the run */
+    int live = util_live_add(tmp); /* removed if a signal ends the run */
     hid_t ga = H5Gcreate2(f, "act", H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
     int ok = ga >= 0;
     for (int i = 0; i < n && ok; i++) {
@@ -111,11 +110,11 @@ int cmd_dump(cli_args *o)
     H5Fclose(f);
     if (!ok || rename(tmp, path)) {
         unlink(tmp);
-        atomic_live_remove(live);
+        util_live_remove(live);
         rc = cli_fail("%s: writing the dump failed (%s)", path, clvis_last_error());
         goto done;
     }
-    atomic_live_remove(live);
+    util_live_remove(live);
     printf("%s\n", path);
 done:
     free(x);

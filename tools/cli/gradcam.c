@@ -12,7 +12,6 @@
 #include "cli/outdir.h"
 #include "cli/session.h"
 #include "cli/util.h"
-#include "io/atomic.h"
 
 /* Grad-CAM of one image: the two PNGs (both or neither), a line or a JSON object on stdout,
  * and its entries in the index page. */
@@ -55,10 +54,10 @@ static int gradcam_one(cli_args *o, session *s, const labels *labp,
         st = clvis_image_write_png(pmap, &mapimg);
     /* both or neither: the map is removed when the overlay fails, or a signal ends the run
      * before it is written */
-    int live = st ? -1 : atomic_live_add(pmap);
+    int live = st ? -1 : util_live_add(pmap);
     if (!st && (st = clvis_image_write_png(pover, &over)))
         unlink(pmap);
-    atomic_live_remove(live);
+    util_live_remove(live);
     if (st) {
         rc = cli_fail_st(st);
         goto done;

@@ -8,7 +8,7 @@
 #include "cli/args.h"
 #include "cli/common.h"
 #include "cli/outdir.h"
-#include "io/atomic.h"
+#include "cli/util.h"
 
 int main(int argc, char **argv)
 {
@@ -39,7 +39,7 @@ int main(int argc, char **argv)
     }
     cli_quiet = o.quiet;
     /* Ctrl-C, SIGTERM: the temporaries being written are removed, then the signal ends us */
-    atomic_cleanup_on_signals();
+    util_cleanup_on_signals();
     int rc = o.cmd->run(&o);
     out_finish(); /* an output folder this run created and left empty is removed */
     cli_free(&o);

@@ -13,7 +13,6 @@
 
 #include "cli/common.h"
 #include "cli/util.h"
-#include "io/fsutil.h"
 
 /* The folders out_prepare made (the deepest and the shallowest), for out_finish. */
 static char made_deep[1024], made_top[1024];
@@ -146,8 +145,8 @@ static int names_add(out_names *u, const char *name)
 int out_name(out_names *u, const char *prefix, const char *raw, const char *suffix,
              const char *from, char *buf, size_t cap)
 {
-    char safe[FS_NAME_MAX + 1];
-    fs_safe_name(raw, safe, sizeof safe);
+    char safe[UTIL_NAME_MAX + 1];
+    util_safe_name(raw, safe, sizeof safe);
     int n = snprintf(buf, cap, "%s%s%s", prefix, safe, suffix);
     if (n < 0 || (size_t)n >= cap)
         return cli_fail("output name too long: %s%s%s", prefix, safe, suffix);
