@@ -241,7 +241,9 @@ CLVIS_API int clvis_activations_drawable(const clvis_model *m, int layer);
 CLVIS_API int clvis_activations_default_layers(const clvis_model *m, int *layers, int cap);
 /* One forward up to the deepest layer asked, then per layer: the grid (16 channels a row,
  * standardised), "<out_dir>/act_<layer>.png" in viridis (out_dir NULL: no files), statistics
- * in res[i]. gray (optional): gray[i] receives the malloc'd uint8 grid of layer i. */
+ * in res[i]. <layer> is the name made safe as a file name (bytes other than letters, digits,
+ * '_', '-', '+' and single inner dots become '_'), with _2, _3, ... where two layers of the
+ * call would share a file; res[i].file names the file written. gray (optional): gray[i] receives the malloc'd uint8 grid of layer i. */
 CLVIS_API clvis_status clvis_activations(clvis_model *m, const float *x, const int *layers,
                                          int n_layers, const char *out_dir,
                                          clvis_activation_result *res, unsigned char **gray,

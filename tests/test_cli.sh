@@ -109,10 +109,85 @@ run pred_dir 1 -- predict --quiet --model "$K/functional.h5" --top 1 "$T/folder/
     check "predict over a folder: a.JPG then b.png, c.jpeg named and skipped, a summary line, exit 1" "[ \"\$(grep -v '^ ' '$T/pred_dir.out' | tr '\n' ' ')\" = '$T/folder/a.JPG $T/folder/b.png ' ] && grep -q '^clvis: $T/folder/c.jpeg: ' '$T/pred_dir.err' && grep -q '1 of 3 images could not be read' '$T/pred_dir.err' && [ \$(wc -l <'$T/pred_dir.err') = 2 ]" "$(cat "$T/pred_dir.out" "$T/pred_dir.err" | head -c 400)"
 run gc_dir 1 -- gradcam --quiet --model "$K/functional.h5" --out "$T/gcdir" "$T/folder" samples/owl.jpg &&
     check "gradcam over a folder and a file: 3 pairs of pictures, nothing for the bad one" "[ \$(ls '$T/gcdir' | grep -c 'gradcam_.*png') = 6 ] && [ -z \"\$(ls '$T/gcdir' | grep gradcam_c_)\" ]" "$(ls "$T/gcdir")"
+# ---- #17: output names are safe and unique: never outside --out, never a silent overwrite ----
+# photos whose stems collide (pic.png / pic.jpg; "p c" and p_c sanitise alike): four pairs of
+# pictures, a warning for each renamed one
+mkdir -p "$T/collide"
+cp samples/coffee.png "$T/collide/pic.png"; cp samples/parrot.jpg "$T/collide/pic.jpg"
+cp samples/coffee.png "$T/collide/p c.png"; cp samples/parrot.jpg "$T/collide/p_c.png"
+run gc_collide 0 -- gradcam --quiet --model "$K/functional.h5" --out "$T/gcc" "$T/collide" &&
+    check "gradcam: colliding image stems give distinct results (pic, pic_2, p_c, p_c_2) and a warning each" "[ \$(ls '$T/gcc' | grep -c '^gradcam_.*png\$') = 8 ] && [ -s '$T/gcc/gradcam_pic_2_overlay.png' ] && [ -s '$T/gcc/gradcam_p_c_2_map.png' ] && [ \$(grep -c 'warning: .* is written as gradcam_' '$T/gc_collide.err') = 2 ] && [ \$(grep -c '^gradcam' '$T/gcc/manifest.tsv') = 8 ]" "$(ls "$T/gcc"; cat "$T/gc_collide.err")"
+# a layer named like a path (the Keras 3 config of the functional fixture with its ReLU renamed):
+# its picture stays inside --out
+sed 's|"re_lu"|"sub/../../../../../../../../tmp/clvis_escape_'$$'"|g' "$K/functional_k3_config.json" >"$T/trav.json"
+mkdir -p "$T/deep/a/b/c/d"
+run act_trav 0 -- activations --quiet --model "$K/functional.weights.h5" --config "$T/trav.json" --out "$T/deep/a/b/c/d/o" --layers "sub/../../../../../../../../tmp/clvis_escape_$$,conv2d,conv2d" samples/coffee.png &&
+    check "activations: a layer named sub/../../tmp/x writes inside --out; a layer asked twice gets act_conv2d_2.png" "[ ! -e /tmp/clvis_escape_$$.png ] && [ -z \"\$(ls -A '$T/deep/a/b/c' | grep -v '^d\$')\" ] && [ \$(ls '$T/deep/a/b/c/d/o' | grep -c '^act_.*png\$') = 3 ] && [ -s '$T/deep/a/b/c/d/o/act_conv2d_2.png' ] && ls '$T/deep/a/b/c/d/o' | grep -q '^act_sub_.*clvis_escape_$$.png\$' && grep -q 'warning: act_conv2d.png is already a result' '$T/act_trav.err'" "$(ls -R "$T/deep"; cat "$T/act_trav.err")"
+rm -f "/tmp/clvis_escape_$$.png"
+run filt_twice 0 -- filters --quiet --model "$K/small_convnet.h5" --out "$T/ftw" --layers conv2d,conv2d --steps 1 &&
+    check "filters --layers conv2d,conv2d: two grids, not one overwritten" "[ -s '$T/ftw/filters_conv2d.png' ] && [ -s '$T/ftw/filters_conv2d_2.png' ]" "$(ls "$T/ftw")"
+
+# two processes on one --out at once: the manifest (under flock, merged) keeps both runs' entries
+mkdir -p "$T/conc1" "$T/conc2"
+for i in 1 2 3 4; do cp samples/coffee.png "$T/conc1/a$i.png"; cp samples/coffee.png "$T/conc2/b$i.png"; done
+"$CLVIS" gradcam --quiet --model "$K/functional.h5" --out "$T/conc" "$T/conc1" >/dev/null 2>"$T/conc1.err" & p1=$!
+"$CLVIS" gradcam --quiet --model "$K/functional.h5" --out "$T/conc" "$T/conc2" >/dev/null 2>"$T/conc2.err" & p2=$!
+wait $p1; r1=$?; wait $p2; r2=$?
+check "two concurrent gradcam runs on one --out: all 16 manifest entries kept, index lists all" "[ $r1 = 0 ] && [ $r2 = 0 ] && [ \$(grep -c '^gradcam' '$T/conc/manifest.tsv') = 16 ] && [ \$(grep -c '<img' '$T/conc/index.html') = 16 ] && [ -z \"\$(ls -A '$T/conc' | grep tmp)\" ]" "$(cat "$T/conc1.err" "$T/conc2.err"; grep -c '^gradcam' "$T/conc/manifest.tsv")"
+
+# a failed run leaves no output folder it created (nor its new parents); an existing one stays
+bad pred_missing_out 1 'nope.jpg' -- predict --model "$K/functional.h5" --out "$T/pmo/a/b" "$T/nope.jpg"
+check "predict on a missing image with --out: no empty folder left (nor its new parents)" "[ ! -e '$T/pmo' ]"
+mkdir -p "$T/pmo_kept"
+bad pred_missing_kept 1 'nope.jpg' -- predict --model "$K/functional.h5" --out "$T/pmo_kept" "$T/nope.jpg"
+check "an existing empty --out is kept" "[ -d '$T/pmo_kept' ]"
+# stale temporaries of dead processes are swept at start; a live process's and other files kept
+sh -c 'exit 0' & dead=$!; wait $dead
+mkdir -p "$T/sweep"
+echo partial >"$T/sweep/.gradcam_x_overlay.png.tmp.$dead.0123456789abcdef"
+echo partial >"$T/sweep/manifest.tsv.tmp.$dead"
+echo live >"$T/sweep/.index.html.tmp.$$.0123456789abcdef"
+echo mine >"$T/sweep/notes.tmp.$dead.txt"
+run sweep 0 -- gradcam --model "$K/functional.h5" --out "$T/sweep" samples/coffee.png &&
+    check "stale temporaries (dead PID) swept, one notice; a live PID's temporary and other files kept" "[ ! -e '$T/sweep/.gradcam_x_overlay.png.tmp.$dead.0123456789abcdef' ] && [ ! -e '$T/sweep/manifest.tsv.tmp.$dead' ] && [ -e '$T/sweep/.index.html.tmp.$$.0123456789abcdef' ] && [ -e '$T/sweep/notes.tmp.$dead.txt' ] && grep -q 'removed 2 stale temporaries' '$T/sweep.err'" "$(ls -A "$T/sweep"; cat "$T/sweep.err")"
+# SIGTERM / SIGINT while the overlay is being written (held there by the test hook
+# CLVIS_TEST_STALL_WRITE): the signal ends the run, no temporary, no map without its overlay
+for sig in TERM INT; do
+    # (python3 puts back the default SIGINT action, which a background job starts without)
+    CLVIS_TEST_STALL_WRITE=overlay.png python3 -c 'import os, signal, sys; signal.signal(signal.SIGINT, signal.SIG_DFL); os.execv(sys.argv[1], sys.argv[1:])' "$CLVIS" gradcam --quiet --model "$K/functional.h5" --out "$T/sig$sig" samples/coffee.png >/dev/null 2>&1 & gp=$!
+    seen=0
+    for _ in $(seq 1 600); do   # up to 30 s for the temporary to appear
+        if ls -A "$T/sig$sig" 2>/dev/null | grep -q 'overlay.png.tmp'; then seen=1; break; fi
+        sleep 0.05
+    done
+    kill -$sig $gp; wait $gp; grc=$?
+    check "SIG$sig during gradcam's overlay write: killed by it (exit $grc), no temporary, no map without its overlay" "[ $seen = 1 ] && [ $grc = $((128 + $(kill -l $sig))) ] && [ -z \"\$(ls -A '$T/sig$sig')\" ]" "$(ls -A "$T/sig$sig")"
+done
+
+# #17 limits: a FIFO named b.jpg in a folder is skipped (named, exit 1), never waited on;
+# --labels that is not a regular file (/dev/zero) or is too big is refused before reading
+mkdir -p "$T/fifo"; cp samples/coffee.png "$T/fifo/a.png"; mkfifo "$T/fifo/b.jpg"
+timeout 60 "$CLVIS" predict --quiet --model "$K/functional.h5" --top 1 "$T/fifo" >"$T/fifo.out" 2>"$T/fifo.err"; frc=$?
+check "predict over a folder with a FIFO b.jpg: a.png predicted, b.jpg named and skipped, exit 1 (no hang)" "[ $frc = 1 ] && grep -q 'a.png' '$T/fifo.out' && grep -q 'b.jpg: not a regular file (a FIFO)' '$T/fifo.err'" "rc $frc $(cat "$T/fifo.err")"
+bad labels_dev 1 'labels.*not a regular file' -- predict --model "$K/functional.h5" --labels /dev/zero samples/coffee.png
+head -c $((17 * 1024 * 1024)) /dev/zero | tr '\0' 'a' >"$T/big_labels.txt"
+bad labels_big 1 'labels file .* larger than' -- predict --model "$K/functional.h5" --labels "$T/big_labels.txt" samples/coffee.png
+rm -f "$T/big_labels.txt"
+
+# filter patterns whose memory estimate is over the device's memory: refused at once with the
+# estimate (was: an OOM kill at 22 GB for --size 4096 on MobileNetV2); 64 items of 4096x4096 per
+# batch are over any device's memory
+bad filters_mem 1 'GiB of device memory .* over the device' -- filters --model "$K/small_convnet.h5" --out "$T/bad_filters_mem" --layers conv2d_3 --size 4096 --chunk 64 --steps 1
+check "the refused filters run leaves no output folder" "[ ! -e '$T/bad_filters_mem' ]"
+
 mkdir -p "$T/nophotos"
 bad empty_folder 1 'no .png, .jpg or .jpeg files' -- predict --model "$K/functional.h5" "$T/nophotos"
 bad empty_folder_gc 1 'no .png, .jpg or .jpeg files' -- gradcam --model "$K/functional.h5" --out "$T/bad_empty_folder_gc/out" "$T/nophotos"
 check "gradcam on a folder without photos creates no output directory" "[ ! -e '$T/bad_empty_folder_gc/out' ]"
+# #17 item 7: arguments refused without a model are usage errors (exit 2)
+bad size_one 2 'size: expected an integer in 8..4096' -- filters --model "$K/small_convnet.h5" --out "$T/bad_size_one" --layer conv2d --filter 0 --size 1
+bad empty_out 2 "out: expected a directory" -- gradcam --model "$K/functional.h5" --out "" samples/coffee.png
+bad empty_layers 2 'layers: no layer names given' -- activations --model "$K/functional.h5" --out "$T/bad_empty_layers" --layers "" samples/coffee.png
 run gc_logit 0 -- gradcam --quiet --model "$K/functional.h5" --out "$T/fx" --score logit --class 3 samples/coffee.png &&
     check "gradcam --score logit --class 3" "grep -q 'class 3 ' '$T/gc_logit.out' && grep -q logit '$T/gc_logit.out'"
 run pred_sig 0 -- predict --model "$K/small_convnet.h5" samples/coffee.png &&
@@ -137,15 +212,28 @@ if [ -f "$MOBILE" ]; then
     touch "$T/afile"
     bad missing_image 1 'nope.jpg' -- gradcam --out "$T/bad_missing_image" "$T/nope.jpg"
     bad corrupt_image 1 'corrupt.png' -- gradcam --out "$T/bad_corrupt_image" "$T/corrupt.png"
-    bad tiny_image 1 '1x1' -- predict "$T/one.png"
+    bad tiny_image 1 '1x1' -- predict --out "$T/bad_tiny_image" "$T/one.png"
+    check "1x1 image: predict --out leaves no folder" "[ ! -e '$T/bad_tiny_image' ]"
+    bad tiny_image_gc 1 '1x1' -- gradcam --out "$T/bad_tiny_image_gc" "$T/one.png"
+    check "1x1 image: gradcam (which always writes to --out) leaves no folder" "[ ! -e '$T/bad_tiny_image_gc' ]"
     bad unknown_layer 1 "no layer named 'conv9'.*Conv1" -- gradcam --out "$T/bad_unknown_layer" --layer conv9 samples/parrot.jpg
     bad unknown_act_layer 1 "no layer named 'zz'" -- activations --out "$T/bad_unknown_act_layer" --layers Conv1,zz samples/parrot.jpg
     bad filter_range 1 'filter 99 out of range' -- filters --model "$K/small_convnet.h5" --out "$T/bad_filter_range" --layer conv2d --filter 99
     bad class_range 1 'class 1000 out of range' -- gradcam --out "$T/bad_class_range" --class 1000 samples/parrot.jpg
     bad nonconv_layer 1 'not a convolutional' -- gradcam --out "$T/bad_nonconv_layer" --layer global_average_pooling2d samples/parrot.jpg
     bad unwritable_out 1 'output directory' -- gradcam --out "$T/afile/sub" samples/parrot.jpg
+    # a real directory this process cannot write: mode 0555, and as root (who writes through
+    # modes) the immutable attribute; where neither holds, a /proc folder no one can create in
+    mkdir -p "$T/ro"; chmod 0555 "$T/ro"
+    ro="$T/ro"; immutable=0
+    [ "$(id -u)" = 0 ] && chattr +i "$ro" 2>/dev/null && immutable=1
+    if touch "$ro/probe" 2>/dev/null; then rm -f "$ro/probe"; ro=/proc/self/fdinfo; fi
+    bad unwritable_dir 1 "output directory .* is not writable" -- gradcam --out "$ro" samples/parrot.jpg
+    check "nothing written into the read-only directory ($ro)" "[ -z \"\$(ls -A '$ro' 2>/dev/null | grep -v '^[0-9]*\$')\" ]"
+    [ $immutable = 1 ] && chattr -i "$T/ro"
+    chmod 0755 "$T/ro"
     bad missing_model 1 'nomodel.h5' -- predict --model "$T/nomodel.h5" samples/parrot.jpg
-    bad bad_size 1 'size' -- filters --out "$T/bad_bad_size" --model "$K/small_convnet.h5" --layer conv2d --filter 0 --size 2
+    bad bad_size 2 'size: expected an integer in 8..4096' -- filters --out "$T/bad_bad_size" --model "$K/small_convnet.h5" --layer conv2d --filter 0 --size 2
     bad unknown_flag 2 "unknown option '--frobnicate'" -- gradcam --frobnicate samples/parrot.jpg
     bad bad_score 2 'prob or logit' -- gradcam --score maybe samples/parrot.jpg
     bad bad_number 2 'expected an integer' -- predict --top x samples/parrot.jpg

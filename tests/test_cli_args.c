@@ -110,8 +110,8 @@ int main(void)
                     !strcmp(a.pos[0], "-weird.jpg") && !strcmp(a.pos[1], "-"),
                 "--preprocess caffe; after '--' and a lone '-' are images");
     cli_free(&a);
-    a = run_case("filters --seed 4294967295 --steps 0 --layer c --filter 0 --size 16384");
-    test_checkf(a.seed == 4294967295L && a.steps == 0 && a.filter == 0 && a.size == 16384,
+    a = run_case("filters --seed 4294967295 --steps 0 --layer c --filter 0 --size 4096");
+    test_checkf(a.seed == 4294967295L && a.steps == 0 && a.filter == 0 && a.size == 4096,
                 "filters: numbers at the ends of their ranges");
     cli_free(&a);
     usage_case("filters --seed 4294967296", "--seed: expected an integer in 0..4294967295");
@@ -121,6 +121,20 @@ int main(void)
     usage_case("gradcam --class 99999999999999999999999 x.jpg", "--class: expected");
     usage_case("predict --top 0 x.jpg", "--top: expected an integer in 1..100000");
     usage_case("filters --size 0", "--size");
+    /* #17: a size the filters command refuses anyway is a usage error, not a runtime one */
+    usage_case("filters --size 1", "--size: expected an integer in 8..4096");
+    usage_case("filters --size 7", "--size: expected an integer in 8..4096");
+    usage_case("filters --size 4097", "--size: expected an integer in 8..4096");
+    a = run_case("filters --size 8");
+    test_checkf(a.size == 8, "--size 8: the smallest pattern");
+    cli_free(&a);
+    usage_case("gradcam --out= x.jpg", "--out: expected a directory");
+    usage_case("activations --layers= x.jpg", "--layers: no layer names given");
+    usage_case("activations --layers , x.jpg", "--layers: no layer names given");
+    a = run_case("predict --model w.weights.h5 --config c.json x.jpg");
+    test_checkf(a.config && !strcmp(a.config, "c.json") && (a.given & F_CONFIG),
+                "--config FILE: the JSON config of a weights-only file");
+    cli_free(&a);
     usage_case("filters --chunk 4097", "--chunk");
     usage_case("gradcam --score maybe x.jpg", "prob or logit");
     usage_case("predict --preprocess torch x.jpg", "raw, scale, tf or caffe");

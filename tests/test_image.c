@@ -13,9 +13,15 @@
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <signal.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
+
+#include <fcntl.h>
+#include <time.h>
+#include <turbojpeg.h>
 
 #include "io/atomic.h"
 #include "io/image.h"
@@ -257,14 +263,82 @@ static void test_atomic(void)
     check(st == CLVIS_ERR_IO && count_tmp_files(tmp_dir) == 0,
           "JPEG onto a directory fails (%s) and leaves no temporary file", clvis_status_name(st));
 
-    if (geteuid() != 0) {
-        mkdir(tmp_path("ro"), 0555);
-        st = image_write_png(tmp_path("ro/x.png"), &a);
-        check(st == CLVIS_ERR_IO && !file_exists(tmp_path("ro/x.png")) &&
-                  count_tmp_files(tmp_path("ro")) == 0,
-              "PNG into a read-only directory fails and leaves nothing");
-    } else {
-        printf("SKIP read-only directory test (running as root)\n");
+    /* a directory this process cannot write to: mode 0555, and as root (who writes through
+     * modes) the immutable attribute (chattr +i), else a /proc folder */
+    {
+        char ro[600];
+        snprintf(ro, sizeof ro, "%s", tmp_path("ro"));
+        mkdir(ro, 0555);
+        int immutable = 0;
+        if (geteuid() == 0) {
+            char cmd[700];
+            snprintf(cmd, sizeof cmd, "chattr +i '%s' 2>/dev/null", ro);
+            immutable = system(cmd) == 0;
+        }
+        char probe[700];
+        snprintf(probe, sizeof probe, "%s/probe", ro);
+        FILE *pf = fopen(probe, "w");
+        if (pf) { /* still writable (root without chattr): a folder no one can create in */
+            fclose(pf);
+            unlink(probe);
+            snprintf(ro, sizeof ro, "/proc/self/fdinfo");
+        }
+        char x[700];
+        snprintf(x, sizeof x, "%s/x.png", ro);
+        st = image_write_png(x, &a);
+        check(st == CLVIS_ERR_IO && !file_exists(x) && count_tmp_files(ro) == 0,
+              "PNG into a directory it cannot write (%s) fails (%s) and leaves nothing",
+              pf ? "/proc/self/fdinfo" : immutable ? "chattr +i" : "mode 0555",
+              clvis_status_name(st));
+        if (immutable) {
+            char cmd[700];
+            snprintf(cmd, sizeof cmd, "chattr -i '%s'", tmp_path("ro"));
+            if (system(cmd) != 0)
+                printf("note: could not clear the immutable flag of %s\n", tmp_path("ro"));
+        }
+    }
+
+    /* a signal during a write: the live temporary is removed, then the signal ends the
+     * process as it would have (#17: Ctrl-C / SIGTERM left .<name>.tmp.<pid> files) */
+    for (int k = 0; k < 2; k++) {
+        const int sig = k ? SIGINT : SIGTERM;
+        char live[600];
+        snprintf(live, sizeof live, "%s/.big.png.tmp.%d.0123456789abcdef", tmp_dir, k);
+        pid_t pid = fork();
+        if (pid == 0) {
+            atomic_cleanup_on_signals();
+            write_bytes(live, "partial", 7);
+            atomic_live_add(live);
+            raise(sig);
+            _exit(0); /* not reached */
+        }
+        int ws = 0;
+        int ok = pid > 0 && waitpid(pid, &ws, 0) == pid;
+        check(ok && WIFSIGNALED(ws) && WTERMSIG(ws) == sig && !file_exists(live),
+              "%s while a temporary is live: removed, the process ends by the signal",
+              sig == SIGINT ? "SIGINT" : "SIGTERM");
+        unlink(live);
+    }
+    {
+        /* a slot given back is no longer removed; an ignored signal stays ignored */
+        char kept[600];
+        snprintf(kept, sizeof kept, "%s", tmp_path("kept.png"));
+        pid_t pid = fork();
+        if (pid == 0) {
+            signal(SIGHUP, SIG_IGN);
+            atomic_cleanup_on_signals();
+            write_bytes(kept, "done", 4);
+            atomic_live_remove(atomic_live_add(kept));
+            raise(SIGHUP); /* ignored */
+            raise(SIGTERM);
+            _exit(0);
+        }
+        int ws = 0;
+        int ok = pid > 0 && waitpid(pid, &ws, 0) == pid;
+        check(ok && WIFSIGNALED(ws) && WTERMSIG(ws) == SIGTERM && file_exists(kept),
+              "a finished file is not removed by a later signal; an ignored SIGHUP stays "
+              "ignored");
+        unlink(kept);
     }
 
     st = file_write_atomic(tmp_path("page.html"), "<p>one</p>", 10);
@@ -406,6 +480,74 @@ static void rm_tree(const char *dir)
 }
 
 /* Generator mode for the CLI tests: a W x H gradient JPEG (e.g. a 100-megapixel photo). */
+/* #17 limits of the image reader: scans of a progressive JPEG, files that are not regular */
+static void test_limits(void)
+{
+    /* a progressive JPEG whose last scan is repeated 3000 times (valid markers, within the
+     * pixel limits): refused by libjpeg-turbo's scan limit (500) instead of decoded scan by
+     * scan, each a pass over the whole image */
+    const int w = 512, h = 512;
+    unsigned char *px = malloc((size_t)w * h * 3), *jpg = NULL;
+    unsigned long jn = 0;
+    for (int i = 0; px && i < w * h * 3; i++)
+        px[i] = (unsigned char)(i * 7 + (i / 1536) * 3);
+    tjhandle tj = tjInitCompress();
+    int ok = px && tj &&
+             tjCompress2(tj, px, w, 0, h, TJPF_RGB, &jpg, &jn, TJSAMP_420, 80,
+                         TJFLAG_PROGRESSIVE) == 0;
+    size_t last = 0;
+    for (size_t i = 2; ok && i + 1 < jn; i++)
+        if (jpg[i] == 0xff && jpg[i + 1] == 0xda)
+            last = i;
+    ok = ok && last && jn > last + 2 && jpg[jn - 2] == 0xff && jpg[jn - 1] == 0xd9;
+    if (ok) {
+        size_t scan = jn - 2 - last, reps = 3000, n = last + scan * reps + 2;
+        unsigned char *bomb = malloc(n);
+        if (bomb) {
+            memcpy(bomb, jpg, last);
+            for (size_t r = 0; r < reps; r++)
+                memcpy(bomb + last + r * scan, jpg + last, scan);
+            bomb[n - 2] = 0xff;
+            bomb[n - 1] = 0xd9;
+            write_bytes(tmp_path("scans.jpg"), bomb, n);
+            free(bomb);
+            struct timespec t0, t1;
+            clock_gettime(CLOCK_MONOTONIC, &t0);
+            image8 img = {0};
+            clvis_status st = image_load(tmp_path("scans.jpg"), &img);
+            clock_gettime(CLOCK_MONOTONIC, &t1);
+            double sec = (double)(t1.tv_sec - t0.tv_sec) + (t1.tv_nsec - t0.tv_nsec) / 1e9;
+            check(st == CLVIS_ERR_FORMAT && strstr(clvis_last_error(), "500 scans") && sec < 5,
+                  "progressive JPEG with 3000 scans: refused by the scan limit in %.2f s (%s: %s)",
+                  sec, clvis_status_name(st), clvis_last_error());
+            image_free(&img);
+        }
+    }
+    check(ok, "progressive JPEG fixture built");
+    if (tj)
+        tjDestroy(tj);
+    tjFree(jpg);
+    free(px);
+
+    /* a FIFO named like a photo is refused at once, not waited on (nobody writes to it) */
+    char fifo[600];
+    snprintf(fifo, sizeof fifo, "%s", tmp_path("b.jpg"));
+    if (mkfifo(fifo, 0644) == 0) {
+        image8 img = {0};
+        clvis_status st = image_load(fifo, &img);
+        check(st == CLVIS_ERR_IO && strstr(clvis_last_error(), "not a regular file (a FIFO)"),
+              "a FIFO named b.jpg: %s \"%s\"", clvis_status_name(st), clvis_last_error());
+        unlink(fifo);
+    }
+    image8 img = {0};
+    clvis_status st = image_load("/dev/zero", &img);
+    check(st == CLVIS_ERR_IO && strstr(clvis_last_error(), "a device"),
+          "/dev/zero as an image: %s \"%s\"", clvis_status_name(st), clvis_last_error());
+    st = image_load(tmp_dir, &img);
+    check(st == CLVIS_ERR_IO && strstr(clvis_last_error(), "a directory"),
+          "a directory as an image: %s", clvis_status_name(st));
+}
+
 static int write_gradient_jpeg(const char *path, int w, int h)
 {
     image8 img = {0};
@@ -443,6 +585,7 @@ int main(int argc, char **argv)
     test_roundtrip();
     test_errors();
     test_atomic();
+    test_limits();
     rm_tree(tmp_dir);
     return test_summary();
 }

@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include <cjson/cJSON.h>
+#include <zip.h>
 
 #include "clvis.h"
 #include "import/keras.h"
@@ -388,6 +389,108 @@ static void expect_error(const char *label, const char *path, const clvis_load_o
     clvis_model_destroy(m);
 }
 
+/* expect_error that also asserts the status */
+static void expect_status(const char *label, const char *path, const clvis_load_options *opt,
+                          clvis_status want, const char *needle)
+{
+    clvis_model *m = NULL;
+    clvis_status st = clvis_model_load(ctx, path, opt, &m);
+    check(st == want, "%s: status %s (want %s)", label, clvis_status_name(st),
+          clvis_status_name(want));
+    clvis_model_destroy(m);
+    expect_error(label, path, opt, needle);
+}
+
+/* A .keras archive of a config (text) and a weights entry of n zero bytes (a bomb that
+ * deflates to almost nothing). */
+static int write_keras(const char *path, const char *config, size_t n)
+{
+    int err = 0;
+    zip_t *z = zip_open(path, ZIP_CREATE | ZIP_TRUNCATE, &err);
+    if (!z)
+        return -1;
+    char *zeros = calloc(n ? n : 1, 1);
+    zip_source_t *a = zip_source_buffer(z, config, strlen(config), 0);
+    zip_source_t *b = zeros ? zip_source_buffer(z, zeros, n, 0) : NULL;
+    int ok = a && b && zip_file_add(z, "config.json", a, ZIP_FL_OVERWRITE) >= 0 &&
+             zip_file_add(z, "model.weights.h5", b, ZIP_FL_OVERWRITE) >= 0;
+    ok = zip_close(z) == 0 && ok;
+    free(zeros);
+    return ok ? 0 : -1;
+}
+
+/* #17: the limits of the Keras reader, each checked before the work */
+static void test_limits(void)
+{
+    const char *sc = fixture("small_convnet.h5"), *fn = fixture("functional.h5");
+    char *p;
+    /* output_layers naming a layer the model does not have (was: ignored, last layer used) */
+    p = tmp_path("bad_output.h5");
+    edit_config(fn, p, "\"output_layers\": [[\"dense\", 0, 0]]",
+                "\"output_layers\": [[\"nonesuch\", 0, 0]]");
+    expect_status("output_layers naming a missing layer", p, NULL, CLVIS_ERR_FORMAT,
+                  "output_layers names 'nonesuch'");
+
+    /* a JSON config over 16 MiB (padding in a layer's name field) */
+    size_t big = (16u << 20) + 100;
+    char *cfg = malloc(big + 64);
+    if (cfg) {
+        int k = snprintf(cfg, 64, "{\"class_name\": \"Sequential\", \"x\": \"");
+        memset(cfg + k, 'a', big);
+        strcpy(cfg + k + big, "\"}");
+        p = tmp_path("big_config.json");
+        FILE *f = fopen(p, "w");
+        if (f) {
+            fputs(cfg, f);
+            fclose(f);
+        }
+        clvis_load_options o = {.config_path = p};
+        expect_status("a 16 MiB+ JSON config file", fixture("functional.weights.h5"), &o,
+                      CLVIS_ERR_FORMAT, "larger than the limit (16 MiB)");
+        free(cfg);
+    }
+
+    /* a .keras whose weights entry inflates far beyond what its config needs (256 MiB of zeros,
+     * about 250 KB deflated): refused from the declared size, nothing inflated */
+    FILE *cf = fopen(fixture("functional_k3_config.json"), "r");
+    char *json = NULL;
+    long jn = file_size(fixture("functional_k3_config.json"));
+    if (cf && jn > 0 && (json = calloc((size_t)jn + 1, 1)) &&
+        fread(json, 1, (size_t)jn, cf) == (size_t)jn) {
+        p = tmp_path("bomb.keras");
+        if (write_keras(p, json, (size_t)1 << 28) == 0)
+            expect_status(".keras weights inflating to 256 MiB", p, NULL, CLVIS_ERR_FORMAT,
+                          "inflates to 268435456 bytes, over the limit");
+        else
+            check(0, "could not write bomb.keras");
+    }
+    if (cf)
+        fclose(cf);
+    free(json);
+
+    /* an HDF5 Dense kernel declaring (16384, 16384) (1 GiB of floats, no data stored):
+     * refused from its header, before a byte is allocated or read */
+    p = tmp_path("huge_kernel.h5");
+    copy_file(sc, p, -1);
+    hid_t h = H5Fopen(p, H5F_ACC_RDWR, H5P_DEFAULT);
+    H5Ldelete(h, "model_weights/dense/dense/kernel:0", H5P_DEFAULT);
+    hsize_t d2[2] = {16384, 16384}, c2[2] = {1024, 1024};
+    hid_t s = H5Screate_simple(2, d2, NULL), pl = H5Pcreate(H5P_DATASET_CREATE);
+    H5Pset_chunk(pl, 2, c2);
+    hid_t ds = H5Dcreate2(h, "model_weights/dense/dense/kernel:0", H5T_IEEE_F32LE, s,
+                          H5P_DEFAULT, pl, H5P_DEFAULT);
+    H5Dclose(ds);
+    H5Pclose(pl);
+    H5Sclose(s);
+    H5Fclose(h);
+    expect_status("Dense kernel declaring (16384, 16384)", p, NULL, CLVIS_ERR_SHAPE,
+                  "refused before reading");
+    static const char *made[] = {"bad_output.h5", "big_config.json", "bomb.keras",
+                                 "huge_kernel.h5", NULL};
+    for (int i = 0; made[i]; i++)
+        unlink(tmp_path(made[i]));
+}
+
 static void test_bad_files(void)
 {
     const char *sc = fixture("small_convnet.h5"), *fn = fixture("functional.h5");
@@ -403,15 +506,16 @@ static void test_bad_files(void)
 
     p = tmp_path("truncated.h5");
     copy_file(sc, p, file_size(sc) / 2);
-    expect_error("truncated .h5", p, NULL, NULL);
+    expect_status("truncated .h5", p, NULL, CLVIS_ERR_FORMAT, "not a readable HDF5 file");
 
     p = tmp_path("truncated.keras");
     copy_file(fixture("small_convnet.keras"), p, file_size(fixture("small_convnet.keras")) / 2);
-    expect_error("truncated .keras", p, NULL, NULL);
+    expect_status("truncated .keras", p, NULL, CLVIS_ERR_FORMAT, "not a readable .keras archive");
 
     p = tmp_path("truncated_tiny.h5");
     copy_file(sc, p, 600);
-    expect_error("truncated .h5 (600 bytes)", p, NULL, NULL);
+    expect_status("truncated .h5 (600 bytes)", p, NULL, CLVIS_ERR_FORMAT,
+                  "not a readable HDF5 file");
 
     /* an HDF5 file that is no Keras model */
     p = tmp_path("bogus.h5");
@@ -857,6 +961,7 @@ int main(int argc, char **argv)
                   fixture("vgg_like_expected.h5"));
     test_variants();
     test_bad_files();
+    test_limits();
     if (!getenv("CLVIS_TEST_SKIP_BIG"))
         test_vgg_release();
     else

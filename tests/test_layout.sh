@@ -29,7 +29,7 @@ rule "src/explain includes no graph/graph.h" 'graph/graph\.h' "${explain[@]}"
 rule "src/explain includes no ops/ops.h" 'ops/ops\.h' "${explain[@]}"
 
 # The CLI speaks the public API. report.c shares the library's atomic write and error text,
-# util.c its clock and mkdir -p (io/fsutil.h);
+# util.c its clock, mkdir -p and safe names (io/fsutil.h) and live temporaries (io/atomic.h);
 # the benchmark command drives tools/bench (which measures ops directly).
 cli=()
 for f in tools/cli/*.c tools/cli/*.h; do

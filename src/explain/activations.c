@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "graph/engine.h"
+#include "io/fsutil.h"
 #include "viz/book.h"
 #include "explain/explain.h"
 
@@ -89,9 +90,24 @@ clvis_status clvis_activations(clvis_model *m, const float *x, const int *layers
         r->zero_fraction = stats.zero_fraction;
         if (!st && out_dir) {
             image8 rgb = {0};
-            char fname[300];
-            snprintf(fname, sizeof fname, "act_%s.png", name);
-            st = viz_path(r->file, sizeof r->file, out_dir, fname);
+            /* the layer name made safe as a file name (a name like "a/../../x" never leaves
+             * out_dir) and unique in this call (two names that sanitise alike, or a layer
+             * asked for twice, get _2, _3, ...) */
+            char safe[FS_NAME_MAX + 1], fname[300];
+            fs_safe_name(name, safe, sizeof safe);
+            for (int k = 1;; k++) {
+                if (k == 1)
+                    snprintf(fname, sizeof fname, "act_%s.png", safe);
+                else
+                    snprintf(fname, sizeof fname, "act_%s_%d.png", safe, k);
+                if ((st = viz_path(r->file, sizeof r->file, out_dir, fname)))
+                    break;
+                int taken = 0;
+                for (int j = 0; j < i && !taken; j++)
+                    taken = !strcmp(res[j].file, r->file);
+                if (!taken)
+                    break;
+            }
             if (!st)
                 st = viz_viridis_u8(&rgb, grid, r->grid_w, r->grid_h);
             if (!st)

@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "graph/engine.h"
 #include "io/resize.h"
@@ -66,6 +67,35 @@ static int auto_chunk(const graph *g, int n, int asked)
     return fit < (size_t)n ? (int)fit : n;
 }
 
+/* The memory a run of n items in batches of B needs, against the device's global memory and the
+ * host's physical memory, before anything is allocated (#17: --size 4096 on MobileNetV2 grew to
+ * 22 GB and was killed by the OOM killer). An estimate: every layer's output and gradient per
+ * batch item on the device; the starts, the batch, its gradient and the seeds on the host. */
+static clvis_status check_memory(const graph *g, const char *lname, shape3 in, int n, int B,
+                                 size_t item, size_t lcount, int loss, int pre)
+{
+    const double gib = 1024.0 * 1024.0 * 1024.0;
+    uint64_t dev = (uint64_t)graph_item_floats(g) * sizeof(float) * (uint64_t)B;
+    uint64_t host = ((uint64_t)n * item + (uint64_t)B * item * (2 + (pre ? 1 : 0)) +
+                     (uint64_t)B * lcount * (1 + (loss ? 1 : 0))) *
+                    sizeof(float);
+    uint64_t gmem = graph_device_memory(g);
+    long pages = sysconf(_SC_PHYS_PAGES), psz = sysconf(_SC_PAGESIZE);
+    uint64_t hmem = pages > 0 && psz > 0 ? (uint64_t)pages * (uint64_t)psz : 0;
+    if (gmem && dev > gmem)
+        return err_set(CLVIS_ERR_NO_MEMORY,
+                       "filters of '%s' at %dx%d, %d per batch: about %.1f GiB of device memory "
+                       "(every layer's output and gradient), over the device's %.1f GiB; use a "
+                       "smaller size%s",
+                       lname, in.h, in.w, B, dev / gib, gmem / gib, B > 1 ? " or chunk" : "");
+    if (hmem && host > hmem)
+        return err_set(CLVIS_ERR_NO_MEMORY,
+                       "filters of '%s' at %dx%d, %d patterns: about %.1f GiB of host memory, "
+                       "over the machine's %.1f GiB; use a smaller size",
+                       lname, in.h, in.w, n, host / gib, hmem / gib);
+    return CLVIS_OK;
+}
+
 /* Per model channel c: value = x[src[c]] * scale[c] + offset[c] (image_preprocess as an
  * affine map on NCHW floats). */
 static void pre_map(clvis_preprocess mode, int src[3], float scale[3], float off[3])
@@ -113,6 +143,10 @@ clvis_status clvis_filter_patterns(clvis_model *m, int layer, const int *filters
     const size_t item = (size_t)in.c * in.h * in.w, lcount = (size_t)ls.c * ls.h * ls.w;
     const size_t hw = (size_t)in.h * in.w;
     int B = auto_chunk(g, n, opt->chunk);
+    const int pre = opt->preprocess != CLVIS_PREPROCESS_RAW;
+    clvis_status mst = check_memory(g, lname, in, n, B, item, lcount, loss != NULL, pre);
+    if (mst)
+        return mst;
 
     /* starts, NCHW per item */
     float *x = malloc((size_t)n * item * sizeof *x);
@@ -120,7 +154,6 @@ clvis_status clvis_filter_patterns(clvis_model *m, int layer, const int *filters
     float *xb = malloc((size_t)B * item * sizeof *xb);
     float *seed = calloc((size_t)B * lcount, sizeof *seed);
     float *lbuf = loss ? malloc((size_t)B * lcount * sizeof *lbuf) : NULL;
-    const int pre = opt->preprocess != CLVIS_PREPROCESS_RAW;
     float *xp = pre ? malloc((size_t)B * item * sizeof *xp) : NULL;
     int psrc[3];
     float pscale[3], poff[3];

@@ -3,10 +3,13 @@
  * .weights.h5. Weights are read in the order the file lists them (layer_names / weight_names,
  * or layers/<class_snake>[_N]/vars/0..), never by guessed names. */
 #include <ctype.h>
+#include <fcntl.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 #include <zip.h>
 
 #include "../core/error.h"
@@ -68,9 +71,26 @@ clvis_status keras_detect(const char *path, keras_format *fmt)
 
 static clvis_status read_text_file(const char *path, char **out)
 {
-    FILE *f = fopen(path, "rb");
-    if (!f)
+    /* a regular file of at most KERAS_MAX_CONFIG_BYTES; O_NONBLOCK: a FIFO never blocks */
+    int fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+    if (fd < 0)
         return err_set(CLVIS_ERR_IO, "%s: cannot open the file", path);
+    struct stat sb;
+    if (fstat(fd, &sb) != 0 || !S_ISREG(sb.st_mode)) {
+        close(fd);
+        return err_set(CLVIS_ERR_IO, "%s: not a regular file", path);
+    }
+    if (sb.st_size > (off_t)KERAS_MAX_CONFIG_BYTES) {
+        close(fd);
+        return err_set(CLVIS_ERR_FORMAT,
+                       "%s: a model config of %lld bytes, larger than the limit (%u MiB)", path,
+                       (long long)sb.st_size, KERAS_MAX_CONFIG_BYTES >> 20);
+    }
+    FILE *f = fdopen(fd, "rb");
+    if (!f) {
+        close(fd);
+        return err_set(CLVIS_ERR_IO, "%s: cannot open the file", path);
+    }
     char *buf = NULL;
     size_t len = 0, cap = 0;
     for (;;) {
@@ -100,15 +120,19 @@ static clvis_status read_text_file(const char *path, char **out)
     return CLVIS_OK;
 }
 
-static clvis_status zip_read_entry(const char *src, zip_t *z, const char *name, char **out,
-                                   size_t *out_len)
+/* An entry of at most max bytes inflated: its declared size is checked before anything is
+ * allocated, and an entry that inflates past its declared size is refused. */
+static clvis_status zip_read_entry(const char *src, zip_t *z, const char *name, uint64_t max,
+                                   const char *why, char **out, size_t *out_len)
 {
     zip_stat_t sb;
     zip_stat_init(&sb);
     if (zip_stat(z, name, 0, &sb) != 0 || !(sb.valid & ZIP_STAT_SIZE))
         return err_set(CLVIS_ERR_FORMAT, "%s: the .keras archive has no %s", src, name);
-    if (sb.size > ((zip_uint64_t)1 << 34))
-        return err_set(CLVIS_ERR_FORMAT, "%s: %s is too large", src, name);
+    if (sb.size > max || sb.size > ((zip_uint64_t)1 << 34))
+        return err_set(CLVIS_ERR_FORMAT,
+                       "%s: %s inflates to %llu bytes, over the limit of %llu (%s)", src, name,
+                       (unsigned long long)sb.size, (unsigned long long)max, why);
     char *buf = malloc((size_t)sb.size + 1);
     if (!buf)
         return err_set(CLVIS_ERR_NO_MEMORY, "%s: out of memory reading %s", src, name);
@@ -129,6 +153,12 @@ static clvis_status zip_read_entry(const char *src, zip_t *z, const char *name, 
     char msg[256];
     if (bad)
         snprintf(msg, sizeof msg, "%s", zip_file_strerror(zf));
+    char extra;
+    if (!bad && zip_fread(zf, &extra, 1) > 0) { /* more data than the header declared */
+        bad = 1;
+        snprintf(msg, sizeof msg, "it inflates past its declared %llu bytes",
+                 (unsigned long long)sb.size);
+    }
     zip_fclose(zf);
     if (bad) {
         free(buf);
@@ -193,7 +223,8 @@ static clvis_status load_k2_weights(kmodel *km, hid_t root, const char *where)
                     if (kh5_has_link(grp, alt))
                         wn = alt;
                 }
-                st = kh5_read(km->src, grp, wn, lwhere, &w[n_read]);
+                st = kh5_read(km->src, grp, wn, lwhere,
+                              kjson_max_weight_count(&km->layers[li]), &w[n_read]);
             }
             if (st != CLVIS_OK)
                 n_read--; /* the failed one holds nothing */
@@ -274,7 +305,8 @@ static clvis_status load_k3_weights(kmodel *km, hid_t root)
             snprintf(vpath, sizeof vpath, "%s/vars/%d", path, n);
             if (!kh5_has_link(root, vpath))
                 break;
-            if ((st = kh5_read(km->src, root, vpath, "", &w[n])) != CLVIS_OK)
+            if ((st = kh5_read(km->src, root, vpath, "", kjson_max_weight_count(L), &w[n])) !=
+                CLVIS_OK)
                 break;
             memmove(w[n].path, w[n].path + 1, strlen(w[n].path)); /* drop the leading '/' */
         }
@@ -404,13 +436,29 @@ static clvis_status load_zip(clvis_ctx *ctx, const char *path, kmodel *km)
     }
     char *cfg = NULL, *h5 = NULL;
     size_t cfg_len = 0, h5_len = 0;
-    clvis_status st = zip_read_entry(path, z, "config.json", &cfg, &cfg_len);
-    if (st == CLVIS_OK)
-        st = zip_read_entry(path, z, "model.weights.h5", &h5, &h5_len);
-    zip_discard(z);
+    clvis_status st = zip_read_entry(path, z, "config.json", KERAS_MAX_CONFIG_BYTES,
+                                     "the model config limit", &cfg, &cfg_len);
+    /* the config first: its layers say how many bytes of weights the archive may hold */
     if (st == CLVIS_OK)
         st = kjson_build_text(ctx, cfg, km);
     free(cfg);
+    if (st == CLVIS_OK) {
+        uint64_t need = 0;
+        for (int li = 0; li < km->n_layers; li++)
+            for (int i = 0; i < km->layers[li].n_w && i < KW_MAX; i++) {
+                uint64_t c = 4;
+                for (int d = 0; d < km->layers[li].w_rank[i]; d++)
+                    c *= (uint64_t)(km->layers[li].w_dims[i][d] > 0
+                                        ? km->layers[li].w_dims[i][d]
+                                        : 1);
+                need += c;
+            }
+        st = zip_read_entry(path, z, "model.weights.h5",
+                            need + need / 4 + KERAS_WEIGHTS_SLACK_BYTES,
+                            "what the config's weights need, plus HDF5's structures", &h5,
+                            &h5_len);
+    }
+    zip_discard(z);
     if (st == CLVIS_OK) {
         hid_t file = -1;
         char src[600];

@@ -406,7 +406,7 @@ void kweight_free(kweight *w, int n)
 }
 
 clvis_status kh5_read(const char *src, hid_t loc, const char *path, const char *where,
-                      kweight *w)
+                      size_t max_count, kweight *w)
 {
     clvis_status st = CLVIS_OK;
     hid_t ds = -1, space = -1, ftype = -1;
@@ -446,6 +446,17 @@ clvis_status kh5_read(const char *src, hid_t loc, const char *path, const char *
         count *= (size_t)dims[i];
     }
     w->rank = rank;
+    if (count > max_count) {
+        char d[96] = "";
+        size_t dl = 0;
+        for (int i = 0; i < rank && dl < sizeof d; i++)
+            dl += (size_t)snprintf(d + dl, sizeof d - dl, "%s%d", i ? ", " : "", w->dims[i]);
+        st = err_set(CLVIS_ERR_SHAPE,
+                     "%s: dataset %s declares shape (%s), %zu values: more than the layer's "
+                     "largest weight (%zu values); refused before reading",
+                     src, w->path, d, count, max_count);
+        goto done;
+    }
     w->data = malloc(sizeof(float) * (count ? count : 1));
     if (!w->data) {
         st = err_set(CLVIS_ERR_NO_MEMORY, "%s: out of memory reading %s", src, w->path);

@@ -9,6 +9,11 @@
 #include "import/keras.h"
 
 #define KW_MAX 4  /* most weight arrays of one layer (batch norm) */
+/* Limits of a model file's parts (#17), checked before they are read or parsed: */
+#define KERAS_MAX_CONFIG_BYTES (16u << 20)  /* a JSON model config: 16 MiB */
+/* the weights file inside a .keras: at most what the config's weights need plus this much and
+ * a quarter more (HDF5's own structures) */
+#define KERAS_WEIGHTS_SLACK_BYTES (64u << 20)
 
 /* One Keras layer of the config and what it became in the graph. */
 typedef struct {
@@ -68,8 +73,13 @@ clvis_status kh5_attr_strings(const char *src, hid_t obj, const char *where, con
                               char ***list, int *n);
 void kh5_free_strings(char **list, int n);
 /* Reads a dataset as float32 (any float or integer type converts). */
+/* At most max_count values: a dataset whose declared shape holds more is refused from its
+ * header (CLVIS_ERR_SHAPE), before anything is allocated or read. */
 clvis_status kh5_read(const char *src, hid_t loc, const char *path, const char *where,
-                      kweight *w);
+                      size_t max_count, kweight *w);
+/* The most values one weight array of layer L may hold: its largest expected array (a layer
+ * that expects none: 2^24, so the count mismatch is what gets reported). */
+size_t kjson_max_weight_count(const klayer *L);
 void kweight_free(kweight *w, int n);
 
 #endif

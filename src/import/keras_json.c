@@ -775,6 +775,33 @@ clvis_status kjson_build(clvis_ctx *ctx, const cJSON *mc, kmodel *km)
             return st;
         }
 
+    /* a Functional model's output_layers must name its layers (#17: a missing one was
+     * ignored and the last layer used) */
+    const cJSON *outs = sequential ? NULL : jget(jget(mc, "config"), "output_layers");
+    if (cJSON_IsArray(outs)) {
+        const cJSON *first = cJSON_GetArrayItem(outs, 0);
+        int single = cJSON_IsString(first); /* ["name", 0, 0] rather than [["name", 0, 0]] */
+        const cJSON *o;
+        cJSON_ArrayForEach(o, outs)
+        {
+            const cJSON *nm = single ? o : cJSON_GetArrayItem(o, 0);
+            if (!cJSON_IsString(nm)) {
+                st = BAD("%s: malformed output_layers in the model config", km->src);
+            } else if (entry_index(es, total, nm->valuestring) < 0) {
+                char name[GRAPH_NAME_MAX];
+                snprintf(name, sizeof name, "%s", nm->valuestring);
+                st = BAD("%s: output_layers names '%s', which is not a layer of the model",
+                         km->src, name);
+            }
+            if (st != CLVIS_OK || single)
+                break;
+        }
+        if (st != CLVIS_OK) {
+            free(es);
+            return st;
+        }
+    }
+
     km->layers = calloc((size_t)total, sizeof *km->layers);
     if (!km->layers) {
         free(es);
@@ -819,8 +846,25 @@ clvis_status kjson_build(clvis_ctx *ctx, const cJSON *mc, kmodel *km)
     return st;
 }
 
+size_t kjson_max_weight_count(const klayer *L)
+{
+    size_t most = L->n_w ? 0 : (size_t)1 << 24;
+    for (int i = 0; i < L->n_w && i < KW_MAX; i++) {
+        size_t c = 1;
+        for (int d = 0; d < L->w_rank[i]; d++)
+            c *= (size_t)(L->w_dims[i][d] > 0 ? L->w_dims[i][d] : 1);
+        most = c > most ? c : most;
+    }
+    return most;
+}
+
 clvis_status kjson_build_text(clvis_ctx *ctx, const char *json, kmodel *km)
 {
+    /* a config bomb (hundreds of MB of JSON) is refused before cJSON expands it */
+    size_t len = strnlen(json, (size_t)KERAS_MAX_CONFIG_BYTES + 1);
+    if (len > KERAS_MAX_CONFIG_BYTES)
+        return BAD("%s: the model config is larger than the limit (%u MiB)", km->src,
+                   KERAS_MAX_CONFIG_BYTES >> 20);
     cJSON *root = cJSON_Parse(json);
     if (!root)
         return BAD("%s: the model config is not valid JSON", km->src);

@@ -8,6 +8,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -29,6 +30,78 @@ static unsigned long long random_name(void)
     return ((unsigned long long)ts.tv_nsec ^ (unsigned long long)ts.tv_sec << 30 ^
             (unsigned long long)getpid() << 40) + ++counter * 0x9E3779B97F4A7C15ULL;
 }
+
+/* ---- live temporaries, removed by a signal handler ---------------------------------------- */
+
+#define LIVE_SLOTS 16
+#define LIVE_PATH 4352
+static char live_path[LIVE_SLOTS][LIVE_PATH];
+static volatile sig_atomic_t live_used[LIVE_SLOTS];
+static int live_lock[LIVE_SLOTS]; /* claimed by a thread (compare-and-swap) */
+
+int atomic_live_add(const char *path)
+{
+    size_t n = path ? strlen(path) : 0;
+    if (!n || n >= LIVE_PATH)
+        return -1;
+    for (int i = 0; i < LIVE_SLOTS; i++) {
+        int free_ = 0;
+        if (!__atomic_compare_exchange_n(&live_lock[i], &free_, 1, 0, __ATOMIC_ACQ_REL,
+                                         __ATOMIC_RELAXED))
+            continue;
+        memcpy(live_path[i], path, n + 1);
+        __atomic_signal_fence(__ATOMIC_SEQ_CST); /* the path is complete before it is seen */
+        live_used[i] = 1;
+        return i;
+    }
+    return -1; /* all in use: this one is not cleaned on a signal (the sweep at start is) */
+}
+
+void atomic_live_remove(int slot)
+{
+    if (slot < 0 || slot >= LIVE_SLOTS)
+        return;
+    live_used[slot] = 0;
+    __atomic_signal_fence(__ATOMIC_SEQ_CST);
+    __atomic_store_n(&live_lock[slot], 0, __ATOMIC_RELEASE);
+}
+
+void atomic_live_unlink_all(void)
+{
+    for (int i = 0; i < LIVE_SLOTS; i++)
+        if (live_used[i])
+            unlink(live_path[i]); /* async-signal-safe */
+}
+
+static void on_fatal_signal(int sig)
+{
+    int e = errno;
+    atomic_live_unlink_all();
+    /* SA_RESETHAND put the default action back; the signal is blocked until we return, then
+     * it ends the process as it would have (exit status "killed by SIGINT/SIGTERM") */
+    raise(sig);
+    errno = e;
+}
+
+int atomic_cleanup_on_signals(void)
+{
+    static const int sigs[] = {SIGINT, SIGTERM, SIGHUP, SIGQUIT};
+    int rc = 0;
+    for (size_t i = 0; i < sizeof sigs / sizeof sigs[0]; i++) {
+        struct sigaction old;
+        if (sigaction(sigs[i], NULL, &old) == 0 && old.sa_handler == SIG_IGN)
+            continue; /* ignored (nohup, a background job's SIGINT): keep it so */
+        struct sigaction sa;
+        memset(&sa, 0, sizeof sa);
+        sa.sa_handler = on_fatal_signal;
+        sigemptyset(&sa.sa_mask);
+        sa.sa_flags = SA_RESETHAND;
+        rc |= sigaction(sigs[i], &sa, NULL);
+    }
+    return rc ? -1 : 0;
+}
+
+/* ---- the writer ------------------------------------------------------------------------------ */
 
 clvis_status file_write_atomic_mode(const char *path, const void *data, size_t n, mode_t mode)
 {
@@ -57,6 +130,7 @@ clvis_status file_write_atomic_mode(const char *path, const void *data, size_t n
     if (fd < 0)
         return err_set(CLVIS_ERR_IO, "%s: cannot create a temporary file in %s: %s", path, dir,
                        strerror(errno));
+    int live = atomic_live_add(tmp);
     const unsigned char *p = data;
     size_t left = n;
     const char *step = NULL;
@@ -77,6 +151,11 @@ clvis_status file_write_atomic_mode(const char *path, const void *data, size_t n
         step = "fsync failed";
         e = errno;
     }
+    /* test-only: CLVIS_TEST_STALL_WRITE=TEXT holds a written temporary whose name contains TEXT
+     * for 30 s before its rename, so a test can signal the process at that point */
+    const char *stall = getenv("CLVIS_TEST_STALL_WRITE");
+    if (!step && stall && *stall && strstr(base, stall))
+        sleep(30);
     if (close(fd) != 0 && !step) {
         step = "close failed";
         e = errno;
@@ -85,8 +164,10 @@ clvis_status file_write_atomic_mode(const char *path, const void *data, size_t n
         step = "cannot rename the temporary file into place";
         e = errno;
     }
-    if (step) {
+    if (step)
         unlink(tmp);
+    atomic_live_remove(live);
+    if (step) {
         return err_set(CLVIS_ERR_IO, "%s: %s: %s", path, step, strerror(e));
     }
     /* the rename itself made durable; some file systems refuse fsync on a directory */

@@ -42,3 +42,29 @@ int fs_mkdir_p(const char *path, mode_t mode, char *failed, size_t cap)
         }
     return make_one(p, mode, failed, cap);
 }
+
+int fs_safe_name(const char *in, char *out, size_t cap)
+{
+    if (!out || cap < 2)
+        return -1;
+    size_t n = 0;
+    int changed = 0;
+    for (const char *p = in ? in : ""; *p; p++) {
+        unsigned char c = (unsigned char)*p;
+        int ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+                 c == '_' || c == '-' || c == '+' ||
+                 (c == '.' && n > 0 && out[n - 1] != '.'); /* no leading dot, no ".." */
+        if (n + 1 >= cap || n >= FS_NAME_MAX) {
+            changed = 1;
+            break;
+        }
+        out[n++] = ok ? (char)c : '_';
+        changed |= !ok;
+    }
+    if (!n) {
+        out[n++] = '_';
+        changed = 1;
+    }
+    out[n] = 0;
+    return changed;
+}

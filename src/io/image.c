@@ -7,12 +7,15 @@
 #include "io/image.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <png.h>
 #include <setjmp.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <turbojpeg.h>
+#include <unistd.h>
 
 #include "io/atomic.h"
 
@@ -60,9 +63,29 @@ static clvis_status image_read_file(const char *path, unsigned char **data, size
 {
     *data = NULL;
     *n = 0;
-    FILE *f = fopen(path, "rb");
-    if (!f)
+    /* O_NONBLOCK: a FIFO or a device never blocks the open; only regular files are read */
+    int fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+    if (fd < 0)
         return err_set(CLVIS_ERR_IO, "%s: cannot open: %s", path, strerror(errno));
+    struct stat sb;
+    if (fstat(fd, &sb) != 0 || !S_ISREG(sb.st_mode)) {
+        close(fd);
+        return err_set(CLVIS_ERR_IO, "%s: not a regular file (%s): not read as an image", path,
+                       S_ISFIFO(sb.st_mode)  ? "a FIFO"
+                       : S_ISDIR(sb.st_mode) ? "a directory"
+                       : S_ISCHR(sb.st_mode) || S_ISBLK(sb.st_mode) ? "a device"
+                                              : "not a plain file");
+    }
+    if (sb.st_size > IMAGE_MAX_FILE_BYTES) {
+        close(fd);
+        return err_set(CLVIS_ERR_FORMAT, "%s: file larger than %ld bytes", path,
+                       IMAGE_MAX_FILE_BYTES);
+    }
+    FILE *f = fdopen(fd, "rb");
+    if (!f) {
+        close(fd);
+        return err_set(CLVIS_ERR_NO_MEMORY, "%s: cannot open: %s", path, strerror(errno));
+    }
     size_t cap = 1 << 16, len = 0;
     unsigned char *buf = malloc(cap);
     if (!buf) {
@@ -240,7 +263,10 @@ static clvis_status jpeg_decode(const char *path, const unsigned char *data, siz
     }
     /* flags 0: accurate integer IDCT and fancy upsampling, as PIL and cv2 decode. A truncated
      * stream is a warning in libjpeg; like PIL we refuse it. */
-    if (tjDecompress2(tj, data, (unsigned long)n, img->px, w, 0, h, TJPF_RGB, 0) != 0) {
+    /* TJFLAG_LIMITSCANS: a progressive JPEG of more than 500 scans is refused (each scan
+     * passes over the whole image: 20000 repeated scans ran for minutes) */
+    if (tjDecompress2(tj, data, (unsigned long)n, img->px, w, 0, h, TJPF_RGB,
+                      TJFLAG_LIMITSCANS) != 0) {
         st = err_set(CLVIS_ERR_FORMAT, "%s: corrupt or truncated JPEG: %s", path,
                      tjGetErrorStr2(tj));
         image_free(img);

@@ -64,6 +64,14 @@ int cmd_activations(cli_args *o)
                res[i].dead, res[i].file);
         const char *b = strrchr(res[i].file, '/');
         snprintf(files[i], sizeof files[i], "%s", b ? b + 1 : res[i].file);
+        /* the library made the name safe and unique; say so when two layers met in one name */
+        char want[320];
+        out_names one = {0};
+        if (out_name(&one, "act_", name, ".png", NULL, want, sizeof want) == 0 &&
+            strcmp(want, files[i]))
+            fprintf(stderr, "clvis: warning: %s is already a result of this run; layer '%s' is "
+                            "written as %s\n", want, name, files[i]);
+        out_names_free(&one);
         snprintf(caps[i], sizeof caps[i],
                  "%s (%s) of %s: %s, %.1f%% zeros (sparsity), %d dead channels", name,
                  clvis_model_layer_type(s.model, layers[i]), o->pos[0], shape,

@@ -25,6 +25,7 @@ static const flag_def FLAGS[] = {
     {"device", F_DEVICE, 1, "N|cpu|gpu|igpu|NAME  OpenCL device (default: $CLVIS_DEVICE, else best)"},
     {"model", F_MODEL, 1, "FILE  Keras model (default " DATA_MODEL ")"},
     {"arch", F_ARCH, 1, "vgg16|vgg19|...  architecture of a weights-only file"},
+    {"config", F_CONFIG, 1, "FILE  Keras JSON config (model.to_json(), a .keras's config.json) of a weights-only file"},
     {"out", F_OUT, 1, "DIR  output directory (default out); DIR/index.html is rewritten"},
     {"quiet", F_QUIET, 0, "no progress on stderr"},
     {"json", F_JSON, 0, "machine-readable output (one JSON object per line)"},
@@ -32,7 +33,7 @@ static const flag_def FLAGS[] = {
     {"layers", F_LAYERS, 1, "a,b,c  layers to draw"},
     {"layer", F_LAYER, 1, "NAME  one layer"},
     {"filter", F_FILTER, 1, "F  filter (channel) index"},
-    {"size", F_SIZE, 1, "S  pattern size (default 64 for grids, 150 for one --filter)"},
+    {"size", F_SIZE, 1, "S  pattern size 8..4096 (default 64 for grids, 150 for one --filter)"},
     {"class", F_CLASS, 1, "K  class index (default: top-1)"},
     {"score", F_SCORE, 1, "prob|logit  post-softmax probability (book) or logit (paper)"},
     {"top", F_TOP, 1, "K  number of predictions (default 3)"},
@@ -53,7 +54,7 @@ static const flag_def FLAGS[] = {
     "\nA FOLDER stands for its .png/.jpg/.jpeg files in name order. All images run in one\n"      \
     "process; one that cannot be read is named on stderr and skipped (exit status 1)."
 #define COMMON (F_DEVICE | F_QUIET)
-#define WITH_MODEL (COMMON | F_MODEL | F_ARCH)
+#define WITH_MODEL (COMMON | F_MODEL | F_ARCH | F_CONFIG)
 static const cli_command COMMANDS[] = {
     {"devices", COMMON | F_JSON, "[--json]", "List every OpenCL platform and device.",
      cmd_devices},
@@ -242,18 +243,27 @@ static cli_result set_option(cli_args *a, const flag_def *f, const char *val, ch
     case F_DEVICE: a->device = val; break;
     case F_MODEL: a->model = val; break;
     case F_ARCH: a->arch = val; break;
-    case F_OUT: a->out = val; break;
+    case F_CONFIG: a->config = val; break;
+    case F_OUT:
+        if (!*val)
+            return usage(msg, cap, "--out: expected a directory, got ''");
+        a->out = val;
+        break;
     case F_QUIET: a->quiet = 1; break;
     case F_JSON: a->json = 1; break;
     case F_QUICK: a->quick = 1; break;
-    case F_LAYERS: a->layers = val; break;
+    case F_LAYERS:
+        if (!val[strspn(val, ", \t\r\n")])
+            return usage(msg, cap, "--layers: no layer names given in '%.60s'", val);
+        a->layers = val;
+        break;
     case F_LAYER: a->layer = val; break;
     case F_LABELS: a->labels = val; break;
     case F_INIT: a->init = val; break;
     case F_WORKLOAD: a->workloads = val; break;
     case F_SEED: num = &a->seed, hi = 4294967295L; break;
     case F_FILTER: num = &a->filter, hi = INT_MAX; break;
-    case F_SIZE: num = &a->size, lo = 1, hi = 16384; break;
+    case F_SIZE: num = &a->size, lo = 8, hi = 4096; break;
     case F_CLASS: num = &a->cls, hi = INT_MAX; break;
     case F_TOP: num = &a->top, lo = 1, hi = 100000; break;
     case F_CHUNK: num = &a->chunk, lo = 1, hi = 4096; break;

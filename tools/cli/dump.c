@@ -79,8 +79,10 @@ int cmd_dump(cli_args *o)
     }
     char stem[200], fname[300], path[1400], tmp[1500];
     cli_stem(o->pos[0], stem, sizeof stem);
-    snprintf(fname, sizeof fname, "dump_%s.h5", stem);
-    if ((rc = out_path(path, sizeof path, o->out, fname)))
+    out_names names = {0};
+    rc = out_name(&names, "dump_", stem, ".h5", NULL, fname, sizeof fname);
+    out_names_free(&names);
+    if (rc || (rc = out_path(path, sizeof path, o->out, fname)))
         goto done;
     /* an unpredictable temporary beside the result, created exclusively (H5F_ACC_EXCL is
      * O_CREAT|O_EXCL: a link or file planted there is never followed or reused) */
@@ -97,6 +99,7 @@ int cmd_dump(cli_args *o)
         rc = cli_fail("%s: cannot create", tmp);
         goto done;
     }
+    int live = util_live_add(tmp); /* removed if a signal ends the run */
     hid_t ga = H5Gcreate2(f, "act", H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
     int ok = ga >= 0;
     for (int i = 0; i < n && ok; i++) {
@@ -133,9 +136,11 @@ int cmd_dump(cli_args *o)
     H5Fclose(f);
     if (!ok || rename(tmp, path)) {
         unlink(tmp);
+        util_live_remove(live);
         rc = cli_fail("%s: writing the dump failed (%s)", path, clvis_last_error());
         goto done;
     }
+    util_live_remove(live);
     printf("%s\n", path);
 done:
     free(x);

@@ -165,13 +165,19 @@ int cmd_filters(cli_args *o)
     char (*caps)[512] = calloc((size_t)nl, sizeof *caps);
     char (*files)[300] = calloc((size_t)nl, sizeof *files);
     int ne = 0;
+    out_names names = {0};
     for (int i = 0; i < nl && !rc; i++) {
         const char *name = clvis_model_layer_name(s.model, layers[i]);
         double t0 = util_now_ms();
         clvis_image img = {0};
         clvis_status st;
         if (o->filter >= 0) {
-            snprintf(files[ne], sizeof files[ne], "pattern_%s_%ld.png", name, o->filter);
+            char suffix[32];
+            snprintf(suffix, sizeof suffix, "_%ld.png", o->filter);
+            if (out_name(&names, "pattern_", name, suffix, NULL, files[ne], sizeof files[ne])) {
+                rc = 1;
+                break;
+            }
             int f = (int)o->filter;
             img = (clvis_image){size, size, 3, malloc((size_t)size * size * 3)};
             if (!img.px) {
@@ -184,7 +190,10 @@ int cmd_filters(cli_args *o)
                      "pattern of filter %ld of %s, %dx%d, %d steps, %s", o->filter, name, size,
                      size, fo.steps, init ? "start from --init" : "seeded start");
         } else {
-            snprintf(files[ne], sizeof files[ne], "filters_%s.png", name);
+            if (out_name(&names, "filters_", name, ".png", NULL, files[ne], sizeof files[ne])) {
+                rc = 1;
+                break;
+            }
             st = clvis_filters(s.model, layers[i], &fo, &img, cli_progress, NULL);
             snprintf(caps[ne], sizeof caps[ne],
                      "filter patterns of %s: filters 0..63 (filter i+8j at row i, column j), "
@@ -210,6 +219,7 @@ int cmd_filters(cli_args *o)
         e[ne] = (report_entry){"filters", files[ne], caps[ne], s.model_path, s.device, ms};
         ne++;
     }
+    out_names_free(&names);
     if (ne)
         rc |= out_report(o, e, ne);
     free(e);

@@ -17,7 +17,8 @@
  * and its entries in the index page. */
 #define IMAGE_BAD 3 /* gradcam_one: this input could not be read; go on */
 static int gradcam_one(cli_args *o, session *s, const labels *labp,
-                       const clvis_gradcam_options *gop, const char *path, float *x)
+                       const clvis_gradcam_options *gop, const char *path, float *x,
+                       out_names *names)
 {
     int rc = 0;
     clvis_image orig = {0}, mapimg = {0}, over = {0};
@@ -35,10 +36,15 @@ static int gradcam_one(cli_args *o, session *s, const labels *labp,
         st = clvis_map_image(&mapimg, r.map, r.h, r.w, 224);
     if (!st)
         st = clvis_gradcam_overlay(&over, &orig, r.map, r.h, r.w);
-    char stem[200], fmap[300], fover[300], pmap[1400], pover[1400];
+    char stem[200], key[300], fmap[320], fover[320], pmap[1400], pover[1400];
     cli_stem(path, stem, sizeof stem);
-    snprintf(fmap, sizeof fmap, "gradcam_%s_map.png", stem);
-    snprintf(fover, sizeof fover, "gradcam_%s_overlay.png", stem);
+    /* one name per image of the run: pic.png and pic.jpg get gradcam_pic_* and gradcam_pic_2_* */
+    if (!st && out_name(names, "gradcam_", stem, "", path, key, sizeof key)) {
+        rc = 1;
+        goto done;
+    }
+    snprintf(fmap, sizeof fmap, "%s_map.png", key);
+    snprintf(fover, sizeof fover, "%s_overlay.png", key);
     if (!st && (out_path(pmap, sizeof pmap, o->out, fmap) ||
                 out_path(pover, sizeof pover, o->out, fover))) {
         rc = 1;
@@ -46,8 +52,12 @@ static int gradcam_one(cli_args *o, session *s, const labels *labp,
     }
     if (!st)
         st = clvis_image_write_png(pmap, &mapimg);
+    /* both or neither: the map is removed when the overlay fails, or a signal ends the run
+     * before it is written */
+    int live = st ? -1 : util_live_add(pmap);
     if (!st && (st = clvis_image_write_png(pover, &over)))
-        unlink(pmap); /* both or neither */
+        unlink(pmap);
+    util_live_remove(live);
     if (st) {
         rc = cli_fail_st(st);
         goto done;
@@ -122,6 +132,7 @@ int cmd_gradcam(cli_args *o)
     labels lab = {0};
     clvis_gradcam_options go = {-1, (int)o->cls, o->logit, NULL};
     image_list il = {0};
+    out_names names = {0};
     if (o->layer && (rc = cli_find_layer(s.model, o->layer, &go.layer)))
         goto done;
     if (go.cls >= clvis_output_count(s.model)) {
@@ -141,12 +152,13 @@ int cmd_gradcam(cli_args *o)
     /* one image after another in one process: buffers are planned once and reused */
     int bad = 0;
     for (int i = 0; i < il.n && !rc; i++)
-        if ((rc = gradcam_one(o, &s, &lab, &go, il.path[i], x)) == IMAGE_BAD) {
+        if ((rc = gradcam_one(o, &s, &lab, &go, il.path[i], x, &names)) == IMAGE_BAD) {
             bad++;
             rc = 0;
         }
     rc = cli_finish_images(rc, bad, il.n);
 done:
+    out_names_free(&names);
     image_list_free(&il);
     free(x);
     labels_free(&lab);

@@ -1,9 +1,13 @@
 /* labels.c — class-label files (see labels.h). */
 #include "cli/labels.h"
 
+#include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 void labels_free(labels *l)
 {
@@ -31,8 +35,28 @@ static char *dupn(const char *s, size_t n)
 clvis_status labels_load(const char *path, labels *out, char *msg, size_t cap)
 {
     memset(out, 0, sizeof *out);
-    FILE *f = fopen(path, "r");
+    /* only a regular file of at most LABELS_MAX_BYTES (/dev/zero once grew to 23 GB); a FIFO
+     * never blocks the open (O_NONBLOCK) */
+    int fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+    if (fd < 0) {
+        snprintf(msg, cap, "%s: cannot open labels file: %s", path, strerror(errno));
+        return CLVIS_ERR_IO;
+    }
+    struct stat sb;
+    if (fstat(fd, &sb) != 0 || !S_ISREG(sb.st_mode)) {
+        close(fd);
+        snprintf(msg, cap, "%s: the labels file is not a regular file", path);
+        return CLVIS_ERR_IO;
+    }
+    if (sb.st_size > LABELS_MAX_BYTES) {
+        close(fd);
+        snprintf(msg, cap, "%s: labels file of %lld bytes, larger than the limit (%d MiB)", path,
+                 (long long)sb.st_size, LABELS_MAX_BYTES >> 20);
+        return CLVIS_ERR_FORMAT;
+    }
+    FILE *f = fdopen(fd, "r");
     if (!f) {
+        close(fd);
         snprintf(msg, cap, "%s: cannot open labels file", path);
         return CLVIS_ERR_IO;
     }
@@ -68,6 +92,11 @@ clvis_status labels_load(const char *path, labels *out, char *msg, size_t cap)
                 nm = t1 + 1;
                 nl = strlen(nm);
             }
+        }
+        if (out->n >= LABELS_MAX_COUNT) {
+            snprintf(msg, cap, "%s: more than %d labels", path, LABELS_MAX_COUNT);
+            st = CLVIS_ERR_FORMAT;
+            break;
         }
         if (out->n == room) {
             room = room ? room * 2 : 256;

@@ -13,6 +13,10 @@ typedef struct {
     char **name;
 } labels;
 
+/* Limits of a labels file: a regular file (not a FIFO or a device) of at most 16 MiB and
+ * 1,000,000 labels. */
+#define LABELS_MAX_BYTES (16 << 20)
+#define LABELS_MAX_COUNT 1000000
 /* CLVIS_OK, or CLVIS_ERR_IO / FORMAT / NO_MEMORY with a one-line reason in msg (cap bytes).
  * On failure *out is empty. */
 clvis_status labels_load(const char *path, labels *out, char *msg, size_t cap);

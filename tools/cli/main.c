@@ -7,6 +7,8 @@
 #include "clvis.h"
 #include "cli/args.h"
 #include "cli/common.h"
+#include "cli/outdir.h"
+#include "cli/util.h"
 
 int main(int argc, char **argv)
 {
@@ -36,7 +38,10 @@ int main(int argc, char **argv)
         return 2;
     }
     cli_quiet = o.quiet;
+    /* Ctrl-C, SIGTERM: the temporaries being written are removed, then the signal ends us */
+    util_cleanup_on_signals();
     int rc = o.cmd->run(&o);
+    out_finish(); /* an output folder this run created and left empty is removed */
     cli_free(&o);
     return rc;
 }

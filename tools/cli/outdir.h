@@ -8,10 +8,29 @@
 #include "cli/args.h"
 #include "cli/report.h"
 
-/* mkdir -p dir, then a write test. 0, or 1 after cli_fail. */
+/* mkdir -p dir, then a write test, then a sweep of stale temporaries (".<name>.tmp.<pid>.<hex>"
+ * and the older "<name>.tmp.<pid>" whose process no longer exists, regular files only, said on
+ * stderr). 0, or 1 after cli_fail. */
 int out_prepare(const char *dir);
+/* At the end of a run (main): the folders out_prepare created are removed again when they are
+ * empty (a failed run leaves no empty --out behind). */
+void out_finish(void);
 /* "dir/name" into buf. 0, or 1 after cli_fail (too long). */
 int out_path(char *buf, size_t cap, const char *dir, const char *name);
+/* The output names of one run: each built from untrusted text (a layer name, an image stem)
+ * made safe (fs_safe_name: no '/', no "..", no control characters) and unique in the run. */
+typedef struct {
+    char **name;
+    int n;
+} out_names;
+/* prefix + safe(raw) + suffix into buf; when an earlier result of this run has that name,
+ * prefix + safe(raw) + "_K" + suffix with the first free K >= 2, and one warning line on stderr
+ * naming `from` (what the name is for, e.g. the image path; NULL: raw) — never a silent
+ * overwrite. The name is then taken. 0, or 1 after cli_fail. */
+int out_name(out_names *u, const char *prefix, const char *raw, const char *suffix,
+             const char *from, char *buf, size_t cap);
+void out_names_free(out_names *u);
+
 /* Adds entries to o->out's index.html and says so on stderr. 0, or 1 after cli_fail. */
 int out_report(const cli_args *o, const report_entry *e, int n);
 

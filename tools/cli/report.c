@@ -1,11 +1,15 @@
 /* report.c — DIR/manifest.tsv (one line per picture or text entry, accumulated across
  * commands, replaced by file name) and DIR/index.html rebuilt from it; both written
  * atomically. The page is static HTML: no script. */
+#include <errno.h>
+#include <fcntl.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "cli/report.h"
 #include "cli/util.h"
@@ -157,7 +161,48 @@ static int same_entry(const report_entry *e, const row *r)
     return la == lb && !strncmp(a, b, la);
 }
 
+/* The manifest's advisory lock: flock on DIR/.manifest.lock (created once, never followed
+ * when it is a link, never removed: removing it would let two processes hold locks on two
+ * different files). -1 (and the error set) when it cannot be taken. */
+static int lock_dir(const char *dir)
+{
+    char lpath[1024];
+    if (util_path_join(lpath, sizeof lpath, dir, ".manifest.lock")) {
+        err_set(CLVIS_ERR_INVALID_ARG, "path too long: %s/.manifest.lock", dir);
+        return -1;
+    }
+    int fd = open(lpath, O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK, 0666);
+    if (fd < 0) {
+        err_set(CLVIS_ERR_IO, "%s: cannot open the manifest's lock file: %s", lpath,
+                strerror(errno));
+        return -1;
+    }
+    while (flock(fd, LOCK_EX) != 0) {
+        if (errno == EINTR)
+            continue;
+        err_set(CLVIS_ERR_IO, "%s: cannot lock: %s", lpath, strerror(errno));
+        close(fd);
+        return -1;
+    }
+    return fd;
+}
+
+static clvis_status report_add_locked(const char *dir, const report_entry *e, int ne);
+
+/* Read, merge and rewrite under the lock: what another process added in between is read back
+ * and kept, never overwritten. */
 clvis_status report_add(const char *dir, const report_entry *e, int ne)
+{
+    int fd = lock_dir(dir);
+    if (fd < 0)
+        return CLVIS_ERR_IO;
+    clvis_status st = report_add_locked(dir, e, ne);
+    flock(fd, LOCK_UN);
+    close(fd);
+    return st;
+}
+
+static clvis_status report_add_locked(const char *dir, const report_entry *e, int ne)
 {
     char mpath[1024], hpath[1024];
     if (util_path_join(mpath, sizeof mpath, dir, "manifest.tsv") ||

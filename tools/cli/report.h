@@ -1,5 +1,6 @@
 /* report.h — DIR/index.html of the CLI: every command adds (or replaces, by file name) its
- * entries in DIR/manifest.tsv and the page is rebuilt from it; both written atomically. */
+ * entries in DIR/manifest.tsv and the page is rebuilt from it; both written atomically, under
+ * an advisory lock (flock on DIR/.manifest.lock): processes sharing DIR merge their entries. */
 #ifndef CLVIS_CLI_REPORT_H
 #define CLVIS_CLI_REPORT_H
 

@@ -57,6 +57,7 @@ int session_open(const cli_args *o, session *s, int with_model)
     }
     clvis_load_options lo = {0};
     lo.arch = o->arch;
+    lo.config_path = o->config;
     if ((st = clvis_model_load(s->ctx, s->model_path, &lo, &s->model))) {
         int r = cli_fail_st(st);
         clvis_ctx_destroy(s->ctx);

@@ -1,5 +1,6 @@
-/* util.h — the small host helpers every tool of tools/ shares: a monotonic clock, mkdir -p and
- * "dir/name" joins. Plain POSIX, no clvis state. */
+/* util.h — the small host helpers every tool of tools/ shares: a monotonic clock, mkdir -p,
+ * "dir/name" joins, safe file-name components and the live-temporary registry. Plain POSIX, no
+ * clvis state; the library's own helpers (io/fsutil.h, io/atomic.h) behind them. */
 #ifndef CLVIS_CLI_UTIL_H
 #define CLVIS_CLI_UTIL_H
 
@@ -15,5 +16,18 @@ int util_mkdir_p(const char *path, char *failed, size_t cap);
 
 /* "dir/name" (just name when dir is NULL or ""). 0, or -1 when it does not fit in cap. */
 int util_path_join(char *buf, size_t cap, const char *dir, const char *name);
+
+/* The longest name util_safe_name writes (without the NUL). */
+#define UTIL_NAME_MAX 120
+/* fs_safe_name: untrusted text as one safe file-name component (no '/', no "..", no control
+ * characters, no leading dot). 1 when changed, 0 when kept. */
+int util_safe_name(const char *in, char *out, size_t cap);
+
+/* Paths a SIGINT/SIGTERM/SIGHUP/SIGQUIT removes before the signal ends the process
+ * (io/atomic.h): util_live_add returns a slot (-1: none free) for util_live_remove. */
+int util_live_add(const char *path);
+void util_live_remove(int slot);
+/* Installs that signal handler (where a signal is not ignored). */
+void util_cleanup_on_signals(void);
 
 #endif
