@@ -137,7 +137,7 @@ int main(void)
     cli_free(&a);
     usage_case("filters --chunk 4097", "--chunk");
     usage_case("gradcam --score maybe x.jpg", "prob or logit");
-    usage_case("predict --preprocess torch x.jpg", "raw, scale, tf or caffe");
+    usage_case("predict --preprocess pytorch x.jpg", "raw, scale, tf, caffe or torch");
 
     /* flags */
     usage_case("gradcam --frobnicate x.jpg", "unknown option '--frobnicate' for 'gradcam'");

@@ -500,7 +500,7 @@ static void test_bad_files(void)
     FILE *f = fopen(p, "w");
     fputs("this is not a Keras file\n", f);
     fclose(f);
-    expect_error("not HDF5/zip", p, NULL, "neither HDF5");
+    expect_error("not HDF5/zip/ONNX", p, NULL, "neither a Keras HDF5 file, a .keras zip nor an ONNX model");
 
     expect_error("missing file", tmp_path("does_not_exist.h5"), NULL, "cannot open");
 
