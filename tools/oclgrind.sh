@@ -73,7 +73,7 @@ grep -q 'Invalid write' "$work/self.log" 2> /dev/null ||
 grep -q 'Oclgrind' "$work/devices.txt" || die "no Oclgrind device: $(cat "$work/devices.txt")"
 
 tests=("$@")
-[ ${#tests[@]} -gt 0 ] || tests=(test_ops test_graph test_runtime test_pipelines)
+[ ${#tests[@]} -gt 0 ] || tests=(test_ops test_graph test_runtime test_pipelines test_onnx test_onnx_conformance)
 passed=0 failed=0 t_all=$(date +%s)
 for t in "${tests[@]}"; do
     out="$log_dir/$t.log" diag="$log_dir/$t.oclgrind"
