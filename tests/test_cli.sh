@@ -161,7 +161,7 @@ for sig in TERM INT; do
         sleep 0.05
     done
     kill -$sig $gp; wait $gp; grc=$?
-    check "SIG$sig during gradcam's overlay write: killed by it (exit $grc), no temporary, no map without its overlay" "[ $seen = 1 ] && [ $grc = $((128 + $(kill -l $sig))) ] && [ -z \"\$(ls -A '$T/sig$sig')\" ]" "$(ls -A "$T/sig$sig")"
+    check "SIG$sig during gradcam's overlay write: killed by it (exit $grc), no temporary, no map without its overlay, no folder it created" "[ $seen = 1 ] && [ $grc = $((128 + $(kill -l $sig))) ] && [ ! -e '$T/sig$sig' ]" "$(ls -A "$T/sig$sig" 2>&1)"
 done
 
 # #17 limits: a FIFO named b.jpg in a folder is skipped (named, exit 1), never waited on;

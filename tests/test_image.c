@@ -302,11 +302,17 @@ static void test_atomic(void)
      * process as it would have (#17: Ctrl-C / SIGTERM left .<name>.tmp.<pid> files) */
     for (int k = 0; k < 2; k++) {
         const int sig = k ? SIGINT : SIGTERM;
-        char live[600];
-        snprintf(live, sizeof live, "%s/.big.png.tmp.%d.0123456789abcdef", tmp_dir, k);
+        char live[800], dir[600], inner[700];
+        snprintf(dir, sizeof dir, "%s/made%d", tmp_dir, k);
+        snprintf(inner, sizeof inner, "%s/sub", dir);
+        snprintf(live, sizeof live, "%s/.big.png.tmp.%d.0123456789abcdef", inner, k);
         pid_t pid = fork();
         if (pid == 0) {
             atomic_cleanup_on_signals();
+            mkdir(dir, 0755);
+            mkdir(inner, 0755);
+            atomic_live_add_dir(inner); /* the deepest first */
+            atomic_live_add_dir(dir);
             write_bytes(live, "partial", 7);
             atomic_live_add(live);
             raise(sig);
@@ -314,10 +320,14 @@ static void test_atomic(void)
         }
         int ws = 0;
         int ok = pid > 0 && waitpid(pid, &ws, 0) == pid;
-        check(ok && WIFSIGNALED(ws) && WTERMSIG(ws) == sig && !file_exists(live),
-              "%s while a temporary is live: removed, the process ends by the signal",
+        check(ok && WIFSIGNALED(ws) && WTERMSIG(ws) == sig && !file_exists(live) &&
+                  !file_exists(dir),
+              "%s while a temporary is live: it and the (then empty) folders made for it are "
+              "removed, the process ends by the signal",
               sig == SIGINT ? "SIGINT" : "SIGTERM");
         unlink(live);
+        rmdir(inner);
+        rmdir(dir);
     }
     {
         /* a slot given back is no longer removed; an ignored signal stays ignored */

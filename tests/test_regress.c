@@ -62,6 +62,20 @@ static void one_cli(clvis_ctx *ctx, const char *path, const char *name)
         clean = list && cli_layer_list(m, list, &ids, &k, msg, sizeof msg) == 1;
         free(ids);
     }
+    /* the layer lists themselves, also where the grammar now refuses them first (an empty
+     * --layers is a usage error since #17): cli_layer_list must still refuse them cleanly, the
+     * memory error it once had shows under ASan */
+    clvis_model *m2 = NULL;
+    for (int i = 1; i + 1 < argc && clean; i++)
+        if ((!strcmp(argv[i], "--layers") || !strcmp(argv[i], "--layer")) &&
+            (m2 || clvis_model_load(ctx, TEST_KERAS_DIR "/small_convnet.h5", NULL, &m2) == 0)) {
+            int *ids = NULL, k = 0;
+            char lmsg[1024] = "";
+            if (cli_layer_list(m2, argv[i + 1], &ids, &k, lmsg, sizeof lmsg) == 1)
+                clean = *lmsg && !strchr(lmsg, '\n');
+            free(ids);
+        }
+    clvis_model_destroy(m2);
     clvis_model_destroy(m);
     cli_free(&a);
     char label[600];

@@ -36,10 +36,10 @@ static unsigned long long random_name(void)
 #define LIVE_SLOTS 16
 #define LIVE_PATH 4352
 static char live_path[LIVE_SLOTS][LIVE_PATH];
-static volatile sig_atomic_t live_used[LIVE_SLOTS];
+static volatile sig_atomic_t live_used[LIVE_SLOTS]; /* 1: a file, 2: a folder */
 static int live_lock[LIVE_SLOTS]; /* claimed by a thread (compare-and-swap) */
 
-int atomic_live_add(const char *path)
+static int live_add(const char *path, int kind)
 {
     size_t n = path ? strlen(path) : 0;
     if (!n || n >= LIVE_PATH)
@@ -51,10 +51,20 @@ int atomic_live_add(const char *path)
             continue;
         memcpy(live_path[i], path, n + 1);
         __atomic_signal_fence(__ATOMIC_SEQ_CST); /* the path is complete before it is seen */
-        live_used[i] = 1;
+        live_used[i] = kind;
         return i;
     }
     return -1; /* all in use: this one is not cleaned on a signal (the sweep at start is) */
+}
+
+int atomic_live_add(const char *path)
+{
+    return live_add(path, 1);
+}
+
+int atomic_live_add_dir(const char *path)
+{
+    return live_add(path, 2);
 }
 
 void atomic_live_remove(int slot)
@@ -69,8 +79,11 @@ void atomic_live_remove(int slot)
 void atomic_live_unlink_all(void)
 {
     for (int i = 0; i < LIVE_SLOTS; i++)
-        if (live_used[i])
+        if (live_used[i] == 1)
             unlink(live_path[i]); /* async-signal-safe */
+    for (int i = 0; i < LIVE_SLOTS; i++) /* then the folders, in the order given */
+        if (live_used[i] == 2)
+            rmdir(live_path[i]); /* only when empty */
 }
 
 static void on_fatal_signal(int sig)

@@ -19,8 +19,11 @@ clvis_status file_write_atomic_mode(const char *path, const void *data, size_t n
  * path is left to the sweep at the next start). atomic_live_add returns a slot for
  * atomic_live_remove (which ignores -1). file_write_atomic registers its temporary itself. */
 int atomic_live_add(const char *path);
+/* A folder removed (rmdir: only when empty) after the files; folders go in the order added
+ * (add the deepest first). */
+int atomic_live_add_dir(const char *path);
 void atomic_live_remove(int slot);
-/* unlink()s every live path; async-signal-safe. */
+/* unlink()s every live path, then rmdir()s every live folder; async-signal-safe. */
 void atomic_live_unlink_all(void);
 /* Installs a handler for SIGINT, SIGTERM, SIGHUP and SIGQUIT (not where the signal is ignored)
  * that removes the live temporaries, then lets the signal end the process as it would have.

@@ -14,8 +14,32 @@
 #include "cli/common.h"
 #include "cli/util.h"
 
-/* The folders out_prepare made (the deepest and the shallowest), for out_finish. */
+/* The folders out_prepare made (the deepest and the shallowest), for out_finish; and their
+ * live slots, so a signal that ends the run removes them too when they are still empty. */
 static char made_deep[1024], made_top[1024];
+static int made_slot[8], made_n;
+
+static void made_register(void)
+{
+    char q[1024];
+    snprintf(q, sizeof q, "%s", made_deep);
+    size_t top = strlen(made_top);
+    made_n = 0;
+    while (made_n < 8 && strlen(q) >= top) {
+        made_slot[made_n++] = util_live_add_dir(q);
+        char *s = strrchr(q, '/');
+        if (!s || s == q)
+            break;
+        *s = 0;
+    }
+}
+
+static void made_unregister(void)
+{
+    for (int i = 0; i < made_n; i++)
+        util_live_remove(made_slot[i]);
+    made_n = 0;
+}
 
 /* A temporary of file_write_atomic, dump or an older clvis whose process is gone:
  * ".<name>.tmp.<pid>.<16 hex>" or "<name>.tmp.<pid>". */
@@ -84,6 +108,8 @@ int out_prepare(const char *dir)
         }
         snprintf(made_deep, sizeof made_deep, "%s", p);
     }
+    if (made_deep[0])
+        made_register();
     char failed[1024];
     if (util_mkdir_p(p, failed, sizeof failed)) {
         int e = errno;
@@ -100,6 +126,7 @@ int out_prepare(const char *dir)
 
 void out_finish(void)
 {
+    made_unregister();
     if (!made_deep[0])
         return;
     char q[1024];

@@ -35,6 +35,11 @@ int util_live_add(const char *path)
     return atomic_live_add(path);
 }
 
+int util_live_add_dir(const char *path)
+{
+    return atomic_live_add_dir(path);
+}
+
 void util_live_remove(int slot)
 {
     atomic_live_remove(slot);

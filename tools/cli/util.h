@@ -26,6 +26,8 @@ int util_safe_name(const char *in, char *out, size_t cap);
 /* Paths a SIGINT/SIGTERM/SIGHUP/SIGQUIT removes before the signal ends the process
  * (io/atomic.h): util_live_add returns a slot (-1: none free) for util_live_remove. */
 int util_live_add(const char *path);
+/* A folder removed (when empty) after the files, in the order added: the deepest first. */
+int util_live_add_dir(const char *path);
 void util_live_remove(int slot);
 /* Installs that signal handler (where a signal is not ignored). */
 void util_cleanup_on_signals(void);
