@@ -13,6 +13,7 @@
 #include "cli/report.h"
 #include "io/image.h"
 #include "import/keras_internal.h"
+#include "import/onnx.h"
 #include "testutil.h"
 
 #ifndef TEST_REGRESS_DIR
@@ -98,6 +99,11 @@ static void one(clvis_ctx *ctx, const char *reader, const char *path, const char
         clvis_model *m = NULL;
         st = clvis_model_load(ctx, path, NULL, &m);
         clvis_model_destroy(m);
+    } else if (!strcmp(reader, "onnx")) {
+        /* straight to the ONNX importer (a damaged file may no longer look like one) */
+        graph *g = NULL;
+        st = onnx_load(ctx, path, NULL, &g);
+        graph_destroy(g);
     } else if (!strcmp(reader, "json")) {
         char *text = slurp(path);
         kmodel km = {0};
@@ -191,8 +197,8 @@ int main(void)
     int rc = test_open_ctx(&ctx);
     if (rc)
         return rc;
-    const char *readers[] = {"image", "keras", "json", "cli"};
-    for (int r = 0; r < 4; r++) {
+    const char *readers[] = {"image", "keras", "json", "cli", "onnx"};
+    for (int r = 0; r < 5; r++) {
         char dir[600];
         snprintf(dir, sizeof dir, "%s/%s", TEST_REGRESS_DIR, readers[r]);
         DIR *d = opendir(dir);

@@ -169,6 +169,11 @@ static clvis_status add_input(oimp *m, const Onnx__ValueInfoProto *vi)
         else
             return ONNX_UNSUPPORTED(m, "input '%s': dimension %d is not fixed", name, k);
     }
+    int64_t item = 1;
+    for (int k = 1; k < rank; k++)
+        item *= d[k];
+    if (item > (INT64_C(1) << 28))
+        return ONNX_UNSUPPORTED(m, "input '%s' of %lld values per item", name, (long long)item);
     m->static_batch = d[0];
     oval *v;
     clvis_status st = oimp_add(m, name, &v);
@@ -261,6 +266,7 @@ done:
 
 static clvis_status add_initializers(oimp *m, const Onnx__GraphProto *gp)
 {
+    m->fold_budget = ONNX_FOLD_SLACK;
     for (size_t k = 0; k < gp->n_initializer; k++) {
         const Onnx__TensorProto *t = gp->initializer[k];
         if (!t->name || !*t->name)
@@ -274,6 +280,7 @@ static clvis_status add_initializers(oimp *m, const Onnx__GraphProto *gp)
         if (st != CLVIS_OK)
             return st;
         v->is_const = 1;
+        m->fold_budget += (int64_t)v->c.count;
     }
     for (int k = 0; k < m->n_bind; k++) {
         for (size_t i = 0; i < gp->n_input; i++) {

@@ -9,10 +9,29 @@
 
 #include "import/onnx_imp.h"
 
-static int is_batch(const oconst *c, size_t k)
+/* Folding may not amplify a small file into a huge allocation (x = Concat(x, x) doubles at
+ * each step, ConstantOfShape makes anything from a few bytes): every folded result counts
+ * against the model's budget (its initializers' elements plus ONNX_FOLD_SLACK). */
+static clvis_status fold_alloc(oimp *m, oconst *c, int is_int, int rank, const int64_t *dims)
 {
-    return c->is_int && c->i[k] == ONNX_BATCH;
+    int64_t count = 1;
+    for (int k = 0; k < rank && k < ONNX_MAX_RANK; k++) {
+        if (dims[k] > 0 && count > (INT64_C(1) << 40) / dims[k])
+            count = INT64_C(1) << 40;
+        else if (dims[k] >= 0)
+            count *= dims[k];
+    }
+    if (count > m->fold_budget)
+        return ONNX_UNSUPPORTED(m, "constant folding past the model's budget: a result of %lld "
+                                   "elements, %lld left (its weights' size plus %lld)",
+                                (long long)count, (long long)m->fold_budget,
+                                (long long)ONNX_FOLD_SLACK);
+    clvis_status st = oconst_alloc(m, c, is_int, rank, dims);
+    if (st == CLVIS_OK)
+        m->fold_budget -= count;
+    return st;
 }
+#define oconst_alloc fold_alloc
 
 static int has_batch(const oconst *c)
 {
@@ -121,7 +140,9 @@ static clvis_status fold_constant(oimp *m, const Onnx__NodeProto *n)
 
 static clvis_status fold_shape(oimp *m, const Onnx__NodeProto *n)
 {
-    oval *v = oimp_find(m, n->input[0]);
+    oval *v = n->input[0] && *n->input[0] ? oimp_find(m, n->input[0]) : NULL;
+    if (!v || (!v->is_const && v->node < 0))
+        return ONNX_BAD(m, "Shape of a tensor that is not computed");
     int rank = v->is_const ? v->c.rank : v->rank;
     int64_t dims[ONNX_MAX_RANK];
     for (int k = 0; k < rank; k++)
@@ -648,6 +669,5 @@ clvis_status onnx_fold(oimp *m, const Onnx__NodeProto *n, int *folded)
         *folded = 0; /* an op that runs on the device, here on constants */
         return CLVIS_OK;
     }
-    (void)is_batch;
     return st;
 }

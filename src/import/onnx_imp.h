@@ -16,6 +16,8 @@
  * known when the graph runs. Reshape accepts it in its first position; anything that computes
  * with it is refused. */
 #define ONNX_BATCH (-(INT64_C(1) << 62))
+/* Elements constant folding may create beyond the model's own initializers (onnx_fold.c). */
+#define ONNX_FOLD_SLACK (INT64_C(1) << 24)
 
 /* ONNX TensorProto.DataType values clvis reads. */
 enum {
@@ -61,6 +63,7 @@ typedef struct {
     int n_slots;
     const onnx_binding *bind;
     int n_bind;
+    int64_t fold_budget;     /* elements folding may still create */
 } oimp;
 
 /* ---- values (onnx.c) ------------------------------------------------------------------------ */
