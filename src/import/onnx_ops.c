@@ -464,9 +464,17 @@ static clvis_status op_gemm(oimp *m, const Onnx__NodeProto *n, int is_matmul)
     float *w = malloc((size_t)(K * N) * sizeof *w), *b = NULL;
     if (!w)
         return err_set(CLVIS_ERR_NO_MEMORY, "%s: no memory", m->path);
-    for (int64_t i = 0; i < K; i++)
-        for (int64_t o = 0; o < N; o++)
-            w[i * N + o] = alpha * B->f[transB ? o * K + i : i * N + o];
+    if (!transB)
+        memcpy(w, B->f, (size_t)(K * N) * sizeof *w);
+    else /* (N, K) -> (K, N) in 64 x 64 tiles (a VGG16 classifier is 25088 x 4096) */
+        for (int64_t o0 = 0; o0 < N; o0 += 64)
+            for (int64_t i0 = 0; i0 < K; i0 += 64)
+                for (int64_t o = o0; o < N && o < o0 + 64; o++)
+                    for (int64_t i = i0; i < K && i < i0 + 64; i++)
+                        w[i * N + o] = B->f[o * K + i];
+    if (alpha != 1.0f)
+        for (int64_t k = 0; k < K * N; k++)
+            w[k] *= alpha;
     if (C) {
         /* C broadcasts to (batch, N): a scalar, (N) or (1, N) */
         int ok = C->count == 1 || ((int64_t)C->count == N && C->dims[C->rank - 1] == N);
