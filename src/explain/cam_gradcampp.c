@@ -39,6 +39,5 @@ static clvis_status gradcampp_map(const cam_input *in, float *map, int *all_nonp
 
 const cam_method cam_gradcampp = {
     "gradcam++",
-    "Chattopadhay et al.: w_k = sum relu(g) g^2/(2g^2 + sum(A_k) g^3 + 1e-6) (pytorch-grad-cam's "
-    "closed form), model output score",
+    "Chattopadhay et al.: w_k = sum relu(g) g^2/(2g^2 + sum(A_k) g^3 + 1e-6), model output score",
     0, gradcampp_map};

@@ -27,5 +27,5 @@ static clvis_status hirescam_map(const cam_input *in, float *map, int *all_nonpo
 }
 
 const cam_method cam_hirescam = {
-    "hirescam", "Draelos & Carin: sum_k g_k * A_k, elementwise, model output score", 0,
+    "hirescam", "Draelos & Carin: sum_k g_k A_k per pixel, model output score", 0,
     hirescam_map};

@@ -28,4 +28,4 @@ static clvis_status layercam_map(const cam_input *in, float *map, int *all_nonpo
 
 const cam_method cam_layercam = {
     "layercam",
-    "Jiang et al.: sum_k relu(g_k) * A_k, elementwise, model output score", 0, layercam_map};
+    "Jiang et al.: sum_k relu(g_k) A_k per pixel, model output score", 0, layercam_map};

@@ -33,6 +33,5 @@ static clvis_status xgradcam_map(const cam_input *in, float *map, int *all_nonpo
 
 const cam_method cam_xgradcam = {
     "xgradcam",
-    "Fu et al.: w_k = sum(g A_k) / (sum(A_k) + 1e-7), channel sum (pytorch-grad-cam's eps), "
-    "model output score",
+    "Fu et al.: w_k = sum(g A_k) / (sum(A_k) + 1e-7), channel sum, model output score",
     0, xgradcam_map};
