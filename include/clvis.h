@@ -285,7 +285,9 @@ CLVIS_API int clvis_gradcam_default_layer(const clvis_model *m);
 typedef struct {
     int layer;          /* -1: clvis_gradcam_default_layer */
     int cls;            /* -1: top-1 */
-    int logit;          /* with method NULL: 0 = "gradcam", 1 = "gradcam-paper" */
+    int logit;          /* with method NULL: 0 = "gradcam", 1 = "gradcam-paper"; with a
+                           method: 1 differentiates the pre-softmax logit instead of the
+                           method's own score */
     const char *method; /* a name of clvis_cam_method_name(); NULL: by `logit` */
 } clvis_gradcam_options;
 
@@ -300,7 +302,12 @@ typedef struct {
 
 /* The class-activation methods, i = 0.. until NULL: "gradcam" (the book: gradient of the
  * post-softmax probability, channel-mean weights), "gradcam-paper" (Selvaraju et al.: the
- * pre-softmax logit, channel sum). */
+ * pre-softmax logit, channel sum), then pytorch-grad-cam's conventions on the model's output
+ * score (g = d score / d A, A the layer's activation, k a channel): "gradcam++" (Chattopadhay
+ * et al., w_k = sum relu(g) g^2 / (2 g^2 + sum(A_k) g^3 + 1e-6)), "xgradcam" (Fu et al.,
+ * w_k = sum(g A_k) / (sum(A_k) + 1e-7)), "layercam" (Jiang et al., sum_k relu(g_k) A_k per
+ * pixel), "hirescam" (Draelos & Carin, sum_k g_k A_k per pixel). Every map: ReLU, divided by
+ * its max. The summary is one line. */
 CLVIS_API const char *clvis_cam_method_name(int i);
 CLVIS_API const char *clvis_cam_method_summary(int i);
 

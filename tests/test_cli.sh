@@ -190,6 +190,13 @@ bad empty_out 2 "out: expected a directory" -- gradcam --model "$K/functional.h5
 bad empty_layers 2 'layers: no layer names given' -- activations --model "$K/functional.h5" --out "$T/bad_empty_layers" --layers "" samples/coffee.png
 run gc_logit 0 -- gradcam --quiet --model "$K/functional.h5" --out "$T/fx" --score logit --class 3 samples/coffee.png &&
     check "gradcam --score logit --class 3" "grep -q 'class 3 ' '$T/gc_logit.out' && grep -q logit '$T/gc_logit.out'"
+# the CAM method table from the command line: each method's own files, its name in the JSON
+for m in gradcam++ xgradcam layercam hirescam; do
+    run "gc_$m" 0 -- gradcam --quiet --json --model "$K/functional.h5" --out "$T/gcm" --method "$m" samples/coffee.png &&
+        check "gradcam --method $m: json names it, ${m}_coffee_{map,overlay}.png" "grep -qF '\"method\":\"$m\"' '$T/gc_$m.out' && grep -q '\"score\":\"prob\"' '$T/gc_$m.out' && [ -s '$T/gcm/${m}_coffee_map.png' ] && [ -s '$T/gcm/${m}_coffee_overlay.png' ]" "$(head -c 300 "$T/gc_$m.out")"
+done
+check "four methods, four pairs of pictures, no gradcam_ files" "[ \$(ls '$T/gcm' | grep -c 'png\$') = 8 ] && [ -z \"\$(ls '$T/gcm' | grep '^gradcam_')\" ]" "$(ls "$T/gcm")"
+bad method_unknown 2 "unknown CAM method 'gradcam\+\+\+' \(known: gradcam, .*hirescam\)" -- gradcam --model "$K/functional.h5" --out "$T/bad_method_unknown" --method 'gradcam+++' samples/coffee.png
 run pred_sig 0 -- predict --model "$K/small_convnet.h5" samples/coffee.png &&
     check "predict sigmoid model: P(class 1)" "grep -q 'P(class 1) = ' '$T/pred_sig.out'"
 check "index.html lists every picture" "[ \$(grep -c '<img' '$T/fx/index.html') -ge 13 ] && [ ! -e '$T/fx/index.html.tmp'* ]"

@@ -137,6 +137,31 @@ int main(void)
     cli_free(&a);
     usage_case("filters --chunk 4097", "--chunk");
     usage_case("gradcam --score maybe x.jpg", "prob or logit");
+    /* --method: a name of the library's CAM method table, checked before anything runs */
+    for (int k = 0; clvis_cam_method_name(k); k++) {
+        char line[128];
+        snprintf(line, sizeof line, "gradcam --method %s x.jpg", clvis_cam_method_name(k));
+        a = run_case(line);
+        test_checkf(a.method && !strcmp(a.method, clvis_cam_method_name(k)) &&
+                        (a.given & F_METHOD),
+                    "--method %s", clvis_cam_method_name(k));
+        cli_free(&a);
+    }
+    a = run_case("gradcam --method=layercam --score logit x.jpg");
+    test_checkf(a.method && !strcmp(a.method, "layercam") && a.logit,
+                "--method=layercam --score logit: the logit score for a method");
+    cli_free(&a);
+    a = run_case("gradcam x.jpg");
+    test_checkf(!a.method && !a.logit, "gradcam without --method: none (the book's gradcam)");
+    cli_free(&a);
+    usage_case("gradcam --method gradcam+++ x.jpg",
+               "--method: unknown CAM method 'gradcam+++' (known: gradcam, gradcam-paper, "
+               "gradcam++, xgradcam, layercam, hirescam)");
+    usage_case("gradcam --method GradCAM x.jpg", "unknown CAM method 'GradCAM'");
+    usage_case("gradcam --method= x.jpg", "unknown CAM method ''");
+    usage_case("gradcam x.jpg --method", "--method needs a value");
+    usage_case("gradcam --method gradcam-paper --score prob x.jpg", "drop --score prob");
+    usage_case("predict --method layercam x.jpg", "unknown option '--method' for 'predict'");
     usage_case("predict --preprocess pytorch x.jpg", "raw, scale, tf, caffe or torch");
 
     /* flags */

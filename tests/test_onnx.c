@@ -192,34 +192,67 @@ static void run_case(clvis_ctx *ctx, const char *dir, const char *name)
         }
         free(seed);
     }
-    /* Grad-CAM on the recorded layer, item 0: clvis's default method (the book's) is
-     * pytorch-grad-cam's GradCAM: the gradient of the model's output for the class, weights
-     * the spatial mean of it, ReLU of the weighted sum */
+    /* The CAM methods on the recorded layer, item 0, against pytorch-grad-cam (Pearson r of
+     * the layer-resolution maps >= MIN_PEARSON; the scale is a convention: clvis divides by the
+     * max, the peer min-max normalises and resizes). clvis's default "gradcam" (the book's) is
+     * pytorch-grad-cam's GradCAM: the gradient of the model's output for the class, weights the
+     * spatial mean of it, ReLU of the weighted sum (cam.pb). Every other method in the table has
+     * its raw map in cam_<method>.pb (tools/fixtures/make_cam_fixtures.py) but "gradcam-paper",
+     * whose logit score the peer's ClassifierOutputTarget does not take. Where the layer feeds
+     * a global average pool (gradient constant over the pixels) gradcam, xgradcam and hirescam
+     * are one map by construction; classic (Flatten head), pools and elu tell them apart. */
     const char *cl = cJSON_GetStringValue(cJSON_GetObjectItem(meta, "cam_layer"));
-    if (cl && read_pb(dir, "cam.pb", &cam)) {
+    if (cl) {
         int layer = graph_find(g, cl);
-        snprintf(label, sizeof label, "%s: Grad-CAM on %s vs pytorch-grad-cam", name, cl);
         size_t item = (size_t)is.c * is.h * is.w;
         float *x = malloc(item * sizeof *x);
         /* item 0, NCHW -> the public API's NHWC */
         for (int c = 0; c < is.c; c++)
             for (int p = 0; p < is.h * is.w; p++)
                 x[(size_t)p * is.c + c] = in.v[(size_t)c * is.h * is.w + p];
-        clvis_gradcam_options o = {.layer = layer, .cls = cls, .method = "gradcam"};
-        clvis_gradcam_result r = {0};
-        if (layer < 0)
-            test_fail(label, "no layer of that name");
-        else if ((st = clvis_gradcam(m, x, &o, &r)))
-            test_fail(label, clvis_last_error());
-        else if ((size_t)r.h * r.w != cam.n)
-            test_fail(label, "map size differs");
-        else {
-            double p = pearson(r.map, cam.v, cam.n);
-            char d[120];
-            snprintf(d, sizeof d, "%dx%d, Pearson r = %.6f (>= %.3f)", r.h, r.w, p, MIN_PEARSON);
-            test_check(label, p >= MIN_PEARSON, d);
+        const char *mname;
+        for (int k = 0; (mname = clvis_cam_method_name(k)); k++) {
+            if (!strcmp(mname, "gradcam-paper"))
+                continue;
+            char file[128];
+            snprintf(file, sizeof file, "%s", !strcmp(mname, "gradcam") ? "cam.pb" : "");
+            if (!file[0])
+                snprintf(file, sizeof file, "cam_%s.pb", mname);
+            snprintf(label, sizeof label, "%s: %s on %s vs pytorch-grad-cam (%s)", name, mname,
+                     cl, file);
+            free(cam.v);
+            if (!read_pb(dir, file, &cam)) {
+                test_fail(label, "fixture missing (tools/fixtures/make_cam_fixtures.py)");
+                continue;
+            }
+            clvis_gradcam_options o = {.layer = layer, .cls = cls, .method = mname};
+            clvis_gradcam_result r = {0};
+            double peak = 0;
+            for (size_t i = 0; i < cam.n; i++)
+                peak = cam.v[i] > peak ? cam.v[i] : peak;
+            if (layer < 0)
+                test_fail(label, "no layer of that name");
+            else if ((st = clvis_gradcam(m, x, &o, &r)))
+                test_fail(label, clvis_last_error());
+            else if ((size_t)r.h * r.w != cam.n)
+                test_fail(label, "map size differs");
+            else if (!(peak > 0)) {
+                /* the peer's map is all zero after its ReLU: clvis must say so, not draw noise */
+                int zero = 1;
+                for (size_t i = 0; i < cam.n; i++)
+                    zero &= r.map[i] == 0.0f;
+                test_check(label, r.all_nonpositive && zero,
+                           "the peer's map is <= 0 everywhere: clvis's must be all zeros with "
+                           "all_nonpositive set");
+            } else {
+                double p = pearson(r.map, cam.v, cam.n);
+                char d[120];
+                snprintf(d, sizeof d, "%dx%d, Pearson r = %.6f (>= %.3f)", r.h, r.w, p,
+                         MIN_PEARSON);
+                test_check(label, p >= MIN_PEARSON, d);
+            }
+            clvis_gradcam_free(&r);
         }
-        clvis_gradcam_free(&r);
         free(x);
     }
 done:

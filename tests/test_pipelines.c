@@ -458,11 +458,17 @@ static void test_report(void)
  * unknown name refused with one line naming it. */
 static void test_cam_methods(clvis_ctx *ctx, hid_t fexp)
 {
-    test_check("cam methods: gradcam, gradcam-paper, then none",
-               clvis_cam_method_name(0) && !strcmp(clvis_cam_method_name(0), "gradcam") &&
-                   clvis_cam_method_name(1) && !strcmp(clvis_cam_method_name(1), "gradcam-paper") &&
-                   !clvis_cam_method_name(2) && !clvis_cam_method_name(-1) &&
-                   clvis_cam_method_summary(1) && !clvis_cam_method_summary(2),
+    static const char *const want[] = {"gradcam",  "gradcam-paper", "gradcam++",
+                                       "xgradcam", "layercam",      "hirescam"};
+    int nwant = (int)(sizeof want / sizeof want[0]), listed = 1;
+    for (int i = 0; i < nwant; i++)
+        listed &= clvis_cam_method_name(i) && !strcmp(clvis_cam_method_name(i), want[i]) &&
+                  clvis_cam_method_summary(i) && *clvis_cam_method_summary(i) &&
+                  !strchr(clvis_cam_method_summary(i), '\n');
+    test_check("cam methods: gradcam, gradcam-paper, gradcam++, xgradcam, layercam, hirescam, "
+               "then none; a one-line summary each",
+               listed && !clvis_cam_method_name(nwant) && !clvis_cam_method_name(-1) &&
+                   !clvis_cam_method_summary(nwant) && !clvis_cam_method_summary(-1),
                "");
     clvis_model *m = load(ctx, "functional.h5");
     if (!m)
@@ -483,13 +489,52 @@ static void test_cam_methods(clvis_ctx *ctx, hid_t fexp)
         clvis_gradcam_free(&a);
         clvis_gradcam_free(&b);
     }
+    /* every later method on a Keras model (functional.h5: Dense softmax head): a map in [0, 1]
+     * peaking at 1 (or all zeros, flagged); the model-output score by default, the logit with
+     * logit = 1 (a different score and a different map) */
+    for (int i = 2; i < nwant; i++) {
+        clvis_gradcam_options po = {-1, -1, 0, want[i]}, lo = {-1, -1, 1, want[i]};
+        clvis_gradcam_result a, b;
+        clvis_status sa = clvis_gradcam(m, x, &po, &a), sb = clvis_gradcam(m, x, &lo, &b);
+        float mn = 1, mx = 0;
+        for (int k = 0; !sa && k < a.h * a.w; k++)
+            mn = a.map[k] < mn ? a.map[k] : mn, mx = a.map[k] > mx ? a.map[k] : mx;
+        test_checkf(!sa && !sb && mn >= 0 && (a.all_nonpositive ? mx == 0 : mx == 1.0f) &&
+                        a.score == a.prob && b.score != a.score && a.cls == b.cls,
+                    "%s on functional.h5: %dx%d map in [0, 1], max %g; score %g (the output), "
+                    "with logit %g: %s / %s",
+                    want[i], a.h, a.w, mx, a.score, b.score, clvis_status_name(sa),
+                    clvis_status_name(sb));
+        if (!sa)
+            clvis_gradcam_free(&a);
+        if (!sb)
+            clvis_gradcam_free(&b);
+    }
+    /* "gradcam" with the logit flag: the logit score, channel mean; divided by its max, the
+     * paper's channel-sum map */
+    {
+        clvis_gradcam_options bo = {-1, -1, 1, "gradcam"}, po = {-1, -1, 0, "gradcam-paper"};
+        clvis_gradcam_result a, b;
+        clvis_status sa = clvis_gradcam(m, x, &bo, &a), sb = clvis_gradcam(m, x, &po, &b);
+        double worst = 0;
+        for (int k = 0; !sa && !sb && k < a.h * a.w && a.h == b.h && a.w == b.w; k++)
+            worst = fmax(worst, fabs((double)a.map[k] - b.map[k]));
+        test_checkf(!sa && !sb && a.h == b.h && a.w == b.w && a.score == b.score && worst < 1e-6,
+                    "method gradcam + logit flag = gradcam-paper (max abs %.2g): %s / %s", worst,
+                    clvis_status_name(sa), clvis_status_name(sb));
+        if (!sa)
+            clvis_gradcam_free(&a);
+        if (!sb)
+            clvis_gradcam_free(&b);
+    }
     clvis_gradcam_options bad = {-1, -1, 0, "gradcam+++"};
     clvis_gradcam_result r;
     clvis_status st = clvis_gradcam(m, x, &bad, &r);
     test_checkf(st == CLVIS_ERR_INVALID_ARG && strstr(clvis_last_error(), "gradcam+++") &&
+                    strstr(clvis_last_error(), "hirescam") &&
                     !strchr(clvis_last_error(), '\n') && !r.map,
-                "unknown CAM method refused, naming it: %s: %s", clvis_status_name(st),
-                clvis_last_error());
+                "unknown CAM method refused, naming it and the known ones: %s: %s",
+                clvis_status_name(st), clvis_last_error());
     free(x);
     clvis_model_destroy(m);
 }

@@ -3,6 +3,7 @@
  * method's map. A logit score is the pre-softmax value of the output: the backward pass starts
  * at the output with its activation treated as linear, or at the input of a separate
  * softmax / sigmoid layer. */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -11,8 +12,31 @@
 #include "explain/cam.h"
 #include "graph/engine.h"
 
-static const cam_method *const methods[] = {&cam_gradcam_book, &cam_gradcam_paper};
+static const cam_method *const methods[] = {&cam_gradcam_book, &cam_gradcam_paper,
+                                            &cam_gradcampp,     &cam_xgradcam,
+                                            &cam_layercam,      &cam_hirescam};
 enum { N_METHODS = sizeof methods / sizeof methods[0] };
+
+void cam_finish(const double *acc, size_t hw, float *map, int *all_nonpositive)
+{
+    double mx = 0.0;
+    for (size_t i = 0; i < hw; i++)
+        if (acc[i] > mx)
+            mx = acc[i];
+    for (size_t i = 0; i < hw; i++)
+        map[i] = mx > 0.0 && acc[i] > 0.0 ? (float)(acc[i] / mx) : 0.0f;
+    if (all_nonpositive)
+        *all_nonpositive = !(mx > 0.0);
+}
+
+int cam_bad_input(const cam_input *in)
+{
+    if (in && in->act && in->grad && in->n > 0 && in->k > 0 && in->h > 0 && in->w > 0)
+        return 0;
+    err_set(CLVIS_ERR_INVALID_ARG, "cam: bad input n %d k %d %dx%d", in ? in->n : 0,
+            in ? in->k : 0, in ? in->h : 0, in ? in->w : 0);
+    return 1;
+}
 
 const cam_method *cam_find(const char *name)
 {
@@ -110,9 +134,14 @@ clvis_status clvis_gradcam(clvis_model *m, const float *x, const clvis_gradcam_o
     const cam_method *method = o.method  ? cam_find(o.method)
                                : o.logit ? &cam_gradcam_paper
                                          : &cam_gradcam_book;
-    if (!method)
-        return err_set(CLVIS_ERR_INVALID_ARG, "unknown CAM method '%s' (gradcam, gradcam-paper)",
-                       o.method);
+    if (!method) {
+        char known[256] = "";
+        for (int i = 0; i < N_METHODS; i++)
+            snprintf(known + strlen(known), sizeof known - strlen(known), "%s%s", i ? ", " : "",
+                     methods[i]->name);
+        return err_set(CLVIS_ERR_INVALID_ARG, "unknown CAM method '%.60s' (known: %s)", o.method,
+                       known);
+    }
     int out = graph_count(g) - 1;
     shape3 os = graph_node_shape(g, out);
     int ncls = os.c * os.h * os.w;
@@ -161,7 +190,9 @@ clvis_status clvis_gradcam(clvis_model *m, const float *x, const clvis_gradcam_o
     res->w = as.w;
     int from = out;
     unsigned flags = 0;
-    if (method->logit && (st = logit_start(g, out, o.cls, ncls, y, &from, &flags, &res->score)))
+    /* the method's score, or the logit when asked for (with method NULL, logit picked the row) */
+    if ((method->logit || (o.method && o.logit)) &&
+        (st = logit_start(g, out, o.cls, ncls, y, &from, &flags, &res->score)))
         goto done;
     seed[o.cls] = 1.0f; /* one-hot at the seeded node: flat outputs are (units, 1, 1) */
     if ((st = graph_seed(g, from, LAYOUT_NCHW, seed)) ||

@@ -36,6 +36,7 @@ static const flag_def FLAGS[] = {
     {"size", F_SIZE, 1, "S  pattern size 8..4096 (default 64 for grids, 150 for one --filter)"},
     {"class", F_CLASS, 1, "K  class index (default: top-1)"},
     {"score", F_SCORE, 1, "prob|logit  post-softmax probability (book) or logit (paper)"},
+    {"method", F_METHOD, 1, "NAME  CAM method (default gradcam; gradcam-paper with --score logit):"},
     {"top", F_TOP, 1, "K  number of predictions (default 3)"},
     {"labels", F_LABELS, 1, "FILE  class names (TSV index,wnid,name or one per line)"},
     {"preprocess", F_PREPROCESS, 1, "raw|scale|tf|caffe|torch  override the model's preprocessing"},
@@ -81,12 +82,13 @@ static const cli_command COMMANDS[] = {
      "The 64 filters of a grid run as one device batch (--chunk to split). The image is fed\n"
      "raw as in the book; --preprocess M puts the model's preprocessing in front of it.",
      cmd_filters},
-    {"gradcam", WITH_MODEL | F_OUT | F_JSON | F_LAYER | F_CLASS | F_SCORE | F_LABELS |
-                    F_PREPROCESS,
+    {"gradcam", WITH_MODEL | F_OUT | F_JSON | F_LAYER | F_CLASS | F_SCORE | F_METHOD |
+                    F_LABELS | F_PREPROCESS,
      "[options] IMAGE|FOLDER...",
      "Listings 5.42-5.44: Grad-CAM of the top-1 class (or --class) at the last conv layer (or\n"
      "--layer); writes gradcam_<image>_map.png (the raw map, viridis) and\n"
-     "gradcam_<image>_overlay.png (0.4*JET + image, full resolution)." IMAGES_NOTE,
+     "gradcam_<image>_overlay.png (0.4*JET + image, full resolution). Another --method\n"
+     "writes <method>_<image>_map.png and _overlay.png." IMAGES_NOTE,
      cmd_gradcam},
     {"dump", WITH_MODEL | F_OUT | F_GRAD | F_PREPROCESS, "[options] IMAGE",
      "Write every layer's output (NHWC) to DIR/dump_<image>.h5 (/act/<layer>); with\n"
@@ -156,8 +158,12 @@ void cli_help(FILE *f, const cli_command *c)
     }
     fprintf(f, "usage: clvis %s %s\n\n%s\n\noptions:\n", c->name, c->usage, c->about);
     for (const flag_def *d = FLAGS; d->name; d++)
-        if (c->flags & d->flag)
+        if (c->flags & d->flag) {
             fprintf(f, "  --%-11s %s\n", d->name, d->help);
+            for (int k = 0; d->flag == F_METHOD && clvis_cam_method_name(k); k++)
+                fprintf(f, "      %-13s %s\n", clvis_cam_method_name(k),
+                        clvis_cam_method_summary(k));
+        }
     fprintf(f, "  --%-11s %s\n", "help", "this text");
 }
 
@@ -199,6 +205,8 @@ static cli_result check_command(cli_args *a, char *msg, size_t cap)
         return usage(msg, cap, "expected one IMAGE");
     if ((!strcmp(n, "filters") || !strcmp(n, "bench") || !strcmp(n, "devices")) && a->npos)
         return usage(msg, cap, "unexpected argument '%s'", a->pos[0]);
+    if (a->method && !strcmp(a->method, "gradcam-paper") && (a->given & F_SCORE) && !a->logit)
+        return usage(msg, cap, "--method gradcam-paper differentiates the logit; drop --score prob");
     if (!strcmp(n, "filters")) {
         if (a->filter >= 0 && !a->layer)
             return usage(msg, cap, "--filter needs --layer");
@@ -287,6 +295,18 @@ static cli_result set_option(cli_args *a, const flag_def *f, const char *val, ch
         else
             return usage(msg, cap, "--score: expected prob or logit, got '%s'", val);
         break;
+    case F_METHOD: {
+        char known[256] = "";
+        for (int k = 0; clvis_cam_method_name(k); k++) {
+            if (!strcmp(val, clvis_cam_method_name(k))) {
+                a->method = clvis_cam_method_name(k);
+                return CLI_RUN;
+            }
+            snprintf(known + strlen(known), sizeof known - strlen(known), "%s%s", k ? ", " : "",
+                     clvis_cam_method_name(k));
+        }
+        return usage(msg, cap, "--method: unknown CAM method '%.60s' (known: %s)", val, known);
+    }
     case F_PREPROCESS: {
         static const char *modes[] = {"raw", "scale", "tf", "caffe", "torch"};
         a->preprocess = -1;

@@ -18,7 +18,8 @@ enum {
     F_CLASS = 1 << 10, F_SCORE = 1 << 11, F_TOP = 1 << 12, F_LABELS = 1 << 13,
     F_PREPROCESS = 1 << 14, F_INIT = 1 << 15, F_CHUNK = 1 << 16, F_STEPS = 1 << 17,
     F_ARCH = 1 << 18, F_GRAD = 1 << 19, F_RUNS = 1 << 20, F_QUICK = 1 << 21,
-    F_WORKLOAD = 1 << 22, F_REFERENCE = 1 << 23, F_FILTER_RUNS = 1 << 24, F_CONFIG = 1 << 25
+    F_WORKLOAD = 1 << 22, F_REFERENCE = 1 << 23, F_FILTER_RUNS = 1 << 24, F_CONFIG = 1 << 25,
+    F_METHOD = 1 << 26
 };
 
 typedef struct cli_args cli_args;
@@ -34,6 +35,7 @@ typedef struct {
 struct cli_args {
     const cli_command *cmd; /* NULL: no (known) command */
     const char *device, *model, *arch, *config, *out, *layers, *layer, *labels, *init, *workloads;
+    const char *method; /* --method: a name of clvis_cam_method_name() (checked); NULL: none */
     int given; /* F_* bits of the options on the command line */
     int quiet, json, logit, quick;
     int preprocess; /* -1: model default, else clvis_preprocess */

@@ -24,6 +24,13 @@ static int gradcam_one(cli_args *o, session *s, const labels *labp,
     clvis_image orig = {0}, mapimg = {0}, over = {0};
     clvis_gradcam_result r = {0};
     clvis_gradcam_options go = *gop;
+    /* the method that runs, whether it differentiates the logit, and the prefix of its files:
+     * gradcam_ for Grad-CAM (book and paper), <method>_ for the others */
+    const char *method = go.method ? go.method : go.logit ? "gradcam-paper" : "gradcam";
+    int logit = go.logit || !strcmp(method, "gradcam-paper");
+    int grad_cam = !strcmp(method, "gradcam") || !strcmp(method, "gradcam-paper");
+    char prefix[64];
+    snprintf(prefix, sizeof prefix, "%s_", grad_cam ? "gradcam" : method);
     double t0 = util_now_ms();
     clvis_status st = clvis_input_load(s->model, path, o->preprocess, x, &orig);
     if (cli_bad_input(st)) {
@@ -39,7 +46,7 @@ static int gradcam_one(cli_args *o, session *s, const labels *labp,
     char stem[200], key[300], fmap[320], fover[320], pmap[1400], pover[1400];
     cli_stem(path, stem, sizeof stem);
     /* one name per image of the run: pic.png and pic.jpg get gradcam_pic_* and gradcam_pic_2_* */
-    if (!st && out_name(names, "gradcam_", stem, "", path, key, sizeof key)) {
+    if (!st && out_name(names, prefix, stem, "", path, key, sizeof key)) {
         rc = 1;
         goto done;
     }
@@ -77,7 +84,8 @@ static int gradcam_one(cli_args *o, session *s, const labels *labp,
             cJSON_AddStringToObject(j, "name", cname);
         }
         cJSON_AddNumberToObject(j, "probability", r.prob);
-        cJSON_AddStringToObject(j, "score", o->logit ? "logit" : "prob");
+        cJSON_AddStringToObject(j, "method", method);
+        cJSON_AddStringToObject(j, "score", logit ? "logit" : "prob");
         cJSON_AddNumberToObject(j, "score_value", r.score);
         cJSON_AddStringToObject(j, "layer", lname);
         cJSON_AddBoolToObject(j, "all_nonpositive", r.all_nonpositive);
@@ -98,16 +106,28 @@ static int gradcam_one(cli_args *o, session *s, const labels *labp,
     } else {
         printf("%s: class %d %s%s%s probability %.6f", path, r.cls,
                cname ? labels_wnid(labp, r.cls) : "", cname ? " " : "", cname ? cname : "", r.prob);
-        if (o->logit)
+        if (logit)
             printf(" logit %.6f", r.score);
-        printf("\nlayer %s, map %dx%d (%s)%s\n%s\n%s\n", lname, r.h, r.w,
-               o->logit ? "logit score, channel sum" : "probability score, channel mean",
+        char how[96];
+        if (grad_cam && !go.method)
+            snprintf(how, sizeof how, "%s", logit ? "logit score, channel sum"
+                                                  : "probability score, channel mean");
+        else
+            snprintf(how, sizeof how, "%s, %s score", method, logit ? "logit" : "model output");
+        printf("\nlayer %s, map %dx%d (%s)%s\n%s\n%s\n", lname, r.h, r.w, how,
                r.all_nonpositive ? ", all <= 0: black" : "", pmap, pover);
     }
     char cap[1024];
-    snprintf(cap, sizeof cap, "Grad-CAM of %s for class %d%s%s (p = %.4f), layer %s, %s%s",
-             path, r.cls, cname ? " " : "", cname ? cname : "", r.prob, lname,
-             o->logit ? "logit / channel sum" : "probability / channel mean (book)",
+    char mdesc[96];
+    if (grad_cam && !go.method)
+        snprintf(mdesc, sizeof mdesc, "%s", logit ? "logit / channel sum"
+                                                  : "probability / channel mean (book)");
+    else
+        snprintf(mdesc, sizeof mdesc, "method %s, %s score", method,
+                 logit ? "logit" : "model output");
+    snprintf(cap, sizeof cap, "%s of %s for class %d%s%s (p = %.4f), layer %s, %s%s",
+             grad_cam ? "Grad-CAM" : method, path, r.cls, cname ? " " : "", cname ? cname : "",
+             r.prob, lname, mdesc,
              r.all_nonpositive ? "; map all <= 0, written black" : "");
     char cap2[1100];
     snprintf(cap2, sizeof cap2, "raw %dx%d map: %s", r.h, r.w, cap);
@@ -130,7 +150,7 @@ int cmd_gradcam(cli_args *o)
     int rc = 0;
     float *x = NULL;
     labels lab = {0};
-    clvis_gradcam_options go = {-1, (int)o->cls, o->logit, NULL};
+    clvis_gradcam_options go = {-1, (int)o->cls, o->logit, o->method};
     image_list il = {0};
     out_names names = {0};
     if (o->layer && (rc = cli_find_layer(s.model, o->layer, &go.layer)))

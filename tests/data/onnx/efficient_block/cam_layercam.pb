@@ -1,0 +1,1 @@
+Bcam_layercamJ€x·o;±zi;d	p;ˆŠr;|Oq;Ä¿o;’&p;œÌp;me;@Çs;ËÖo;ì~n;ÂÑn;"Ör;€Rq;°l;dk;îóp; %o;D»q;¿üp;?^j;+²p;/n;$l;Äàm;¢øq;f@q;bÇk;Ï’n;ër;eo;\‚q;Rˆf;\{u;$#m;Ç!k;ˆfr;fôm;pœo;ÂKs;©do;–Òo;›¢p;uüo;|jr;½Òo;0"o;d"j;ñôq;d¤q;õl;H/o;{h;#w;”¨m;¾²l;Þ¬k;LØr;|ÿm;šEp;‘o;&m;$m;
