@@ -379,6 +379,24 @@ static clvis_status op_global_pool(oimp *m, const Onnx__NodeProto *n, int is_max
     return st != CLVIS_OK ? st : global_pool(m, n, &x, is_max, x.rank);
 }
 
+/* The axes of ReduceMean / Squeeze / Unsqueeze: input 1 (newer opsets, a constant) or the
+ * attribute; *na = -1 when neither is given. */
+static clvis_status node_axes(oimp *m, const Onnx__NodeProto *n, int64_t axes[8], int *na)
+{
+    const oconst *ac = in_const(m, n, 1);
+    if (ac) {
+        *na = (int)ac->count;
+        for (int k = 0; k < *na && k < 8; k++)
+            axes[k] = ac->is_int ? ac->i[k] : (int64_t)ac->f[k];
+    } else if (in_name(n, 1))
+        return ONNX_UNSUPPORTED(m, "axes that are not constant");
+    else
+        *na = oattr_ints(n, "axes", axes, 8);
+    if (*na > 8)
+        return ONNX_UNSUPPORTED(m, "%d axes", *na);
+    return CLVIS_OK;
+}
+
 /* ReduceMean / ReduceMax over the spatial axes (squeeze-excitation's x.mean((2, 3))). */
 static clvis_status op_reduce(oimp *m, const Onnx__NodeProto *n, int is_max)
 {
@@ -388,15 +406,9 @@ static clvis_status op_reduce(oimp *m, const Onnx__NodeProto *n, int is_max)
         return st;
     int64_t axes[8];
     int na;
-    const oconst *ac = in_const(m, n, 1);
-    if (ac) {
-        na = (int)ac->count;
-        for (int k = 0; k < na && k < 8; k++)
-            axes[k] = ac->i ? ac->i[k] : (int64_t)ac->f[k];
-    } else if (in_name(n, 1))
-        return ONNX_UNSUPPORTED(m, "axes that are not constant");
-    else
-        na = oattr_ints(n, "axes", axes, 8);
+    st = node_axes(m, n, axes, &na);
+    if (st != CLVIS_OK)
+        return st;
     int keep = (int)oattr_int(n, "keepdims", 1);
     unsigned mask = 0;
     if (na < 0 || (na == 0 && !oattr_int(n, "noop_with_empty_axes", 0)))
@@ -916,17 +928,9 @@ static clvis_status op_squeeze(oimp *m, const Onnx__NodeProto *n, int unsqueeze)
         return st;
     int64_t axes[8];
     int na;
-    const oconst *ac = in_const(m, n, 1);
-    if (ac) {
-        na = (int)ac->count;
-        for (int k = 0; k < na && k < 8; k++)
-            axes[k] = ac->is_int ? ac->i[k] : (int64_t)ac->f[k];
-    } else if (in_name(n, 1))
-        return ONNX_UNSUPPORTED(m, "axes that are not constant");
-    else
-        na = oattr_ints(n, "axes", axes, 8);
-    if (na > 8)
-        return ONNX_UNSUPPORTED(m, "%d axes", na);
+    st = node_axes(m, n, axes, &na);
+    if (st != CLVIS_OK)
+        return st;
     int64_t d[8];
     int r = 0;
     if (unsqueeze) {
