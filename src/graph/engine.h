@@ -80,6 +80,12 @@ clvis_status graph_seed(graph *g, int from, tensor_layout layout, const float *s
 /* GRAPH_LINEAR_FROM: the seed is the gradient before `from`'s own activation (a logit of a
  * softmax / sigmoid layer), so that activation's backward is skipped. */
 #define GRAPH_LINEAR_FROM 1u
+/* GRAPH_GUIDED_RELU: guided backpropagation (Springenberg et al. 2015): through every ReLU
+ * without a max_value, as its own layer or fused into a convolution / dense layer, the gradient
+ * passes only where the forward input is > 0 AND the incoming gradient is > 0 (Captum's
+ * GuidedBackprop on nn.ReLU modules: relu of the ReLU's input gradient). Other activations,
+ * ReLU6 / clipped ReLUs included, keep their own derivative. */
+#define GRAPH_GUIDED_RELU 2u
 /* Backpropagates the seed of `from` down to `to` (only nodes on a path between them). */
 clvis_status graph_backward(graph *g, int from, int to, unsigned flags);
 /* d(score)/d(output of id) after graph_backward, for the whole batch, in `layout`. */

@@ -966,15 +966,19 @@ clvis_status graph_seed(graph *g, int from, tensor_layout layout, const float *s
 
 /* Propagates v's gradient (in v->dy; through v's own activation first unless `linear`) into
  * its inputs that are on the path (on[u]); live[u] says whether u's gradient already holds a
- * value, so a node consumed twice gets the sum. */
-static clvis_status node_backward(graph *g, node *v, int linear, const unsigned char *on,
-                                  unsigned char *live)
+ * value, so a node consumed twice gets the sum. guided: GRAPH_GUIDED_RELU's rule at a ReLU. */
+static clvis_status node_backward(graph *g, node *v, int linear, int guided,
+                                  const unsigned char *on, unsigned char *live)
 {
     const op_row *row = &op_table[v->op];
     clvis_status st = CLVIS_OK;
     if (!linear && row->has_act)
         st = row->act_backward ? row->act_backward(g, v)
                                : act_backward(g->ctx, v->dy, v->y, v->act, v->act_max);
+    /* guided backprop: the ReLU's gradient (already zero where its input is <= 0), clamped to
+     * >= 0 in place */
+    if (!st && !linear && guided && row->has_act && v->act == ACT_RELU && !(v->act_max > 0.0f))
+        st = act_forward(g->ctx, v->dy, ACT_RELU, 0.0f);
     for (int k = 0; !st && k < v->n_inputs; k++) {
         int u = v->inputs[k];
         if (!on[u])
@@ -1015,7 +1019,8 @@ clvis_status graph_backward(graph *g, int from, int to, unsigned flags)
     live[from] = 1;
     for (int i = from; i > to; i--)
         if (on[i] && (st = node_backward(g, &g->nodes[i],
-                                         i == from && (flags & GRAPH_LINEAR_FROM), on, live)))
+                                         i == from && (flags & GRAPH_LINEAR_FROM),
+                                         (flags & GRAPH_GUIDED_RELU) != 0, on, live)))
             return st;
     return CLVIS_OK;
 }
