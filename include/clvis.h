@@ -322,6 +322,90 @@ CLVIS_API clvis_status clvis_gradcam_overlay(clvis_image *out, const clvis_image
 CLVIS_API clvis_status clvis_map_image(clvis_image *out, const float *map, int h, int w,
                                        int min_side);
 
+/* ---- saliency: the gradient-attribution methods ------------------------------------------- */
+/* The attribution of every input value to one class score S (the model's output for the class,
+ * as Captum's target; the pre-softmax logit with `logit`), at the input's resolution. Methods,
+ * i = 0.. until NULL (clvis_saliency_method_name / _summary; g = dS/dx, x the preprocessed
+ * input):
+ *   "vanilla"         Simonyan et al.: attr = g; map = max over channels of |g|, / max
+ *   "vanilla-signed"  attr = g; map = g at the channel of largest |g| (signed), / max |.|
+ *   "inputxgrad"      attr = x * g (Captum's InputXGradient); map = sum over channels
+ *                     (Captum's visualisation), signed, / max |.|
+ *   "guided"          guided backprop (Springenberg et al.): g through every ReLU only where
+ *                     its input > 0 and the incoming gradient > 0 (Captum's GuidedBackprop on
+ *                     nn.ReLU; capped ReLUs such as ReLU6 keep their own derivative); map =
+ *                     max over channels of |attr|; drawn as an RGB image (deprocess_image)
+ *   "guided-gradcam"  guided * relu(sum_k mean(dS/dA_k) A_k) at `layer` (-1: the Grad-CAM
+ *                     default layer), unnormalised, upsampled nearest to the input (Captum's
+ *                     GuidedGradCam); map and image as guided
+ *   "smoothgrad"      Smilkov et al.: the mean of g over `samples` noisy copies x + n, n ~
+ *                     N(0, sigma^2), sigma = noise * (max(x) - min(x)) (the paper's noise level;
+ *                     Captum's NoiseTunnel stdevs is sigma itself); the noise is
+ *                     numpy.random.RandomState(seed).normal(0, sigma, (samples, c, h, w)); map as
+ *                     vanilla. The samples run as device batches.
+ *   "ig"              integrated gradients (Sundararajan et al.): attr = (x - b) * sum_i w_i
+ *                     g(b + a_i (x - b)), `steps` Gauss-Legendre nodes a_i / weights w_i on
+ *                     [0, 1] (Captum's default "gausslegendre"); baseline b by `baseline`; map =
+ *                     sum over channels, signed, / max |.|; batched. Completeness:
+ *                     sum(attr) ~= S(x) - S(b) (result ig_sum, score, score_baseline). */
+typedef enum {
+    CLVIS_BASELINE_BLACK = 0,   /* a black photo (pixels 0) through the preprocessing */
+    CLVIS_BASELINE_BLUR = 1,    /* x blurred: Gaussian, sigma = max(h, w) / 16 pixels */
+    CLVIS_BASELINE_UNIFORM = 2, /* pixels U[0, 255) (RandomState(seed).random_sample), then
+                                   the preprocessing */
+    CLVIS_BASELINE_ZERO = 3     /* zeros of the model input (Captum's default) */
+} clvis_baseline;
+
+typedef struct {
+    const char *method; /* a name of clvis_saliency_method_name(); NULL: "vanilla" */
+    int cls;            /* -1: top-1 */
+    int logit;          /* 1: differentiate the pre-softmax logit (as clvis_gradcam_options) */
+    int layer;          /* guided-gradcam: the Grad-CAM layer, -1: clvis_gradcam_default_layer */
+    int steps;          /* ig: integration nodes (50, Captum's default) */
+    int samples;        /* smoothgrad: noisy samples (25) */
+    float noise;        /* smoothgrad: sigma / (max(x) - min(x)) (0.15; >= 0) */
+    uint32_t seed;      /* smoothgrad noise and the uniform baseline (0) */
+    clvis_baseline baseline; /* ig (BLACK) */
+    int preprocess;     /* the preprocessing of x, for the black / uniform baselines; -1: the
+                           model's */
+    int batch;          /* most items per device batch; 0: as a quarter of device memory holds */
+    const float *baseline_x; /* optional: the ig baseline itself (one item, NHWC) */
+    const float *noise_x;    /* optional: smoothgrad's noise itself (samples items, NHWC) */
+} clvis_saliency_options;
+CLVIS_API void clvis_saliency_options_default(clvis_saliency_options *o);
+
+typedef struct {
+    int cls;
+    float prob;          /* model output of the class */
+    float score;         /* S(x): the differentiated score (the output, or the logit) */
+    int h, w, c;         /* the input's size */
+    float *attr;         /* h*w*c, NHWC: the raw attribution (Captum's [c, h, w] transposed) */
+    float *map;          /* h*w: the method's 2-D map in [0, 1], or [-1, 1] when map_signed */
+    int map_signed;
+    int rgb;             /* 1: drawn as an RGB image of attr (guided, guided-gradcam) */
+    int layer;           /* guided-gradcam: the Grad-CAM layer; else -1 */
+    int steps, samples;  /* as run (ig, smoothgrad; else 0) */
+    double ig_sum;       /* ig: sum(attr) */
+    float score_baseline; /* ig: S(baseline) */
+} clvis_saliency_result;
+
+CLVIS_API const char *clvis_saliency_method_name(int i);
+CLVIS_API const char *clvis_saliency_method_summary(int i);
+/* x: one preprocessed item (clvis_input_load). res: free with clvis_saliency_free. */
+CLVIS_API clvis_status clvis_saliency(clvis_model *m, const float *x,
+                                      const clvis_saliency_options *opt,
+                                      clvis_saliency_result *res);
+CLVIS_API void clvis_saliency_free(clvis_saliency_result *res);
+/* The map as a picture, upscaled (nearest) so the longer side is >= min_side: grayscale for an
+ * unsigned map, blue-white-red (matplotlib's bwr, 0 white) for a signed one, and for an rgb
+ * result attr itself through deprocess_image (x - mean, / (std + 1e-5), * 0.1 + 0.5, clipped,
+ * * 255, over all values). out: allocated. */
+CLVIS_API clvis_status clvis_saliency_image(clvis_image *out, const clvis_saliency_result *r,
+                                            int min_side);
+/* |map| / max |map| resized to the photo, as clvis_gradcam_overlay (0.4 * JET + photo). */
+CLVIS_API clvis_status clvis_saliency_overlay(clvis_image *out, const clvis_image *photo,
+                                              const clvis_saliency_result *r);
+
 /* ---- version ------------------------------------------------------------------------------ */
 /* "0.2.0" */
 CLVIS_API const char *clvis_version(void);
