@@ -333,7 +333,7 @@ CLVIS_API clvis_status clvis_map_image(clvis_image *out, const float *map, int h
  *                     (Captum's visualisation), signed, / max |.|
  *   "guided"          guided backprop (Springenberg et al.): g through every ReLU only where
  *                     its input > 0 and the incoming gradient > 0 (Captum's GuidedBackprop on
- *                     nn.ReLU; capped ReLUs such as ReLU6 keep their own derivative); map =
+ *                     nn.ReLU; also at capped ReLUs such as ReLU6, which Captum leaves); map =
  *                     max over channels of |attr|; drawn as an RGB image (deprocess_image)
  *   "guided-gradcam"  guided * relu(sum_k mean(dS/dA_k) A_k) at `layer` (-1: the Grad-CAM
  *                     default layer), unnormalised, upsampled nearest to the input (Captum's

@@ -329,6 +329,27 @@ else
     fail "could not write the VGG16 file" ""
 fi
 
+# ---- saliency: the gradient methods on the functional fixture (32x32) -------------------------
+for m in vanilla vanilla-signed inputxgrad guided guided-gradcam smoothgrad ig; do
+    run "sal_$m" 0 -- saliency --quiet --json --model "$K/functional.h5" --out "$T/sal" --method "$m" --steps 8 --samples 4 samples/coffee.png &&
+        check "saliency --method $m: json (map 32x32, attr 32x32x3), saliency_${m}_coffee_{map,overlay}.png" "python3 -c 'import json,sys; o=json.load(open(sys.argv[1])); assert o[\"method\"]==sys.argv[2] and o[\"map_shape\"]==[32,32] and o[\"attr_shape\"]==[32,32,3] and len(o[\"map\"])==32 and len(o[\"attr\"][0][0])==3' '$T/sal_$m.out' '$m' && [ -s '$T/sal/saliency_${m}_coffee_map.png' ] && [ -s '$T/sal/saliency_${m}_coffee_overlay.png' ]" "$(head -c 300 "$T/sal_$m.out")"
+done
+check "seven methods, seven pairs of pictures" "[ \$(ls '$T/sal' | grep -c '^saliency_.*png\$') = 14 ]" "$(ls "$T/sal")"
+run sal_ig_text 0 -- saliency --quiet --model "$K/functional.h5" --out "$T/sal" --method ig --baseline blur samples/coffee.png &&
+    check "saliency ig prints the completeness check (50 steps, blur baseline)" "grep -q 'completeness (50 steps, blur baseline): sum(attr) .* S(x) - S(baseline)' '$T/sal_ig_text.out'" "$(cat "$T/sal_ig_text.out")"
+run sal_sg_seed 0 -- saliency --quiet --json --model "$K/functional.h5" --out "$T/sal2" --method smoothgrad --samples 3 --noise 0.2 --seed 5 samples/coffee.png &&
+    run sal_sg_seed2 0 -- saliency --quiet --json --model "$K/functional.h5" --out "$T/sal3" --method smoothgrad --samples 3 --noise 0.2 --seed 5 samples/coffee.png &&
+    check "saliency smoothgrad: the same seed gives the same numbers" "cmp -s <(sed 's/\"files\".*//' '$T/sal_sg_seed.out') <(sed 's/\"files\".*//' '$T/sal_sg_seed2.out')"
+bad sal_method 2 "unknown saliency method 'sobel' \(known: vanilla, .*ig\)" -- saliency --model "$K/functional.h5" --out "$T/bad_sal_method" --method sobel samples/coffee.png
+bad sal_cam_method 2 "unknown saliency method 'gradcam'" -- saliency --model "$K/functional.h5" --out "$T/bad_sal_cam_method" --method gradcam samples/coffee.png
+bad sal_steps0 2 "steps: expected an integer in 1\.\." -- saliency --model "$K/functional.h5" --out "$T/bad_sal_steps0" --method ig --steps 0 samples/coffee.png
+bad sal_samples0 2 "samples: expected an integer in 1\.\." -- saliency --model "$K/functional.h5" --out "$T/bad_sal_samples0" --method smoothgrad --samples 0 samples/coffee.png
+bad sal_noise_neg 2 "noise: expected a number >= 0, got '-0.1'" -- saliency --model "$K/functional.h5" --out "$T/bad_sal_noise_neg" --method smoothgrad --noise -0.1 samples/coffee.png
+bad sal_baseline 2 "baseline: expected black, blur, uniform or zero" -- saliency --model "$K/functional.h5" --out "$T/bad_sal_baseline" --method ig --baseline gray samples/coffee.png
+bad sal_class 1 'class 10 out of range' -- saliency --model "$K/functional.h5" --out "$T/bad_sal_class" --class 10 samples/coffee.png
+bad sal_layer 1 'not a convolutional feature map' -- saliency --model "$K/functional.h5" --out "$T/bad_sal_layer" --method guided-gradcam --layer flatten samples/coffee.png
+check "bad saliency runs leave no output folders" "[ -z \"\$(ls -d '$T'/bad_sal_* 2>/dev/null)\" ]" "$(ls -d "$T"/bad_sal_* 2>&1)"
+
 # ---- bench (quick: the small convnet and two ops, one run) ------------------------------------
 run bench_quick 0 -- bench --quiet --quick --runs 1 --workload small,op_relu,op_maxpool &&
     check "bench prints a table with the small convnet and the ops" "grep -q '^  small_convnet ' '$T/bench_quick.out' && grep -q 'op_relu_64_224' '$T/bench_quick.out' && grep -q 'FMA peak' '$T/bench_quick.out'"

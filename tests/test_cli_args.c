@@ -162,6 +162,39 @@ int main(void)
     usage_case("gradcam x.jpg --method", "--method needs a value");
     usage_case("gradcam --method gradcam-paper --score prob x.jpg", "drop --score prob");
     usage_case("predict --method layercam x.jpg", "unknown option '--method' for 'predict'");
+    /* saliency: --method against the saliency table, its numbers and their defaults */
+    for (int k = 0; clvis_saliency_method_name(k); k++) {
+        char line[128];
+        snprintf(line, sizeof line, "saliency --method %s x.jpg", clvis_saliency_method_name(k));
+        a = run_case(line);
+        test_checkf(a.cmd && a.cmd->run && !strcmp(a.cmd->name, "saliency") && a.method &&
+                        !strcmp(a.method, clvis_saliency_method_name(k)),
+                    "saliency --method %s", clvis_saliency_method_name(k));
+        cli_free(&a);
+    }
+    a = run_case("saliency x.jpg");
+    test_checkf(!a.method && a.samples == 25 && a.noise == 0.15 && a.baseline == 0 &&
+                    !(a.given & F_STEPS),
+                "saliency defaults: vanilla, 25 samples, noise 0.15, black baseline, steps unset");
+    cli_free(&a);
+    a = run_case("saliency --method ig --steps 7 --baseline uniform --samples 3 --noise=0.5 "
+                 "--seed 9 --class 2 --score logit --layer c x.jpg");
+    test_checkf(a.steps == 7 && a.baseline == 2 && a.samples == 3 && a.noise == 0.5 &&
+                    a.seed == 9 && a.cls == 2 && a.logit && !strcmp(a.layer, "c"),
+                "saliency values: steps, baseline, samples, noise, seed, class, score, layer");
+    cli_free(&a);
+    usage_case("saliency --method gradcam x.jpg",
+               "--method: unknown saliency method 'gradcam' (known: vanilla, vanilla-signed, "
+               "inputxgrad, guided, guided-gradcam, smoothgrad, ig)");
+    usage_case("gradcam --method vanilla x.jpg", "unknown CAM method 'vanilla'");
+    usage_case("saliency --steps 0 x.jpg", "--steps: expected an integer in 1..100000");
+    usage_case("saliency --samples 0 x.jpg", "--samples: expected an integer in 1..100000");
+    usage_case("saliency --noise -0.1 x.jpg", "--noise: expected a number >= 0, got '-0.1'");
+    usage_case("saliency --noise nan x.jpg", "--noise: expected a number >= 0");
+    usage_case("saliency --noise 1x x.jpg", "--noise: expected a number >= 0, got '1x'");
+    usage_case("saliency --baseline gray x.jpg", "--baseline: expected black, blur, uniform");
+    usage_case("saliency --quiet", "expected at least one IMAGE");
+    usage_case("gradcam --samples 3 x.jpg", "unknown option '--samples' for 'gradcam'");
     usage_case("predict --preprocess pytorch x.jpg", "raw, scale, tf, caffe or torch");
 
     /* flags */

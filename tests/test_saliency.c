@@ -1,6 +1,6 @@
 /* test_saliency.c — the gradient-attribution methods (clvis_saliency):
  *  - a tiny ReLU network built with the graph API: the engine's guided-backprop rule
- *    (GRAPH_GUIDED_RELU, ReLUs fused into conv / dense and ReLU layers; a ReLU6 kept plain)
+ *    (GRAPH_GUIDED_RELU, ReLUs fused into conv / dense, ReLU layers, a ReLU6 layer)
  *    against a plain-C forward/backward in double, the plain gradient against the same
  *    reference and against finite differences, and clvis_saliency's vanilla attribution
  *    against the finite differences;
@@ -37,16 +37,17 @@ static double urand(void)
 }
 
 /* ---- the tiny network: x (2, 5, 5) -> c1 conv 3x3 same, 3 ch, relu (fused) -> c2 conv 5x5
- * valid, 6 ch, linear -> a1 ReLU layer -> a2 ReLU6 layer -> d1 dense 5, relu (fused) -> d2 dense
- * 3, linear ------------------------------------------------------------------------------- */
+ * valid, 6 ch, linear -> a1 ReLU layer -> d1 dense 5, relu (fused) -> e1 dense 4, linear -> a2
+ * ReLU6 layer -> d2 dense 3, linear ----------------------------------------------------------- */
 #define TC 2
 #define TH 5
 typedef struct {
-    double w1[3 * TC * 9], b1[3], w2[6 * 3 * 25], b2[6], wd1[6 * 5], bd1[5], wd2[5 * 3], bd2[3];
+    double w1[3 * TC * 9], b1[3], w2[6 * 3 * 25], b2[6], wd1[6 * 5], bd1[5], we1[5 * 4], be1[4];
+    double wd2[4 * 3], bd2[3];
 } tiny_w;
 
 typedef struct {
-    double c1[3 * TH * TH], c1r[3 * TH * TH], c2[6], a1[6], a2[6], d1[5], d1r[5], out[3];
+    double c1[3 * TH * TH], c1r[3 * TH * TH], c2[6], a1[6], d1[5], d1r[5], e1[4], a2[4], out[3];
 } tiny_fwd;
 
 static void tiny_forward(const tiny_w *w, const double *x, tiny_fwd *f)
@@ -56,14 +57,15 @@ static void tiny_forward(const tiny_w *w, const double *x, tiny_fwd *f)
     for (int i = 0; i < 3 * TH * TH; i++)
         f->c1r[i] = f->c1[i] > 0 ? f->c1[i] : 0;
     ref_conv2d(f->c2, f->c1r, (rshape){1, 3, TH, TH}, w->w2, w->b2, &p2, 1, 1);
-    for (int i = 0; i < 6; i++) {
+    for (int i = 0; i < 6; i++)
         f->a1[i] = f->c2[i] > 0 ? f->c2[i] : 0;
-        f->a2[i] = f->a1[i] < 6 ? f->a1[i] : 6;
-    }
-    ref_dense(f->d1, f->a2, 1, 6, 5, w->wd1, w->bd1);
+    ref_dense(f->d1, f->a1, 1, 6, 5, w->wd1, w->bd1);
     for (int i = 0; i < 5; i++)
         f->d1r[i] = f->d1[i] > 0 ? f->d1[i] : 0;
-    ref_dense(f->out, f->d1r, 1, 5, 3, w->wd2, w->bd2);
+    ref_dense(f->e1, f->d1r, 1, 5, 4, w->we1, w->be1);
+    for (int i = 0; i < 4; i++)
+        f->a2[i] = f->e1[i] < 0 ? 0 : f->e1[i] > 6 ? 6 : f->e1[i];
+    ref_dense(f->out, f->a2, 1, 4, 3, w->wd2, w->bd2);
 }
 
 /* The ReLU backward step on a gradient: through where the input > 0, and with guided also
@@ -73,19 +75,24 @@ static double relu_back(double g, double in, int guided)
     return in > 0 && (!guided || g > 0) ? g : 0.0;
 }
 
-/* d out[cls] / dx, plain (guided 0) or with the guided rule at the three uncapped ReLUs. */
+/* d out[cls] / dx, plain (guided 0) or with the guided rule at the four ReLUs (ReLU6's cap on
+ * top of it). */
 static void tiny_backward(const tiny_w *w, const tiny_fwd *f, int cls, int guided, double *gx)
 {
-    double gd1[5], ga2[6], gc2[6], gc1[3 * TH * TH];
+    double ge1[4], gd1[5], gc2[6], gc1[3 * TH * TH];
+    for (int i = 0; i < 4; i++) /* a2, ReLU6: its cap, then the rule */
+        ge1[i] = f->e1[i] < 6 ? relu_back(w->wd2[i * 3 + cls], f->e1[i], guided) : 0.0;
     for (int i = 0; i < 5; i++) {
-        gd1[i] = relu_back(w->wd2[i * 3 + cls], f->d1[i], guided);
+        double s = 0;
+        for (int o = 0; o < 4; o++)
+            s += w->we1[i * 4 + o] * ge1[o];
+        gd1[i] = relu_back(s, f->d1[i], guided);
     }
     for (int i = 0; i < 6; i++) {
         double s = 0;
         for (int o = 0; o < 5; o++)
             s += w->wd1[i * 5 + o] * gd1[o];
-        ga2[i] = f->a1[i] < 6 ? s : 0.0;            /* ReLU6's cap: never guided */
-        gc2[i] = relu_back(ga2[i], f->c2[i], guided); /* a1 */
+        gc2[i] = relu_back(s, f->c2[i], guided); /* a1 */
     }
     for (int i = 0; i < 3 * TH * TH; i++)
         gc1[i] = 0;
@@ -126,7 +133,7 @@ static clvis_status put(graph *g, int id, int slot, const double *d)
 static clvis_status tiny_build(clvis_ctx *ctx, const tiny_w *w, graph **out)
 {
     graph *g;
-    int in, c1, c2, a1, a2, d1, d2;
+    int in, c1, c2, a1, a2, d1, e1, d2;
     clvis_status st = graph_create(ctx, "tiny_relu", &g);
 #define T(x)                                                                                     \
     if (!st)                                                                                     \
@@ -137,15 +144,18 @@ static clvis_status tiny_build(clvis_ctx *ctx, const tiny_w *w, graph **out)
     T(graph_add_conv2d(g, "c2", "Conv2D", c1, 6, 5, 5, 1, 1, 1, 1, PAD_VALID, 1, 1, ACT_LINEAR,
                        0, &c2));
     T(graph_add_act(g, "a1", "ReLU", c2, ACT_RELU, 0.0f, &a1));
-    T(graph_add_act(g, "a2", "ReLU", a1, ACT_RELU, 6.0f, &a2));
-    T(graph_add_dense(g, "d1", a2, 5, 1, ACT_RELU, 0, &d1));
-    T(graph_add_dense(g, "d2", d1, 3, 1, ACT_LINEAR, 0, &d2));
+    T(graph_add_dense(g, "d1", a1, 5, 1, ACT_RELU, 0, &d1));
+    T(graph_add_dense(g, "e1", d1, 4, 1, ACT_LINEAR, 0, &e1));
+    T(graph_add_act(g, "a2", "ReLU", e1, ACT_RELU, 6.0f, &a2));
+    T(graph_add_dense(g, "d2", a2, 3, 1, ACT_LINEAR, 0, &d2));
     T(put(g, c1, 0, w->w1));
     T(put(g, c1, 1, w->b1));
     T(put(g, c2, 0, w->w2));
     T(put(g, c2, 1, w->b2));
     T(put(g, d1, 0, w->wd1));
     T(put(g, d1, 1, w->bd1));
+    T(put(g, e1, 0, w->we1));
+    T(put(g, e1, 1, w->be1));
     T(put(g, d2, 0, w->wd2));
     T(put(g, d2, 1, w->bd2));
     T(graph_check(g));
@@ -176,7 +186,9 @@ static void test_tiny(clvis_ctx *ctx)
     fill_rand(w.w1, 3 * TC * 9, 0.6, 0), fill_rand(w.b1, 3, 0.2, 0.1);
     fill_rand(w.w2, 6 * 3 * 25, 0.3, 0), fill_rand(w.b2, 6, 0.2, 0.2);
     fill_rand(w.wd1, 30, 0.8, 0), fill_rand(w.bd1, 5, 0.2, 0.2);
-    fill_rand(w.wd2, 15, 0.8, 0), fill_rand(w.bd2, 3, 0.2, 0);
+    fill_rand(w.we1, 20, 1.5, 0), fill_rand(w.be1, 4, 0.5, 0.3);
+    w.be1[3] = 9.0; /* a unit over ReLU6's cap */
+    fill_rand(w.wd2, 12, 0.8, 0), fill_rand(w.bd2, 3, 0.2, 0);
     double x[TC * TH * TH], gp[TC * TH * TH], gg[TC * TH * TH], fd[TC * TH * TH];
     fill_rand(x, TC * TH * TH, 1.5, 0.3);
     const int cls = 1, nx = TC * TH * TH;
@@ -189,6 +201,17 @@ static void test_tiny(clvis_ctx *ctx)
         cut += fabs(gp[i] - gg[i]) > 1e-6;
     test_checkf(cut > 0, "tiny net: the guided rule changes %d of %d input gradients (the test "
                 "can tell the rules apart)", cut, nx);
+    {
+        /* the ReLU6 layer's rule is seen: without it (ReLU6 plain) the result differs */
+        int relu6_neg = 0, relu6_cap = 0;
+        for (int i = 0; i < 4; i++) {
+            relu6_neg += f.e1[i] > 0 && f.e1[i] < 6 && w.wd2[i * 3 + cls] < 0;
+            relu6_cap += f.e1[i] > 6;
+        }
+        test_checkf(relu6_neg > 0 && relu6_cap > 0,
+                    "tiny net: the ReLU6 layer has a unit with input in (0, 6) and a negative "
+                    "gradient (%d) and one over its cap (%d)", relu6_neg, relu6_cap);
+    }
     double eps = 1e-6, fd_max = 0;
     for (int i = 0; i < nx; i++) {
         tiny_fwd p, m;

@@ -80,11 +80,13 @@ clvis_status graph_seed(graph *g, int from, tensor_layout layout, const float *s
 /* GRAPH_LINEAR_FROM: the seed is the gradient before `from`'s own activation (a logit of a
  * softmax / sigmoid layer), so that activation's backward is skipped. */
 #define GRAPH_LINEAR_FROM 1u
-/* GRAPH_GUIDED_RELU: guided backpropagation (Springenberg et al. 2015): through every ReLU
- * without a max_value, as its own layer or fused into a convolution / dense layer, the gradient
- * passes only where the forward input is > 0 AND the incoming gradient is > 0 (Captum's
- * GuidedBackprop on nn.ReLU modules: relu of the ReLU's input gradient). Other activations,
- * ReLU6 / clipped ReLUs included, keep their own derivative. */
+/* GRAPH_GUIDED_RELU: guided backpropagation (Springenberg et al. 2015): through every ReLU, as
+ * its own layer or fused into a convolution / dense layer, the gradient passes only where the
+ * forward input is > 0 AND the incoming gradient is > 0 (Captum's GuidedBackprop on nn.ReLU
+ * modules: relu of the ReLU's input gradient). A ReLU with a max_value (ReLU6, and ONNX's
+ * Clip(0, max)) gets the same rule on top of its cap's own derivative, where Captum and
+ * pytorch-grad-cam hook nn.ReLU only (MobileNetV2's guided backprop would be its plain
+ * gradient). Other activations keep their own derivative. */
 #define GRAPH_GUIDED_RELU 2u
 /* Backpropagates the seed of `from` down to `to` (only nodes on a path between them). */
 clvis_status graph_backward(graph *g, int from, int to, unsigned flags);

@@ -977,7 +977,7 @@ static clvis_status node_backward(graph *g, node *v, int linear, int guided,
                                : act_backward(g->ctx, v->dy, v->y, v->act, v->act_max);
     /* guided backprop: the ReLU's gradient (already zero where its input is <= 0), clamped to
      * >= 0 in place */
-    if (!st && !linear && guided && row->has_act && v->act == ACT_RELU && !(v->act_max > 0.0f))
+    if (!st && !linear && guided && row->has_act && v->act == ACT_RELU)
         st = act_forward(g->ctx, v->dy, ACT_RELU, 0.0f);
     for (int k = 0; !st && k < v->n_inputs; k++) {
         int u = v->inputs[k];

@@ -49,6 +49,9 @@ static const flag_def FLAGS[] = {
     {"workload", F_WORKLOAD, 1, "L  comma list of workloads or prefixes"},
     {"reference", F_REFERENCE, 1, "N  device index to compare against"},
     {"filter-runs", F_FILTER_RUNS, 1, "N  timed runs of each filter grid (default 1)"},
+    {"samples", F_SAMPLES, 1, "N  smoothgrad: noisy samples, one device batch (default 25)"},
+    {"noise", F_NOISE, 1, "F  smoothgrad: noise std / (max - min) of the input (default 0.15)"},
+    {"baseline", F_BASELINE, 1, "black|blur|uniform|zero  ig: the baseline (default black)"},
     {NULL, 0, 0, NULL}};
 
 #define IMAGES_NOTE                                                                         \
@@ -90,6 +93,19 @@ static const cli_command COMMANDS[] = {
      "gradcam_<image>_overlay.png (0.4*JET + image, full resolution). Another --method\n"
      "writes <method>_<image>_map.png and _overlay.png." IMAGES_NOTE,
      cmd_gradcam},
+    {"saliency",
+     WITH_MODEL | F_OUT | F_JSON | F_CLASS | F_SCORE | F_METHOD | F_LAYER | F_STEPS |
+         F_SAMPLES | F_NOISE | F_BASELINE | F_SEED | F_LABELS | F_PREPROCESS,
+     "[options] IMAGE|FOLDER...",
+     "Gradient attributions of the top-1 class (or --class) at the input's resolution (default\n"
+     "--method vanilla); the score is the model's output for the class (--score logit: the\n"
+     "logit). Writes saliency_<method>_<image>_map.png (gray; blue-white-red for a signed map;\n"
+     "RGB for guided) and saliency_<method>_<image>_overlay.png (0.4*JET of |map| + image).\n"
+     "ig: --steps N (default 50) Gauss-Legendre nodes, --baseline; prints the completeness\n"
+     "check sum(attr) ~= S(x) - S(baseline). smoothgrad: --samples N, --noise F, --seed N\n"
+     "(numpy.random.RandomState(N).normal). guided-gradcam: --layer (default the last conv\n"
+     "layer)." IMAGES_NOTE,
+     cmd_saliency},
     {"dump", WITH_MODEL | F_OUT | F_GRAD | F_PREPROCESS, "[options] IMAGE",
      "Write every layer's output (NHWC) to DIR/dump_<image>.h5 (/act/<layer>); with\n"
      "--grad LAYER:CHANNEL also d mean(channel)/d every earlier layer (/grad/<layer>).",
@@ -157,8 +173,29 @@ void cli_help(FILE *f, const cli_command *c)
         return;
     }
     fprintf(f, "usage: clvis %s %s\n\n%s\n\noptions:\n", c->name, c->usage, c->about);
+    int sal = !strcmp(c->name, "saliency");
     for (const flag_def *d = FLAGS; d->name; d++)
         if (c->flags & d->flag) {
+            if (sal && d->flag == F_METHOD) {
+                fprintf(f, "  --%-11s %s\n", d->name, "NAME  saliency method (default vanilla):");
+                for (int k = 0; clvis_saliency_method_name(k); k++)
+                    fprintf(f, "      %-15s %s\n", clvis_saliency_method_name(k),
+                            clvis_saliency_method_summary(k));
+                continue;
+            }
+            if (sal && d->flag == F_STEPS) {
+                fprintf(f, "  --%-11s %s\n", d->name, "N  ig: integration steps (default 50)");
+                continue;
+            }
+            if (sal && d->flag == F_LAYER) {
+                fprintf(f, "  --%-11s %s\n", d->name, "NAME  guided-gradcam: the Grad-CAM layer");
+                continue;
+            }
+            if (sal && d->flag == F_SEED) {
+                fprintf(f, "  --%-11s %s\n", d->name,
+                        "N  smoothgrad noise / uniform baseline: numpy.random.RandomState(N) (0)");
+                continue;
+            }
             fprintf(f, "  --%-11s %s\n", d->name, d->help);
             for (int k = 0; d->flag == F_METHOD && clvis_cam_method_name(k); k++)
                 fprintf(f, "      %-13s %s\n", clvis_cam_method_name(k),
@@ -199,7 +236,8 @@ static cli_result check_command(cli_args *a, char *msg, size_t cap)
     const char *n = a->cmd->name;
     if (!strcmp(n, "info") && a->npos > 1)
         return usage(msg, cap, "expected one MODEL");
-    if ((!strcmp(n, "predict") || !strcmp(n, "gradcam")) && a->npos < 1)
+    if ((!strcmp(n, "predict") || !strcmp(n, "gradcam") || !strcmp(n, "saliency")) &&
+        a->npos < 1)
         return usage(msg, cap, "expected at least one IMAGE");
     if ((!strcmp(n, "activations") || !strcmp(n, "dump")) && a->npos != 1)
         return usage(msg, cap, "expected one IMAGE");
@@ -244,7 +282,7 @@ static cli_result check_command(cli_args *a, char *msg, size_t cap)
 static cli_result set_option(cli_args *a, const flag_def *f, const char *val, char *msg,
                              size_t cap)
 {
-    int bench = !strcmp(a->cmd->name, "bench");
+    int bench = !strcmp(a->cmd->name, "bench"), sal = !strcmp(a->cmd->name, "saliency");
     long lo = 0, hi = 0, *num = NULL;
     a->given |= f->flag;
     switch (f->flag) {
@@ -275,7 +313,26 @@ static cli_result set_option(cli_args *a, const flag_def *f, const char *val, ch
     case F_CLASS: num = &a->cls, hi = INT_MAX; break;
     case F_TOP: num = &a->top, lo = 1, hi = 100000; break;
     case F_CHUNK: num = &a->chunk, lo = 1, hi = 4096; break;
-    case F_STEPS: num = &a->steps, lo = bench ? 1 : 0, hi = 100000; break;
+    case F_STEPS: num = &a->steps, lo = bench || sal ? 1 : 0, hi = 100000; break;
+    case F_SAMPLES: num = &a->samples, lo = 1, hi = 100000; break;
+    case F_NOISE: {
+        char *end;
+        errno = 0;
+        double v = strtod(val, &end);
+        if (errno || end == val || *end || !(v >= 0.0) || v > 1e6)
+            return usage(msg, cap, "--noise: expected a number >= 0, got '%s'", val);
+        a->noise = v;
+        break;
+    }
+    case F_BASELINE: {
+        static const char *kinds[] = {"black", "blur", "uniform", "zero"};
+        for (int k = 0; k < 4; k++)
+            if (!strcmp(val, kinds[k])) {
+                a->baseline = k;
+                return CLI_RUN;
+            }
+        return usage(msg, cap, "--baseline: expected black, blur, uniform or zero, got '%s'", val);
+    }
     case F_RUNS: num = &a->runs, lo = 1, hi = 100000; break;
     case F_REFERENCE: num = &a->reference, hi = 100000; break;
     case F_FILTER_RUNS: num = &a->filter_runs, lo = 1, hi = 100000; break;
@@ -297,6 +354,18 @@ static cli_result set_option(cli_args *a, const flag_def *f, const char *val, ch
         break;
     case F_METHOD: {
         char known[256] = "";
+        if (sal) { /* the saliency table */
+            for (int k = 0; clvis_saliency_method_name(k); k++) {
+                if (!strcmp(val, clvis_saliency_method_name(k))) {
+                    a->method = clvis_saliency_method_name(k);
+                    return CLI_RUN;
+                }
+                snprintf(known + strlen(known), sizeof known - strlen(known), "%s%s",
+                         k ? ", " : "", clvis_saliency_method_name(k));
+            }
+            return usage(msg, cap, "--method: unknown saliency method '%.60s' (known: %s)", val,
+                         known);
+        }
         for (int k = 0; clvis_cam_method_name(k); k++) {
             if (!strcmp(val, clvis_cam_method_name(k))) {
                 a->method = clvis_cam_method_name(k);
@@ -337,6 +406,8 @@ cli_result cli_parse(int argc, char **argv, cli_args *a, char *msg, size_t cap)
     a->runs = 5;
     a->reference = -1;
     a->filter_runs = 1;
+    a->samples = 25;
+    a->noise = 0.15;
     if (cap)
         msg[0] = 0;
     if (argc < 1)

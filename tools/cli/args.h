@@ -19,7 +19,9 @@ enum {
     F_PREPROCESS = 1 << 14, F_INIT = 1 << 15, F_CHUNK = 1 << 16, F_STEPS = 1 << 17,
     F_ARCH = 1 << 18, F_GRAD = 1 << 19, F_RUNS = 1 << 20, F_QUICK = 1 << 21,
     F_WORKLOAD = 1 << 22, F_REFERENCE = 1 << 23, F_FILTER_RUNS = 1 << 24, F_CONFIG = 1 << 25,
-    F_METHOD = 1 << 26
+    F_METHOD = 1 << 26,
+    /* saliency (bits 28-30, leaving 27 free) */
+    F_SAMPLES = 1 << 28, F_NOISE = 1 << 29, F_BASELINE = 1 << 30
 };
 
 typedef struct cli_args cli_args;
@@ -35,12 +37,16 @@ typedef struct {
 struct cli_args {
     const cli_command *cmd; /* NULL: no (known) command */
     const char *device, *model, *arch, *config, *out, *layers, *layer, *labels, *init, *workloads;
-    const char *method; /* --method: a name of clvis_cam_method_name() (checked); NULL: none */
+    const char *method; /* --method: a name of clvis_cam_method_name() (checked), for saliency
+                           of clvis_saliency_method_name(); NULL: none */
     int given; /* F_* bits of the options on the command line */
     int quiet, json, logit, quick;
     int preprocess; /* -1: model default, else clvis_preprocess */
     long seed, filter, size, cls, top, chunk, steps;
     long runs, reference, filter_runs; /* bench */
+    long samples;                       /* saliency: --samples (25) */
+    double noise;                       /* saliency: --noise (0.15) */
+    int baseline;                       /* saliency: --baseline, a clvis_baseline (black) */
     const char *grad;                   /* --grad LAYER:CHANNEL as given, split into: */
     char grad_layer[256];
     long grad_channel;
