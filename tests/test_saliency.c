@@ -26,6 +26,9 @@
 #ifndef TEST_ONNX_DIR
 #define TEST_ONNX_DIR "tests/data/onnx"
 #endif
+#ifndef TEST_KERAS_DIR
+#define TEST_KERAS_DIR "tests/data/keras"
+#endif
 
 #define TOL 1e-4
 
@@ -500,6 +503,13 @@ static void test_options(clvis_ctx *ctx)
                     st ? 0 : r.ig_sum, st ? 0 : r.score - r.score_baseline);
         clvis_saliency_free(&r);
     }
+    /* more samples than the host holds: refused before allocating */
+    clvis_saliency_options_default(&o);
+    o.method = "smoothgrad";
+    o.samples = 2000000000;
+    st = clvis_saliency(m, x, &o, &r);
+    test_checkf(st == CLVIS_ERR_NO_MEMORY && strstr(clvis_last_error(), "host memory"),
+                "2e9 smoothgrad samples refused: %s", clvis_last_error());
     /* pictures: grayscale for an unsigned map, bwr for a signed one, RGB for guided */
     clvis_image im = {0};
     st = clvis_saliency_image(&im, &v, 224);
@@ -567,6 +577,43 @@ done:
     clvis_model_destroy(m);
 }
 
+/* --score logit: integrated gradients of the logit keep completeness, sum(attr) ~= logit(x) -
+ * logit(b), through a separate softmax layer (ONNX pools) and a softmax fused into the last
+ * dense layer (Keras functional: GRAPH_LINEAR_FROM, the logit from graph_preact) */
+static void test_logit(clvis_ctx *ctx)
+{
+    const char *files[2] = {TEST_ONNX_DIR "/pools/model.onnx", TEST_KERAS_DIR "/functional.h5"};
+    for (int k = 0; k < 2; k++) {
+        clvis_model *m = NULL;
+        if (clvis_model_load(ctx, files[k], NULL, &m)) {
+            test_fail(files[k], clvis_last_error());
+            continue;
+        }
+        size_t count = clvis_input_count(m);
+        float *x = malloc(count * sizeof *x);
+        for (size_t i = 0; i < count; i++)
+            x[i] = (float)(urand() * 0.5 + 0.5);
+        clvis_saliency_options o;
+        clvis_saliency_options_default(&o);
+        o.method = "ig";
+        o.logit = 1;
+        o.steps = 64;
+        o.baseline = CLVIS_BASELINE_ZERO;
+        clvis_saliency_result r;
+        clvis_status st = clvis_saliency(m, x, &o, &r);
+        double span = st ? 0 : (double)r.score - r.score_baseline;
+        test_checkf(!st && fabsf(r.score - r.prob) > 1e-3 &&
+                        fabs(r.ig_sum - span) <= 0.02 * fabs(span) + 1e-4,
+                    "%s: ig of the logit: sum(attr) %.6f vs logit(x) - logit(b) %.6f (logit "
+                    "%.4f, probability %.4f)%s%s",
+                    files[k], st ? 0 : r.ig_sum, span, st ? 0 : r.score, st ? 0 : r.prob,
+                    st ? ": " : "", st ? clvis_last_error() : "");
+        clvis_saliency_free(&r);
+        free(x);
+        clvis_model_destroy(m);
+    }
+}
+
 int main(void)
 {
     clvis_ctx *ctx;
@@ -578,6 +625,7 @@ int main(void)
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++)
         run_case(ctx, cases[i]);
     test_options(ctx);
+    test_logit(ctx);
     clvis_ctx_destroy(ctx);
     return test_summary();
 }

@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "api/model.h"
 #include "core/error.h"
@@ -265,6 +266,18 @@ clvis_status clvis_saliency(clvis_model *m, const float *x, const clvis_saliency
                        "(0..%d)", o.cls, ncls, ncls - 1);
     int n_items = method == &sal_smoothgrad ? o.samples : method == &sal_ig ? o.steps : 1;
     r.chunk = auto_chunk(g, n_items, o.batch);
+    /* the n inputs and their gradients live on the host at once: refused before anything is
+     * allocated when they would not fit (malloc's overcommit would let the OOM killer decide) */
+    const double gib = 1024.0 * 1024.0 * 1024.0;
+    uint64_t host = ((uint64_t)n_items + (uint64_t)r.chunk) * r.count * sizeof(float) * 2;
+    long pages = sysconf(_SC_PHYS_PAGES), psz = sysconf(_SC_PAGESIZE);
+    uint64_t hmem = pages > 0 && psz > 0 ? (uint64_t)pages * (uint64_t)psz : 0;
+    if (hmem && host > hmem)
+        return err_set(CLVIS_ERR_NO_MEMORY,
+                       "%s with %d %s on a %dx%dx%d input: about %.1f GiB of host memory, over "
+                       "the machine's %.1f GiB; use fewer",
+                       method->name, n_items, method == &sal_ig ? "steps" : "samples", r.in.h,
+                       r.in.w, r.in.c, host / gib, hmem / gib);
     clvis_status st = score_site(&r, o.logit, ncls);
     if (st)
         return st;
