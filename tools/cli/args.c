@@ -16,7 +16,7 @@
 
 typedef struct {
     const char *name;
-    int flag;
+    cli_flags flag;
     int takes_value;
     const char *help;
 } flag_def;

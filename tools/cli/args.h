@@ -7,28 +7,50 @@
 #define CLVIS_CLI_ARGS_H
 
 #include <stddef.h>
+#include <stdint.h>
 #include <stdio.h>
 
 #include "clvis.h"
 
-/* one bit per option */
-enum {
-    F_DEVICE = 1 << 0, F_MODEL = 1 << 1, F_OUT = 1 << 2, F_QUIET = 1 << 3, F_JSON = 1 << 4,
-    F_SEED = 1 << 5, F_LAYERS = 1 << 6, F_LAYER = 1 << 7, F_FILTER = 1 << 8, F_SIZE = 1 << 9,
-    F_CLASS = 1 << 10, F_SCORE = 1 << 11, F_TOP = 1 << 12, F_LABELS = 1 << 13,
-    F_PREPROCESS = 1 << 14, F_INIT = 1 << 15, F_CHUNK = 1 << 16, F_STEPS = 1 << 17,
-    F_ARCH = 1 << 18, F_GRAD = 1 << 19, F_RUNS = 1 << 20, F_QUICK = 1 << 21,
-    F_WORKLOAD = 1 << 22, F_REFERENCE = 1 << 23, F_FILTER_RUNS = 1 << 24, F_CONFIG = 1 << 25,
-    F_METHOD = 1 << 26,
-    /* saliency (bits 28-30, leaving 27 free) */
-    F_SAMPLES = 1 << 28, F_NOISE = 1 << 29, F_BASELINE = 1 << 30
-};
+/* one bit per option (64 bits: an enum constant must fit an int) */
+typedef uint64_t cli_flags;
+#define F_BIT(n) ((cli_flags)1 << (n))
+#define F_DEVICE F_BIT(0)
+#define F_MODEL F_BIT(1)
+#define F_OUT F_BIT(2)
+#define F_QUIET F_BIT(3)
+#define F_JSON F_BIT(4)
+#define F_SEED F_BIT(5)
+#define F_LAYERS F_BIT(6)
+#define F_LAYER F_BIT(7)
+#define F_FILTER F_BIT(8)
+#define F_SIZE F_BIT(9)
+#define F_CLASS F_BIT(10)
+#define F_SCORE F_BIT(11)
+#define F_TOP F_BIT(12)
+#define F_LABELS F_BIT(13)
+#define F_PREPROCESS F_BIT(14)
+#define F_INIT F_BIT(15)
+#define F_CHUNK F_BIT(16)
+#define F_STEPS F_BIT(17)
+#define F_ARCH F_BIT(18)
+#define F_GRAD F_BIT(19)
+#define F_RUNS F_BIT(20)
+#define F_QUICK F_BIT(21)
+#define F_WORKLOAD F_BIT(22)
+#define F_REFERENCE F_BIT(23)
+#define F_FILTER_RUNS F_BIT(24)
+#define F_CONFIG F_BIT(25)
+#define F_METHOD F_BIT(26)
+#define F_SAMPLES F_BIT(28)
+#define F_NOISE F_BIT(29)
+#define F_BASELINE F_BIT(30)
 
 typedef struct cli_args cli_args;
 
 typedef struct {
     const char *name;
-    int flags; /* F_* bits: the options the command takes */
+    cli_flags flags; /* F_* bits: the options the command takes */
     const char *usage;
     const char *about;
     int (*run)(cli_args *a); /* the exit status: 0, 1 (runtime failure) */
@@ -39,7 +61,7 @@ struct cli_args {
     const char *device, *model, *arch, *config, *out, *layers, *layer, *labels, *init, *workloads;
     const char *method; /* --method: a name of clvis_cam_method_name() (checked), for saliency
                            of clvis_saliency_method_name(); NULL: none */
-    int given; /* F_* bits of the options on the command line */
+    cli_flags given; /* F_* bits of the options on the command line */
     int quiet, json, logit, quick;
     int preprocess; /* -1: model default, else clvis_preprocess */
     long seed, filter, size, cls, top, chunk, steps;
