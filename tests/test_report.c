@@ -3,6 +3,7 @@
  * manifest rows (sections, contents bar, variants side by side, sizes, escaping of every
  * string, URL-encoded file names, rows of older manifests). */
 #include <stdio.h>
+#include <time.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -200,11 +201,53 @@ static void test_page(void)
             free(rows[i].f[k]);
 }
 
+/* Many photos: every one gets its section, the contents bar stops naming them past 40, and
+ * the page is made in one pass over indexed rows (the time is printed, not asserted). */
+static void test_many(void)
+{
+    enum { PHOTOS = 5000, PER = 3 };
+    report_row *rows = calloc(PHOTOS * PER, sizeof *rows);
+    if (!rows)
+        return;
+    for (int i = 0; i < PHOTOS; i++) {
+        char img[64], cap[160], thumb[64], over[64];
+        snprintf(img, sizeof img, "photos/p%05d.jpg", i);
+        snprintf(cap, sizeof cap, "%s: 1. n02124075 Egyptian_cat 0.7 (index 285)", img);
+        snprintf(thumb, sizeof thumb, "thumb_p%05d.jpg", i);
+        snprintf(over, sizeof over, "gradcam_p%05d_overlay.jpg", i);
+        /* in reverse order: the page sorts them */
+        report_row *r = &rows[(PHOTOS - 1 - i) * PER];
+        r[0] = mk("predict", "", cap, img, REPORT_ROLE_PRED, NULL, NULL);
+        r[1] = mk("predict", thumb, img, img, REPORT_ROLE_THUMB, NULL, "160x120");
+        r[2] = mk("gradcam", over, "over", img, REPORT_ROLE_OVERLAY, "gradcam", "640x480");
+    }
+    clock_t t0 = clock();
+    size_t len = 0;
+    char *html = report_page(rows, PHOTOS * PER, &len);
+    double s = (double)(clock() - t0) / CLOCKS_PER_SEC;
+    char msg[160];
+    snprintf(msg, sizeof msg, "%d articles, %d contents links", html ? count(html, "<article") : -1,
+             html ? count(html, "<a href=\"#img-") : -1);
+    const char *first = html ? strstr(html, "<h3>photos/p00000.jpg</h3>") : NULL;
+    const char *second = html ? strstr(html, "<h3>photos/p00001.jpg</h3>") : NULL;
+    check("page of 5000 photos: 5000 sections sorted by path, none named in the contents bar",
+          html && count(html, "<article") == PHOTOS && first && second && first < second &&
+              !strstr(html, "<span class=\"imgs\">"),
+          msg);
+    printf("     (5000 photos, %d rows, %zu bytes in %.2f s of CPU)\n", PHOTOS * PER, len, s);
+    free(html);
+    for (int i = 0; i < PHOTOS * PER; i++)
+        for (int k = 0; k < R_NF; k++)
+            free(rows[i].f[k]);
+    free(rows);
+}
+
 int main(void)
 {
     test_verdicts();
     test_thumb();
     test_page();
+    test_many();
     printf("%d passed, %d failed\n", passed, failed);
     return failed != 0;
 }

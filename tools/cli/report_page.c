@@ -85,32 +85,16 @@ static void sb_img(sbuf *b, const report_row *r, int fit, int box, const char *a
     sb_printf(b, " class=\"%s\" loading=\"lazy\"></a>", px ? "px" : dw ? "fit" : "wide");
 }
 
-/* The images the rows are about; [i] is section img-(i+1). */
+/* The photos the rows are about, sorted by path (a stable order whatever order the runs came
+ * in; [i] is section img-(i+1)), and the rows of each, indexed once so that a page of many
+ * photos costs O(rows log rows), not rows x photos. */
 typedef struct {
+    char **key;   /* per row: its photo's name, or NULL (not an image row) */
     const char **name;
-    int n;
+    int n;        /* photos */
+    int *start;   /* the rows of photo i: row[start[i] .. start[i+1]), in manifest order */
+    int *row;
 } image_set;
-
-static int images_index(const image_set *s, const char *name)
-{
-    for (int i = 0; i < s->n; i++)
-        if (!strcmp(s->name[i], name))
-            return i;
-    return -1;
-}
-
-/* The photo of a row: its image column; for rows of older manifests, a prediction's subject. */
-static void row_image(const report_row *r, char *buf, size_t cap)
-{
-    buf[0] = 0;
-    if (r->f[R_IMAGE][0]) {
-        snprintf(buf, cap, "%s", r->f[R_IMAGE]);
-    } else if (is(r, R_COMMAND, "predict") && !r->f[R_FILE][0]) {
-        const char *c = strstr(r->f[R_CAPTION], ": ");
-        if (c)
-            snprintf(buf, cap, "%.*s", (int)(c - r->f[R_CAPTION]), r->f[R_CAPTION]);
-    }
-}
 
 /* Rows shown in an image's section: predictions, verdicts, thumbnails and CAM pictures. */
 static int image_row(const report_row *r)
@@ -123,14 +107,17 @@ static int image_row(const report_row *r)
     return !r->f[R_ROLE][0] && is(r, R_COMMAND, "predict") && !r->f[R_FILE][0];
 }
 
-/* An image row that names its photo (a prediction of an older manifest may not). */
-static int image_named(const report_row *r)
+/* The photo of an image row (malloc'd; NULL when it names none): its image column, or for a
+ * prediction of an older manifest, the caption's subject. */
+static char *row_image(const report_row *r)
 {
-    char img[4096];
     if (!image_row(r))
-        return 0;
-    row_image(r, img, sizeof img);
-    return img[0] != 0;
+        return NULL;
+    if (r->f[R_IMAGE][0])
+        return strdup(r->f[R_IMAGE]);
+    const char *c = strstr(r->f[R_CAPTION], ": ");
+    return c && c > r->f[R_CAPTION] ? strndup(r->f[R_CAPTION], (size_t)(c - r->f[R_CAPTION]))
+                                    : NULL;
 }
 
 static int by_name(const void *a, const void *b)
@@ -138,55 +125,78 @@ static int by_name(const void *a, const void *b)
     return strcmp(*(const char *const *)a, *(const char *const *)b);
 }
 
-/* The photos of the rows, sorted by path (a stable order whatever order the runs came in). */
+static void images_free(image_set *s, int n)
+{
+    for (int i = 0; s->key && i < n; i++)
+        free(s->key[i]);
+    free(s->key);
+    free(s->name);
+    free(s->start);
+    free(s->row);
+    memset(s, 0, sizeof *s);
+}
+
+/* 0, or -1 when out of memory. */
 static int images_collect(const report_row *rows, int n, image_set *s)
 {
-    s->n = 0;
+    memset(s, 0, sizeof *s);
+    s->key = calloc((size_t)n + 1, sizeof *s->key);
     s->name = calloc((size_t)n + 1, sizeof *s->name);
-    if (!s->name)
+    int *of = calloc((size_t)n + 1, sizeof *of);
+    s->row = calloc((size_t)n + 1, sizeof *s->row);
+    if (!s->key || !s->name || !of || !s->row) {
+        free(of);
         return -1;
+    }
+    int m = 0;
     for (int i = 0; i < n; i++) {
-        char img[4096];
-        if (!image_row(&rows[i]))
-            continue;
-        row_image(&rows[i], img, sizeof img);
-        if (img[0] && images_index(s, img) < 0) {
-            const char *p = rows[i].f[R_IMAGE][0] ? rows[i].f[R_IMAGE] : NULL;
-            if (!p && !(p = strdup(img)))
-                return -1;
-            /* the borrowed name of a row, or a copy (freed with the set) */
-            s->name[s->n++] = p;
+        s->key[i] = row_image(&rows[i]);
+        if (image_row(&rows[i]) && !s->key[i] && rows[i].f[R_IMAGE][0]) {
+            free(of);
+            return -1; /* strdup failed */
+        }
+        if (s->key[i])
+            s->name[m++] = s->key[i];
+    }
+    qsort(s->name, (size_t)m, sizeof *s->name, by_name);
+    for (int i = 0; i < m; i++)
+        if (!s->n || strcmp(s->name[s->n - 1], s->name[i]))
+            s->name[s->n++] = s->name[i];
+    s->start = calloc((size_t)s->n + 2, sizeof *s->start);
+    if (!s->start) {
+        free(of);
+        return -1;
+    }
+    for (int i = 0; i < n; i++) {
+        of[i] = -1;
+        if (s->key[i]) {
+            const char **hit = bsearch(&s->key[i], s->name, (size_t)s->n, sizeof *s->name, by_name);
+            of[i] = (int)(hit - s->name);
+            s->start[of[i] + 1]++;
         }
     }
-    qsort(s->name, (size_t)s->n, sizeof *s->name, by_name);
+    for (int k = 0; k < s->n; k++)
+        s->start[k + 1] += s->start[k];
+    int *fill = calloc((size_t)s->n + 1, sizeof *fill);
+    if (!fill) {
+        free(of);
+        return -1;
+    }
+    for (int i = 0; i < n; i++)
+        if (of[i] >= 0)
+            s->row[s->start[of[i]] + fill[of[i]]++] = i;
+    free(fill);
+    free(of);
     return 0;
 }
 
-static void images_free(image_set *s, const report_row *rows, int n)
-{
-    for (int i = 0; i < s->n; i++) {
-        int borrowed = 0;
-        for (int k = 0; k < n && !borrowed; k++)
-            borrowed = s->name[i] == rows[k].f[R_IMAGE];
-        if (!borrowed)
-            free((char *)s->name[i]);
-    }
-    free(s->name);
-}
-
-/* The last row of image img with role (and variant when not NULL), or NULL. */
-static const report_row *find_row(const report_row *rows, int n, const char *img,
+/* The last row of photo k with role (and variant when not NULL), or NULL. */
+static const report_row *find_row(const report_row *rows, const image_set *s, int k,
                                   const char *role, const char *variant)
 {
     const report_row *hit = NULL;
-    for (int i = 0; i < n; i++) {
-        char im[4096];
-        const report_row *r = &rows[i];
-        if (!image_row(r))
-            continue;
-        row_image(r, im, sizeof im);
-        if (strcmp(im, img))
-            continue;
+    for (int q = s->start[k]; q < s->start[k + 1]; q++) {
+        const report_row *r = &rows[s->row[q]];
         int pred_legacy = !r->f[R_ROLE][0] && !strcmp(role, REPORT_ROLE_PRED);
         if (!pred_legacy && !is(r, R_ROLE, role))
             continue;
@@ -282,32 +292,33 @@ static const char *variant_title(const char *v)
 }
 
 /* The CAM variants of an image, book first, then the paper, then the others as they come. */
-static int cam_variants(const report_row *rows, int n, const char *img, const char **out, int cap)
+static int cam_variants(const report_row *rows, const image_set *s, int img, const char **out,
+                        int cap)
 {
     int k = 0;
     static const char *first[] = {"gradcam", "gradcam-paper"};
     for (int pass = 0; pass < 3; pass++)
-        for (int i = 0; i < n && k < cap; i++) {
-            const report_row *r = &rows[i];
-            if (!is(r, R_IMAGE, img) ||
-                !(is(r, R_ROLE, REPORT_ROLE_OVERLAY) || is(r, R_ROLE, REPORT_ROLE_MAP)))
+        for (int q = s->start[img]; q < s->start[img + 1] && k < cap; q++) {
+            const report_row *r = &rows[s->row[q]];
+            if (!(is(r, R_ROLE, REPORT_ROLE_OVERLAY) || is(r, R_ROLE, REPORT_ROLE_MAP)))
                 continue;
             const char *v = r->f[R_VARIANT];
             if (pass < 2 ? strcmp(v, first[pass]) : !strcmp(v, first[0]) || !strcmp(v, first[1]))
                 continue;
             int seen = 0;
-            for (int q = 0; q < k && !seen; q++)
-                seen = !strcmp(out[q], v);
+            for (int t = 0; t < k && !seen; t++)
+                seen = !strcmp(out[t], v);
             if (!seen)
                 out[k++] = v;
         }
     return k;
 }
 
-static void sb_cam_card(sbuf *b, const report_row *rows, int n, const char *img, const char *v)
+static void sb_cam_card(sbuf *b, const report_row *rows, const image_set *s, int img,
+                        const char *v)
 {
-    const report_row *map = find_row(rows, n, img, REPORT_ROLE_MAP, v);
-    const report_row *over = find_row(rows, n, img, REPORT_ROLE_OVERLAY, v);
+    const report_row *map = find_row(rows, s, img, REPORT_ROLE_MAP, v);
+    const report_row *over = find_row(rows, s, img, REPORT_ROLE_OVERLAY, v);
     const char *title = variant_title(v);
     sb_puts(b, "<div class=\"card cam\"><h4>");
     if (title)
@@ -388,6 +399,8 @@ typedef struct {
     int images, group, activations, filters, other;
 } page_parts;
 
+#define NAV_IMAGES 40 /* photos named in the contents bar */
+
 static void sb_nav(sbuf *b, const page_parts *p, const image_set *imgs)
 {
     sb_puts(b, "<nav class=\"toc\"><b>clvis</b><a href=\"#run\">Run</a>");
@@ -401,7 +414,7 @@ static void sb_nav(sbuf *b, const page_parts *p, const image_set *imgs)
         sb_puts(b, "<a href=\"#filters\">Filter patterns</a>");
     if (p->other)
         sb_puts(b, "<a href=\"#other\">Other</a>");
-    if (imgs->n) {
+    if (imgs->n && imgs->n <= NAV_IMAGES) { /* more: only the Images link */
         sb_puts(b, "<span class=\"imgs\">");
         for (int i = 0; i < imgs->n; i++) {
             const char *base = strrchr(imgs->name[i], '/');
@@ -416,23 +429,28 @@ static void sb_nav(sbuf *b, const page_parts *p, const image_set *imgs)
                "Click a picture for its file at full size.</p>\n");
 }
 
-/* distinct non-empty values of a column, as table cells */
+/* the distinct non-empty values of a column, sorted, one per line of a table cell */
 static void sb_distinct(sbuf *b, const report_row *rows, int n, int col)
 {
-    int any = 0;
-    for (int i = 0; i < n; i++) {
-        const char *v = rows[i].f[col];
-        int seen = !v[0];
-        for (int k = 0; k < i && !seen; k++)
-            seen = !strcmp(rows[k].f[col], v);
-        if (seen)
-            continue;
-        sb_puts(b, any ? "<br>" : "");
-        sb_html(b, v);
-        any = 1;
+    const char **v = calloc((size_t)n + 1, sizeof *v);
+    if (!v) {
+        b->oom = 1;
+        return;
     }
-    if (!any)
+    int m = 0;
+    for (int i = 0; i < n; i++)
+        if (rows[i].f[col][0])
+            v[m++] = rows[i].f[col];
+    qsort(v, (size_t)m, sizeof *v, by_name);
+    for (int i = 0; i < m; i++) {
+        if (i && !strcmp(v[i], v[i - 1]))
+            continue;
+        sb_puts(b, i ? "<br>" : "");
+        sb_html(b, v[i]);
+    }
+    if (!m)
         sb_puts(b, "&mdash;");
+    free(v);
 }
 
 static void section_run(sbuf *b, const report_row *rows, int n)
@@ -509,9 +527,9 @@ static void section_images(sbuf *b, const report_row *rows, int n, const image_s
                    "from the other classes, so the book's map can light up the background.</p>\n");
     for (int i = 0; i < imgs->n; i++) {
         const char *img = imgs->name[i];
-        const report_row *thumb = find_row(rows, n, img, REPORT_ROLE_THUMB, NULL);
-        const report_row *pred = find_row(rows, n, img, REPORT_ROLE_PRED, NULL);
-        const report_row *verd = find_row(rows, n, img, REPORT_ROLE_VERDICT, NULL);
+        const report_row *thumb = find_row(rows, imgs, i, REPORT_ROLE_THUMB, NULL);
+        const report_row *pred = find_row(rows, imgs, i, REPORT_ROLE_PRED, NULL);
+        const report_row *verd = find_row(rows, imgs, i, REPORT_ROLE_VERDICT, NULL);
         sb_printf(b, "<article id=\"img-%d\"><h3>", i + 1);
         sb_html(b, img);
         sb_puts(b, "</h3><div class=\"cards\">\n");
@@ -529,9 +547,9 @@ static void section_images(sbuf *b, const report_row *rows, int n, const image_s
             sb_puts(b, "</figcaption></figure>\n");
         }
         const char *vars[16];
-        int nv = cam_variants(rows, n, img, vars, 16);
+        int nv = cam_variants(rows, imgs, i, vars, 16);
         for (int k = 0; k < nv; k++)
-            sb_cam_card(b, rows, n, img, vars[k]);
+            sb_cam_card(b, rows, imgs, i, vars[k]);
         sb_puts(b, "</div></article>\n");
     }
     sb_puts(b, "</section>\n");
@@ -562,12 +580,12 @@ static void section_group(sbuf *b, const report_row *rows, int n, const image_se
                "<th>Grad-CAM of the top class</th></tr>\n");
     for (int i = 0; i < imgs->n; i++) {
         const char *img = imgs->name[i];
-        const report_row *verd = find_row(rows, n, img, REPORT_ROLE_VERDICT, NULL);
+        const report_row *verd = find_row(rows, imgs, i, REPORT_ROLE_VERDICT, NULL);
         if (!verd)
             continue;
-        const report_row *thumb = find_row(rows, n, img, REPORT_ROLE_THUMB, NULL);
-        const report_row *pred = find_row(rows, n, img, REPORT_ROLE_PRED, NULL);
-        const report_row *over = find_row(rows, n, img, REPORT_ROLE_OVERLAY, "gradcam");
+        const report_row *thumb = find_row(rows, imgs, i, REPORT_ROLE_THUMB, NULL);
+        const report_row *pred = find_row(rows, imgs, i, REPORT_ROLE_PRED, NULL);
+        const report_row *over = find_row(rows, imgs, i, REPORT_ROLE_OVERLAY, "gradcam");
         sb_puts(b, "<tr><td>");
         if (thumb)
             sb_img(b, thumb, FIT_THUMB, 96, img);
@@ -644,16 +662,17 @@ static void section_filters(sbuf *b, const report_row *rows, int n)
 }
 
 /* rows no other section shows */
-static int other_row(const report_row *r)
+static int other_row(const report_row *rows, const image_set *s, int i)
 {
-    return !image_named(r) && !is(r, R_COMMAND, "activations") && !is(r, R_COMMAND, "filters");
+    return !s->key[i] && !is(&rows[i], R_COMMAND, "activations") &&
+           !is(&rows[i], R_COMMAND, "filters");
 }
 
-static void section_other(sbuf *b, const report_row *rows, int n)
+static void section_other(sbuf *b, const report_row *rows, int n, const image_set *imgs)
 {
     sb_puts(b, "<section id=\"other\"><h2>Other entries</h2>\n");
     for (int i = 0; i < n; i++)
-        if (other_row(&rows[i])) {
+        if (other_row(rows, imgs, i)) {
             sb_puts(b, "<div><small>");
             sb_html(b, rows[i].f[R_COMMAND]);
             sb_puts(b, "</small></div>");
@@ -665,9 +684,9 @@ static void section_other(sbuf *b, const report_row *rows, int n)
 char *report_page(const report_row *rows, int n, size_t *len)
 {
     sbuf b = {0};
-    image_set imgs = {0};
+    image_set imgs;
     if (images_collect(rows, n, &imgs)) {
-        images_free(&imgs, rows, n);
+        images_free(&imgs, n);
         return NULL;
     }
     page_parts p = {0};
@@ -675,7 +694,7 @@ char *report_page(const report_row *rows, int n, size_t *len)
         p.group |= is(&rows[i], R_ROLE, REPORT_ROLE_VERDICT);
         p.activations |= is(&rows[i], R_COMMAND, "activations");
         p.filters |= is(&rows[i], R_COMMAND, "filters");
-        p.other |= other_row(&rows[i]);
+        p.other |= other_row(rows, &imgs, i);
     }
     p.images = imgs.n > 0;
     sb_head(&b);
@@ -690,10 +709,10 @@ char *report_page(const report_row *rows, int n, size_t *len)
     if (p.filters)
         section_filters(&b, rows, n);
     if (p.other)
-        section_other(&b, rows, n);
+        section_other(&b, rows, n, &imgs);
     sb_puts(&b, "</main>\n<footer>written by clvis; the entries accumulate in "
                 "<a href=\"manifest.tsv\">manifest.tsv</a></footer>\n</body></html>\n");
-    images_free(&imgs, rows, n);
+    images_free(&imgs, n);
     if (b.oom) {
         free(b.p);
         return NULL;
