@@ -147,9 +147,11 @@ int gradcam_image(cli_args *o, session *s, const labels *labp, const clvis_gradc
     e[0].variant = e[1].variant = variant;
     e[0].w = mapimg.w, e[0].h = mapimg.h;
     e[1].w = over.w, e[1].h = over.h;
-    /* the photo's thumbnail for the page (its top-k come from predict) */
-    char fthumb[320];
-    if (call->thumb && (rc = thumb_write(o, names, path, &orig, fthumb, sizeof fthumb, &e[2])))
+    /* the photo's thumbnail for the page (its top-k come from predict), named as its CAM:
+     * gradcam_pic_2_* goes with thumb_pic_2.jpg */
+    char fthumb[340];
+    snprintf(fthumb, sizeof fthumb, "thumb_%s.jpg", key + strlen(prefix));
+    if (call->thumb && (rc = thumb_write(o, path, &orig, fthumb, &e[2])))
         goto done;
     if (call->thumb) {
         e[2].command = "gradcam";

@@ -206,7 +206,10 @@ int cmd_predict(cli_args *o)
                                         .variant = o->group};
         if (!rc && use_out) {
             report_entry *e = &ents[ne];
-            if (!(rc = thumb_write(o, &names, path, &orig, t->thumb, sizeof t->thumb, e))) {
+            char stem[200];
+            cli_stem(path, stem, sizeof stem);
+            rc = out_name(&names, "thumb_", stem, ".jpg", path, t->thumb, sizeof t->thumb);
+            if (!rc && !(rc = thumb_write(o, path, &orig, t->thumb, e))) {
                 e->command = "predict";
                 e->model = s.model_path;
                 e->device = s.device;

@@ -40,13 +40,11 @@ clvis_status thumb_make(clvis_image *dst, const clvis_image *src, int side)
     return CLVIS_OK;
 }
 
-int thumb_write(const cli_args *o, out_names *names, const char *path, const clvis_image *photo,
-                char *file, size_t fcap, report_entry *e)
+int thumb_write(const cli_args *o, const char *path, const clvis_image *photo, const char *file,
+                report_entry *e)
 {
-    char stem[200], full[1400];
-    cli_stem(path, stem, sizeof stem);
-    if (out_name(names, "thumb_", stem, ".jpg", path, file, fcap) ||
-        out_path(full, sizeof full, o->out, file))
+    char full[1400];
+    if (out_path(full, sizeof full, o->out, file))
         return 1;
     clvis_image t;
     clvis_status st = thumb_make(&t, photo, THUMB_SIDE);
