@@ -133,6 +133,8 @@ static void test_page(void)
         mk("dump", "dump_x.h5", "a dump", NULL, NULL, NULL, NULL),
     };
     int n = (int)(sizeof rows / sizeof *rows);
+    free(rows[7].f[R_MS]); /* a tampered time: shown as a number */
+    rows[7].f[R_MS] = strdup("3<i>x</i>");
     size_t len = 0;
     char *html = report_page(rows, n, &len);
     check("page: made, its length given", html && len == strlen(html), NULL);
@@ -142,10 +144,10 @@ static void test_page(void)
           !strstr(html, "<script") && !strstr(html, "http://") && !strstr(html, "https://") &&
               !strstr(html, "src=\"/") && !strstr(html, "@import"),
           NULL);
-    check("page: every string escaped (path, caption, model, device)",
+    check("page: every string escaped (path, caption, model, device; a time as a number)",
           strstr(html, "ph&lt;script&gt;alert(1)&lt;/script&gt;&quot;&#39;&amp;.jpg") &&
               strstr(html, "m&lt;odel&gt;.h5") && strstr(html, "Dev &amp; ice") &&
-              !strstr(html, "<odel>"),
+              !strstr(html, "<odel>") && !strstr(html, "<i>x") && strstr(html, "(3.0 ms)"),
           NULL);
     check("page: file names URL-encoded in src and href",
           strstr(html, "src=\"filters_c%201%23%3F.png\"") &&

@@ -32,6 +32,12 @@ static void sb_url(sbuf *b, const char *s)
     }
 }
 
+/* " (12.5 ms)": a row's time, printed as a number whatever the manifest holds */
+static void sb_ms(sbuf *b, const report_row *r)
+{
+    sb_printf(b, " <span class=\"ms\">(%.1f ms)</span>", atof(r->f[R_MS]));
+}
+
 /* "WxH" -> w, h; 0 when absent or bad. */
 static int row_size(const report_row *r, int *w, int *h)
 {
@@ -340,7 +346,8 @@ static void sb_cam_card(sbuf *b, const report_row *rows, const image_set *s, int
     }
     sb_puts(b, "</div><p class=\"cap\">");
     sb_html(b, (over ? over : map)->f[R_CAPTION]);
-    sb_printf(b, " <span class=\"ms\">(%s ms)</span></p></div>\n", (over ? over : map)->f[R_MS]);
+    sb_ms(b, over ? over : map);
+    sb_puts(b, "</p></div>\n");
 }
 
 /* ---- sections ----------------------------------------------------------------------------- */
@@ -542,7 +549,7 @@ static void section_images(sbuf *b, const report_row *rows, int n, const image_s
                 sb_verdict(b, verd);
             if (pred) {
                 sb_top(b, pred);
-                sb_printf(b, "<span class=\"ms\">predicted in %s ms</span>", pred->f[R_MS]);
+                sb_printf(b, "<span class=\"ms\">predicted in %.1f ms</span>", atof(pred->f[R_MS]));
             }
             sb_puts(b, "</figcaption></figure>\n");
         }
@@ -615,7 +622,8 @@ static void sb_figure(sbuf *b, const report_row *r)
     if (!r->f[R_FILE][0]) {
         sb_puts(b, "<p>");
         sb_html(b, r->f[R_CAPTION]);
-        sb_printf(b, " <span class=\"ms\">(%s ms)</span></p>\n", r->f[R_MS]);
+        sb_ms(b, r);
+        sb_puts(b, "</p>\n");
         return;
     }
     sb_puts(b, "<figure class=\"grid\">");
@@ -624,7 +632,8 @@ static void sb_figure(sbuf *b, const report_row *r)
     sb_html(b, r->f[R_FILE]);
     sb_puts(b, "</b><br>");
     sb_html(b, r->f[R_CAPTION]);
-    sb_printf(b, " <span class=\"ms\">(%s ms)</span></figcaption></figure>\n", r->f[R_MS]);
+    sb_ms(b, r);
+    sb_puts(b, "</figcaption></figure>\n");
 }
 
 /* Activation grids, one article per photo (older rows without a photo in one). */
