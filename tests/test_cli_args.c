@@ -196,6 +196,25 @@ int main(void)
     usage_case("saliency --quiet", "expected at least one IMAGE");
     usage_case("gradcam --samples 3 x.jpg", "unknown option '--samples' for 'gradcam'");
     usage_case("predict --preprocess pytorch x.jpg", "raw, scale, tf, caffe or torch");
+    /* --format (CAM overlays) and predict --group catdog (issue 13, the report) */
+    a = run_case("gradcam x.jpg");
+    test_checkf(!a.format_png && !a.group, "gradcam: JPEG overlays by default, no group");
+    cli_free(&a);
+    a = run_case("gradcam --format png x.jpg");
+    test_checkf(a.format_png, "gradcam --format png");
+    cli_free(&a);
+    a = run_case("gradcam --format=jpeg x.jpg");
+    test_checkf(!a.format_png && (a.given & F_FORMAT), "gradcam --format=jpeg");
+    cli_free(&a);
+    a = run_case("predict --group catdog --format png x.jpg");
+    test_checkf(a.group && !strcmp(a.group, "catdog") && a.format_png,
+                "predict --group catdog --format png");
+    cli_free(&a);
+    usage_case("gradcam --format gif x.jpg", "--format: expected jpeg or png, got 'gif'");
+    usage_case("predict --group dogs x.jpg", "--group: expected catdog, got 'dogs'");
+    usage_case("predict --format png x.jpg", "--format applies to the Grad-CAM of --group");
+    usage_case("activations --format png x.jpg", "unknown option '--format' for 'activations'");
+    usage_case("gradcam --group catdog x.jpg", "unknown option '--group' for 'gradcam'");
 
     /* flags */
     usage_case("gradcam --frobnicate x.jpg", "unknown option '--frobnicate' for 'gradcam'");

@@ -431,8 +431,10 @@ static void test_report(void)
     char dir[] = "/tmp/clvis_test_rep_XXXXXX";
     if (!mkdtemp(dir))
         return;
-    report_entry e[2] = {{"gradcam", "a<b>.png", "cat & dog", "m.h5", "PoCL", 12.5},
-                             {"predict", "", "tabby 0.5", "m.h5", "PoCL", 3}};
+    report_entry e[2] = {{.command = "gradcam", .file = "a<b>.png", .caption = "cat & dog",
+                          .model = "m.h5", .device = "PoCL", .ms = 12.5},
+                         {.command = "predict", .file = "", .caption = "tabby 0.5",
+                          .model = "m.h5", .device = "PoCL", .ms = 3}};
     clvis_status st = report_add(dir, e, 2);
     e[0].caption = "replaced";
     if (!st)

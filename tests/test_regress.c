@@ -140,7 +140,8 @@ static void test_manifest_concurrent(void)
             for (int i = 0; i < EACH; i++) {
                 char cap[64];
                 snprintf(cap, sizeof cap, "proc%d-item%d: text", p, i);
-                report_entry e = {"predict", "", cap, "model", "device", 1.0};
+                report_entry e = {.command = "predict", .file = "", .caption = cap,
+                                  .model = "model", .device = "device", .ms = 1.0};
                 bad |= report_add(dir, &e, 1) != CLVIS_OK;
             }
             _exit(bad);

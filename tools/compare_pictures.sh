@@ -5,7 +5,10 @@
 # Usage: tools/compare_pictures.sh CLVIS_BINARY DIR            writes DIR/SHA256SUMS
 #        tools/compare_pictures.sh CLVIS_BINARY DIR REF_SUMS   also compares with REF_SUMS
 # HDF5 dumps are compared as h5dump text (the files carry object timestamps); index.html and
-# manifest.tsv carry timings and are left out.
+# manifest.tsv carry timings and are left out, and so are the page's thumbnails (thumb_*.jpg).
+# Grad-CAM overlays are compared as the lossless PNGs of --format png (the default JPEG depends
+# on the libjpeg-turbo build); the paper's variant writes gradcam-paper_* (the reference's gl/
+# names were gradcam_* before the two variants could share a folder; same bytes).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 C=$1 OUT=$2 REF=${3:-}
@@ -22,11 +25,11 @@ run filters --model $M --out "$OUT/f" --preprocess tf --steps 4 --layers Conv1,b
 run filters --model $M --out "$OUT/f1" --layer block_1_expand --filter 3 --steps 6
 run filters --model $K/small_convnet.h5 --out "$OUT/fs" --steps 5 --layers conv2d,conv2d_2
 for img in samples/elephants_small.jpg samples/cat_chelsea.png samples/parrot.jpg; do
-    run gradcam --model $M --out "$OUT/g" "$img"
-    run gradcam --model $M --out "$OUT/gl" --score logit "$img"
+    run gradcam --model $M --out "$OUT/g" --format png "$img"
+    run gradcam --model $M --out "$OUT/gl" --format png --score logit "$img"
 done
-run gradcam --model $K/small_convnet.h5 --out "$OUT/gs" samples/cat_chelsea.png
-run gradcam --model $K/small_convnet.h5 --out "$OUT/gsl" --score logit samples/cat_chelsea.png
+run gradcam --model $K/small_convnet.h5 --out "$OUT/gs" --format png samples/cat_chelsea.png
+run gradcam --model $K/small_convnet.h5 --out "$OUT/gsl" --format png --score logit samples/cat_chelsea.png
 run dump --model $M --out "$OUT/d" --grad Conv1:3 samples/coffee.png
 # the dump's "layer" attributes (the exact layer name, added with ONNX support) are left out,
 # so the data is compared with the reference as it was
@@ -37,7 +40,7 @@ for h in "$OUT"/d/*.h5; do
         { print }' > "$h.txt"
     rm "$h"
 done
-sums=$( (cd "$OUT" && find . -type f ! -name index.html ! -name manifest.tsv ! -name '.*' | LC_ALL=C sort |
+sums=$( (cd "$OUT" && find . -type f ! -name index.html ! -name manifest.tsv ! -name 'thumb_*.jpg' ! -name '.*' | LC_ALL=C sort |
     xargs sha256sum) )
 echo "$sums" > "$OUT/SHA256SUMS"
 echo "compare_pictures: $(wc -l < "$OUT/SHA256SUMS") files in $OUT/SHA256SUMS"

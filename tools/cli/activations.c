@@ -76,8 +76,10 @@ int cmd_activations(cli_args *o)
                  "%s (%s) of %s: %s, %.1f%% zeros (sparsity), %d dead channels", name,
                  clvis_model_layer_type(s.model, layers[i]), o->pos[0], shape,
                  100 * res[i].zero_fraction, res[i].dead);
-        e[i] = (report_entry){"activations", files[i], caps[i], s.model_path, s.device,
-                                  ms / nl};
+        e[i] = (report_entry){.command = "activations", .file = files[i], .caption = caps[i],
+                              .model = s.model_path, .device = s.device, .ms = ms / nl,
+                              .image = o->pos[0], .role = REPORT_ROLE_GRID,
+                              .w = res[i].grid_w, .h = res[i].grid_h};
     }
     rc = out_report(o, e, nl);
     free(e);

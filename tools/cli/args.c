@@ -52,6 +52,9 @@ static const flag_def FLAGS[] = {
     {"samples", F_SAMPLES, 1, "N  smoothgrad: noisy samples, one device batch (default 25)"},
     {"noise", F_NOISE, 1, "F  smoothgrad: noise std / (max - min) of the input (default 0.15)"},
     {"baseline", F_BASELINE, 1, "black|blur|uniform|zero  ig: the baseline (default black)"},
+    {"format", F_FORMAT, 1, "jpeg|png  CAM overlays as JPEG, quality 95 (default) or PNG"},
+    {"group", F_GROUP, 1, "catdog  the book's exercise: a cat/dog verdict per photo, the counts, "
+                          "the Grad-CAM of each top class"},
     {NULL, 0, 0, NULL}};
 
 #define IMAGES_NOTE                                                                         \
@@ -65,10 +68,13 @@ static const cli_command COMMANDS[] = {
     {"info", WITH_MODEL, "[MODEL] [--model FILE]",
      "Print a model.summary()-like table: layer, type, output shape, parameters.",
      cmd_info},
-    {"predict", WITH_MODEL | F_OUT | F_JSON | F_TOP | F_LABELS | F_PREPROCESS,
+    {"predict", WITH_MODEL | F_OUT | F_JSON | F_TOP | F_LABELS | F_PREPROCESS | F_GROUP | F_FORMAT,
      "[options] IMAGE|FOLDER...",
      "Top-k predictions (wnid, name, probability for ImageNet models). With --out, adds them\n"
-     "to DIR/index.html." IMAGES_NOTE,
+     "to DIR/index.html with a thumbnail of each photo (thumb_<image>.jpg). --group catdog\n"
+     "adds a verdict per photo from its top-1 ImageNet class (dog 151-268, domestic cat\n"
+     "281-285, else other), the count of each, and the Grad-CAM of each top class\n"
+     "(gradcam_<image>_map.png, _overlay.jpg)." IMAGES_NOTE,
      cmd_predict},
     {"activations", WITH_MODEL | F_OUT | F_LAYERS | F_PREPROCESS, "[options] IMAGE",
      "Listing 5.31: every channel of the first 8 layers (or --layers) as a 16-per-row grid,\n"
@@ -86,12 +92,14 @@ static const cli_command COMMANDS[] = {
      "raw as in the book; --preprocess M puts the model's preprocessing in front of it.",
      cmd_filters},
     {"gradcam", WITH_MODEL | F_OUT | F_JSON | F_LAYER | F_CLASS | F_SCORE | F_METHOD |
-                    F_LABELS | F_PREPROCESS,
+                    F_LABELS | F_PREPROCESS | F_FORMAT,
      "[options] IMAGE|FOLDER...",
      "Listings 5.42-5.44: Grad-CAM of the top-1 class (or --class) at the last conv layer (or\n"
      "--layer); writes gradcam_<image>_map.png (the raw map, viridis) and\n"
-     "gradcam_<image>_overlay.png (0.4*JET + image, full resolution). Another --method\n"
-     "writes <method>_<image>_map.png and _overlay.png." IMAGES_NOTE,
+     "gradcam_<image>_overlay.jpg (0.4*JET + image, full resolution; --format png for a PNG).\n"
+     "The paper's variant (--score logit) writes gradcam-paper_<image>_*, another --method\n"
+     "<method>_<image>_* (<method>-logit_ with --score logit), and a thumbnail of the photo\n"
+     "(thumb_<image>.jpg) for the page." IMAGES_NOTE,
      cmd_gradcam},
     {"saliency",
      WITH_MODEL | F_OUT | F_JSON | F_CLASS | F_SCORE | F_METHOD | F_LAYER | F_STEPS |
@@ -243,6 +251,8 @@ static cli_result check_command(cli_args *a, char *msg, size_t cap)
         return usage(msg, cap, "expected one IMAGE");
     if ((!strcmp(n, "filters") || !strcmp(n, "bench") || !strcmp(n, "devices")) && a->npos)
         return usage(msg, cap, "unexpected argument '%s'", a->pos[0]);
+    if (!strcmp(n, "predict") && (a->given & F_FORMAT) && !a->group)
+        return usage(msg, cap, "--format applies to the Grad-CAM of --group; give --group catdog");
     if (a->method && !strcmp(a->method, "gradcam-paper") && (a->given & F_SCORE) && !a->logit)
         return usage(msg, cap, "--method gradcam-paper differentiates the logit; drop --score prob");
     if (!strcmp(n, "filters")) {
@@ -346,6 +356,16 @@ static cli_result set_option(cli_args *a, const flag_def *f, const char *val, ch
         a->grad_layer[c - val] = 0;
         break;
     }
+    case F_FORMAT:
+        if (strcmp(val, "png") && strcmp(val, "jpeg") && strcmp(val, "jpg"))
+            return usage(msg, cap, "--format: expected jpeg or png, got '%.60s'", val);
+        a->format_png = !strcmp(val, "png");
+        break;
+    case F_GROUP:
+        if (strcmp(val, "catdog"))
+            return usage(msg, cap, "--group: expected catdog, got '%.60s'", val);
+        a->group = val;
+        break;
     case F_SCORE:
         if (!strcmp(val, "prob") || !strcmp(val, "logit"))
             a->logit = !strcmp(val, "logit");

@@ -45,6 +45,8 @@ typedef uint64_t cli_flags;
 #define F_SAMPLES F_BIT(28)
 #define F_NOISE F_BIT(29)
 #define F_BASELINE F_BIT(30)
+#define F_FORMAT F_BIT(27)
+#define F_GROUP F_BIT(31)
 
 typedef struct cli_args cli_args;
 
@@ -69,6 +71,8 @@ struct cli_args {
     long samples;                       /* saliency: --samples (25) */
     double noise;                       /* saliency: --noise (0.15) */
     int baseline;                       /* saliency: --baseline, a clvis_baseline (black) */
+    int format_png; /* --format png: CAM overlays as PNG (default JPEG, quality 95) */
+    const char *group; /* predict --group: "catdog"; NULL: none */
     const char *grad;                   /* --grad LAYER:CHANNEL as given, split into: */
     char grad_layer[256];
     long grad_channel;

@@ -208,6 +208,7 @@ int cmd_filters(cli_args *o)
         }
         if (!st)
             st = clvis_image_write_png(path, &img);
+        int img_w = img.w, img_h = img.h;
         clvis_image_free(&img);
         if (st) {
             rc = cli_fail_st(st);
@@ -216,7 +217,9 @@ int cmd_filters(cli_args *o)
         double ms = util_now_ms() - t0;
         printf("%s %.0f ms\n", path, ms);
         fflush(stdout);
-        e[ne] = (report_entry){"filters", files[ne], caps[ne], s.model_path, s.device, ms};
+        e[ne] = (report_entry){.command = "filters", .file = files[ne], .caption = caps[ne],
+                               .model = s.model_path, .device = s.device, .ms = ms,
+                               .role = REPORT_ROLE_GRID, .w = img_w, .h = img_h};
         ne++;
     }
     out_names_free(&names);

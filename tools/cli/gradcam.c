@@ -1,5 +1,5 @@
-/* gradcam.c — `clvis gradcam`: Grad-CAM of each image (listings 5.40-5.44), map and overlay
- * PNGs. */
+/* gradcam.c — `clvis gradcam`: Grad-CAM of each image (listings 5.40-5.44), the map (PNG) and
+ * the overlay (JPEG quality 95 as cv2.imwrite writes it, or PNG), and a thumbnail for the page. */
 #include <cjson/cJSON.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -8,29 +8,32 @@
 
 #include "cli/commands.h"
 #include "cli/common.h"
+#include "cli/gradcam.h"
 #include "cli/images.h"
 #include "cli/outdir.h"
 #include "cli/session.h"
+#include "cli/thumb.h"
 #include "cli/util.h"
 
-/* Grad-CAM of one image: the two PNGs (both or neither), a line or a JSON object on stdout,
- * and its entries in the index page. */
-#define IMAGE_BAD 3 /* gradcam_one: this input could not be read; go on */
-static int gradcam_one(cli_args *o, session *s, const labels *labp,
-                       const clvis_gradcam_options *gop, const char *path, float *x,
-                       out_names *names)
+#define IMAGE_BAD GRADCAM_IMAGE_BAD
+
+int gradcam_image(cli_args *o, session *s, const labels *labp, const clvis_gradcam_options *gop,
+                  const char *path, float *x, out_names *names, gradcam_call *call)
 {
     int rc = 0;
     clvis_image orig = {0}, mapimg = {0}, over = {0};
     clvis_gradcam_result r = {0};
     clvis_gradcam_options go = *gop;
-    /* the method that runs, whether it differentiates the logit, and the prefix of its files:
-     * gradcam_ for Grad-CAM (book and paper), <method>_ for the others */
+    /* the method that runs, whether it differentiates the logit, and the variant that names
+     * its files (so the variants of one photo sit side by side in one folder): gradcam_ (the
+     * book), gradcam-paper_ (gradcam with the logit), <method>_, <method>-logit_ */
     const char *method = go.method ? go.method : go.logit ? "gradcam-paper" : "gradcam";
     int logit = go.logit || !strcmp(method, "gradcam-paper");
     int grad_cam = !strcmp(method, "gradcam") || !strcmp(method, "gradcam-paper");
-    char prefix[64];
-    snprintf(prefix, sizeof prefix, "%s_", grad_cam ? "gradcam" : method);
+    char variant[64], prefix[72];
+    snprintf(variant, sizeof variant, "%s%s", grad_cam && logit ? "gradcam-paper" : method,
+             !grad_cam && logit ? "-logit" : "");
+    snprintf(prefix, sizeof prefix, "%s_", variant);
     double t0 = util_now_ms();
     clvis_status st = clvis_input_load(s->model, path, o->preprocess, x, &orig);
     if (cli_bad_input(st)) {
@@ -51,7 +54,7 @@ static int gradcam_one(cli_args *o, session *s, const labels *labp,
         goto done;
     }
     snprintf(fmap, sizeof fmap, "%s_map.png", key);
-    snprintf(fover, sizeof fover, "%s_overlay.png", key);
+    snprintf(fover, sizeof fover, "%s_overlay.%s", key, o->format_png ? "png" : "jpg");
     if (!st && (out_path(pmap, sizeof pmap, o->out, fmap) ||
                 out_path(pover, sizeof pover, o->out, fover))) {
         rc = 1;
@@ -62,7 +65,8 @@ static int gradcam_one(cli_args *o, session *s, const labels *labp,
     /* both or neither: the map is removed when the overlay fails, or a signal ends the run
      * before it is written */
     int live = st ? -1 : util_live_add(pmap);
-    if (!st && (st = clvis_image_write_png(pover, &over)))
+    if (!st && (st = o->format_png ? clvis_image_write_png(pover, &over)
+                                   : clvis_image_write_jpeg(pover, &over, 95)))
         unlink(pmap);
     util_live_remove(live);
     if (st) {
@@ -75,7 +79,9 @@ static int gradcam_one(cli_args *o, session *s, const labels *labp,
     if (r.all_nonpositive && !cli_quiet)
         fprintf(stderr, "clvis: the Grad-CAM map of class %d is <= 0 everywhere (no positive "
                         "evidence at layer %s); written black\n", r.cls, lname);
-    if (o->json) {
+    snprintf(call->overlay, sizeof call->overlay, "%s", pover);
+    call->cls = r.cls;
+    if (call->print && o->json) {
         cJSON *j = cJSON_CreateObject();
         cJSON_AddStringToObject(j, "path", path);
         cJSON_AddNumberToObject(j, "class", r.cls);
@@ -103,7 +109,7 @@ static int gradcam_one(cli_args *o, session *s, const labels *labp,
         printf("%s\n", t);
         free(t);
         cJSON_Delete(j);
-    } else {
+    } else if (call->print) {
         printf("%s: class %d %s%s%s probability %.6f", path, r.cls,
                cname ? labels_wnid(labp, r.cls) : "", cname ? " " : "", cname ? cname : "", r.prob);
         if (logit)
@@ -131,9 +137,28 @@ static int gradcam_one(cli_args *o, session *s, const labels *labp,
              r.all_nonpositive ? "; map all <= 0, written black" : "");
     char cap2[1100];
     snprintf(cap2, sizeof cap2, "raw %dx%d map: %s", r.h, r.w, cap);
-    report_entry e[2] = {{"gradcam", fmap, cap2, s->model_path, s->device, ms},
-                             {"gradcam", fover, cap, s->model_path, s->device, ms}};
-    rc = out_report(o, e, 2);
+    report_entry e[3] = {{.command = "gradcam", .file = fmap, .caption = cap2,
+                          .model = s->model_path, .device = s->device, .ms = ms},
+                         {.command = "gradcam", .file = fover, .caption = cap,
+                          .model = s->model_path, .device = s->device, .ms = ms}};
+    e[0].image = e[1].image = path;
+    e[0].role = REPORT_ROLE_MAP;
+    e[1].role = REPORT_ROLE_OVERLAY;
+    e[0].variant = e[1].variant = variant;
+    e[0].w = mapimg.w, e[0].h = mapimg.h;
+    e[1].w = over.w, e[1].h = over.h;
+    /* the photo's thumbnail for the page (its top-k come from predict), named as its CAM:
+     * gradcam_pic_2_* goes with thumb_pic_2.jpg */
+    char fthumb[340];
+    snprintf(fthumb, sizeof fthumb, "thumb_%s.jpg", key + strlen(prefix));
+    if (call->thumb && (rc = thumb_write(o, path, &orig, fthumb, &e[2])))
+        goto done;
+    if (call->thumb) {
+        e[2].command = "gradcam";
+        e[2].model = s->model_path;
+        e[2].device = s->device;
+    }
+    rc = out_report(o, e, call->thumb ? 3 : 2);
 done:
     clvis_image_free(&orig);
     clvis_image_free(&mapimg);
@@ -171,11 +196,13 @@ int cmd_gradcam(cli_args *o)
     }
     /* one image after another in one process: buffers are planned once and reused */
     int bad = 0;
-    for (int i = 0; i < il.n && !rc; i++)
-        if ((rc = gradcam_one(o, &s, &lab, &go, il.path[i], x, &names)) == IMAGE_BAD) {
+    for (int i = 0; i < il.n && !rc; i++) {
+        gradcam_call call = {.print = 1, .thumb = 1};
+        if ((rc = gradcam_image(o, &s, &lab, &go, il.path[i], x, &names, &call)) == IMAGE_BAD) {
             bad++;
             rc = 0;
         }
+    }
     rc = cli_finish_images(rc, bad, il.n);
 done:
     out_names_free(&names);

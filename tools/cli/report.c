@@ -1,9 +1,8 @@
 /* report.c — DIR/manifest.tsv (one line per picture or text entry, accumulated across
- * commands, replaced by file name) and DIR/index.html rebuilt from it; both written
- * atomically. The page is static HTML: no script. */
+ * commands, replaced by file name) and DIR/index.html rebuilt from it (report_page.c); both
+ * written atomically. */
 #include <errno.h>
 #include <fcntl.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -12,80 +11,22 @@
 #include <unistd.h>
 
 #include "cli/report.h"
+#include "cli/report_page.h"
+#include "cli/sbuf.h"
 #include "cli/util.h"
 /* the library's atomic write and last-error text, shared rather than written twice */
 #include "core/error.h"
 #include "io/atomic.h"
 
-#define NF 7 /* command, file, caption, model, device, ms, time */
+#define NF R_NF
 
-typedef struct {
-    char *f[NF];
-} row;
+typedef report_row row;
 
-typedef struct {
-    char *p;
-    size_t n, cap;
-    int oom;
-} sbuf;
+static const char *run_versions = "";
 
-static void sb_add(sbuf *b, const char *s, size_t n)
+void report_set_versions(const char *versions)
 {
-    if (b->oom)
-        return;
-    if (b->n + n + 1 > b->cap) {
-        size_t cap = b->cap ? b->cap : 4096;
-        while (cap < b->n + n + 1)
-            cap *= 2;
-        char *p = realloc(b->p, cap);
-        if (!p) {
-            b->oom = 1;
-            return;
-        }
-        b->p = p;
-        b->cap = cap;
-    }
-    memcpy(b->p + b->n, s, n);
-    b->n += n;
-    b->p[b->n] = 0;
-}
-
-static void sb_puts(sbuf *b, const char *s)
-{
-    sb_add(b, s, strlen(s));
-}
-
-static void sb_printf(sbuf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-static void sb_printf(sbuf *b, const char *fmt, ...)
-{
-    char tmp[2048];
-    va_list ap;
-    va_start(ap, fmt);
-    int n = vsnprintf(tmp, sizeof tmp, fmt, ap);
-    va_end(ap);
-    if (n > 0)
-        sb_add(b, tmp, (size_t)n < sizeof tmp ? (size_t)n : sizeof tmp - 1);
-}
-
-/* HTML text (and attribute) escaping */
-static void sb_html(sbuf *b, const char *s)
-{
-    for (; *s; s++) {
-        switch (*s) {
-        case '<': sb_puts(b, "&lt;"); break;
-        case '>': sb_puts(b, "&gt;"); break;
-        case '&': sb_puts(b, "&amp;"); break;
-        case '"': sb_puts(b, "&quot;"); break;
-        default: sb_add(b, s, 1);
-        }
-    }
-}
-
-/* a field with tabs / newlines flattened to spaces */
-static void sb_field(sbuf *b, const char *s)
-{
-    for (s = s ? s : ""; *s; s++)
-        sb_add(b, (*s == '\t' || *s == '\n' || *s == '\r') ? " " : s, 1);
+    run_versions = versions ? versions : "";
 }
 
 static void rows_free(row *r, int n)
@@ -124,7 +65,7 @@ static int read_manifest(const char *path, row **out)
             }
             s = t + 1;
         }
-        if (k < NF - 1) { /* malformed */
+        if (k < R_MIN_FIELDS) { /* malformed */
             for (int q = 0; q < NF; q++)
                 free(r.f[q]);
             continue;
@@ -153,7 +94,9 @@ static int same_entry(const report_entry *e, const row *r)
 {
     if (e->file && e->file[0])
         return !strcmp(e->file, r->f[1]);
-    if (r->f[1][0] || strcmp(e->command ? e->command : "", r->f[0]))
+    if (r->f[1][0] || strcmp(e->command ? e->command : "", r->f[0]) ||
+        strcmp(e->role ? e->role : "", r->f[R_ROLE]) ||
+        strcmp(e->variant ? e->variant : "", r->f[R_VARIANT]))
         return 0;
     const char *a = e->caption ? e->caption : "", *b = r->f[2];
     const char *ea = strstr(a, ": "), *eb = strstr(b, ": ");
@@ -216,8 +159,9 @@ static clvis_status report_add_locked(const char *dir, const report_entry *e, in
     time_t now = time(NULL);
     strftime(when, sizeof when, "%Y-%m-%d %H:%M:%S", localtime(&now));
 
-    sbuf man = {0}, html = {0};
-    sb_puts(&man, "# clvis manifest: command\tfile\tcaption\tmodel\tdevice\tms\ttime\n");
+    sbuf man = {0};
+    sb_puts(&man, "# clvis manifest: command\tfile\tcaption\tmodel\tdevice\tms\ttime\timage\t"
+                  "role\tvariant\tsize\tversions\n");
     for (int i = 0; i < n; i++) {
         int replaced = 0;
         for (int k = 0; k < ne; k++)
@@ -239,7 +183,18 @@ static clvis_status report_add_locked(const char *dir, const report_entry *e, in
         sb_field(&man, e[k].model);
         sb_puts(&man, "\t");
         sb_field(&man, e[k].device);
-        sb_printf(&man, "\t%.1f\t%s\n", e[k].ms, when);
+        sb_printf(&man, "\t%.1f\t%s\t", e[k].ms, when);
+        sb_field(&man, e[k].image);
+        sb_puts(&man, "\t");
+        sb_field(&man, e[k].role);
+        sb_puts(&man, "\t");
+        sb_field(&man, e[k].variant);
+        if (e[k].w > 0 && e[k].h > 0)
+            sb_printf(&man, "\t%dx%d\t", e[k].w, e[k].h);
+        else
+            sb_puts(&man, "\t\t");
+        sb_field(&man, run_versions);
+        sb_puts(&man, "\n");
     }
     rows_free(rows, n);
     if (man.oom) {
@@ -253,66 +208,12 @@ static clvis_status report_add_locked(const char *dir, const report_entry *e, in
     }
     free(man.p);
     n = read_manifest(mpath, &rows);
-    sb_puts(&html, "<!DOCTYPE html>\n<html><head><meta charset=\"utf-8\">\n"
-                   "<title>clvis: what the convnet learned</title>\n<style>\n"
-                   "body{font-family:sans-serif;margin:2em;background:#fafafa;color:#222}\n"
-                   "figure{display:inline-block;margin:0 1.5em 1.5em 0;vertical-align:top;"
-                   "max-width:100%}\n"
-                   "img{max-width:900px;image-rendering:pixelated;border:1px solid #ccc}\n"
-                   "figcaption{font-size:90%;max-width:900px}\n"
-                   "table{border-collapse:collapse}td,th{padding:2px 8px;border:1px solid #ddd;"
-                   "font-size:90%}\n"
-                   "</style></head><body>\n<h1>clvis</h1>\n"
-                   "<p>Pictures of <i>Deep Learning with Python</i> &sect;5.4: intermediate "
-                   "activations, filter patterns, Grad-CAM heatmaps.</p>\n");
-    static const char *sections[] = {"predict", "activations", "filters", "gradcam", NULL};
-    static const char *titles[] = {"Predictions", "Intermediate activations (listing 5.31)",
-                                   "Filter patterns (listings 5.38-5.39)",
-                                   "Grad-CAM (listings 5.42-5.44)"};
-    for (int s = 0; sections[s]; s++) {
-        int any = 0;
-        for (int i = 0; i < n; i++)
-            any |= !strcmp(rows[i].f[0], sections[s]);
-        if (!any)
-            continue;
-        sb_printf(&html, "<h2>%s</h2>\n", titles[s]);
-        for (int i = 0; i < n; i++) {
-            row *r = &rows[i];
-            if (strcmp(r->f[0], sections[s]))
-                continue;
-            if (r->f[1][0]) {
-                sb_puts(&html, "<figure><a href=\"");
-                sb_html(&html, r->f[1]);
-                sb_puts(&html, "\"><img src=\"");
-                sb_html(&html, r->f[1]);
-                sb_puts(&html, "\" alt=\"");
-                sb_html(&html, r->f[1]);
-                sb_puts(&html, "\"></a><figcaption><b>");
-                sb_html(&html, r->f[1]);
-                sb_puts(&html, "</b><br>");
-            } else {
-                sb_puts(&html, "<p>");
-            }
-            sb_html(&html, r->f[2]);
-            sb_puts(&html, "<br><small>model ");
-            sb_html(&html, r->f[3]);
-            sb_puts(&html, " &middot; device ");
-            sb_html(&html, r->f[4]);
-            sb_puts(&html, " &middot; ");
-            sb_html(&html, r->f[5]);
-            sb_puts(&html, " ms &middot; ");
-            sb_html(&html, r->f[6]);
-            sb_puts(&html, r->f[1][0] ? "</small></figcaption></figure>\n" : "</small></p>\n");
-        }
-    }
-    sb_puts(&html, "<hr><small>written by clvis; entries accumulate in manifest.tsv</small>\n"
-                   "</body></html>\n");
+    size_t hlen = 0;
+    char *html = report_page(rows, n, &hlen);
     rows_free(rows, n);
-    if (html.oom) {
-        free(html.p);
+    if (!html)
         return err_set(CLVIS_ERR_NO_MEMORY, "report: out of memory");
-    }
-    st = file_write_atomic(hpath, html.p, html.n);
-    free(html.p);
+    st = file_write_atomic(hpath, html, hlen);
+    free(html);
     return st;
 }

@@ -1,6 +1,7 @@
 /* report.h — DIR/index.html of the CLI: every command adds (or replaces, by file name) its
- * entries in DIR/manifest.tsv and the page is rebuilt from it; both written atomically, under
- * an advisory lock (flock on DIR/.manifest.lock): processes sharing DIR merge their entries. */
+ * entries in DIR/manifest.tsv and the page is rebuilt from it (report_page.h); both written
+ * atomically, under an advisory lock (flock on DIR/.manifest.lock): processes sharing DIR
+ * merge their entries. */
 #ifndef CLVIS_CLI_REPORT_H
 #define CLVIS_CLI_REPORT_H
 
@@ -13,7 +14,23 @@ typedef struct {
     const char *model;
     const char *device;
     double ms;
+    /* optional (NULL / 0: unknown), for the page's sections */
+    const char *image;   /* the input photo the entry is about */
+    const char *role;    /* REPORT_ROLE_* */
+    const char *variant; /* the CAM method ("gradcam", "gradcam-paper", ...), or the group */
+    int w, h;            /* the picture's size in pixels */
 } report_entry;
+
+/* roles of entries (the manifest's "role" column) */
+#define REPORT_ROLE_THUMB "thumb"     /* a small copy of the input photo */
+#define REPORT_ROLE_PRED "pred"       /* text: "path: 1. wnid name p (index i); 2. ..." */
+#define REPORT_ROLE_MAP "map"         /* a CAM map (viridis, upscaled) */
+#define REPORT_ROLE_OVERLAY "overlay" /* a CAM overlay on the photo */
+#define REPORT_ROLE_VERDICT "verdict" /* text: a group's verdict ("cat", "dog", "other") */
+#define REPORT_ROLE_GRID "grid"       /* activation or filter grid */
+
+/* The clvis and device versions the page shows (session_open sets them once per process). */
+void report_set_versions(const char *versions);
 
 /* CLVIS_ERR_IO / NO_MEMORY / INVALID_ARG with clvis_last_error() on failure. */
 clvis_status report_add(const char *dir, const report_entry *entries, int n);

@@ -163,8 +163,18 @@ static int saliency_one(cli_args *o, session *s, const labels *labp,
              method, path, r.cls, cname ? " " : "", cname ? cname : "", r.prob,
              o->logit ? "logit" : "model output", lname ? ", layer " : "", lname ? lname : "");
     snprintf(cap2, sizeof cap2, "%dx%d map: %s", r.h, r.w, cap);
-    report_entry e[2] = {{"saliency", fmap, cap2, s->model_path, s->device, ms},
-                         {"saliency", fover, cap, s->model_path, s->device, ms}};
+    char variant[64];
+    snprintf(variant, sizeof variant, "saliency-%s", method);
+    report_entry e[2] = {{.command = "saliency", .file = fmap, .caption = cap2,
+                          .model = s->model_path, .device = s->device, .ms = ms},
+                         {.command = "saliency", .file = fover, .caption = cap,
+                          .model = s->model_path, .device = s->device, .ms = ms}};
+    e[0].image = e[1].image = path;
+    e[0].role = REPORT_ROLE_MAP;
+    e[1].role = REPORT_ROLE_OVERLAY;
+    e[0].variant = e[1].variant = variant;
+    e[0].w = mapimg.w, e[0].h = mapimg.h;
+    e[1].w = over.w, e[1].h = over.h;
     rc = out_report(o, e, 2);
 done:
     clvis_image_free(&orig);

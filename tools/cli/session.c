@@ -7,6 +7,7 @@
 
 #include "cli/common.h"
 #include "cli/datadir.h"
+#include "cli/report.h"
 
 /* A default data file; 1 after cli_fail when no data directory is known. */
 static int default_file(const char *what, const char *flag, const char *rel, const char *src_rel,
@@ -43,6 +44,10 @@ int session_open(const cli_args *o, session *s, int with_model)
         return cli_fail_st(st);
     const clvis_device_info *d = clvis_ctx_device(s->ctx);
     snprintf(s->device, sizeof s->device, "%s (%s)", d->name, d->platform);
+    static char versions[600]; /* for the page: clvis and the device's OpenCL and driver */
+    snprintf(versions, sizeof versions, "clvis %s; %s; driver %s", clvis_version(), d->version,
+             d->driver);
+    report_set_versions(versions);
     if (!with_model)
         return 0;
     static char mbuf[4096];

@@ -1,0 +1,26 @@
+/* gradcam.h — one photo's CAM as `clvis gradcam` makes it (map, overlay, thumbnail, page
+ * entries), for gradcam and for predict --group. */
+#ifndef CLVIS_CLI_GRADCAM_H
+#define CLVIS_CLI_GRADCAM_H
+
+#include "cli/args.h"
+#include "cli/labels.h"
+#include "cli/outdir.h"
+#include "cli/session.h"
+
+#define GRADCAM_IMAGE_BAD 3 /* gradcam_image: this input could not be read; go on */
+
+typedef struct {
+    int print;          /* the line (or --json object) of `clvis gradcam` on stdout */
+    int thumb;          /* also the photo's thumbnail (thumb_<image>.jpg) */
+    char overlay[1400]; /* out: the overlay's path */
+    int cls;            /* out: the class explained */
+} gradcam_call;
+
+/* The CAM of path with gop into o->out (names unique in the run; x: one input item of
+ * scratch): the map and the overlay (both or neither) and their entries in the page.
+ * 0, GRADCAM_IMAGE_BAD (the photo could not be read; named on stderr), or 1 after cli_fail. */
+int gradcam_image(cli_args *o, session *s, const labels *labp, const clvis_gradcam_options *gop,
+                  const char *path, float *x, out_names *names, gradcam_call *call);
+
+#endif
