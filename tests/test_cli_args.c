@@ -93,6 +93,21 @@ int main(void)
         cli_free(&a);
     }
 
+    /* #13: batches over folders: --recursive, --max-pixels */
+    a = run_case("predict --recursive --max-pixels 268435456 photos");
+    test_checkf(a.recursive && a.max_pixels == 268435456L && (a.given & F_MAX_PIXELS),
+                "predict --recursive --max-pixels at its ceiling");
+    cli_free(&a);
+    a = run_case("gradcam x.jpg");
+    test_checkf(!a.recursive && a.max_pixels == 100000000L && !(a.given & F_MAX_PIXELS),
+                "defaults: not recursive, 100 MP");
+    cli_free(&a);
+    usage_case("predict --max-pixels 0 x.jpg", "--max-pixels: expected an integer in 1..268435456");
+    usage_case("predict --max-pixels 1e6 x.jpg", "--max-pixels: expected an integer");
+    usage_case("gradcam --recursive=1 x.jpg", "--recursive takes no value");
+    usage_case("activations --recursive x.jpg", "unknown option '--recursive' for 'activations'");
+    usage_case("filters --max-pixels 5", "unknown option '--max-pixels' for 'filters'");
+
     /* values: both forms, ranges, defaults, last one wins */
     a = run_case("gradcam --class 3 --score=logit --layer conv --out o1 --out=o2 x.jpg y.jpg");
     test_checkf(a.cls == 3 && a.logit && !strcmp(a.layer, "conv") && !strcmp(a.out, "o2") &&

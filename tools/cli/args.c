@@ -49,11 +49,16 @@ static const flag_def FLAGS[] = {
     {"workload", F_WORKLOAD, 1, "L  comma list of workloads or prefixes"},
     {"reference", F_REFERENCE, 1, "N  device index to compare against"},
     {"filter-runs", F_FILTER_RUNS, 1, "N  timed runs of each filter grid (default 1)"},
+    {"recursive", F_RECURSIVE, 0, "FOLDERs with their subfolders (sorted by path; links followed once)"},
+    {"max-pixels", F_MAX_PIXELS, 1, "N  refuse images whose header declares more pixels (default 100000000)"},
     {NULL, 0, 0, NULL}};
 
 #define IMAGES_NOTE                                                                         \
-    "\nA FOLDER stands for its .png/.jpg/.jpeg files in name order. All images run in one\n"      \
-    "process; one that cannot be read is named on stderr and skipped (exit status 1)."
+    "\nA FOLDER stands for its .png .jpg .jpeg .webp .tif .tiff .bmp files in name order\n"     \
+    "(--recursive: its subfolders too); the format is read from the bytes. All images run in\n"  \
+    "one process; one that cannot be read is named on stderr (with --json also as a record\n"   \
+    "{\"image\", \"error\"} on stdout) and skipped; the run ends with 'done N of M, K failed'\n"  \
+    "and exit status 1 when K > 0."
 #define COMMON (F_DEVICE | F_QUIET)
 #define WITH_MODEL (COMMON | F_MODEL | F_ARCH | F_CONFIG)
 static const cli_command COMMANDS[] = {
@@ -62,12 +67,13 @@ static const cli_command COMMANDS[] = {
     {"info", WITH_MODEL, "[MODEL] [--model FILE]",
      "Print a model.summary()-like table: layer, type, output shape, parameters.",
      cmd_info},
-    {"predict", WITH_MODEL | F_OUT | F_JSON | F_TOP | F_LABELS | F_PREPROCESS,
+    {"predict", WITH_MODEL | F_OUT | F_JSON | F_TOP | F_LABELS | F_PREPROCESS | F_RECURSIVE |
+                    F_MAX_PIXELS,
      "[options] IMAGE|FOLDER...",
      "Top-k predictions (wnid, name, probability for ImageNet models). With --out, adds them\n"
      "to DIR/index.html." IMAGES_NOTE,
      cmd_predict},
-    {"activations", WITH_MODEL | F_OUT | F_LAYERS | F_PREPROCESS, "[options] IMAGE",
+    {"activations", WITH_MODEL | F_OUT | F_LAYERS | F_PREPROCESS | F_MAX_PIXELS, "[options] IMAGE",
      "Listing 5.31: every channel of the first 8 layers (or --layers) as a 16-per-row grid,\n"
      "viridis, one PNG per layer in DIR (act_<layer>.png); prints shape, zeros, dead channels.",
      cmd_activations},
@@ -83,14 +89,14 @@ static const cli_command COMMANDS[] = {
      "raw as in the book; --preprocess M puts the model's preprocessing in front of it.",
      cmd_filters},
     {"gradcam", WITH_MODEL | F_OUT | F_JSON | F_LAYER | F_CLASS | F_SCORE | F_METHOD |
-                    F_LABELS | F_PREPROCESS,
+                    F_LABELS | F_PREPROCESS | F_RECURSIVE | F_MAX_PIXELS,
      "[options] IMAGE|FOLDER...",
      "Listings 5.42-5.44: Grad-CAM of the top-1 class (or --class) at the last conv layer (or\n"
      "--layer); writes gradcam_<image>_map.png (the raw map, viridis) and\n"
      "gradcam_<image>_overlay.png (0.4*JET + image, full resolution). Another --method\n"
      "writes <method>_<image>_map.png and _overlay.png." IMAGES_NOTE,
      cmd_gradcam},
-    {"dump", WITH_MODEL | F_OUT | F_GRAD | F_PREPROCESS, "[options] IMAGE",
+    {"dump", WITH_MODEL | F_OUT | F_GRAD | F_PREPROCESS | F_MAX_PIXELS, "[options] IMAGE",
      "Write every layer's output (NHWC) to DIR/dump_<image>.h5 (/act/<layer>); with\n"
      "--grad LAYER:CHANNEL also d mean(channel)/d every earlier layer (/grad/<layer>).",
      cmd_dump},
@@ -260,6 +266,8 @@ static cli_result set_option(cli_args *a, const flag_def *f, const char *val, ch
     case F_QUIET: a->quiet = 1; break;
     case F_JSON: a->json = 1; break;
     case F_QUICK: a->quick = 1; break;
+    case F_RECURSIVE: a->recursive = 1; break;
+    case F_MAX_PIXELS: num = &a->max_pixels, lo = 1, hi = 268435456L; break;
     case F_LAYERS:
         if (!val[strspn(val, ", \t\r\n")])
             return usage(msg, cap, "--layers: no layer names given in '%.60s'", val);
@@ -337,6 +345,7 @@ cli_result cli_parse(int argc, char **argv, cli_args *a, char *msg, size_t cap)
     a->runs = 5;
     a->reference = -1;
     a->filter_runs = 1;
+    a->max_pixels = 100000000L;
     if (cap)
         msg[0] = 0;
     if (argc < 1)

@@ -34,7 +34,7 @@ static int gradcam_one(cli_args *o, session *s, const labels *labp,
     double t0 = util_now_ms();
     clvis_status st = clvis_input_load(s->model, path, o->preprocess, x, &orig);
     if (cli_bad_input(st)) {
-        cli_fail_st(st);
+        cli_image_failed(o->json, path, st);
         return IMAGE_BAD;
     }
     if (!st)

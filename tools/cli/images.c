@@ -11,11 +11,28 @@
 
 #include "cli/common.h"
 
-static int is_image_name(const struct dirent *e)
+#define IMAGE_EXTS ".png .jpg .jpeg .webp .tif .tiff .bmp"
+#define MAX_DEPTH 64 /* --recursive: deeper folders are not entered (said once) */
+
+static int is_image_name(const char *name)
 {
-    const char *dot = strrchr(e->d_name, '.');
-    return e->d_name[0] != '.' && dot &&
-           (!strcasecmp(dot, ".png") || !strcasecmp(dot, ".jpg") || !strcasecmp(dot, ".jpeg"));
+    static const char *ext[] = {".png", ".jpg", ".jpeg", ".webp", ".tif", ".tiff", ".bmp"};
+    const char *dot = strrchr(name, '.');
+    for (size_t i = 0; dot && i < sizeof ext / sizeof *ext; i++)
+        if (!strcasecmp(dot, ext[i]))
+            return 1;
+    return 0;
+}
+
+static int not_hidden(const struct dirent *e)
+{
+    return e->d_name[0] != '.';
+}
+
+/* byte order, not the locale's: the same list (and the same shards) on every machine */
+static int by_name(const struct dirent **a, const struct dirent **b)
+{
+    return strcmp((*a)->d_name, (*b)->d_name);
 }
 
 void image_list_free(image_list *l)
@@ -44,6 +61,78 @@ static int add(image_list *l, const char *dir, const char *name)
     return 0;
 }
 
+/* the folders entered so far (device, inode): a link back up, or two links to one folder,
+ * is entered once */
+typedef struct {
+    dev_t *dev;
+    ino_t *ino;
+    int n;
+    int others, deep, loops; /* files skipped for their names; folders not entered */
+} walk;
+
+static int walk_seen(walk *w, const struct stat *sb)
+{
+    for (int i = 0; i < w->n; i++)
+        if (w->dev[i] == sb->st_dev && w->ino[i] == sb->st_ino)
+            return 1;
+    dev_t *d = realloc(w->dev, (size_t)(w->n + 1) * sizeof *d);
+    if (d)
+        w->dev = d;
+    ino_t *q = realloc(w->ino, (size_t)(w->n + 1) * sizeof *q);
+    if (q)
+        w->ino = q;
+    if (!d || !q)
+        return -1;
+    w->dev[w->n] = sb->st_dev;
+    w->ino[w->n++] = sb->st_ino;
+    return 0;
+}
+
+/* The image files of dir (and with recursive its subfolders, depth first, each folder's
+ * entries in byte order). 0, or 1 after cli_fail. */
+static int list_dir(const char *dir, int recursive, int depth, walk *w, image_list *l)
+{
+    struct dirent **ents = NULL;
+    int ne = scandir(dir, &ents, not_hidden, by_name), rc = 0;
+    if (ne < 0) {
+        if (depth == 0)
+            return cli_fail("%s: cannot list the directory: %s", dir, strerror(errno));
+        /* a subfolder that cannot be listed is named, and the walk goes on */
+        fprintf(stderr, "clvis: %s: cannot list the directory: %s\n", dir, strerror(errno));
+        return 0;
+    }
+    for (int k = 0; k < ne; k++) {
+        const char *name = ents[k]->d_name;
+        struct stat sb;
+        char sub[4096];
+        int isdir = 0;
+        if (recursive && snprintf(sub, sizeof sub, "%s%s%s", dir,
+                                  dir[strlen(dir) - 1] == '/' ? "" : "/", name) <
+                             (int)sizeof sub)
+            isdir = stat(sub, &sb) == 0 && S_ISDIR(sb.st_mode);
+        if (!rc && isdir) {
+            int seen = walk_seen(w, &sb);
+            if (seen < 0)
+                rc = cli_fail("out of host memory");
+            else if (seen)
+                w->loops++;
+            else if (depth + 1 >= MAX_DEPTH)
+                w->deep++;
+            else
+                rc = list_dir(sub, recursive, depth + 1, w, l);
+        } else if (!rc && is_image_name(name)) {
+            if (add(l, dir, name))
+                rc = cli_fail("out of host memory");
+        } else if (!rc) {
+            /* not named as an image: other files, and without --recursive the subfolders */
+            w->others++;
+        }
+        free(ents[k]);
+    }
+    free(ents);
+    return rc;
+}
+
 int image_list_expand(const cli_args *o, image_list *l)
 {
     l->path = NULL;
@@ -56,18 +145,25 @@ int image_list_expand(const cli_args *o, image_list *l)
                 rc = cli_fail("out of host memory");
             continue;
         }
-        struct dirent **ents = NULL;
-        int ne = scandir(o->pos[i], &ents, is_image_name, alphasort);
-        if (ne < 0)
-            rc = cli_fail("%s: cannot list the directory: %s", o->pos[i], strerror(errno));
-        else if (ne == 0)
-            rc = cli_fail("%s: no .png, .jpg or .jpeg files in the directory", o->pos[i]);
-        for (int k = 0; k < ne; k++) {
-            if (!rc && add(l, o->pos[i], ents[k]->d_name))
-                rc = cli_fail("out of host memory");
-            free(ents[k]);
-        }
-        free(ents);
+        walk w = {0};
+        int before = l->n;
+        if (walk_seen(&w, &sb) < 0)
+            rc = cli_fail("out of host memory");
+        if (!rc)
+            rc = list_dir(o->pos[i], o->recursive, 0, &w, l);
+        if (!rc && l->n == before)
+            rc = cli_fail("%s: no " IMAGE_EXTS " files in the directory%s", o->pos[i],
+                          o->recursive ? " or its subfolders" : "");
+        if (!rc && w.others && !cli_quiet)
+            fprintf(stderr, "clvis: %s: %d entr%s not named as images (" IMAGE_EXTS ")%s "
+                            "skipped\n", o->pos[i], w.others, w.others == 1 ? "y" : "ies",
+                    o->recursive ? "" : " or folders (--recursive enters folders)");
+        if (!rc && (w.loops || w.deep) && !cli_quiet)
+            fprintf(stderr, "clvis: %s: %d folder%s reached again through links and %d deeper "
+                            "than %d levels not entered\n", o->pos[i], w.loops,
+                    w.loops == 1 ? "" : "s", w.deep, MAX_DEPTH);
+        free(w.dev);
+        free(w.ino);
     }
     if (rc)
         image_list_free(l);

@@ -38,6 +38,8 @@ int main(int argc, char **argv)
         return 2;
     }
     cli_quiet = o.quiet;
+    if (o.given & F_MAX_PIXELS)
+        clvis_image_set_max_pixels(o.max_pixels); /* in range: checked by the grammar */
     /* Ctrl-C, SIGTERM: the temporaries being written are removed, then the signal ends us */
     util_cleanup_on_signals();
     int rc = o.cmd->run(&o);

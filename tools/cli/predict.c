@@ -46,7 +46,7 @@ int cmd_predict(cli_args *o)
         int nt = 0;
         clvis_status st = clvis_input_load(s.model, path, o->preprocess, x, NULL);
         if (cli_bad_input(st)) {
-            cli_fail_st(st);
+            cli_image_failed(o->json, path, st);
             bad++;
             continue;
         }
