@@ -51,6 +51,7 @@ static const flag_def FLAGS[] = {
     {"filter-runs", F_FILTER_RUNS, 1, "N  timed runs of each filter grid (default 1)"},
     {"recursive", F_RECURSIVE, 0, "FOLDERs with their subfolders (sorted by path; links followed once)"},
     {"max-pixels", F_MAX_PIXELS, 1, "N  refuse images whose header declares more pixels (default 100000000)"},
+    {"shard", F_SHARD, 1, "K/N  this run's share: the images at sorted positions i with i mod N = K (0 <= K < N)"},
     {NULL, 0, 0, NULL}};
 
 #define IMAGES_NOTE                                                                         \
@@ -68,7 +69,7 @@ static const cli_command COMMANDS[] = {
      "Print a model.summary()-like table: layer, type, output shape, parameters.",
      cmd_info},
     {"predict", WITH_MODEL | F_OUT | F_JSON | F_TOP | F_LABELS | F_PREPROCESS | F_RECURSIVE |
-                    F_MAX_PIXELS,
+                    F_MAX_PIXELS | F_SHARD,
      "[options] IMAGE|FOLDER...",
      "Top-k predictions (wnid, name, probability for ImageNet models). With --out, adds them\n"
      "to DIR/index.html." IMAGES_NOTE,
@@ -89,7 +90,7 @@ static const cli_command COMMANDS[] = {
      "raw as in the book; --preprocess M puts the model's preprocessing in front of it.",
      cmd_filters},
     {"gradcam", WITH_MODEL | F_OUT | F_JSON | F_LAYER | F_CLASS | F_SCORE | F_METHOD |
-                    F_LABELS | F_PREPROCESS | F_RECURSIVE | F_MAX_PIXELS,
+                    F_LABELS | F_PREPROCESS | F_RECURSIVE | F_MAX_PIXELS | F_SHARD,
      "[options] IMAGE|FOLDER...",
      "Listings 5.42-5.44: Grad-CAM of the top-1 class (or --class) at the last conv layer (or\n"
      "--layer); writes gradcam_<image>_map.png (the raw map, viridis) and\n"
@@ -106,6 +107,12 @@ static const cli_command COMMANDS[] = {
      "[options]",
      "Benchmark standard workloads on one device or --device all (see 'clvis bench --help').",
      cmd_bench},
+    {"report", COMMON | F_OUT, "[--out DIR] SHARD_DIR...",
+     "Merge output folders (the shards of a --shard run, or any others) into one page and one\n"
+     "manifest in DIR: DIR/index.html, DIR/manifest.tsv and DIR/manifest.jsonl list every\n"
+     "entry of every folder, its pictures named by paths relative to DIR (not copied). See\n"
+     "docs/scale.md.",
+     cmd_report},
     {NULL, 0, NULL, NULL, NULL}};
 
 void cli_usage_all(FILE *f)
@@ -207,6 +214,8 @@ static cli_result check_command(cli_args *a, char *msg, size_t cap)
         return usage(msg, cap, "expected one MODEL");
     if ((!strcmp(n, "predict") || !strcmp(n, "gradcam")) && a->npos < 1)
         return usage(msg, cap, "expected at least one IMAGE");
+    if (!strcmp(n, "report") && a->npos < 1)
+        return usage(msg, cap, "expected at least one SHARD_DIR");
     if ((!strcmp(n, "activations") || !strcmp(n, "dump")) && a->npos != 1)
         return usage(msg, cap, "expected one IMAGE");
     if ((!strcmp(n, "filters") || !strcmp(n, "bench") || !strcmp(n, "devices")) && a->npos)
@@ -268,6 +277,22 @@ static cli_result set_option(cli_args *a, const flag_def *f, const char *val, ch
     case F_QUICK: a->quick = 1; break;
     case F_RECURSIVE: a->recursive = 1; break;
     case F_MAX_PIXELS: num = &a->max_pixels, lo = 1, hi = 268435456L; break;
+    case F_SHARD: {
+        /* K/N, both decimal; K counts from 0 as SLURM_ARRAY_TASK_ID (--array=0-N-1) and
+         * JOB_COMPLETION_INDEX do */
+        const char *sl = strchr(val, '/');
+        char k[32];
+        if (!sl || (size_t)(sl - val) >= sizeof k)
+            return usage(msg, cap, "--shard: expected K/N (0 <= K < N), got '%.60s'", val);
+        memcpy(k, val, (size_t)(sl - val));
+        k[sl - val] = 0;
+        if (!parse_long(sl + 1, 1, 1000000, &a->shard_n) || !parse_long(k, 0, 999999, &a->shard_k))
+            return usage(msg, cap, "--shard: expected K/N with N in 1..1000000, got '%.60s'", val);
+        if (a->shard_k >= a->shard_n)
+            return usage(msg, cap, "--shard %ld/%ld: K counts from 0, so K < N (0..%ld)",
+                         a->shard_k, a->shard_n, a->shard_n - 1);
+        break;
+    }
     case F_LAYERS:
         if (!val[strspn(val, ", \t\r\n")])
             return usage(msg, cap, "--layers: no layer names given in '%.60s'", val);

@@ -14,5 +14,6 @@ int cmd_filters(cli_args *o);
 int cmd_gradcam(cli_args *o);
 int cmd_dump(cli_args *o);
 int cmd_bench(cli_args *o);
+int cmd_report(cli_args *o);
 
 #endif

@@ -133,6 +133,29 @@ static int list_dir(const char *dir, int recursive, int depth, walk *w, image_li
     return rc;
 }
 
+static int by_path(const void *a, const void *b)
+{
+    return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* --shard K/N: the whole list sorted by path (byte order: the same on every machine, whatever
+ * order the arguments came in), then the items i with i mod N = K, in that order */
+static void deal(const cli_args *o, image_list *l)
+{
+    qsort(l->path, (size_t)l->n, sizeof *l->path, by_path);
+    int total = l->n, k = 0;
+    for (int i = 0; i < total; i++) {
+        if (i % o->shard_n == o->shard_k)
+            l->path[k++] = l->path[i];
+        else
+            free(l->path[i]);
+    }
+    l->n = k;
+    if (!cli_quiet)
+        fprintf(stderr, "clvis: shard %ld/%ld: %d of %d images\n", o->shard_k, o->shard_n, k,
+                total);
+}
+
 int image_list_expand(const cli_args *o, image_list *l)
 {
     l->path = NULL;
@@ -167,5 +190,7 @@ int image_list_expand(const cli_args *o, image_list *l)
     }
     if (rc)
         image_list_free(l);
+    else if (o->shard_n)
+        deal(o, l);
     return rc;
 }
