@@ -181,8 +181,8 @@ bad filters_mem 1 'GiB of device memory .* over the device' -- filters --model "
 check "the refused filters run leaves no output folder" "[ ! -e '$T/bad_filters_mem' ]"
 
 mkdir -p "$T/nophotos"
-bad empty_folder 1 'no .png, .jpg or .jpeg files' -- predict --model "$K/functional.h5" "$T/nophotos"
-bad empty_folder_gc 1 'no .png, .jpg or .jpeg files' -- gradcam --model "$K/functional.h5" --out "$T/bad_empty_folder_gc/out" "$T/nophotos"
+bad empty_folder 1 'no .png .jpg .jpeg .webp .tif .tiff .bmp files in the directory' -- predict --model "$K/functional.h5" "$T/nophotos"
+bad empty_folder_gc 1 'no .png .jpg .jpeg .webp .tif .tiff .bmp files in the directory' -- gradcam --model "$K/functional.h5" --out "$T/bad_empty_folder_gc/out" "$T/nophotos"
 check "gradcam on a folder without photos creates no output directory" "[ ! -e '$T/bad_empty_folder_gc/out' ]"
 # #17 item 7: arguments refused without a model are usage errors (exit 2)
 bad size_one 2 'size: expected an integer in 8..4096' -- filters --model "$K/small_convnet.h5" --out "$T/bad_size_one" --layer conv2d --filter 0 --size 1

@@ -317,7 +317,14 @@ static clvis_status jpeg_decode(const char *path, const unsigned char *data, siz
     return st;
 }
 
-/* TIFF: "II*\0" or "MM\0*" (BigTIFF: 43 instead of 42); WebP: RIFF....WEBP; BMP: "BM" */
+/* TIFF: "II" + 42 little-endian or "MM" + 42 big-endian (BigTIFF: 43) */
+static int tiff_magic(const unsigned char *d)
+{
+    unsigned v = d[0] == 'I' ? d[2] | (unsigned)d[3] << 8 : (unsigned)d[2] << 8 | d[3];
+    return ((d[0] == 'I' && d[1] == 'I') || (d[0] == 'M' && d[1] == 'M')) && (v == 42 || v == 43);
+}
+
+/* by magic bytes: PNG, JPEG (FF D8 FF), WebP (RIFF....WEBP), TIFF, BMP ("BM") */
 clvis_status image_decode(const char *path, const unsigned char *data, size_t n, image8 *img)
 {
     if (!img)
@@ -336,9 +343,7 @@ clvis_status image_decode(const char *path, const unsigned char *data, size_t n,
         st = jpeg_decode(path, data, n, img);
     } else if (n >= 12 && !memcmp(data, "RIFF", 4) && !memcmp(data + 8, "WEBP", 4)) {
         st = image_decode_webp(path, data, n, img);
-    } else if (n >= 4 && (!memcmp(data, "II", 2) || !memcmp(data, "MM", 2)) &&
-               (data[0] == 'I' ? data[2] | data[3] << 8 : data[3] | data[2] << 8) >= 42 &&
-               (data[0] == 'I' ? data[2] | data[3] << 8 : data[3] | data[2] << 8) <= 43) {
+    } else if (n >= 4 && tiff_magic(data)) {
         st = image_decode_tiff(path, data, n, img);
     } else if (n >= 2 && data[0] == 'B' && data[1] == 'M') {
         st = image_decode_bmp(path, data, n, img);
