@@ -126,6 +126,12 @@ int main(void)
     usage_case("predict --shard 1/3x x.jpg", "--shard: expected K/N");
     usage_case("activations --shard 0/2 x.jpg", "unknown option '--shard' for 'activations'");
     usage_case("report", "expected at least one SHARD_DIR");
+    usage_case("predict --split x.jpg", "--split deals the images across devices: it needs --device all");
+    usage_case("gradcam --device 0 --split x.jpg", "it needs --device all");
+    usage_case("activations --device all --split x.jpg", "unknown option '--split' for 'activations'");
+    a = run_case("gradcam --device all --split --shard 1/2 photos");
+    test_checkf(a.split && !strcmp(a.device, "all") && a.shard_k == 1, "--device all --split with --shard");
+    cli_free(&a);
     a = run_case("report --out all s0 s1 s2");
     test_checkf(a.npos == 3 && !strcmp(a.out, "all") && a.cmd && !strcmp(a.cmd->name, "report"),
                 "report --out all s0 s1 s2");

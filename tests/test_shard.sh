@@ -96,5 +96,31 @@ check "report without folders: exit 2" "[ $? = 2 ] && grep -q 'expected at least
 "$CLVIS" predict --model "$M" --shard 11/12 "$F/sub" >"$T/empty.out" 2>"$T/empty.err"
 check "an empty shard (11/12 of 3 images): exit 0, says so, no output" "[ $? = 0 ] && grep -q 'shard 11/12: 0 of 3 images' '$T/empty.err' && [ ! -s '$T/empty.out' ]" "$(cat "$T/empty.err")"
 
+# ---- --device all --split: the images dealt across this host's devices, one process each. The
+# test hook CLVIS_TEST_SPLIT_DEVICES=0,0,0 runs three parts side by side on one device. Two
+# photos whose names meet (pic.png, pic.jpg) must get the names an unsplit run gives them.
+G="$T/split_in"; cp -r "$F" "$G"; cp samples/coffee.png "$G/pic.png"; cp samples/parrot.jpg "$G/pic.jpg"
+"$CLVIS" gradcam --quiet --recursive --model "$M" --out "$T/u2" "$G" >/dev/null 2>&1
+"$CLVIS" predict --quiet --recursive --model "$M" --out "$T/u2" "$G" >/dev/null 2>&1
+CLVIS_TEST_SPLIT_DEVICES=0,0,0 "$CLVIS" gradcam --quiet --json --recursive --device all --split --model "$M" --out "$T/sp" "$G" >"$T/sp.gc.out" 2>"$T/sp.gc.err"
+rc1=$?
+CLVIS_TEST_SPLIT_DEVICES=0,0,0 "$CLVIS" predict --recursive --device all --split --model "$M" --out "$T/sp" "$G" >"$T/sp.pr.out" 2>"$T/sp.pr.err"
+rc2=$?
+check "--split over 3 parts: exit 1 for the broken image, one summary 'done 12 of 13, 1 failed (3 devices)'" "[ $rc1 = 1 ] && [ $rc2 = 1 ] && [ \$(grep -c '^clvis: done' '$T/sp.pr.err') = 1 ] && grep -q '^clvis: done 12 of 13, 1 failed (3 devices)' '$T/sp.pr.err' && grep -q '^clvis: done 12 of 13, 1 failed (3 devices)' '$T/sp.gc.err'" "$(cat "$T/sp.pr.err")"
+python3 - "$T/u2/manifest.jsonl" "$T/sp/manifest.jsonl" "$T/sp.gc.out" >"$T/cmp2.txt" 2>&1 <<'PY'
+import json, sys
+def rows(p):
+    return [(r["command"], r["file"], r["caption"]) for r in map(json.loads, open(p))]
+a, b = rows(sys.argv[1]), rows(sys.argv[2])
+print("unsplit", len(a), "split", len(b), "distinct", len(set(b)))
+assert len(set(b)) == len(b), "an entry twice"
+assert sorted(a) == sorted(b), "differ: missing %s extra %s" % (set(a) - set(b), set(b) - set(a))
+recs = [json.loads(l) for l in open(sys.argv[3])]  # every line whole: parts never mix lines
+assert sum("path" in r for r in recs) == 12 and sum("error" in r for r in recs) == 1, recs
+PY
+check "--split writes what one unsplit run writes: 36 entries, the same names (pic, pic_2) for the same images, JSON lines whole" "grep -q '^unsplit 36 split 36 distinct 36' '$T/cmp2.txt' && [ \$(wc -l <'$T/cmp2.txt') = 1 ] && [ -s '$T/sp/gradcam_pic_2_overlay.png' ]" "$(cat "$T/cmp2.txt")"
+"$CLVIS" predict --device all --split --model "$M" "$F/cmyk.jpg" >"$T/sp1.out" 2>"$T/sp1.err"
+check "--device all --split with one device (or one image): runs in-process, exit 0" "[ $? = 0 ] && grep -q 'cmyk.jpg' '$T/sp1.out'" "$(cat "$T/sp1.err")"
+
 echo "$passed passed, $failed failed"
 [ "$failed" = 0 ]

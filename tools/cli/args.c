@@ -52,6 +52,7 @@ static const flag_def FLAGS[] = {
     {"recursive", F_RECURSIVE, 0, "FOLDERs with their subfolders (sorted by path; links followed once)"},
     {"max-pixels", F_MAX_PIXELS, 1, "N  refuse images whose header declares more pixels (default 100000000)"},
     {"shard", F_SHARD, 1, "K/N  this run's share: the images at sorted positions i with i mod N = K (0 <= K < N)"},
+    {"split", F_SPLIT, 0, "with --device all: the images dealt across this host's devices, one process each"},
     {NULL, 0, 0, NULL}};
 
 #define IMAGES_NOTE                                                                         \
@@ -69,7 +70,7 @@ static const cli_command COMMANDS[] = {
      "Print a model.summary()-like table: layer, type, output shape, parameters.",
      cmd_info},
     {"predict", WITH_MODEL | F_OUT | F_JSON | F_TOP | F_LABELS | F_PREPROCESS | F_RECURSIVE |
-                    F_MAX_PIXELS | F_SHARD,
+                    F_MAX_PIXELS | F_SHARD | F_SPLIT,
      "[options] IMAGE|FOLDER...",
      "Top-k predictions (wnid, name, probability for ImageNet models). With --out, adds them\n"
      "to DIR/index.html." IMAGES_NOTE,
@@ -90,7 +91,7 @@ static const cli_command COMMANDS[] = {
      "raw as in the book; --preprocess M puts the model's preprocessing in front of it.",
      cmd_filters},
     {"gradcam", WITH_MODEL | F_OUT | F_JSON | F_LAYER | F_CLASS | F_SCORE | F_METHOD |
-                    F_LABELS | F_PREPROCESS | F_RECURSIVE | F_MAX_PIXELS | F_SHARD,
+                    F_LABELS | F_PREPROCESS | F_RECURSIVE | F_MAX_PIXELS | F_SHARD | F_SPLIT,
      "[options] IMAGE|FOLDER...",
      "Listings 5.42-5.44: Grad-CAM of the top-1 class (or --class) at the last conv layer (or\n"
      "--layer); writes gradcam_<image>_map.png (the raw map, viridis) and\n"
@@ -214,6 +215,8 @@ static cli_result check_command(cli_args *a, char *msg, size_t cap)
         return usage(msg, cap, "expected one MODEL");
     if ((!strcmp(n, "predict") || !strcmp(n, "gradcam")) && a->npos < 1)
         return usage(msg, cap, "expected at least one IMAGE");
+    if (a->split && (!a->device || strcmp(a->device, "all")))
+        return usage(msg, cap, "--split deals the images across devices: it needs --device all");
     if (!strcmp(n, "report") && a->npos < 1)
         return usage(msg, cap, "expected at least one SHARD_DIR");
     if ((!strcmp(n, "activations") || !strcmp(n, "dump")) && a->npos != 1)
@@ -276,6 +279,7 @@ static cli_result set_option(cli_args *a, const flag_def *f, const char *val, ch
     case F_JSON: a->json = 1; break;
     case F_QUICK: a->quick = 1; break;
     case F_RECURSIVE: a->recursive = 1; break;
+    case F_SPLIT: a->split = 1; break;
     case F_MAX_PIXELS: num = &a->max_pixels, lo = 1, hi = 268435456L; break;
     case F_SHARD: {
         /* K/N, both decimal; K counts from 0 as SLURM_ARRAY_TASK_ID (--array=0-N-1) and

@@ -20,7 +20,7 @@ enum {
     F_ARCH = 1 << 18, F_GRAD = 1 << 19, F_RUNS = 1 << 20, F_QUICK = 1 << 21,
     F_WORKLOAD = 1 << 22, F_REFERENCE = 1 << 23, F_FILTER_RUNS = 1 << 24, F_CONFIG = 1 << 25,
     F_METHOD = 1 << 26, F_RECURSIVE = 1 << 27, F_MAX_PIXELS = 1 << 28,
-    F_SHARD = 1 << 29
+    F_SHARD = 1 << 29, F_SPLIT = 1 << 30
 };
 
 typedef struct cli_args cli_args;
@@ -48,6 +48,7 @@ struct cli_args {
     int recursive;   /* --recursive: FOLDERs with their subfolders */
     long max_pixels; /* --max-pixels: the decoders' limit (default 100000000) */
     long shard_k, shard_n; /* --shard K/N: 0 <= K < N; shard_n 0: the whole list */
+    int split;             /* --split (with --device all): one part per device */
     char **pos; /* positional arguments (pointers into argv); free with cli_free */
     int npos;
 };

@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "cli/args.h"
+#include "cli/split.h"
 
 int cli_quiet;
 
@@ -105,6 +106,8 @@ int cli_finish_images(int rc, int bad, int n)
 {
     if (rc)
         return rc;
+    if (split_report(n - bad, n, bad)) /* a part of --split: the parent sums and says */
+        return bad ? 1 : 0;
     /* the summary, for runs over several images: even with --quiet when something failed (one
      * image that fails has its one-line error only) */
     if (n > 1 && (bad || !cli_quiet))

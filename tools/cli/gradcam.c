@@ -11,6 +11,7 @@
 #include "cli/images.h"
 #include "cli/outdir.h"
 #include "cli/session.h"
+#include "cli/split.h"
 #include "cli/util.h"
 
 /* Grad-CAM of one image: the two PNGs (both or neither), a line or a JSON object on stdout,
@@ -144,6 +145,9 @@ done:
 
 int cmd_gradcam(cli_args *o)
 {
+    long part, parts;
+    if (o->split && !split_part(&part, &parts)) /* the folder made once, then shared */
+        return out_prepare(o->out) ? 1 : split_run(o, cmd_gradcam);
     session s;
     if (session_open(o, &s, 1))
         return 1;

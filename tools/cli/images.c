@@ -10,9 +10,17 @@
 #include <sys/stat.h>
 
 #include "cli/common.h"
+#include "cli/split.h"
 
 #define IMAGE_EXTS ".png .jpg .jpeg .webp .tif .tiff .bmp"
 #define MAX_DEPTH 64 /* --recursive: deeper folders are not entered (said once) */
+
+/* notices about the list: once, from the first part of a --split run */
+static int notices(void)
+{
+    long d, nd;
+    return !cli_quiet && (!split_part(&d, &nd) || d == 0);
+}
 
 static int is_image_name(const char *name)
 {
@@ -151,9 +159,22 @@ static void deal(const cli_args *o, image_list *l)
             free(l->path[i]);
     }
     l->n = k;
-    if (!cli_quiet)
+    if (notices())
         fprintf(stderr, "clvis: shard %ld/%ld: %d of %d images\n", o->shard_k, o->shard_n, k,
                 total);
+}
+
+/* a part of --split: the images whose name stems fall to it, in order */
+static void part_of(image_list *l, long d, long nd)
+{
+    int k = 0;
+    for (int i = 0; i < l->n; i++) {
+        if (split_mine(l->path[i], d, nd))
+            l->path[k++] = l->path[i];
+        else
+            free(l->path[i]);
+    }
+    l->n = k;
 }
 
 int image_list_expand(const cli_args *o, image_list *l)
@@ -177,11 +198,11 @@ int image_list_expand(const cli_args *o, image_list *l)
         if (!rc && l->n == before)
             rc = cli_fail("%s: no " IMAGE_EXTS " files in the directory%s", o->pos[i],
                           o->recursive ? " or its subfolders" : "");
-        if (!rc && w.others && !cli_quiet)
+        if (!rc && w.others && notices())
             fprintf(stderr, "clvis: %s: %d entr%s not named as images (" IMAGE_EXTS ")%s "
                             "skipped\n", o->pos[i], w.others, w.others == 1 ? "y" : "ies",
                     o->recursive ? "" : " or folders (--recursive enters folders)");
-        if (!rc && (w.loops || w.deep) && !cli_quiet)
+        if (!rc && (w.loops || w.deep) && notices())
             fprintf(stderr, "clvis: %s: %d folder%s reached again through links and %d deeper "
                             "than %d levels not entered\n", o->pos[i], w.loops,
                     w.loops == 1 ? "" : "s", w.deep, MAX_DEPTH);
@@ -190,7 +211,10 @@ int image_list_expand(const cli_args *o, image_list *l)
     }
     if (rc)
         image_list_free(l);
-    else if (o->shard_n)
+    if (!rc && o->shard_n)
         deal(o, l);
+    long d, nd;
+    if (!rc && split_part(&d, &nd))
+        part_of(l, d, nd);
     return rc;
 }

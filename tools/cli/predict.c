@@ -10,10 +10,18 @@
 #include "cli/images.h"
 #include "cli/outdir.h"
 #include "cli/session.h"
+#include "cli/split.h"
 #include "cli/util.h"
 
 int cmd_predict(cli_args *o)
 {
+    long part, parts;
+    if (o->split && !split_part(&part, &parts)) {
+        /* the folder made once, before the parts share it */
+        if ((o->given & F_OUT) && out_prepare(o->out))
+            return 1;
+        return split_run(o, cmd_predict);
+    }
     session s;
     if (session_open(o, &s, 1))
         return 1;
