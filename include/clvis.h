@@ -189,8 +189,15 @@ typedef struct {
     unsigned char *px;
 } clvis_image;
 
-/* PNG or JPEG (by magic bytes) to RGB, as PIL's Image.open(path).convert('RGB'). */
+/* PNG, JPEG (CMYK and YCCK too), WebP, TIFF or BMP (by magic bytes, not the name) to RGB, as
+ * PIL's Image.open(path).convert('RGB'). */
 CLVIS_API clvis_status clvis_image_load(const char *path, clvis_image *img);
+/* The decoders' pixel limit, for the whole process (default 100,000,000): an image whose
+ * header declares more pixels is refused before anything is decoded (CLVIS_ERR_FORMAT, its
+ * size in the message); so is a side over 16384 whatever the limit. n: 1..16384*16384, else
+ * CLVIS_ERR_INVALID_ARG. Set it before loading, not while other threads load. */
+CLVIS_API clvis_status clvis_image_set_max_pixels(long n);
+CLVIS_API long clvis_image_max_pixels(void);
 CLVIS_API void clvis_image_free(clvis_image *img);
 /* Atomic: nothing is left at path on failure. JPEG quality 1..100. */
 CLVIS_API clvis_status clvis_image_write_png(const char *path, const clvis_image *img);

@@ -140,7 +140,7 @@ mkdir -p "$T/folder/sub"
 cp samples/coffee.png "$T/folder/b.png"; cp samples/parrot.jpg "$T/folder/a.JPG"
 echo 'not a photo' >"$T/folder/c.jpeg"; echo notes >"$T/folder/readme.txt"; cp samples/owl.jpg "$T/folder/sub/"
 run pred_dir 1 -- predict --quiet --model "$K/functional.h5" --top 1 "$T/folder/" &&
-    check "predict over a folder: a.JPG then b.png, c.jpeg named and skipped, a summary line, exit 1" "[ \"\$(grep -v '^ ' '$T/pred_dir.out' | tr '\n' ' ')\" = '$T/folder/a.JPG $T/folder/b.png ' ] && grep -q '^clvis: $T/folder/c.jpeg: ' '$T/pred_dir.err' && grep -q '1 of 3 images could not be read' '$T/pred_dir.err' && [ \$(wc -l <'$T/pred_dir.err') = 2 ]" "$(cat "$T/pred_dir.out" "$T/pred_dir.err" | head -c 400)"
+    check "predict over a folder: a.JPG then b.png, c.jpeg named and skipped, a summary line, exit 1" "[ \"\$(grep -v '^ ' '$T/pred_dir.out' | tr '\n' ' ')\" = '$T/folder/a.JPG $T/folder/b.png ' ] && grep -q '^clvis: $T/folder/c.jpeg: ' '$T/pred_dir.err' && grep -q '^clvis: done 2 of 3, 1 failed' '$T/pred_dir.err' && [ \$(wc -l <'$T/pred_dir.err') = 2 ]" "$(cat "$T/pred_dir.out" "$T/pred_dir.err" | head -c 400)"
 run gc_dir 1 -- gradcam --quiet --model "$K/functional.h5" --out "$T/gcdir" "$T/folder" samples/owl.jpg &&
     check "gradcam over a folder and a file: 3 pairs of pictures, nothing for the bad one" "[ \$(ls '$T/gcdir' | grep -c 'gradcam_.*\(_map.png\|_overlay.jpg\)\$') = 6 ] && [ -z \"\$(ls '$T/gcdir' | grep gradcam_c_)\" ]" "$(ls "$T/gcdir")"
 # ---- #17: output names are safe and unique: never outside --out, never a silent overwrite ----
@@ -215,8 +215,8 @@ bad filters_mem 1 'GiB of device memory .* over the device' -- filters --model "
 check "the refused filters run leaves no output folder" "[ ! -e '$T/bad_filters_mem' ]"
 
 mkdir -p "$T/nophotos"
-bad empty_folder 1 'no .png, .jpg or .jpeg files' -- predict --model "$K/functional.h5" "$T/nophotos"
-bad empty_folder_gc 1 'no .png, .jpg or .jpeg files' -- gradcam --model "$K/functional.h5" --out "$T/bad_empty_folder_gc/out" "$T/nophotos"
+bad empty_folder 1 'no .png .jpg .jpeg .webp .tif .tiff .bmp files in the directory' -- predict --model "$K/functional.h5" "$T/nophotos"
+bad empty_folder_gc 1 'no .png .jpg .jpeg .webp .tif .tiff .bmp files in the directory' -- gradcam --model "$K/functional.h5" --out "$T/bad_empty_folder_gc/out" "$T/nophotos"
 check "gradcam on a folder without photos creates no output directory" "[ ! -e '$T/bad_empty_folder_gc/out' ]"
 # #17 item 7: arguments refused without a model are usage errors (exit 2)
 bad size_one 2 'size: expected an integer in 8..4096' -- filters --model "$K/small_convnet.h5" --out "$T/bad_size_one" --layer conv2d --filter 0 --size 1
@@ -402,6 +402,42 @@ run bench_quick 0 -- bench --quiet --quick --runs 1 --workload small,op_relu,op_
 run bench_json 0 -- bench --quiet --json --runs 1 --workload op_relu &&
     check "bench --json: one object with the workload" "python3 -c 'import json,sys; o=json.load(open(sys.argv[1])); assert o[\"workloads\"][0][\"name\"]==\"op_relu_64_224\"' '$T/bench_json.out'"
 bad bench_unknown 2 'unknown workload' -- bench --workload nonesuch
+
+# ---- #13.1: batches that never lose work: every format, bad files named and counted ------------
+# 10 photos, a CMYK JPEG and a WebP at the top; a BMP in sub/, a TIFF in sub/deeper/ (with a
+# link back up: a loop); a garbage .jpg, a 1x1 PNG and a BMP declaring 120 MP: 17 images, 3 bad
+B13="$T/batch"; mkdir -p "$B13/sub/deeper"
+for i in 0 1; do for f in samples/*.jpg samples/*.png; do cp "$f" "$B13/p${i}_$(basename "$f")"; done; done
+rm "$B13/p1_owl.jpg" "$B13/p1_parrot.jpg" # keep 10
+cp tests/data/formats/cmyk.jpg "$B13/cmyk.jpg"; cp tests/data/formats/lossy.webp "$B13/w.webp"
+cp tests/data/formats/rgb24.bmp "$B13/sub/b.bmp"; cp tests/data/formats/rgb.tif "$B13/sub/deeper/t.tiff"
+ln -s .. "$B13/sub/deeper/up"
+echo 'no picture here' >"$B13/garbage.jpg"; cp tests/data/formats/bad_huge.bmp "$B13/huge.bmp"
+echo 'iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNk+M9QDwADhgGAWjR9awAAAABJRU5ErkJggg==' | base64 -d >"$B13/tiny.png"
+# jq-free JSON checks: the records on stdout, by kind
+jsonl_check() { python3 - "$@" <<'PY'
+import json, sys
+out, ok_n, bad_n = sys.argv[1], int(sys.argv[2]), sys.argv[3].split(",")
+recs = [json.loads(l) for l in open(out)]
+ok = [r["path"] for r in recs if "path" in r]
+bad = sorted(r["image"].rsplit("/", 1)[1] for r in recs if "error" in r)
+assert len(ok) == ok_n and len(set(ok)) == ok_n, (len(ok), ok_n)
+assert bad == sorted(bad_n), bad
+assert all(r["error"] and "/" not in r["error"].split(":")[0] for r in recs if "error" in r)
+PY
+}
+run b13_pred 1 -- predict --quiet --json --recursive --model "$K/functional.h5" --top 1 "$B13" &&
+    check "predict --recursive over 17 images of 5 formats: 14 results, 3 failure records, 'done 14 of 17, 3 failed', exit 1" "jsonl_check '$T/b13_pred.out' 14 garbage.jpg,huge.bmp,tiny.png && [ \"\$(tail -n 1 '$T/b13_pred.err')\" = 'clvis: done 14 of 17, 3 failed (each named above)' ] && [ \$(grep -c '^clvis: $B13/' '$T/b13_pred.err') = 3 ] && grep -q 'huge.bmp: BMP declares 12000x10000 pixels (120.0 MP), over the limit' '$T/b13_pred.err' && grep -q '\"path\":\"$B13/cmyk.jpg\"' '$T/b13_pred.out' && grep -q '\"path\":\"$B13/sub/deeper/t.tiff\"' '$T/b13_pred.out'" "$(cat "$T/b13_pred.err")"
+run b13_flat 1 -- predict --model "$K/functional.h5" --top 1 "$B13" &&
+    check "predict without --recursive: the top folder only (12 of 15), the subfolder named in a notice" "grep -q '^clvis: done 12 of 15, 3 failed' '$T/b13_flat.err' && grep -q 'entr.* not named as images .* or folders (--recursive enters folders) skipped' '$T/b13_flat.err'" "$(cat "$T/b13_flat.err")"
+run b13_order 1 -- predict --quiet --recursive --model "$K/functional.h5" --top 1 "$B13" &&
+    check "--recursive order: each folder by name, depth first, the link loop entered once" "[ \"\$(grep -v '^ ' '$T/b13_order.out' | sed 's|.*/batch/||' | tail -n 4 | tr '\n' ' ')\" = 'p1_hot_dog.jpg sub/b.bmp sub/deeper/t.tiff w.webp ' ]" "$(grep -v '^ ' "$T/b13_order.out")"
+run b13_gc 1 -- gradcam --quiet --json --recursive --model "$K/functional.h5" --out "$T/b13gc" "$B13" &&
+    check "gradcam --recursive: 14 map+overlay pairs, no file for the 3 bad ones, 3 failure records, summary" "jsonl_check '$T/b13_gc.out' 14 garbage.jpg,huge.bmp,tiny.png && [ \$(ls '$T/b13gc' | grep -c '^gradcam_.*png\$') = 28 ] && [ -z \"\$(ls '$T/b13gc' | grep -E 'garbage|huge|tiny')\" ] && [ -s '$T/b13gc/gradcam_cmyk_overlay.png' ] && [ -s '$T/b13gc/gradcam_t_map.png' ] && [ \$(grep -c '^gradcam' '$T/b13gc/manifest.tsv') = 28 ] && grep -q '^clvis: done 14 of 17, 3 failed' '$T/b13_gc.err'" "$(ls "$T/b13gc"; cat "$T/b13_gc.err")"
+run b13_maxpx 1 -- predict --quiet --recursive --max-pixels 1000 --model "$K/functional.h5" --top 1 "$B13" &&
+    check "--max-pixels 1000: the four 37x23 images read, the photos refused from their headers with their size" "grep -q '^clvis: done 4 of 17, 13 failed' '$T/b13_maxpx.err' && grep -q 'p0_owl.jpg: JPEG declares 512x384 pixels (0.2 MP), over the limit of 1000 pixels' '$T/b13_maxpx.err'" "$(cat "$T/b13_maxpx.err")"
+bad b13_maxpx0 2 'max-pixels' -- predict --max-pixels 0 "$B13"
+bad b13_maxpxbig 2 'max-pixels' -- predict --max-pixels 268435457 "$B13"
 
 echo "$passed passed, $failed failed"
 [ "$failed" = 0 ]

@@ -93,6 +93,50 @@ int main(void)
         cli_free(&a);
     }
 
+    /* #13: batches over folders: --recursive, --max-pixels */
+    a = run_case("predict --recursive --max-pixels 268435456 photos");
+    test_checkf(a.recursive && a.max_pixels == 268435456L && (a.given & F_MAX_PIXELS),
+                "predict --recursive --max-pixels at its ceiling");
+    cli_free(&a);
+    a = run_case("gradcam x.jpg");
+    test_checkf(!a.recursive && a.max_pixels == 100000000L && !(a.given & F_MAX_PIXELS),
+                "defaults: not recursive, 100 MP");
+    cli_free(&a);
+    usage_case("predict --max-pixels 0 x.jpg", "--max-pixels: expected an integer in 1..268435456");
+    usage_case("predict --max-pixels 1e6 x.jpg", "--max-pixels: expected an integer");
+    usage_case("gradcam --recursive=1 x.jpg", "--recursive takes no value");
+    usage_case("activations --recursive x.jpg", "unknown option '--recursive' for 'activations'");
+    usage_case("filters --max-pixels 5", "unknown option '--max-pixels' for 'filters'");
+
+    /* #13: --shard K/N, K from 0 */
+    a = run_case("gradcam --shard 2/3 photos");
+    test_checkf(a.shard_k == 2 && a.shard_n == 3, "--shard 2/3");
+    cli_free(&a);
+    a = run_case("predict --shard=0/1 photos");
+    test_checkf(a.shard_k == 0 && a.shard_n == 1, "--shard=0/1: the whole list");
+    cli_free(&a);
+    a = run_case("predict photos");
+    test_checkf(a.shard_n == 0, "no --shard: shard_n 0");
+    cli_free(&a);
+    usage_case("predict --shard 3/3 x.jpg", "K counts from 0, so K < N (0..2)");
+    usage_case("predict --shard 1/0 x.jpg", "--shard: expected K/N with N in 1..1000000");
+    usage_case("predict --shard 1/1000001 x.jpg", "--shard: expected K/N");
+    usage_case("predict --shard 1 x.jpg", "--shard: expected K/N (0 <= K < N)");
+    usage_case("predict --shard /3 x.jpg", "--shard: expected K/N");
+    usage_case("predict --shard 1/3x x.jpg", "--shard: expected K/N");
+    usage_case("activations --shard 0/2 x.jpg", "unknown option '--shard' for 'activations'");
+    usage_case("report", "expected at least one SHARD_DIR");
+    usage_case("predict --split x.jpg", "--split deals the images across devices: it needs --device all");
+    usage_case("gradcam --device 0 --split x.jpg", "it needs --device all");
+    usage_case("activations --device all --split x.jpg", "unknown option '--split' for 'activations'");
+    a = run_case("gradcam --device all --split --shard 1/2 photos");
+    test_checkf(a.split && !strcmp(a.device, "all") && a.shard_k == 1, "--device all --split with --shard");
+    cli_free(&a);
+    a = run_case("report --out all s0 s1 s2");
+    test_checkf(a.npos == 3 && !strcmp(a.out, "all") && a.cmd && !strcmp(a.cmd->name, "report"),
+                "report --out all s0 s1 s2");
+    cli_free(&a);
+
     /* values: both forms, ranges, defaults, last one wins */
     a = run_case("gradcam --class 3 --score=logit --layer conv --out o1 --out=o2 x.jpg y.jpg");
     test_checkf(a.cls == 3 && a.logit && !strcmp(a.layer, "conv") && !strcmp(a.out, "o2") &&

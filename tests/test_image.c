@@ -494,6 +494,88 @@ static void rm_tree(const char *dir)
 
 /* Generator mode for the CLI tests: a W x H gradient JPEG (e.g. a 100-megapixel photo). */
 /* #17 limits of the image reader: scans of a progressive JPEG, files that are not regular */
+/* WebP, TIFF, BMP and CMYK / YCCK JPEG (tests/data/formats, tools/fixtures/make_image_formats.py)
+ * against PIL's convert('RGB') of the same file; the format comes from the bytes, not the name */
+static void test_formats(void)
+{
+    static const struct {
+        const char *name;
+        int tol; /* lossy files: PIL's bundled libwebp / libjpeg-turbo may round differently */
+    } ok[] = {{"cmyk.jpg", 1},       {"ycck.jpg", 1},         {"lossy.webp", 2},
+              {"rgba_lossless.webp", 0}, {"rgb.tif", 0},     {"rgba_deflate.tif", 0},
+              {"gray_lzw.tif", 0},   {"palette.tif", 0},      {"rgb24.bmp", 0},
+              {"rgba32.bmp", 0},     {"palette8.bmp", 0},     {"mono1.bmp", 0},
+              {"topdown24.bmp", 0}};
+    for (size_t i = 0; i < sizeof ok / sizeof *ok; i++) {
+        char name[128], wname[160];
+        snprintf(name, sizeof name, "../formats/%s", ok[i].name);
+        snprintf(wname, sizeof wname, "../formats/%s.want.png", ok[i].name);
+        image8 img, want;
+        clvis_status st = image_load(data_path(name), &img);
+        clvis_status sw = image_load(data_path(wname), &want);
+        check(st == CLVIS_OK && sw == CLVIS_OK && img.w == 37 && img.h == 23 && img.c == 3 &&
+                  want.w == 37 && want.h == 23,
+              "decode %s: %s %s (%dx%dx%d)", ok[i].name, clvis_status_name(st),
+              st ? clvis_last_error() : "", img.w, img.h, img.c);
+        if (st == CLVIS_OK && sw == CLVIS_OK && img.w == want.w && img.h == want.h)
+            cmp_u8(ok[i].name, img.px, want.px, (size_t)img.w * img.h * 3, ok[i].tol);
+        image_free(&img);
+        image_free(&want);
+    }
+    /* the name does not matter: a BMP called .png, a WebP called .jpg */
+    size_t n;
+    unsigned char *b = read_bytes(data_path("../formats/rgb24.bmp"), &n);
+    if (b)
+        write_bytes(tmp_path("bmp_named.png"), b, n);
+    free(b);
+    image8 img;
+    clvis_status st = image_load(tmp_path("bmp_named.png"), &img);
+    check(st == CLVIS_OK && img.w == 37, "a BMP named .png is read as BMP: %s",
+          st ? clvis_last_error() : "ok");
+    image_free(&img);
+
+    static const struct {
+        const char *name, *needle;
+    } bad[] = {{"bad_rle8.bmp", "RLE-compressed BMP is not read"},
+               {"bad_truncated.bmp", "truncated BMP"},
+               {"bad_huge.bmp", "12000x10000 pixels (120.0 MP), over the limit of 100000000"},
+               {"bad_truncated.webp", "WebP"},
+               {"bad_truncated.tif", "TIFF"}};
+    for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) {
+        char name[128];
+        snprintf(name, sizeof name, "../formats/%s", bad[i].name);
+        expect_error(bad[i].name, data_path(name), CLVIS_ERR_FORMAT, bad[i].needle);
+    }
+
+    /* the pixel limit: refused from the header, before decoding, whatever the format; the
+     * size is in the message; the default comes back */
+    check(image_max_pixels() == IMAGE_MAX_PIXELS, "default pixel limit %ld", image_max_pixels());
+    check(image_set_max_pixels(0) == CLVIS_ERR_INVALID_ARG &&
+              image_set_max_pixels(IMAGE_MAX_PIXELS_CEIL + 1) == CLVIS_ERR_INVALID_ARG,
+          "pixel limits 0 and over 16384^2 refused");
+    image_set_max_pixels(37 * 23 - 1);
+    static const char *fmts[] = {"cmyk.jpg", "lossy.webp", "rgb.tif", "rgb24.bmp"};
+    for (size_t i = 0; i < 4; i++) {
+        char name[128], what[160];
+        snprintf(name, sizeof name, "../formats/%s", fmts[i]);
+        snprintf(what, sizeof what, "%s over a limit of 850 pixels", fmts[i]);
+        expect_error(what, data_path(name), CLVIS_ERR_FORMAT,
+                     "37x23 pixels (0.0 MP), over the limit of 850 pixels");
+    }
+    expect_error("PNG over a limit of 850 pixels", data_path("../formats/rgb.tif.want.png"),
+                 CLVIS_ERR_FORMAT, "37x23 pixels");
+    image_set_max_pixels(37 * 23);
+    st = image_load(data_path("../formats/rgb24.bmp"), &img);
+    check(st == CLVIS_OK, "a 37x23 BMP at a limit of exactly 851 pixels is read");
+    image_free(&img);
+    image_set_max_pixels(IMAGE_MAX_PIXELS);
+    /* a bigger limit lets a 120 MP header through to the next check (here: no pixel data) */
+    image_set_max_pixels(130000000L);
+    expect_error("120 MP BMP under a 130 MP limit: truncated, not over the limit",
+                 data_path("../formats/bad_huge.bmp"), CLVIS_ERR_FORMAT, "truncated BMP");
+    image_set_max_pixels(IMAGE_MAX_PIXELS);
+}
+
 static void test_limits(void)
 {
     /* a progressive JPEG whose last scan is repeated 3000 times (valid markers, within the
@@ -599,6 +681,7 @@ int main(int argc, char **argv)
     test_errors();
     test_atomic();
     test_limits();
+    test_formats();
     rm_tree(tmp_dir);
     return test_summary();
 }

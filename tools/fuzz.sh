@@ -2,14 +2,14 @@
 # fuzz.sh — builds the libFuzzer harnesses (clang, ASan + UBSan) and runs each for SECONDS
 # (default 60) with seed corpora from the test fixtures. Crashes land in fuzz-out/<harness>/.
 # Usage: tools/fuzz.sh [SECONDS] [HARNESS...]
-#        (harnesses: fuzz_image fuzz_keras fuzz_json fuzz_zip fuzz_cli fuzz_cache fuzz_onnx; default all)
+#        (harnesses: fuzz_image fuzz_bmp fuzz_tiff fuzz_webp fuzz_keras fuzz_json fuzz_zip fuzz_cli fuzz_cache fuzz_onnx; default all)
 # Fork mode (FUZZ_JOBS workers, default 1): a crash, timeout or leak is saved as an artifact
 # and fuzzing goes on.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 secs=${1:-60}; shift || true
 harnesses=("$@")
-[ ${#harnesses[@]} -gt 0 ] || harnesses=(fuzz_image fuzz_keras fuzz_json fuzz_zip fuzz_cli fuzz_cache fuzz_onnx)
+[ ${#harnesses[@]} -gt 0 ] || harnesses=(fuzz_image fuzz_bmp fuzz_tiff fuzz_webp fuzz_keras fuzz_json fuzz_zip fuzz_cli fuzz_cache fuzz_onnx)
 if [ ! -f build-fuzz/build.ninja ]; then
     CC=clang meson setup build-fuzz -Dfuzz=true -Dbuildtype=debugoptimized >/dev/null
 fi
@@ -20,7 +20,11 @@ export LSAN_OPTIONS=suppressions=$PWD/tests/fuzz/lsan.supp
 for h in "${harnesses[@]}"; do
     corpus=fuzz-out/$h/corpus; mkdir -p "$corpus" "fuzz-out/$h/crashes"
     case $h in
-        fuzz_image) cp -n tests/data/viz/*.png tests/data/viz/*.jpg samples/elephants_small.jpg "$corpus"/ 2>/dev/null || true ;;
+        fuzz_image) cp -n tests/data/viz/*.png tests/data/viz/*.jpg samples/elephants_small.jpg \
+                        tests/data/formats/*.jpg "$corpus"/ 2>/dev/null || true ;;
+        fuzz_bmp)   cp -n tests/data/formats/*.bmp "$corpus"/ 2>/dev/null || true ;;
+        fuzz_tiff)  cp -n tests/data/formats/*.tif "$corpus"/ 2>/dev/null || true ;;
+        fuzz_webp)  cp -n tests/data/formats/*.webp "$corpus"/ 2>/dev/null || true ;;
         fuzz_keras) cp -n tests/data/keras/*.h5 tests/data/keras/*.keras "$corpus"/ 2>/dev/null || true ;;
         fuzz_json)  cp -n tests/data/keras/*.json "$corpus"/ 2>/dev/null || true ;;
         fuzz_zip)   cp -n tests/data/keras/*.keras "$corpus"/ 2>/dev/null || true ;;

@@ -6,6 +6,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 PKGS=(ocl-icd-opencl-dev opencl-c-headers pocl-opencl-icd libpng-dev libturbojpeg0-dev
+      libwebp-dev libtiff-dev
       libhdf5-dev libcjson-dev libzip-dev meson ninja-build pkg-config gcc python3 clinfo
       hdf5-tools groff-base man-db protobuf-c-compiler libprotobuf-c-dev libonnx-dev
       libonnx-testdata)

@@ -11,6 +11,16 @@ clvis_status clvis_image_load(const char *path, clvis_image *img)
     return image_load(path, img);
 }
 
+clvis_status clvis_image_set_max_pixels(long n)
+{
+    return image_set_max_pixels(n);
+}
+
+long clvis_image_max_pixels(void)
+{
+    return image_max_pixels();
+}
+
 void clvis_image_free(clvis_image *img)
 {
     image_free(img);

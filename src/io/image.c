@@ -1,5 +1,7 @@
-/* image.c — PNG (libpng) and JPEG (libturbojpeg) decoding to RGB, detected by magic bytes, and
- * the atomic PNG/JPEG writers. Decoding follows PIL's convert('RGB'), as Keras load_img uses. */
+/* image.c — image_load / image_decode: the format by magic bytes, PNG (libpng) and JPEG
+ * (libturbojpeg, CMYK and YCCK too) decoding to RGB, the pixel limit; and the atomic PNG/JPEG
+ * writers. WebP, TIFF and BMP are in image_webp.c, image_tiff.c, image_bmp.c. Decoding follows
+ * PIL's convert('RGB'), as Keras load_img uses. */
 #if !defined(_GNU_SOURCE) && !defined(_POSIX_C_SOURCE)
 #define _POSIX_C_SOURCE 200809L
 #endif
@@ -18,6 +20,7 @@
 #include <unistd.h>
 
 #include "io/atomic.h"
+#include "io/image_decode.h"
 
 #define IMAGE_MAX_FILE_BYTES (1L << 30)
 
@@ -26,8 +29,7 @@ clvis_status image_alloc(image8 *img, int w, int h, int c)
     if (!img)
         return err_set(CLVIS_ERR_INVALID_ARG, "image_alloc: NULL image");
     memset(img, 0, sizeof *img);
-    if (w <= 0 || h <= 0 || c <= 0 || c > 4 || w > IMAGE_MAX_SIDE || h > IMAGE_MAX_SIDE ||
-        (long)w * h > IMAGE_MAX_PIXELS)
+    if (w <= 0 || h <= 0 || c <= 0 || c > 4 || w > IMAGE_MAX_SIDE || h > IMAGE_MAX_SIDE)
         return err_set(CLVIS_ERR_INVALID_ARG, "image_alloc: bad size %dx%dx%d", w, h, c);
     img->px = calloc((size_t)w * (size_t)h, (size_t)c);
     if (!img->px)
@@ -46,15 +48,37 @@ void image_free(image8 *img)
     memset(img, 0, sizeof *img);
 }
 
-static clvis_status image_check_size(const char *path, const char *kind, long w, long h)
+static _Atomic long max_pixels = IMAGE_MAX_PIXELS;
+
+long image_max_pixels(void)
+{
+    return max_pixels;
+}
+
+clvis_status image_set_max_pixels(long n)
+{
+    if (n < 1 || n > IMAGE_MAX_PIXELS_CEIL)
+        return err_set(CLVIS_ERR_INVALID_ARG, "image pixel limit %ld not in 1..%ld", n,
+                       IMAGE_MAX_PIXELS_CEIL);
+    max_pixels = n;
+    return CLVIS_OK;
+}
+
+clvis_status image_check_size(const char *path, const char *kind, long w, long h)
 {
     if (w <= 0 || h <= 0)
         return err_set(CLVIS_ERR_FORMAT, "%s: %s declares an empty image (%ldx%ld)", path, kind,
                        w, h);
-    if (w > IMAGE_MAX_SIDE || h > IMAGE_MAX_SIDE || w * h > IMAGE_MAX_PIXELS)
+    long lim = max_pixels;
+    if (w > IMAGE_MAX_SIDE || h > IMAGE_MAX_SIDE)
         return err_set(CLVIS_ERR_FORMAT,
-                       "%s: %s declares %ldx%ld pixels, over the limit (%d per side, %ld in all)",
-                       path, kind, w, h, IMAGE_MAX_SIDE, IMAGE_MAX_PIXELS);
+                       "%s: %s declares %ldx%ld pixels, over the limit of %d per side", path,
+                       kind, w, h, IMAGE_MAX_SIDE);
+    if (w * h > lim)
+        return err_set(CLVIS_ERR_FORMAT,
+                       "%s: %s declares %ldx%ld pixels (%.1f MP), over the limit of %ld pixels "
+                       "(%.1f MP; --max-pixels)",
+                       path, kind, w, h, (double)w * h / 1e6, lim, (double)lim / 1e6);
     return CLVIS_OK;
 }
 
@@ -253,11 +277,14 @@ static clvis_status jpeg_decode(const char *path, const unsigned char *data, siz
         return st;
     }
     clvis_status st = image_check_size(path, "JPEG", w, h);
-    if (st == CLVIS_OK && (colorspace == TJCS_CMYK || colorspace == TJCS_YCCK))
-        st = err_set(CLVIS_ERR_UNSUPPORTED, "%s: CMYK JPEG is not supported", path);
+    int cmyk = colorspace == TJCS_CMYK || colorspace == TJCS_YCCK;
+    unsigned char *k4 = NULL;
     if (st == CLVIS_OK)
         st = image_alloc(img, w, h, 3);
+    if (st == CLVIS_OK && cmyk && !(k4 = malloc((size_t)w * (size_t)h * 4)))
+        st = err_set(CLVIS_ERR_NO_MEMORY, "%s: out of memory for a %dx%d CMYK JPEG", path, w, h);
     if (st != CLVIS_OK) {
+        image_free(img);
         tjDestroy(tj);
         return st;
     }
@@ -265,13 +292,67 @@ static clvis_status jpeg_decode(const char *path, const unsigned char *data, siz
      * stream is a warning in libjpeg; like PIL we refuse it. */
     /* TJFLAG_LIMITSCANS: a progressive JPEG of more than 500 scans is refused (each scan
      * passes over the whole image: 20000 repeated scans ran for minutes) */
-    if (tjDecompress2(tj, data, (unsigned long)n, img->px, w, 0, h, TJPF_RGB,
-                      TJFLAG_LIMITSCANS) != 0) {
+    /* CMYK and YCCK: libjpeg gives the CMYK samples (YCCK converted); as PIL, they are taken
+     * as Adobe's inverted CMYK ("CMYK;I", whatever the file says) and converted with PIL's
+     * cmyk2rgb: R = (255 - K) - (255 - K) * C / 255, rounded as its MULDIV255 does. */
+    if (tjDecompress2(tj, data, (unsigned long)n, cmyk ? k4 : img->px, w, 0, h,
+                      cmyk ? TJPF_CMYK : TJPF_RGB, TJFLAG_LIMITSCANS) != 0) {
         st = err_set(CLVIS_ERR_FORMAT, "%s: corrupt or truncated JPEG: %s", path,
                      tjGetErrorStr2(tj));
         image_free(img);
+    } else if (cmyk) {
+        size_t np = (size_t)w * (size_t)h;
+        for (size_t i = 0; i < np; i++) {
+            const unsigned char *q = k4 + 4 * i;
+            int nk = q[3]; /* 255 - K with K = 255 - sample */
+            for (int c = 0; c < 3; c++) {
+                int t = (255 - q[c]) * nk + 128;
+                int v = nk - (((t >> 8) + t) >> 8);
+                img->px[3 * i + c] = (unsigned char)(v < 0 ? 0 : v);
+            }
+        }
     }
+    free(k4);
     tjDestroy(tj);
+    return st;
+}
+
+/* TIFF: "II" + 42 little-endian or "MM" + 42 big-endian (BigTIFF: 43) */
+static int tiff_magic(const unsigned char *d)
+{
+    unsigned v = d[0] == 'I' ? d[2] | (unsigned)d[3] << 8 : (unsigned)d[2] << 8 | d[3];
+    return ((d[0] == 'I' && d[1] == 'I') || (d[0] == 'M' && d[1] == 'M')) && (v == 42 || v == 43);
+}
+
+/* by magic bytes: PNG, JPEG (FF D8 FF), WebP (RIFF....WEBP), TIFF, BMP ("BM") */
+clvis_status image_decode(const char *path, const unsigned char *data, size_t n, image8 *img)
+{
+    if (!img)
+        return err_set(CLVIS_ERR_INVALID_ARG, "image_decode: NULL image");
+    memset(img, 0, sizeof *img);
+    if (!path || (!data && n))
+        return err_set(CLVIS_ERR_INVALID_ARG, "image_decode: NULL argument");
+    static const unsigned char png_magic[8] = {0x89, 'P', 'N', 'G', '\r', '\n', 0x1a, '\n'};
+    clvis_status st;
+    if (n >= 8 && memcmp(data, png_magic, 8) == 0) {
+        png_job job = {.data = data, .n = n};
+        st = png_decode(path, &job, img);
+        free(job.rows);
+        free(job.rowp);
+    } else if (n >= 3 && data[0] == 0xff && data[1] == 0xd8 && data[2] == 0xff) {
+        st = jpeg_decode(path, data, n, img);
+    } else if (n >= 12 && !memcmp(data, "RIFF", 4) && !memcmp(data + 8, "WEBP", 4)) {
+        st = image_decode_webp(path, data, n, img);
+    } else if (n >= 4 && tiff_magic(data)) {
+        st = image_decode_tiff(path, data, n, img);
+    } else if (n >= 2 && data[0] == 'B' && data[1] == 'M') {
+        st = image_decode_bmp(path, data, n, img);
+    } else {
+        st = err_set(CLVIS_ERR_FORMAT, "%s: not a PNG, JPEG, WebP, TIFF or BMP file%s", path,
+                     n == 0 ? " (empty)" : "");
+    }
+    if (st != CLVIS_OK)
+        image_free(img);
     return st;
 }
 
@@ -287,21 +368,8 @@ clvis_status image_load(const char *path, image8 *img)
     clvis_status st = image_read_file(path, &data, &n);
     if (st != CLVIS_OK)
         return st;
-    static const unsigned char png_magic[8] = {0x89, 'P', 'N', 'G', '\r', '\n', 0x1a, '\n'};
-    if (n >= 8 && memcmp(data, png_magic, 8) == 0) {
-        png_job job = {.data = data, .n = n};
-        st = png_decode(path, &job, img);
-        free(job.rows);
-        free(job.rowp);
-    } else if (n >= 3 && data[0] == 0xff && data[1] == 0xd8 && data[2] == 0xff) {
-        st = jpeg_decode(path, data, n, img);
-    } else {
-        st = err_set(CLVIS_ERR_FORMAT, "%s: not a PNG or JPEG file%s", path,
-                     n == 0 ? " (empty)" : "");
-    }
+    st = image_decode(path, data, n, img);
     free(data);
-    if (st != CLVIS_OK)
-        image_free(img);
     return st;
 }
 

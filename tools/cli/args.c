@@ -55,11 +55,18 @@ static const flag_def FLAGS[] = {
     {"format", F_FORMAT, 1, "jpeg|png  CAM overlays as JPEG, quality 95 (default) or PNG"},
     {"group", F_GROUP, 1, "catdog  the book's exercise: a cat/dog verdict per photo, the counts, "
                           "the Grad-CAM of each top class"},
+    {"recursive", F_RECURSIVE, 0, "FOLDERs with their subfolders (sorted by path; links followed once)"},
+    {"max-pixels", F_MAX_PIXELS, 1, "N  refuse images whose header declares more pixels (default 100000000)"},
+    {"shard", F_SHARD, 1, "K/N  this run's share: the images at sorted positions i with i mod N = K (0 <= K < N)"},
+    {"split", F_SPLIT, 0, "with --device all: the images dealt across this host's devices, one process each"},
     {NULL, 0, 0, NULL}};
 
 #define IMAGES_NOTE                                                                         \
-    "\nA FOLDER stands for its .png/.jpg/.jpeg files in name order. All images run in one\n"      \
-    "process; one that cannot be read is named on stderr and skipped (exit status 1)."
+    "\nA FOLDER stands for its .png .jpg .jpeg .webp .tif .tiff .bmp files in name order\n"     \
+    "(--recursive: its subfolders too); the format is read from the bytes. All images run in\n"  \
+    "one process; one that cannot be read is named on stderr (with --json also as a record\n"   \
+    "{\"image\", \"error\"} on stdout) and skipped; the run ends with 'done N of M, K failed'\n"  \
+    "and exit status 1 when K > 0."
 #define COMMON (F_DEVICE | F_QUIET)
 #define WITH_MODEL (COMMON | F_MODEL | F_ARCH | F_CONFIG)
 static const cli_command COMMANDS[] = {
@@ -68,7 +75,8 @@ static const cli_command COMMANDS[] = {
     {"info", WITH_MODEL, "[MODEL] [--model FILE]",
      "Print a model.summary()-like table: layer, type, output shape, parameters.",
      cmd_info},
-    {"predict", WITH_MODEL | F_OUT | F_JSON | F_TOP | F_LABELS | F_PREPROCESS | F_GROUP | F_FORMAT,
+    {"predict", WITH_MODEL | F_OUT | F_JSON | F_TOP | F_LABELS | F_PREPROCESS | F_GROUP | F_FORMAT |
+                    F_RECURSIVE | F_MAX_PIXELS | F_SHARD | F_SPLIT,
      "[options] IMAGE|FOLDER...",
      "Top-k predictions (wnid, name, probability for ImageNet models). With --out, adds them\n"
      "to DIR/index.html with a thumbnail of each photo (thumb_<image>.jpg). --group catdog\n"
@@ -76,7 +84,7 @@ static const cli_command COMMANDS[] = {
      "281-285, else other), the count of each, and the Grad-CAM of each top class\n"
      "(gradcam_<image>_map.png, _overlay.jpg)." IMAGES_NOTE,
      cmd_predict},
-    {"activations", WITH_MODEL | F_OUT | F_LAYERS | F_PREPROCESS, "[options] IMAGE",
+    {"activations", WITH_MODEL | F_OUT | F_LAYERS | F_PREPROCESS | F_MAX_PIXELS, "[options] IMAGE",
      "Listing 5.31: every channel of the first 8 layers (or --layers) as a 16-per-row grid,\n"
      "viridis, one PNG per layer in DIR (act_<layer>.png); prints shape, zeros, dead channels.",
      cmd_activations},
@@ -92,7 +100,8 @@ static const cli_command COMMANDS[] = {
      "raw as in the book; --preprocess M puts the model's preprocessing in front of it.",
      cmd_filters},
     {"gradcam", WITH_MODEL | F_OUT | F_JSON | F_LAYER | F_CLASS | F_SCORE | F_METHOD |
-                    F_LABELS | F_PREPROCESS | F_FORMAT,
+                    F_LABELS | F_PREPROCESS | F_FORMAT | F_RECURSIVE |
+                    F_MAX_PIXELS | F_SHARD | F_SPLIT,
      "[options] IMAGE|FOLDER...",
      "Listings 5.42-5.44: Grad-CAM of the top-1 class (or --class) at the last conv layer (or\n"
      "--layer); writes gradcam_<image>_map.png (the raw map, viridis) and\n"
@@ -114,7 +123,7 @@ static const cli_command COMMANDS[] = {
      "(numpy.random.RandomState(N).normal). guided-gradcam: --layer (default the last conv\n"
      "layer)." IMAGES_NOTE,
      cmd_saliency},
-    {"dump", WITH_MODEL | F_OUT | F_GRAD | F_PREPROCESS, "[options] IMAGE",
+    {"dump", WITH_MODEL | F_OUT | F_GRAD | F_PREPROCESS | F_MAX_PIXELS, "[options] IMAGE",
      "Write every layer's output (NHWC) to DIR/dump_<image>.h5 (/act/<layer>); with\n"
      "--grad LAYER:CHANNEL also d mean(channel)/d every earlier layer (/grad/<layer>).",
      cmd_dump},
@@ -124,6 +133,12 @@ static const cli_command COMMANDS[] = {
      "[options]",
      "Benchmark standard workloads on one device or --device all (see 'clvis bench --help').",
      cmd_bench},
+    {"report", COMMON | F_OUT, "[--out DIR] SHARD_DIR...",
+     "Merge output folders (the shards of a --shard run, or any others) into one page and one\n"
+     "manifest in DIR: DIR/index.html, DIR/manifest.tsv and DIR/manifest.jsonl list every\n"
+     "entry of every folder, its pictures named by paths relative to DIR (not copied). See\n"
+     "docs/scale.md.",
+     cmd_report},
     {NULL, 0, NULL, NULL, NULL}};
 
 void cli_usage_all(FILE *f)
@@ -247,6 +262,10 @@ static cli_result check_command(cli_args *a, char *msg, size_t cap)
     if ((!strcmp(n, "predict") || !strcmp(n, "gradcam") || !strcmp(n, "saliency")) &&
         a->npos < 1)
         return usage(msg, cap, "expected at least one IMAGE");
+    if (a->split && (!a->device || strcmp(a->device, "all")))
+        return usage(msg, cap, "--split deals the images across devices: it needs --device all");
+    if (!strcmp(n, "report") && a->npos < 1)
+        return usage(msg, cap, "expected at least one SHARD_DIR");
     if ((!strcmp(n, "activations") || !strcmp(n, "dump")) && a->npos != 1)
         return usage(msg, cap, "expected one IMAGE");
     if ((!strcmp(n, "filters") || !strcmp(n, "bench") || !strcmp(n, "devices")) && a->npos)
@@ -308,6 +327,25 @@ static cli_result set_option(cli_args *a, const flag_def *f, const char *val, ch
     case F_QUIET: a->quiet = 1; break;
     case F_JSON: a->json = 1; break;
     case F_QUICK: a->quick = 1; break;
+    case F_RECURSIVE: a->recursive = 1; break;
+    case F_SPLIT: a->split = 1; break;
+    case F_MAX_PIXELS: num = &a->max_pixels, lo = 1, hi = 268435456L; break;
+    case F_SHARD: {
+        /* K/N, both decimal; K counts from 0 as SLURM_ARRAY_TASK_ID (--array=0-N-1) and
+         * JOB_COMPLETION_INDEX do */
+        const char *sl = strchr(val, '/');
+        char k[32];
+        if (!sl || (size_t)(sl - val) >= sizeof k)
+            return usage(msg, cap, "--shard: expected K/N (0 <= K < N), got '%.60s'", val);
+        memcpy(k, val, (size_t)(sl - val));
+        k[sl - val] = 0;
+        if (!parse_long(sl + 1, 1, 1000000, &a->shard_n) || !parse_long(k, 0, 999999, &a->shard_k))
+            return usage(msg, cap, "--shard: expected K/N with N in 1..1000000, got '%.60s'", val);
+        if (a->shard_k >= a->shard_n)
+            return usage(msg, cap, "--shard %ld/%ld: K counts from 0, so K < N (0..%ld)",
+                         a->shard_k, a->shard_n, a->shard_n - 1);
+        break;
+    }
     case F_LAYERS:
         if (!val[strspn(val, ", \t\r\n")])
             return usage(msg, cap, "--layers: no layer names given in '%.60s'", val);
@@ -428,6 +466,7 @@ cli_result cli_parse(int argc, char **argv, cli_args *a, char *msg, size_t cap)
     a->filter_runs = 1;
     a->samples = 25;
     a->noise = 0.15;
+    a->max_pixels = 100000000L;
     if (cap)
         msg[0] = 0;
     if (argc < 1)

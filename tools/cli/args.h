@@ -47,6 +47,10 @@ typedef uint64_t cli_flags;
 #define F_BASELINE F_BIT(30)
 #define F_FORMAT F_BIT(27)
 #define F_GROUP F_BIT(31)
+#define F_RECURSIVE F_BIT(32)
+#define F_MAX_PIXELS F_BIT(33)
+#define F_SHARD F_BIT(34)
+#define F_SPLIT F_BIT(35)
 
 typedef struct cli_args cli_args;
 
@@ -76,6 +80,10 @@ struct cli_args {
     const char *grad;                   /* --grad LAYER:CHANNEL as given, split into: */
     char grad_layer[256];
     long grad_channel;
+    int recursive;   /* --recursive: FOLDERs with their subfolders */
+    long max_pixels; /* --max-pixels: the decoders' limit (default 100000000) */
+    long shard_k, shard_n; /* --shard K/N: 0 <= K < N; shard_n 0: the whole list */
+    int split;             /* --split (with --device all): one part per device */
     char **pos; /* positional arguments (pointers into argv); free with cli_free */
     int npos;
 };

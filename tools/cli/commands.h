@@ -15,5 +15,6 @@ int cmd_gradcam(cli_args *o);
 int cmd_saliency(cli_args *o);
 int cmd_dump(cli_args *o);
 int cmd_bench(cli_args *o);
+int cmd_report(cli_args *o);
 
 #endif

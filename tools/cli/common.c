@@ -1,12 +1,15 @@
 /* common.c — failures, progress, layer arguments and image-run status of the CLI (common.h). */
 #include "cli/common.h"
 
+#include <cjson/cJSON.h>
 #include <ctype.h>
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "cli/args.h"
+#include "cli/split.h"
 
 int cli_quiet;
 
@@ -75,11 +78,40 @@ int cli_bad_input(clvis_status st)
     return st == CLVIS_ERR_IO || st == CLVIS_ERR_FORMAT;
 }
 
+void cli_image_failed(int json, const char *path, clvis_status st)
+{
+    (void)st;
+    const char *msg = clvis_last_error();
+    cli_fail("%s", msg);
+    if (!json)
+        return;
+    /* the message without the "<path>: " it starts with: the path is the record's own field */
+    size_t pl = strlen(path);
+    if (!strncmp(msg, path, pl) && !strncmp(msg + pl, ": ", 2))
+        msg += pl + 2;
+    cJSON *j = cJSON_CreateObject();
+    cJSON_AddStringToObject(j, "image", path);
+    cJSON_AddStringToObject(j, "error", msg);
+    char *t = cJSON_PrintUnformatted(j);
+    if (t)
+        printf("%s\n", t);
+    else
+        printf("{\"image\":null,\"error\":\"out of memory\"}\n");
+    fflush(stdout);
+    free(t);
+    cJSON_Delete(j);
+}
+
 int cli_finish_images(int rc, int bad, int n)
 {
     if (rc)
         return rc;
-    if (bad && n > 1)
-        return cli_fail("%d of %d images could not be read (each named above)", bad, n);
+    if (split_report(n - bad, n, bad)) /* a part of --split: the parent sums and says */
+        return bad ? 1 : 0;
+    /* the summary, for runs over several images: even with --quiet when something failed (one
+     * image that fails has its one-line error only) */
+    if (n > 1 && (bad || !cli_quiet))
+        fprintf(stderr, "clvis: done %d of %d, %d failed%s\n", n - bad, n, bad,
+                bad ? " (each named above)" : "");
     return bad ? 1 : 0;
 }

@@ -29,7 +29,12 @@ void cli_stem(const char *path, char *out, size_t cap);
 /* An input image that cannot be read (missing, not a picture, damaged) is reported and the run
  * goes on with the next one; anything else (device, model, output) ends it. */
 int cli_bad_input(clvis_status st);
-/* After a run over n images of which bad could not be read: the exit status. */
+/* One input that could not be read: "clvis: <message>" on stderr and, with json, the record
+ * {"image": path, "error": message} on stdout (one line, among the results). */
+void cli_image_failed(int json, const char *path, clvis_status st);
+/* After a run over n images of which bad could not be read: for n > 1 "clvis: done N of M,
+ * K failed" on stderr (with --quiet only when K > 0; one image has its one error line only);
+ * the exit status, 1 when bad > 0. rc != 0 (the run stopped): rc, no summary. */
 int cli_finish_images(int rc, int bad, int n);
 
 #endif

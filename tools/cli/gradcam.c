@@ -13,6 +13,7 @@
 #include "cli/outdir.h"
 #include "cli/session.h"
 #include "cli/thumb.h"
+#include "cli/split.h"
 #include "cli/util.h"
 
 #define IMAGE_BAD GRADCAM_IMAGE_BAD
@@ -37,7 +38,7 @@ int gradcam_image(cli_args *o, session *s, const labels *labp, const clvis_gradc
     double t0 = util_now_ms();
     clvis_status st = clvis_input_load(s->model, path, o->preprocess, x, &orig);
     if (cli_bad_input(st)) {
-        cli_fail_st(st);
+        cli_image_failed(o->json, path, st);
         return IMAGE_BAD;
     }
     if (!st)
@@ -169,6 +170,9 @@ done:
 
 int cmd_gradcam(cli_args *o)
 {
+    long part, parts;
+    if (o->split && !split_part(&part, &parts)) /* the folder made once, then shared */
+        return out_prepare(o->out) ? 1 : split_run(o, cmd_gradcam);
     session s;
     if (session_open(o, &s, 1))
         return 1;

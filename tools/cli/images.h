@@ -1,6 +1,10 @@
 /* images.h — the IMAGE arguments of predict and gradcam: files as given, a FOLDER standing for
- * its .png/.jpg/.jpeg files (sorted by name, not recursive), so a run over a folder needs no
- * shell glob and no ARG_MAX. */
+ * its files named .png .jpg .jpeg .webp .tif .tiff .bmp (any case; hidden ones skipped), in
+ * byte order of their names, so a run over a folder needs no shell glob and no ARG_MAX. With
+ * --recursive its subfolders too, depth first, each folder in byte order: the same list on
+ * every machine; a folder reached again through a link is not entered twice. Other entries
+ * are counted in one notice. With --shard K/N, the whole list sorted by path (byte order), then
+ * every N-th from the K-th (0-based): shards of the same arguments share the list exactly. */
 #ifndef CLVIS_CLI_IMAGES_H
 #define CLVIS_CLI_IMAGES_H
 

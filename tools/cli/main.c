@@ -8,10 +8,13 @@
 #include "cli/args.h"
 #include "cli/common.h"
 #include "cli/outdir.h"
+#include "cli/split.h"
 #include "cli/util.h"
 
 int main(int argc, char **argv)
 {
+    split_argc = argc;
+    split_argv = argv;
     cli_args o;
     char msg[1024];
     cli_result r = cli_parse(argc - 1, argv + 1, &o, msg, sizeof msg);
@@ -38,6 +41,11 @@ int main(int argc, char **argv)
         return 2;
     }
     cli_quiet = o.quiet;
+    long part, parts;
+    if (split_part(&part, &parts)) /* a part of --split: whole lines, never mixed with others' */
+        setvbuf(stdout, NULL, _IOLBF, 0);
+    if (o.given & F_MAX_PIXELS)
+        clvis_image_set_max_pixels(o.max_pixels); /* in range: checked by the grammar */
     /* Ctrl-C, SIGTERM: the temporaries being written are removed, then the signal ends us */
     util_cleanup_on_signals();
     int rc = o.cmd->run(&o);

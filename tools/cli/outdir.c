@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "cli/common.h"
+#include "cli/manifest.h"
 #include "cli/util.h"
 
 /* The folders out_prepare made (the deepest and the shallowest), for out_finish; and their
@@ -205,6 +206,8 @@ void out_names_free(out_names *u)
 int out_report(const cli_args *o, const report_entry *e, int n)
 {
     clvis_status st = report_add(o->out, e, n);
+    if (!st) /* the JSON-lines copy, for shards and `clvis report DIR...` */
+        st = manifest_sync_jsonl(o->out);
     if (st)
         return cli_fail_st(st);
     if (!cli_quiet)

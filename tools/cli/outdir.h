@@ -31,7 +31,8 @@ int out_name(out_names *u, const char *prefix, const char *raw, const char *suff
              const char *from, char *buf, size_t cap);
 void out_names_free(out_names *u);
 
-/* Adds entries to o->out's index.html and says so on stderr. 0, or 1 after cli_fail. */
+/* Adds entries to o->out's index.html (and manifest.tsv, manifest.jsonl: manifest.h) and says
+ * so on stderr. 0, or 1 after cli_fail. */
 int out_report(const cli_args *o, const report_entry *e, int n);
 
 #endif

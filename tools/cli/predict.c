@@ -14,6 +14,7 @@
 #include "cli/outdir.h"
 #include "cli/session.h"
 #include "cli/thumb.h"
+#include "cli/split.h"
 #include "cli/util.h"
 
 /* what one photo's prediction adds to the page: its top-k, thumbnail and verdict */
@@ -66,6 +67,13 @@ static void catdog_table(const cli_args *o, const int count[3])
 
 int cmd_predict(cli_args *o)
 {
+    long part, parts;
+    if (o->split && !split_part(&part, &parts)) {
+        /* the folder made once, before the parts share it */
+        if ((o->given & F_OUT) && out_prepare(o->out))
+            return 1;
+        return split_run(o, cmd_predict);
+    }
     session s;
     if (session_open(o, &s, 1))
         return 1;
@@ -112,7 +120,7 @@ int cmd_predict(cli_args *o)
         clvis_image orig = {0};
         clvis_status st = clvis_input_load(s.model, path, o->preprocess, x, use_out ? &orig : NULL);
         if (cli_bad_input(st)) {
-            cli_fail_st(st);
+            cli_image_failed(o->json, path, st);
             bad++;
             continue;
         }
