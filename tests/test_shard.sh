@@ -49,11 +49,11 @@ for k in 0 1 2; do codes="$codes $(both "$T/s$k" --shard "$k/3")"; done
 # 11 images sorted by path: the broken one (sub/broken.jpg) is at index 8, shard 8 mod 3 = 2
 check "three shards: exit 1 only for the shard holding the broken image" "[ '$codes' = ' 0 0 0 0 1 1' ]" "$codes"
 check "shard sizes 4 + 4 + 3 of 11, said on stderr" "grep -q '^clvis: shard 0/3: 4 of 11 images' '$T/s0.pr.err' && grep -q '^clvis: shard 1/3: 4 of 11 images' '$T/s1.pr.err' && grep -q '^clvis: shard 2/3: 3 of 11 images' '$T/s2.pr.err'" "$(cat "$T"/s*.pr.err)"
-check "each shard writes its own pictures and a JSON-lines manifest" "for k in 0 1 2; do [ -s '$T/s'\$k/manifest.jsonl ] && [ -s '$T/s'\$k/index.html ] || exit 1; done; [ \$(cat '$T'/s?/manifest.jsonl | wc -l) = 30 ] && [ \$(ls '$T'/s? | grep -c '^gradcam_.*png\$') = 20 ]"
+check "each shard writes its own pictures and a JSON-lines manifest" "for k in 0 1 2; do [ -s '$T/s'\$k/manifest.jsonl ] && [ -s '$T/s'\$k/index.html ] || exit 1; done; [ \$(cat '$T'/s?/manifest.jsonl | wc -l) = 40 ] && [ \$(ls '$T'/s? | grep -c '^gradcam_.*_map.png\$') = 10 ] && [ \$(ls '$T'/s? | grep -c '^gradcam_.*_overlay.jpg\$') = 10 ] && [ \$(ls '$T'/s? | grep -c '^thumb_.*jpg\$') = 10 ]"
 
 "$CLVIS" report --out "$T/merged" "$T/s0" "$T/s1" "$T/s2" >"$T/report.out" 2>"$T/report.err"
 rc=$?
-check "clvis report merges the three shards (exit 0)" "[ $rc = 0 ] && grep -q 'merged 30 entries of 3 folders' '$T/report.err'" "$(cat "$T/report.err")"
+check "clvis report merges the three shards (exit 0)" "[ $rc = 0 ] && grep -q 'merged 40 entries of 3 folders' '$T/report.err'" "$(cat "$T/report.err")"
 # the manifests as sets of (command, picture name, caption, model, device): timings and the
 # time of day differ, the merged pictures are named by their path from the merged folder
 python3 - "$T/all/manifest.jsonl" "$T/merged/manifest.jsonl" "$T/merged" >"$T/cmp.txt" 2>&1 <<'PY'
@@ -72,14 +72,15 @@ for line in open(sys.argv[2]):
     f = json.loads(line)["file"]
     assert not f or os.path.isfile(os.path.join(sys.argv[3], f)), f
 PY
-check "the merged manifest equals the unsharded run's: 30 entries, nothing missing, nothing twice, every picture found" "grep -q '^unsharded 30 merged 30 distinct 30' '$T/cmp.txt' && [ \$(wc -l <'$T/cmp.txt') = 1 ]" "$(cat "$T/cmp.txt")"
+check "the merged manifest equals the unsharded run's: 40 entries (map, overlay, thumbnail, prediction per image), nothing missing, nothing twice, every picture found" "grep -q '^unsharded 40 merged 40 distinct 40' '$T/cmp.txt' && [ \$(wc -l <'$T/cmp.txt') = 1 ]" "$(cat "$T/cmp.txt")"
 check "the merged page shows every picture of the shards, by relative path" "[ \$(grep -o '<img src=\"\\.\\./s[012]/gradcam_[^\"]*\"' '$T/merged/index.html' | sort -u | wc -l) = 20 ] && (cd '$T/merged' && for p in \$(grep -o 'src=\"[^\"]*\"' index.html | sed 's/src=\"//; s/\"\$//'); do [ -f \"\$p\" ] || exit 1; done)"
 # merging again changes nothing (entries replaced by their file names), a TSV-only folder works
 "$CLVIS" report --quiet --out "$T/merged" "$T/s0" "$T/s1" "$T/s2" 2>"$T/report2.err"
-check "report twice: still 30 entries" "[ \$(wc -l <'$T/merged/manifest.jsonl') = 30 ]" "$(wc -l <"$T/merged/manifest.jsonl")"
+check "the merged manifest keeps the page's columns (image, role, variant, size): 10 overlays, 10 thumbnails" "[ \$(grep -c '\"role\":\"overlay\",\"variant\":\"gradcam\",\"size\":\"[0-9]*x[0-9]*\"' '$T/merged/manifest.jsonl') = 10 ] && [ \$(grep -c '\"role\":\"thumb\"' '$T/merged/manifest.jsonl') = 10 ]" "$(head -c 600 "$T/merged/manifest.jsonl")"
+check "report twice: still 40 entries" "[ \$(wc -l <'$T/merged/manifest.jsonl') = 40 ]" "$(wc -l <"$T/merged/manifest.jsonl")"
 rm "$T/s2/manifest.jsonl"
 "$CLVIS" report --quiet --out "$T/m2" "$T/s0" "$T/s1" "$T/s2" 2>"$T/report3.err"
-check "a shard folder with only manifest.tsv (an older clvis) is read from it" "[ \$(wc -l <'$T/m2/manifest.jsonl') = 30 ]" "$(cat "$T/report3.err")"
+check "a shard folder with only manifest.tsv (an older clvis) is read from it" "[ \$(wc -l <'$T/m2/manifest.jsonl') = 40 ]" "$(cat "$T/report3.err")"
 echo '{"command": 3}' >"$T/s1/manifest.jsonl"
 "$CLVIS" report --out "$T/m3" "$T/s0" "$T/s1" >/dev/null 2>"$T/report4.err"
 rc=$?
@@ -118,7 +119,7 @@ assert sorted(a) == sorted(b), "differ: missing %s extra %s" % (set(a) - set(b),
 recs = [json.loads(l) for l in open(sys.argv[3])]  # every line whole: parts never mix lines
 assert sum("path" in r for r in recs) == 12 and sum("error" in r for r in recs) == 1, recs
 PY
-check "--split writes what one unsplit run writes: 36 entries, the same names (pic, pic_2) for the same images, JSON lines whole" "grep -q '^unsplit 36 split 36 distinct 36' '$T/cmp2.txt' && [ \$(wc -l <'$T/cmp2.txt') = 1 ] && [ -s '$T/sp/gradcam_pic_2_overlay.png' ]" "$(cat "$T/cmp2.txt")"
+check "--split writes what one unsplit run writes: 48 entries, the same names (pic, pic_2) for the same images, JSON lines whole" "grep -q '^unsplit 48 split 48 distinct 48' '$T/cmp2.txt' && [ \$(wc -l <'$T/cmp2.txt') = 1 ] && [ -s '$T/sp/gradcam_pic_2_overlay.jpg' ]" "$(cat "$T/cmp2.txt")"
 "$CLVIS" predict --device all --split --model "$M" "$F/cmyk.jpg" >"$T/sp1.out" 2>"$T/sp1.err"
 check "--device all --split with one device (or one image): runs in-process, exit 0" "[ $? = 0 ] && grep -q 'cmyk.jpg' '$T/sp1.out'" "$(cat "$T/sp1.err")"
 
