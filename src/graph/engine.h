@@ -75,6 +75,15 @@ clvis_status graph_read(graph *g, int id, tensor_layout layout, float *out);
  * activation is fused (its kernel keeps only the activated output), in double. */
 clvis_status graph_preact(graph *g, int id, int unit, float *out);
 
+/* Overwrites node `id`'s output of the last forward, for the whole planned batch, in `layout`
+ * (what graph_forward_from then runs from). */
+clvis_status graph_write(graph *g, int id, tensor_layout layout, const float *x);
+/* Runs again the nodes `upto` depends on (upto = -1: all) that depend on `from`, `from` itself
+ * excluded: the rest of the network from a node whose output graph_write changed. The nodes
+ * that do not depend on `from` (a residual branch around it) keep the outputs of the last
+ * forward, which must have covered `upto` at this batch and input. */
+clvis_status graph_forward_from(graph *g, int from, int upto);
+
 /* Seeds d(score)/d(output of `from`) for the whole batch, in `layout`. */
 clvis_status graph_seed(graph *g, int from, tensor_layout layout, const float *seed);
 /* GRAPH_LINEAR_FROM: the seed is the gradient before `from`'s own activation (a logit of a

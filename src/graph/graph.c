@@ -948,6 +948,46 @@ clvis_status graph_forward(graph *g, int upto)
     return CLVIS_OK;
 }
 
+/* ---- forward again from a node (Ablation-CAM) ------------------------------------------------ */
+
+clvis_status graph_write(graph *g, int id, tensor_layout layout, const float *x)
+{
+    if (id < 0 || id >= g->n_nodes || !x)
+        return err_set(CLVIS_ERR_INVALID_ARG, "graph_write: bad node or NULL data");
+    if (g->forward_done < 0)
+        return err_set(CLVIS_ERR_INVALID_ARG, "graph_write: run forward first");
+    return put(g, g->nodes[id].y, g->nodes[id].out, layout, x);
+}
+
+clvis_status graph_forward_from(graph *g, int from, int upto)
+{
+    if (upto < 0)
+        upto = g->n_nodes - 1;
+    if (from < 0 || from >= g->n_nodes || upto >= g->n_nodes)
+        return err_set(CLVIS_ERR_INVALID_ARG, "graph_forward_from: layer index out of range");
+    if (g->forward_done < 0 || !graph_depends(g, g->forward_done, upto))
+        return err_set(CLVIS_ERR_INVALID_ARG,
+                       "graph_forward_from: run forward up to '%s' (or beyond) first",
+                       g->nodes[upto].name);
+    if (!graph_depends(g, upto, from))
+        return err_set(CLVIS_ERR_INVALID_ARG, "layer '%s' does not depend on layer '%s'",
+                       g->nodes[upto].name, g->nodes[from].name);
+    clvis_status st = scratch(g);
+    if (st)
+        return st;
+    unsigned char *need = g->grad_live, *down = g->grad_live + g->n_nodes;
+    ancestors(g, upto, need);
+    memset(down, 0, (size_t)g->n_nodes);
+    down[from] = 1;
+    for (int i = from + 1; i <= upto; i++) {
+        for (int k = 0; k < g->nodes[i].n_inputs; k++)
+            down[i] |= down[g->nodes[i].inputs[k]];
+        if (need[i] && down[i] && (st = node_forward(g, &g->nodes[i])))
+            return st;
+    }
+    return CLVIS_OK;
+}
+
 /* ---- backward ------------------------------------------------------------------------------ */
 
 clvis_status graph_seed(graph *g, int from, tensor_layout layout, const float *seed)
