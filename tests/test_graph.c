@@ -601,6 +601,31 @@ int main(void)
     test_compare_fd("forward: concatenate", buf, cat_ref, n8, 2e-5);
     read_t(g, g->nodes[id[12]].y, buf);
     test_compare_fd("forward: softmax output", buf, out_ref, B * 5, 2e-5);
+    /* graph_preact_batch: the logits of the fused softmax for every item; softmaxed they give
+     * the output, and item 0's is graph_preact's */
+    {
+        float z[5][B], z0 = 0;
+        double p[B * 5];
+        st = CLVIS_OK;
+        for (int u = 0; u < 5 && !st; u++)
+            st = graph_preact_batch(g, id[12], u, z[u]);
+        if (!st)
+            st = graph_preact(g, id[12], 3, &z0);
+        if (st)
+            test_fail("preact_batch", clvis_last_error());
+        else {
+            for (int n = 0; n < B; n++) {
+                double sum = 0;
+                for (int u = 0; u < 5; u++)
+                    sum += exp(z[u][n]);
+                for (int u = 0; u < 5; u++)
+                    p[n * 5 + u] = exp(z[u][n]) / sum;
+            }
+            test_compare_fd("preact_batch: softmax of the batch's logits = the output", buf, p,
+                            B * 5, 2e-5);
+            test_checkf(z0 == z[3][0], "preact_batch item 0 = preact (%g, %g)", z0, z[3][0]);
+        }
+    }
 
     /* input gradient of L = sum_n p[n][cls_n] */
     int cls[B] = {2, 4};

@@ -74,6 +74,8 @@ clvis_status graph_read(graph *g, int id, tensor_layout layout, float *out);
 /* The pre-activation value of output `unit` of item 0 of a fully connected node whose
  * activation is fused (its kernel keeps only the activated output), in double. */
 clvis_status graph_preact(graph *g, int id, int unit, float *out);
+/* The same for every item of the planned batch: out holds graph_batch(g) values. */
+clvis_status graph_preact_batch(graph *g, int id, int unit, float *out);
 
 /* Overwrites node `id`'s output of the last forward, for the whole planned batch, in `layout`
  * (what graph_forward_from then runs from). */

@@ -740,35 +740,47 @@ clvis_status graph_read_grad(graph *g, int id, tensor_layout layout, float *out)
     return get(g, g->nodes[id].dy, g->nodes[id].out, layout, out);
 }
 
-clvis_status graph_preact(graph *g, int id, int unit, float *out)
+/* The pre-activation of `unit` for the first n items of the batch. */
+static clvis_status preact(graph *g, int id, int unit, int n, float *out)
 {
     if (id < 0 || id >= g->n_nodes || g->nodes[id].op != OP_DENSE || unit < 0 ||
-        unit >= g->nodes[id].out.c)
+        unit >= g->nodes[id].out.c || !out)
         return err_set(CLVIS_ERR_INVALID_ARG, "graph_preact: not a unit of a dense node");
     if (g->forward_done < id)
         return err_set(CLVIS_ERR_INVALID_ARG, "graph_preact: run forward first");
     const node *D = &g->nodes[id], *X = &g->nodes[D->inputs[0]];
     size_t nin = (size_t)X->out.c * X->out.h * X->out.w, nout = (size_t)D->out.c;
-    float *xv = malloc(nin * sizeof *xv), *w = malloc(nin * nout * sizeof *w), b = 0;
+    float *xv = malloc((size_t)n * nin * sizeof *xv), *w = malloc(nin * nout * sizeof *w), b = 0;
     clvis_status st = CLVIS_OK;
     if (!xv || !w)
         st = err_set(CLVIS_ERR_NO_MEMORY, "graph: out of host memory");
     if (!st)
-        st = buffer_read(g->ctx, X->y.mem, X->y.off * sizeof(float), nin * sizeof(float), xv);
+        st = buffer_read(g->ctx, X->y.mem, X->y.off * sizeof(float),
+                         (size_t)n * nin * sizeof(float), xv);
     if (!st)
         st = buffer_read(g->ctx, D->weight[0], 0, nin * nout * sizeof(float), w);
     if (!st && D->use_bias && D->weight[1])
         st = buffer_read(g->ctx, D->weight[1], (size_t)unit * sizeof(float), sizeof(float), &b);
-    if (!st) {
+    for (int k = 0; !st && k < n; k++) {
         /* the weights are (in, out) with rows in the engine's order of the input */
         double sum = b;
         for (size_t i = 0; i < nin; i++)
-            sum += (double)xv[i] * w[i * nout + (size_t)unit];
-        *out = (float)sum;
+            sum += (double)xv[(size_t)k * nin + i] * w[i * nout + (size_t)unit];
+        out[k] = (float)sum;
     }
     free(xv);
     free(w);
     return st;
+}
+
+clvis_status graph_preact(graph *g, int id, int unit, float *out)
+{
+    return preact(g, id, unit, 1, out);
+}
+
+clvis_status graph_preact_batch(graph *g, int id, int unit, float *out)
+{
+    return preact(g, id, unit, g->batch, out);
 }
 
 /* ---- queries ------------------------------------------------------------------------------- */
