@@ -42,6 +42,7 @@ static const flag_def FLAGS[] = {
     {"preprocess", F_PREPROCESS, 1, "raw|scale|tf|caffe|torch  override the model's preprocessing"},
     {"init", F_INIT, 1, "FILE[.png|.h5[:DATASET]]  start image instead of seeded noise"},
     {"chunk", F_CHUNK, 1, "N  filters per device batch (default: as memory allows)"},
+    {"batch", F_BATCH, 1, "N  scorecam / ablationcam forward passes per device batch (default: up to 32)"},
     {"steps", F_STEPS, 1, "N  gradient-ascent steps (default 40)"},
     {"grad", F_GRAD, 1, "LAYER:CHANNEL  also dump d mean(channel)/d every layer"},
     {"runs", F_RUNS, 1, "N  timed runs per workload (default 5)"},
@@ -83,12 +84,13 @@ static const cli_command COMMANDS[] = {
      "raw as in the book; --preprocess M puts the model's preprocessing in front of it.",
      cmd_filters},
     {"gradcam", WITH_MODEL | F_OUT | F_JSON | F_LAYER | F_CLASS | F_SCORE | F_METHOD |
-                    F_LABELS | F_PREPROCESS,
+                    F_LABELS | F_PREPROCESS | F_BATCH,
      "[options] IMAGE|FOLDER...",
      "Listings 5.42-5.44: Grad-CAM of the top-1 class (or --class) at the last conv layer (or\n"
      "--layer); writes gradcam_<image>_map.png (the raw map, viridis) and\n"
      "gradcam_<image>_overlay.png (0.4*JET + image, full resolution). Another --method\n"
-     "writes <method>_<image>_map.png and _overlay.png." IMAGES_NOTE,
+     "writes <method>_<image>_map.png and _overlay.png. scorecam and ablationcam run one\n"
+     "forward pass per channel of the layer, --batch N at a time on the device." IMAGES_NOTE,
      cmd_gradcam},
     {"dump", WITH_MODEL | F_OUT | F_GRAD | F_PREPROCESS, "[options] IMAGE",
      "Write every layer's output (NHWC) to DIR/dump_<image>.h5 (/act/<layer>); with\n"
@@ -207,6 +209,10 @@ static cli_result check_command(cli_args *a, char *msg, size_t cap)
         return usage(msg, cap, "unexpected argument '%s'", a->pos[0]);
     if (a->method && !strcmp(a->method, "gradcam-paper") && (a->given & F_SCORE) && !a->logit)
         return usage(msg, cap, "--method gradcam-paper differentiates the logit; drop --score prob");
+    if ((a->given & F_BATCH) &&
+        (!a->method || (strcmp(a->method, "scorecam") && strcmp(a->method, "ablationcam"))))
+        return usage(msg, cap, "--batch applies to --method scorecam and ablationcam (their "
+                     "forward passes)");
     if (!strcmp(n, "filters")) {
         if (a->filter >= 0 && !a->layer)
             return usage(msg, cap, "--filter needs --layer");
@@ -275,6 +281,7 @@ static cli_result set_option(cli_args *a, const flag_def *f, const char *val, ch
     case F_CLASS: num = &a->cls, hi = INT_MAX; break;
     case F_TOP: num = &a->top, lo = 1, hi = 100000; break;
     case F_CHUNK: num = &a->chunk, lo = 1, hi = 4096; break;
+    case F_BATCH: num = &a->batch, lo = 1, hi = 4096; break;
     case F_STEPS: num = &a->steps, lo = bench ? 1 : 0, hi = 100000; break;
     case F_RUNS: num = &a->runs, lo = 1, hi = 100000; break;
     case F_REFERENCE: num = &a->reference, hi = 100000; break;
