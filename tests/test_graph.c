@@ -682,6 +682,62 @@ int main(void)
         test_compare_f("gradient via intermediate layer 'concat' chains to the input gradient", gx2,
                        gx, nx, 1e-6);
 
+    /* FullGrad's reads: the channel biases of a convolution and of a batch norm (its shift),
+     * none for others; after a pass down to the input, conv1 (fused ReLU) holds the gradient
+     * before its ReLU, its post-ReLU gradient (a pass that stops at it) times y > 0 */
+    {
+        float b[4], sh[4], *post = malloc(n4 * 4), *pre = malloc(n4 * 4), *y1 = malloc(n4 * 4);
+        double bref[4], shref[4];
+        for (int c = 0; c < 4; c++) {
+            bref[c] = (float)w.b1[c];
+            shref[c] = w.beta[c] - w.mean[c] * (w.gamma[c] / sqrt(w.var[c] + 1e-3));
+        }
+        st = graph_read_bias(g, id[1], b);
+        if (!st)
+            st = graph_read_bias(g, id[3], sh);
+        if (st)
+            test_fail("read_bias", clvis_last_error());
+        else {
+            test_compare_fd("read_bias: conv1's bias", b, bref, 4, 1e-7);
+            test_compare_fd("read_bias: bn's shift beta - mean * gamma / sqrt(var + eps)", sh,
+                            shref, 4, 1e-6);
+        }
+        test_check("has_bias: conv1, dw, pw, bn yes; relu6, add, dense no",
+                   graph_node_has_bias(g, id[1]) && graph_node_has_bias(g, id[2]) &&
+                       graph_node_has_bias(g, id[5]) && graph_node_has_bias(g, id[3]) &&
+                       !graph_node_has_bias(g, id[4]) && !graph_node_has_bias(g, id[6]) &&
+                       !graph_node_has_bias(g, id[12]) && !graph_node_has_bias(g, 99),
+                   "");
+        test_expect_error("read_bias of a node without one", graph_read_bias(g, id[4], b),
+                          CLVIS_ERR_INVALID_ARG);
+        st = graph_seed(g, id[12], LAYOUT_NCHW, seed);
+        if (!st)
+            st = graph_backward(g, id[12], id[1], 0);
+        if (!st)
+            st = graph_read_grad(g, id[1], LAYOUT_NCHW, post);
+        if (!st)
+            st = graph_seed(g, id[12], LAYOUT_NCHW, seed);
+        if (!st)
+            st = graph_backward(g, id[12], id[0], 0);
+        if (!st)
+            st = graph_read_grad(g, id[1], LAYOUT_NCHW, pre);
+        if (!st)
+            st = graph_read(g, id[1], LAYOUT_NCHW, y1);
+        if (st)
+            test_fail("pre-activation gradient", clvis_last_error());
+        else {
+            size_t bad = 0, live = 0;
+            for (size_t i = 0; i < n4; i++) {
+                bad += pre[i] != (y1[i] > 0 ? post[i] : 0.0f);
+                live += y1[i] > 0 && post[i] != 0;
+            }
+            test_checkf(!bad && live > 0 && live < n4,
+                        "after a pass through it, conv1 holds d/d(pre-ReLU) = d/d(y) * (y > 0) "
+                        "(%zu differ; %zu of %zu live)", bad, live, n4);
+        }
+        free(post), free(pre), free(y1);
+    }
+
     /* graph_write + graph_forward_from (Ablation-CAM's hook): relu6's output replaced, the
      * network run again from it; pw and conv1 (the branch around it) keep their outputs */
     {

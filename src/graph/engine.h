@@ -93,7 +93,14 @@ clvis_status graph_seed(graph *g, int from, tensor_layout layout, const float *s
 #define GRAPH_LINEAR_FROM 1u
 /* Backpropagates the seed of `from` down to `to` (only nodes on a path between them). */
 clvis_status graph_backward(graph *g, int from, int to, unsigned flags);
-/* d(score)/d(output of id) after graph_backward, for the whole batch, in `layout`. */
+/* d(score)/d(output of id) after graph_backward, for the whole batch, in `layout`. A node the
+ * pass went through (not `from`, not `to`) whose activation is fused holds the gradient before
+ * that activation: the backward pass applies it in place. */
 clvis_status graph_read_grad(graph *g, int id, tensor_layout layout, float *out);
+/* 1 when node id adds a bias per output channel (FullGrad's bias layers): a convolution with a
+ * bias, or a batch norm (its shift beta - mean * gamma / sqrt(var + eps)). */
+int graph_node_has_bias(const graph *g, int id);
+/* That bias: graph_node_shape(g, id).c floats. */
+clvis_status graph_read_bias(graph *g, int id, float *out);
 
 #endif

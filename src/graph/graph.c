@@ -783,6 +783,24 @@ clvis_status graph_preact_batch(graph *g, int id, int unit, float *out)
     return preact(g, id, unit, g->batch, out);
 }
 
+int graph_node_has_bias(const graph *g, int id)
+{
+    if (id < 0 || id >= g->n_nodes)
+        return 0;
+    const node *v = &g->nodes[id];
+    return v->op == OP_BATCHNORM || (v->op == OP_CONV2D && v->use_bias && v->weight[1]);
+}
+
+clvis_status graph_read_bias(graph *g, int id, float *out)
+{
+    if (!graph_node_has_bias(g, id) || !out)
+        return err_set(CLVIS_ERR_INVALID_ARG, "graph_read_bias: node %d has no channel bias", id);
+    const node *v = &g->nodes[id];
+    if (!v->weight[1])
+        return err_set(CLVIS_ERR_INVALID_ARG, "layer '%s': no parameters yet", v->name);
+    return buffer_read(g->ctx, v->weight[1], 0, (size_t)v->out.c * sizeof(float), out);
+}
+
 /* ---- queries ------------------------------------------------------------------------------- */
 
 static const node *at(const graph *g, int id)
