@@ -314,8 +314,11 @@ typedef struct {
  * "eigengradcam" (the same projection of g * A), "scorecam" (Wang et al.: sum_k softmax(s)_k A_k,
  * s_k the score of the input times A_k upsampled bilinear (align_corners) and min-max
  * normalised; forward passes in batches of opt->batch), "ablationcam" (Desai & Ramaswamy:
- * w_k = (s - s_k) / s, s_k with channel k of the layer set to 0; batched too). Every map:
- * ReLU, divided by its max. The summary is one line. */
+ * w_k = (s - s_k) / s, s_k with channel k of the layer set to 0; batched too), "fullgrad"
+ * (Srinivas & Fleuret: |x dx| per input channel plus |b_c dz_c| per channel of every layer with
+ * a channel bias, each scaled to [0, 1] and resized to the input, summed; the map is at the
+ * input's size and the layer is not used). Every map: ReLU, divided by its max. The summary is
+ * one line. */
 CLVIS_API const char *clvis_cam_method_name(int i);
 CLVIS_API const char *clvis_cam_method_summary(int i);
 

@@ -191,11 +191,11 @@ bad empty_layers 2 'layers: no layer names given' -- activations --model "$K/fun
 run gc_logit 0 -- gradcam --quiet --model "$K/functional.h5" --out "$T/fx" --score logit --class 3 samples/coffee.png &&
     check "gradcam --score logit --class 3" "grep -q 'class 3 ' '$T/gc_logit.out' && grep -q logit '$T/gc_logit.out'"
 # the CAM method table from the command line: each method's own files, its name in the JSON
-for m in gradcam++ xgradcam layercam hirescam eigencam eigengradcam scorecam ablationcam; do
+for m in gradcam++ xgradcam layercam hirescam eigencam eigengradcam scorecam ablationcam fullgrad; do
     run "gc_$m" 0 -- gradcam --quiet --json --model "$K/functional.h5" --out "$T/gcm" --method "$m" samples/coffee.png &&
         check "gradcam --method $m: json names it, ${m}_coffee_{map,overlay}.png" "grep -qF '\"method\":\"$m\"' '$T/gc_$m.out' && grep -q '\"score\":\"prob\"' '$T/gc_$m.out' && [ -s '$T/gcm/${m}_coffee_map.png' ] && [ -s '$T/gcm/${m}_coffee_overlay.png' ]" "$(head -c 300 "$T/gc_$m.out")"
 done
-check "eight methods, eight pairs of pictures, no gradcam_ files" "[ \$(ls '$T/gcm' | grep -c 'png\$') = 16 ] && [ -z \"\$(ls '$T/gcm' | grep '^gradcam_')\" ]" "$(ls "$T/gcm")"
+check "nine methods, nine pairs of pictures, no gradcam_ files" "[ \$(ls '$T/gcm' | grep -c 'png\$') = 18 ] && [ -z \"\$(ls '$T/gcm' | grep '^gradcam_')\" ]" "$(ls "$T/gcm")"
 # the forward-pass methods in device batches of 3 (a padded last batch): the same map
 for m in scorecam ablationcam; do
     run "gc_${m}_b3" 0 -- gradcam --quiet --json --model "$K/functional.h5" --out "$T/gcm_b3" --method "$m" --batch 3 samples/coffee.png &&
@@ -203,7 +203,7 @@ for m in scorecam ablationcam; do
 done
 bad batch_method 2 "batch applies to --method scorecam and ablationcam" -- gradcam --model "$K/functional.h5" --out "$T/bad_batch_method" --method layercam --batch 4 samples/coffee.png
 check "--batch with another method writes nothing" "[ ! -e '$T/bad_batch_method' ]"
-bad method_unknown 2 "unknown CAM method 'gradcam\+\+\+' \(known: gradcam, .*hirescam, eigencam, eigengradcam, scorecam, ablationcam\)" -- gradcam --model "$K/functional.h5" --out "$T/bad_method_unknown" --method 'gradcam+++' samples/coffee.png
+bad method_unknown 2 "unknown CAM method 'gradcam\+\+\+' \(known: gradcam, .*hirescam, eigencam, eigengradcam, scorecam, ablationcam, fullgrad\)" -- gradcam --model "$K/functional.h5" --out "$T/bad_method_unknown" --method 'gradcam+++' samples/coffee.png
 run pred_sig 0 -- predict --model "$K/small_convnet.h5" samples/coffee.png &&
     check "predict sigmoid model: P(class 1)" "grep -q 'P(class 1) = ' '$T/pred_sig.out'"
 check "index.html lists every picture" "[ \$(grep -c '<img' '$T/fx/index.html') -ge 13 ] && [ ! -e '$T/fx/index.html.tmp'* ]"

@@ -157,7 +157,7 @@ int main(void)
     usage_case("gradcam --method gradcam+++ x.jpg",
                "--method: unknown CAM method 'gradcam+++' (known: gradcam, gradcam-paper, "
                "gradcam++, xgradcam, layercam, hirescam, eigencam, eigengradcam, scorecam, "
-               "ablationcam)");
+               "ablationcam, fullgrad)");
     a = run_case("gradcam --method scorecam --batch 7 x.jpg");
     test_checkf(a.method && !strcmp(a.method, "scorecam") && a.batch == 7,
                 "--method scorecam --batch 7: the batch is taken");

@@ -209,7 +209,10 @@ static void run_case(clvis_ctx *ctx, const char *dir, const char *name)
      * peer writes min - 1e7 unless the layer's minimum is 0: on acts, mbv3_block, elu and
      * efficient_block (hard-swish, ELU, SiLU layers) cam_ablationcam.pb is the paper's definition
      * computed with PyTorch in float64, elsewhere the peer's map. scorecam and ablationcam also
-     * run in batches of 1 and 3 and must give the default batch's map. */
+     * run in batches of 1 and 3 and must give the default batch's map. fullgrad's map is at the
+     * input's size (the layer is not used); on acts, whose Conv+BatchNorm the exporter folded,
+     * cam_fullgrad.pb is FullGrad's definition over the ONNX model's bias layers (float64,
+     * PyTorch), the peer on the unfolded PyTorch model seeing two biases there. */
     const char *cl = cJSON_GetStringValue(cJSON_GetObjectItem(meta, "cam_layer"));
     if (cl) {
         int layer = graph_find(g, cl);

@@ -461,14 +461,15 @@ static void test_cam_methods(clvis_ctx *ctx, hid_t fexp)
     static const char *const want[] = {"gradcam",  "gradcam-paper", "gradcam++",
                                        "xgradcam", "layercam",      "hirescam",
                                        "eigencam", "eigengradcam",  "scorecam",
-                                       "ablationcam"};
+                                       "ablationcam", "fullgrad"};
     int nwant = (int)(sizeof want / sizeof want[0]), listed = 1;
     for (int i = 0; i < nwant; i++)
         listed &= clvis_cam_method_name(i) && !strcmp(clvis_cam_method_name(i), want[i]) &&
                   clvis_cam_method_summary(i) && *clvis_cam_method_summary(i) &&
                   !strchr(clvis_cam_method_summary(i), '\n');
     test_check("cam methods: gradcam, gradcam-paper, gradcam++, xgradcam, layercam, hirescam, "
-               "eigencam, eigengradcam, scorecam, ablationcam, then none; a one-line summary each",
+               "eigencam, eigengradcam, scorecam, ablationcam, fullgrad, then none; a one-line "
+               "summary each",
                listed && !clvis_cam_method_name(nwant) && !clvis_cam_method_name(-1) &&
                    !clvis_cam_method_summary(nwant) && !clvis_cam_method_summary(-1),
                "");

@@ -16,7 +16,8 @@ static const cam_method *const methods[] = {&cam_gradcam_book, &cam_gradcam_pape
                                             &cam_gradcampp,     &cam_xgradcam,
                                             &cam_layercam,      &cam_hirescam,
                                             &cam_eigencam,      &cam_eigengradcam,
-                                            &cam_scorecam,      &cam_ablationcam};
+                                            &cam_scorecam,      &cam_ablationcam,
+                                            &cam_fullgrad};
 enum { N_METHODS = sizeof methods / sizeof methods[0] };
 
 void cam_finish(const double *acc, size_t hw, float *map, int *all_nonpositive)
@@ -208,9 +209,12 @@ clvis_status clvis_gradcam(clvis_model *m, const float *x, const clvis_gradcam_o
         return err_set(CLVIS_ERR_INVALID_ARG, "class %d out of range: the model has %d outputs "
                        "(0..%d)", o.cls, ncls, ncls - 1);
     size_t acount = (size_t)as.c * as.h * as.w;
+    /* FullGrad: every bias layer to the input, a map at the input's size */
+    int full = method == &cam_fullgrad;
+    shape3 ms = full ? graph_node_shape(g, 0) : as;
     float *y = malloc((size_t)ncls * sizeof *y), *seed = calloc((size_t)ncls, sizeof *seed);
     float *act = malloc(acount * sizeof *act), *grad = malloc(acount * sizeof *grad);
-    res->map = malloc((size_t)as.h * as.w * sizeof *res->map);
+    res->map = malloc((size_t)ms.h * ms.w * sizeof *res->map);
     clvis_status st = CLVIS_OK;
     if (!y || !act || !grad || !seed || !res->map) {
         st = err_set(CLVIS_ERR_NO_MEMORY, "gradcam: out of memory");
@@ -229,8 +233,8 @@ clvis_status clvis_gradcam(clvis_model *m, const float *x, const clvis_gradcam_o
     res->layer = o.layer;
     res->cls = o.cls;
     res->prob = res->score = y[o.cls];
-    res->h = as.h;
-    res->w = as.w;
+    res->h = ms.h;
+    res->w = ms.w;
     int from = out;
     unsigned flags = 0;
     /* the method's score, or the logit when asked for (with method NULL, logit picked the row) */
@@ -239,14 +243,13 @@ clvis_status clvis_gradcam(clvis_model *m, const float *x, const clvis_gradcam_o
         goto done;
     seed[o.cls] = 1.0f; /* one-hot at the seeded node: flat outputs are (units, 1, 1) */
     if ((st = graph_seed(g, from, LAYOUT_NCHW, seed)) ||
-        (st = graph_backward(g, from, o.layer, flags)) ||
+        (st = graph_backward(g, from, full ? 0 : o.layer, flags)) ||
         (st = graph_read_grad(g, o.layer, LAYOUT_NCHW, grad)))
         goto done;
-    cam_input in = {1,        as.c,   as.h,
-                    as.w,     act,    grad,
-                    g,        o.layer, from,
-                    0,        o.cls,  x,
-                    o.batch};
+    cam_input in = {.n = 1,          .k = as.c,     .h = as.h,   .w = as.w,
+                    .act = act,      .grad = grad,  .g = g,      .layer = o.layer,
+                    .score_node = from, .cls = o.cls, .x = x,    .batch = o.batch,
+                    .from = from};
     if (flags) { /* the logit of a fused softmax: a dense layer's pre-activation can be read */
         in.score_preact = graph_node_role(g, out) == ROLE_DENSE;
         in.score_node = in.score_preact ? out : -1;

@@ -24,6 +24,7 @@ typedef struct {
      * (0: cam_batch's choice). */
     graph *g;
     int layer, score_node, score_preact, cls;
+    int from; /* where the backward pass started (FullGrad: it went down to the input) */
     const float *x;
     int batch;
 } cam_input;
@@ -43,6 +44,8 @@ extern const cam_method cam_gradcam_book, cam_gradcam_paper;
 extern const cam_method cam_gradcampp, cam_xgradcam, cam_layercam, cam_hirescam;
 /* cam_eigencam.c, cam_eigengradcam.c, cam_scorecam.c, cam_ablationcam.c */
 extern const cam_method cam_eigencam, cam_eigengradcam, cam_scorecam, cam_ablationcam;
+/* cam_fullgrad.c: its map is at the input's size, and its backward pass goes to the input */
+extern const cam_method cam_fullgrad;
 
 /* cam_pca.c: proj (h*w) = the maps (k, h, w) as an (h*w, k) matrix, centred per channel,
  * projected on its first right singular vector (pytorch-grad-cam's get_2d_projection), negated
