@@ -4,7 +4,8 @@
  * norms: graph_node_has_bias), the bias-gradient term |b_c * dscore/dz_c| with z the layer's
  * output (before a fused activation). Each channel of each term is scaled to [0, 1] on its own
  * ((v - min) / (max - min + 1e-7), the peer's scale_cam_image), the layers' channels resized
- * to the input (cv2.resize INTER_LINEAR, the peer's), and all of them summed; the map is at
+ * to the input (cv2.resize INTER_LINEAR, the peer's; summed before the resize, which is
+ * linear), and all of them summed; the map is at
  * the input's resolution, the chosen layer is not used. The score is the model's output for
  * the class (the logit with --score logit). ReLU (a no-op: every term is >= 0) and division by
  * the max as every method; the peer min-max normalises instead. */
@@ -44,10 +45,11 @@ static clvis_status fullgrad_map(const cam_input *in, float *map, int *all_nonpo
         maxc = s.c > maxc ? s.c : maxc;
     }
     double *acc = calloc(HW, sizeof *acc), *v = malloc((most > HW ? most : HW) * sizeof *v);
+    double *sum = malloc(most * sizeof *sum);
     float *gr = malloc(most * sizeof *gr), *b = malloc((size_t)maxc * sizeof *b);
     float *vf = malloc(most * sizeof *vf), *up = malloc(HW * sizeof *up);
     clvis_status st = CLVIS_OK;
-    if (!acc || !v || !gr || !b || !vf || !up) {
+    if (!acc || !v || !sum || !gr || !b || !vf || !up) {
         st = err_set(CLVIS_ERR_NO_MEMORY, "fullgrad: out of memory");
         goto done;
     }
@@ -70,21 +72,27 @@ static clvis_status fullgrad_map(const cam_input *in, float *map, int *all_nonpo
         size_t hw = (size_t)s.h * s.w;
         if ((st = graph_read_grad(g, i, LAYOUT_NCHW, gr)) || (st = graph_read_bias(g, i, b)))
             goto done;
+        /* the peer resizes each channel, then sums; the resize is linear, so the layer's
+         * channels are summed first (in double) and resized once */
+        for (size_t p = 0; p < hw; p++)
+            sum[p] = 0.0;
         for (int c = 0; c < s.c; c++) {
             for (size_t p = 0; p < hw; p++)
                 v[p] = fabs((double)b[c] * gr[(size_t)c * hw + p]);
             scale01(v, hw);
             for (size_t p = 0; p < hw; p++)
-                vf[p] = (float)v[p];
-            if ((st = cv_resize_bilinear_f32(up, is.w, is.h, vf, s.w, s.h, 1)))
-                goto done;
-            for (size_t p = 0; p < HW; p++)
-                acc[p] += up[p];
+                sum[p] += v[p];
         }
+        for (size_t p = 0; p < hw; p++)
+            vf[p] = (float)sum[p];
+        if ((st = cv_resize_bilinear_f32(up, is.w, is.h, vf, s.w, s.h, 1)))
+            goto done;
+        for (size_t p = 0; p < HW; p++)
+            acc[p] += up[p];
     }
     cam_finish(acc, HW, map, all_nonpositive);
 done:
-    free(acc), free(v), free(gr), free(b), free(vf), free(up);
+    free(acc), free(v), free(sum), free(gr), free(b), free(vf), free(up);
     return st;
 }
 
