@@ -4,8 +4,9 @@
  * its own min and max ((u - min) / (max - min + 1e-8)), and multiplies the input (every input
  * channel); the masked inputs run forward in device batches, s_k = the model's output for the
  * class (pytorch-grad-cam's ClassifierOutputTarget: no softmax of its own; the logit with
- * --score logit), w = softmax over the channels of s, map = relu(sum_k w_k A_k) / max. The paper
- * leaves the baseline and the score's softmax to the implementation; these are the peer's. */
+ * --score logit), w = softmax over the channels of s, map = relu(sum_k w_k A_k) / max. The
+ * paper's baseline score f(X_b) is one constant over the channels, which the softmax cancels;
+ * the score without a softmax of its own and the mask interpolation are the peer's choices. */
 #include <math.h>
 #include <stdlib.h>
 
