@@ -291,6 +291,8 @@ typedef struct {
     const char *method; /* a name of clvis_cam_method_name(); NULL: by `logit` */
     int batch;          /* scorecam / ablationcam: forward passes per device batch; 0: up to
                            32 as a quarter of the device memory allows */
+    clvis_progress_fn progress; /* scorecam / ablationcam: a line per device batch; NULL: none */
+    void *progress_user;
 } clvis_gradcam_options;
 
 typedef struct {

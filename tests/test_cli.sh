@@ -201,6 +201,8 @@ for m in scorecam ablationcam; do
     run "gc_${m}_b3" 0 -- gradcam --quiet --json --model "$K/functional.h5" --out "$T/gcm_b3" --method "$m" --batch 3 samples/coffee.png &&
         check "gradcam --method $m --batch 3: the map of the default batch" "[ \"\$(grep -o '\"map\":\[.*\]\]' '$T/gc_${m}_b3.out')\" = \"\$(grep -o '\"map\":\[.*\]\]' '$T/gc_$m.out')\" ] && grep -q '\"map\":\[\[' '$T/gc_$m.out'"
 done
+run gc_progress 0 -- gradcam --model "$K/functional.h5" --out "$T/gcm_prog" --method ablationcam --batch 5 samples/coffee.png &&
+    check "ablationcam: a progress line per device batch on stderr, the last one complete" "grep -qE '^ablationcam: 5/[0-9]+ channels \(batch 5\)' '$T/gc_progress.err' && tail -n 5 '$T/gc_progress.err' | grep -qE '^ablationcam: ([0-9]+)/\1 channels'" "$(head -c 300 "$T/gc_progress.err")"
 bad batch_method 2 "batch applies to --method scorecam and ablationcam" -- gradcam --model "$K/functional.h5" --out "$T/bad_batch_method" --method layercam --batch 4 samples/coffee.png
 check "--batch with another method writes nothing" "[ ! -e '$T/bad_batch_method' ]"
 bad method_unknown 2 "unknown CAM method 'gradcam\+\+\+' \(known: gradcam, .*hirescam, eigencam, eigengradcam, scorecam, ablationcam, fullgrad\)" -- gradcam --model "$K/functional.h5" --out "$T/bad_method_unknown" --method 'gradcam+++' samples/coffee.png

@@ -165,7 +165,8 @@ int main(void)
     a = run_case("gradcam --method ablationcam x.jpg");
     test_checkf(a.batch == 0, "ablationcam without --batch: 0 (the library's choice)");
     cli_free(&a);
-    usage_case("gradcam --method scorecam --batch 0 x.jpg", "--batch: expected an integer in 1..4096");
+    usage_case("gradcam --method scorecam --batch 0 x.jpg",
+               "--batch: expected an integer in 1..4096");
     usage_case("gradcam --method ablationcam --batch 4097 x.jpg", "--batch");
     usage_case("gradcam --batch 8 x.jpg", "--batch applies to --method scorecam and ablationcam");
     usage_case("gradcam --method eigencam --batch 8 x.jpg", "--batch applies to");

@@ -172,7 +172,7 @@ clvis_status clvis_gradcam(clvis_model *m, const float *x, const clvis_gradcam_o
         return err_set(CLVIS_ERR_INVALID_ARG, "clvis_gradcam: NULL argument");
     memset(res, 0, sizeof *res);
     graph *g = model_graph(m);
-    clvis_gradcam_options o = {-1, -1, 0, NULL, 0};
+    clvis_gradcam_options o = {-1, -1, 0, NULL, 0, NULL, NULL};
     if (opt)
         o = *opt;
     const cam_method *method = o.method  ? cam_find(o.method)
@@ -249,7 +249,7 @@ clvis_status clvis_gradcam(clvis_model *m, const float *x, const clvis_gradcam_o
     cam_input in = {.n = 1,          .k = as.c,     .h = as.h,   .w = as.w,
                     .act = act,      .grad = grad,  .g = g,      .layer = o.layer,
                     .score_node = from, .cls = o.cls, .x = x,    .batch = o.batch,
-                    .from = from};
+                    .from = from, .progress = o.progress, .progress_user = o.progress_user};
     if (flags) { /* the logit of a fused softmax: a dense layer's pre-activation can be read */
         in.score_preact = graph_node_role(g, out) == ROLE_DENSE;
         in.score_node = in.score_preact ? out : -1;

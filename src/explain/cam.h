@@ -27,6 +27,8 @@ typedef struct {
     int from; /* where the backward pass started (FullGrad: it went down to the input) */
     const float *x;
     int batch;
+    clvis_progress_fn progress; /* a line per device batch (viz_say), NULL: none */
+    void *progress_user;
 } cam_input;
 
 typedef struct {

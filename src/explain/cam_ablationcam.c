@@ -11,6 +11,7 @@
 
 #include "core/error.h"
 #include "explain/cam.h"
+#include "explain/explain.h"
 
 static clvis_status ablationcam_map(const cam_input *in, float *map, int *all_nonpositive)
 {
@@ -59,6 +60,8 @@ static clvis_status ablationcam_map(const cam_input *in, float *map, int *all_no
             goto done;
         for (int b = 0; b < nb; b++)
             w[c0 + b] = (s - w[c0 + b]) / s;
+        viz_say(in->progress, in->progress_user, "ablationcam: %d/%d channels (batch %d)",
+                c0 + nb, k, B);
     }
     cam_weighted_sum(in, w, acc);
     cam_finish(acc, hw, map, all_nonpositive);

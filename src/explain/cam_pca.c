@@ -76,7 +76,8 @@ clvis_status cam_pca_project(const float *maps, int k, int h, int w, double *pro
     size_t hw = (size_t)h * w;
     int n = hw <= (size_t)k ? (int)hw : k; /* the smaller Gram matrix */
     double *x = malloc(hw * (size_t)k * sizeof *x);
-    double *gram = malloc((size_t)n * n * sizeof *gram), *vecs = malloc((size_t)n * n * sizeof *vecs);
+    double *gram = malloc((size_t)n * n * sizeof *gram);
+    double *vecs = malloc((size_t)n * n * sizeof *vecs);
     double *top = malloc((size_t)n * sizeof *top);
     if (!x || !gram || !vecs || !top) {
         free(x), free(gram), free(vecs), free(top);

@@ -12,11 +12,13 @@
 
 #include "core/error.h"
 #include "explain/cam.h"
+#include "explain/explain.h"
 
 /* torch.nn.UpsamplingBilinear2d of one (h, w) map to (H, W): align_corners = True. */
 static void upsample(const float *a, int h, int w, float *u, int H, int W)
 {
-    double sy = H > 1 ? (double)(h - 1) / (H - 1) : 0.0, sx = W > 1 ? (double)(w - 1) / (W - 1) : 0.0;
+    double sy = H > 1 ? (double)(h - 1) / (H - 1) : 0.0;
+    double sx = W > 1 ? (double)(w - 1) / (W - 1) : 0.0;
     for (int Y = 0; Y < H; Y++) {
         double fy = Y * sy;
         int y0 = (int)fy, y1 = y0 + 1 < h ? y0 + 1 : h - 1;
@@ -79,6 +81,8 @@ static clvis_status scorecam_map(const cam_input *in, float *map, int *all_nonpo
         if ((st = graph_set_input(g, LAYOUT_NHWC, xs)) ||
             (st = graph_forward(g, in->score_node)) || (st = cam_scores(in, nb, y, s + c0)))
             goto done;
+        viz_say(in->progress, in->progress_user, "scorecam: %d/%d masked inputs (batch %d)",
+                c0 + nb, k, B);
     }
     double mx = s[0], sum = 0.0;
     for (int c = 1; c < k; c++)
