@@ -42,7 +42,8 @@ int main(int argc, char **argv)
         rc = die(argv[2]);
         goto done;
     }
-    clvis_gradcam_options opt = {-1, -1, 0, NULL}; /* last conv layer, top-1 class, the book */
+    /* last conv layer, top-1 class, the book */
+    clvis_gradcam_options opt = {-1, -1, 0, NULL, 0, NULL, NULL};
     if (clvis_gradcam(model, x, &opt, &cam) ||
         clvis_gradcam_overlay(&overlay, &photo, cam.map, cam.h, cam.w) ||
         clvis_image_write_png(argv[3], &overlay)) {

@@ -296,6 +296,10 @@ typedef struct {
                            method: 1 differentiates the pre-softmax logit instead of the
                            method's own score */
     const char *method; /* a name of clvis_cam_method_name(); NULL: by `logit` */
+    int batch;          /* scorecam / ablationcam: forward passes per device batch; 0: up to
+                           32 as a quarter of the device memory allows */
+    clvis_progress_fn progress; /* scorecam / ablationcam: a line per device batch; NULL: none */
+    void *progress_user;
 } clvis_gradcam_options;
 
 typedef struct {
@@ -313,8 +317,17 @@ typedef struct {
  * score (g = d score / d A, A the layer's activation, k a channel): "gradcam++" (Chattopadhay
  * et al., w_k = sum relu(g) g^2 / (2 g^2 + sum(A_k) g^3 + 1e-6)), "xgradcam" (Fu et al.,
  * w_k = sum(g A_k) / (sum(A_k) + 1e-7)), "layercam" (Jiang et al., sum_k relu(g_k) A_k per
- * pixel), "hirescam" (Draelos & Carin, sum_k g_k A_k per pixel). Every map: ReLU, divided by
- * its max. The summary is one line. */
+ * pixel), "hirescam" (Draelos & Carin, sum_k g_k A_k per pixel), "eigencam" (Muhammad &
+ * Yeasin: A as an (h*w, k) matrix centred per channel, projected on its first right singular
+ * vector, negated when |min| > |max| (pytorch-grad-cam's sign correction); no class),
+ * "eigengradcam" (the same projection of g * A), "scorecam" (Wang et al.: sum_k softmax(s)_k A_k,
+ * s_k the score of the input times A_k upsampled bilinear (align_corners) and min-max
+ * normalised; forward passes in batches of opt->batch), "ablationcam" (Desai & Ramaswamy:
+ * w_k = (s - s_k) / s, s_k with channel k of the layer set to 0; batched too), "fullgrad"
+ * (Srinivas & Fleuret: |x dx| per input channel plus |b_c dz_c| per channel of every layer with
+ * a channel bias, each scaled to [0, 1] and resized to the input, summed; the map is at the
+ * input's size and the layer is not used). Every map: ReLU, divided by its max. The summary is
+ * one line. */
 CLVIS_API const char *clvis_cam_method_name(int i);
 CLVIS_API const char *clvis_cam_method_summary(int i);
 

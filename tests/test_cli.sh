@@ -229,12 +229,21 @@ bad empty_layers 2 'layers: no layer names given' -- activations --model "$K/fun
 run gc_logit 0 -- gradcam --quiet --model "$K/functional.h5" --out "$T/fx" --score logit --class 3 samples/coffee.png &&
     check "gradcam --score logit --class 3" "grep -q 'class 3 ' '$T/gc_logit.out' && grep -q logit '$T/gc_logit.out'"
 # the CAM method table from the command line: each method's own files, its name in the JSON
-for m in gradcam++ xgradcam layercam hirescam; do
+for m in gradcam++ xgradcam layercam hirescam eigencam eigengradcam scorecam ablationcam fullgrad; do
     run "gc_$m" 0 -- gradcam --quiet --json --model "$K/functional.h5" --out "$T/gcm" --method "$m" samples/coffee.png &&
         check "gradcam --method $m: json names it, ${m}_coffee_map.png, _overlay.jpg" "grep -qF '\"method\":\"$m\"' '$T/gc_$m.out' && grep -q '\"score\":\"prob\"' '$T/gc_$m.out' && [ -s '$T/gcm/${m}_coffee_map.png' ] && [ -s '$T/gcm/${m}_coffee_overlay.jpg' ]" "$(head -c 300 "$T/gc_$m.out")"
 done
-check "four methods, four pairs of pictures, no gradcam_ files" "[ \$(ls '$T/gcm' | grep -c '_map.png\$') = 4 ] && [ \$(ls '$T/gcm' | grep -c '_overlay.jpg\$') = 4 ] && [ -z \"\$(ls '$T/gcm' | grep '^gradcam_')\" ]" "$(ls "$T/gcm")"
-bad method_unknown 2 "unknown CAM method 'gradcam\+\+\+' \(known: gradcam, .*hirescam\)" -- gradcam --model "$K/functional.h5" --out "$T/bad_method_unknown" --method 'gradcam+++' samples/coffee.png
+check "nine methods, nine pairs of pictures, no gradcam_ files" "[ \$(ls '$T/gcm' | grep -c '_map.png\$') = 9 ] && [ \$(ls '$T/gcm' | grep -c '_overlay.jpg\$') = 9 ] && [ -z \"\$(ls '$T/gcm' | grep '^gradcam_')\" ]" "$(ls "$T/gcm")"
+# the forward-pass methods in device batches of 3 (a padded last batch): the same map
+for m in scorecam ablationcam; do
+    run "gc_${m}_b3" 0 -- gradcam --quiet --json --model "$K/functional.h5" --out "$T/gcm_b3" --method "$m" --batch 3 samples/coffee.png &&
+        check "gradcam --method $m --batch 3: the map of the default batch" "[ \"\$(grep -o '\"map\":\[.*\]\]' '$T/gc_${m}_b3.out')\" = \"\$(grep -o '\"map\":\[.*\]\]' '$T/gc_$m.out')\" ] && grep -q '\"map\":\[\[' '$T/gc_$m.out'"
+done
+run gc_progress 0 -- gradcam --model "$K/functional.h5" --out "$T/gcm_prog" --method ablationcam --batch 5 samples/coffee.png &&
+    check "ablationcam: a progress line per device batch on stderr, the last one complete" "grep -qE '^ablationcam: 5/[0-9]+ channels \(batch 5\)' '$T/gc_progress.err' && tail -n 5 '$T/gc_progress.err' | grep -qE '^ablationcam: ([0-9]+)/\1 channels'" "$(head -c 300 "$T/gc_progress.err")"
+bad batch_method 2 "batch applies to --method scorecam and ablationcam" -- gradcam --model "$K/functional.h5" --out "$T/bad_batch_method" --method layercam --batch 4 samples/coffee.png
+check "--batch with another method writes nothing" "[ ! -e '$T/bad_batch_method' ]"
+bad method_unknown 2 "unknown CAM method 'gradcam\+\+\+' \(known: gradcam, .*hirescam, eigencam, eigengradcam, scorecam, ablationcam, fullgrad\)" -- gradcam --model "$K/functional.h5" --out "$T/bad_method_unknown" --method 'gradcam+++' samples/coffee.png
 run pred_sig 0 -- predict --model "$K/small_convnet.h5" samples/coffee.png &&
     check "predict sigmoid model: P(class 1)" "grep -q 'P(class 1) = ' '$T/pred_sig.out'"
 check "index.html lists every picture" "[ \$(grep -o '<img' '$T/fx/index.html' | wc -l) -ge 13 ] && [ ! -e '$T/fx/index.html.tmp'* ]"

@@ -200,7 +200,21 @@ int main(void)
     cli_free(&a);
     usage_case("gradcam --method gradcam+++ x.jpg",
                "--method: unknown CAM method 'gradcam+++' (known: gradcam, gradcam-paper, "
-               "gradcam++, xgradcam, layercam, hirescam)");
+               "gradcam++, xgradcam, layercam, hirescam, eigencam, eigengradcam, scorecam, "
+               "ablationcam, fullgrad)");
+    a = run_case("gradcam --method scorecam --batch 7 x.jpg");
+    test_checkf(a.method && !strcmp(a.method, "scorecam") && a.batch == 7,
+                "--method scorecam --batch 7: the batch is taken");
+    cli_free(&a);
+    a = run_case("gradcam --method ablationcam x.jpg");
+    test_checkf(a.batch == 0, "ablationcam without --batch: 0 (the library's choice)");
+    cli_free(&a);
+    usage_case("gradcam --method scorecam --batch 0 x.jpg",
+               "--batch: expected an integer in 1..4096");
+    usage_case("gradcam --method ablationcam --batch 4097 x.jpg", "--batch");
+    usage_case("gradcam --batch 8 x.jpg", "--batch applies to --method scorecam and ablationcam");
+    usage_case("gradcam --method eigencam --batch 8 x.jpg", "--batch applies to");
+    usage_case("filters --batch 8", "--batch");
     usage_case("gradcam --method GradCAM x.jpg", "unknown CAM method 'GradCAM'");
     usage_case("gradcam --method= x.jpg", "unknown CAM method ''");
     usage_case("gradcam x.jpg --method", "--method needs a value");

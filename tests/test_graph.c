@@ -33,9 +33,10 @@ static void fill_rand(double *a, size_t n, double scale, double offset)
         a[i] = (float)(urand() * scale + offset);
 }
 
-/* Reference forward of the whole DAG; returns the activations we compare. */
-static void reference(const weights *w, const double *x, double *add_out, double *cat_out,
-                      double *out)
+/* Reference forward of the whole DAG; returns the activations we compare. relu6_over: when not
+ * NULL, relu6's output (B x 4 x H0 x H0) is replaced by it, as graph_write does. */
+static void reference_over(const weights *w, const double *x, const double *relu6_over,
+                           double *add_out, double *cat_out, double *out)
 {
     rshape s0 = {B, C0, H0, H0}, s4 = {B, 4, H0, H0};
     size_t n4 = (size_t)B * 4 * H0 * H0;
@@ -54,6 +55,8 @@ static void reference(const weights *w, const double *x, double *add_out, double
     }
     ref_scale_shift(a3, a2, s4, sc, sh);
     ref_act(a3, a3, s4, 1, 6.0);
+    if (relu6_over)
+        memcpy(a3, relu6_over, n4 * 8);
     rconv cp = {4, 1, 1, 1, 1, 1, 1, 0, 0, 0, 0, 1};
     ref_conv2d(a5, a1, s4, w->wp, w->bp, &cp, H0, H0);
     for (size_t i = 0; i < n4; i++)
@@ -73,6 +76,12 @@ static void reference(const weights *w, const double *x, double *add_out, double
     ref_dense(out, fl, B, 72, 5, w->wf, w->bf);
     ref_act(out, out, (rshape){B, 5, 1, 1}, 4, 0);
     free(a1), free(a2), free(a3), free(a5), free(pad), free(mp), free(ap), free(fl);
+}
+
+static void reference(const weights *w, const double *x, double *add_out, double *cat_out,
+                      double *out)
+{
+    reference_over(w, x, NULL, add_out, cat_out, out);
 }
 
 static clvis_status upload(graph *g, int id, int slot, const double *d, size_t n)
@@ -592,6 +601,31 @@ int main(void)
     test_compare_fd("forward: concatenate", buf, cat_ref, n8, 2e-5);
     read_t(g, g->nodes[id[12]].y, buf);
     test_compare_fd("forward: softmax output", buf, out_ref, B * 5, 2e-5);
+    /* graph_preact_batch: the logits of the fused softmax for every item; softmaxed they give
+     * the output, and item 0's is graph_preact's */
+    {
+        float z[5][B], z0 = 0;
+        double p[B * 5];
+        st = CLVIS_OK;
+        for (int u = 0; u < 5 && !st; u++)
+            st = graph_preact_batch(g, id[12], u, z[u]);
+        if (!st)
+            st = graph_preact(g, id[12], 3, &z0);
+        if (st)
+            test_fail("preact_batch", clvis_last_error());
+        else {
+            for (int n = 0; n < B; n++) {
+                double sum = 0;
+                for (int u = 0; u < 5; u++)
+                    sum += exp(z[u][n]);
+                for (int u = 0; u < 5; u++)
+                    p[n * 5 + u] = exp(z[u][n]) / sum;
+            }
+            test_compare_fd("preact_batch: softmax of the batch's logits = the output", buf, p,
+                            B * 5, 2e-5);
+            test_checkf(z0 == z[3][0], "preact_batch item 0 = preact (%g, %g)", z0, z[3][0]);
+        }
+    }
 
     /* input gradient of L = sum_n p[n][cls_n] */
     int cls[B] = {2, 4};
@@ -647,6 +681,109 @@ int main(void)
     else
         test_compare_f("gradient via intermediate layer 'concat' chains to the input gradient", gx2,
                        gx, nx, 1e-6);
+
+    /* FullGrad's reads: the channel biases of a convolution and of a batch norm (its shift),
+     * none for others; after a pass down to the input, conv1 (fused ReLU) holds the gradient
+     * before its ReLU, its post-ReLU gradient (a pass that stops at it) times y > 0 */
+    {
+        float b[4], sh[4], *post = malloc(n4 * 4), *pre = malloc(n4 * 4), *y1 = malloc(n4 * 4);
+        double bref[4], shref[4];
+        for (int c = 0; c < 4; c++) {
+            bref[c] = (float)w.b1[c];
+            shref[c] = w.beta[c] - w.mean[c] * (w.gamma[c] / sqrt(w.var[c] + 1e-3));
+        }
+        st = graph_read_bias(g, id[1], b);
+        if (!st)
+            st = graph_read_bias(g, id[3], sh);
+        if (st)
+            test_fail("read_bias", clvis_last_error());
+        else {
+            test_compare_fd("read_bias: conv1's bias", b, bref, 4, 1e-7);
+            test_compare_fd("read_bias: bn's shift beta - mean * gamma / sqrt(var + eps)", sh,
+                            shref, 4, 1e-6);
+        }
+        test_check("has_bias: conv1, dw, pw, bn yes; relu6, add, dense no",
+                   graph_node_has_bias(g, id[1]) && graph_node_has_bias(g, id[2]) &&
+                       graph_node_has_bias(g, id[5]) && graph_node_has_bias(g, id[3]) &&
+                       !graph_node_has_bias(g, id[4]) && !graph_node_has_bias(g, id[6]) &&
+                       !graph_node_has_bias(g, id[12]) && !graph_node_has_bias(g, 99),
+                   "");
+        test_expect_error("read_bias of a node without one", graph_read_bias(g, id[4], b),
+                          CLVIS_ERR_INVALID_ARG);
+        st = graph_seed(g, id[12], LAYOUT_NCHW, seed);
+        if (!st)
+            st = graph_backward(g, id[12], id[1], 0);
+        if (!st)
+            st = graph_read_grad(g, id[1], LAYOUT_NCHW, post);
+        if (!st)
+            st = graph_seed(g, id[12], LAYOUT_NCHW, seed);
+        if (!st)
+            st = graph_backward(g, id[12], id[0], 0);
+        if (!st)
+            st = graph_read_grad(g, id[1], LAYOUT_NCHW, pre);
+        if (!st)
+            st = graph_read(g, id[1], LAYOUT_NCHW, y1);
+        if (st)
+            test_fail("pre-activation gradient", clvis_last_error());
+        else {
+            size_t bad = 0, live = 0;
+            for (size_t i = 0; i < n4; i++) {
+                bad += pre[i] != (y1[i] > 0 ? post[i] : 0.0f);
+                live += y1[i] > 0 && post[i] != 0;
+            }
+            test_checkf(!bad && live > 0 && live < n4,
+                        "after a pass through it, conv1 holds d/d(pre-ReLU) = d/d(y) * (y > 0) "
+                        "(%zu differ; %zu of %zu live)", bad, live, n4);
+        }
+        free(post), free(pre), free(y1);
+    }
+
+    /* graph_write + graph_forward_from (Ablation-CAM's hook): relu6's output replaced, the
+     * network run again from it; pw and conv1 (the branch around it) keep their outputs */
+    {
+        double *v = malloc(n4 * 8), out_v[B * 5];
+        float *vf = malloc(n4 * 4), *pw0 = malloc(n4 * 4), *pw1 = malloc(n4 * 4);
+        float *r6 = malloc(n4 * 4), outf[B * 5];
+        for (size_t i = 0; i < n4; i++)
+            vf[i] = (float)(v[i] = (float)(urand() * 3.0 + 3.0));
+        reference_over(&w, x, v, add_ref, cat_ref, out_v);
+        double moved = 0;
+        for (int i = 0; i < B * 5; i++)
+            moved = fmax(moved, fabs(out_v[i] - out_ref[i]));
+        test_checkf(moved > 1e-3, "forward_from: the replaced output moves the reference "
+                    "(max %.3g > 1e-3)", moved);
+        st = read_t(g, g->nodes[id[5]].y, pw0);
+        if (!st)
+            st = graph_write(g, id[4], LAYOUT_NCHW, vf);
+        if (!st)
+            st = graph_forward_from(g, id[4], id[12]);
+        if (!st)
+            st = graph_read(g, id[12], LAYOUT_NCHW, outf);
+        if (!st)
+            st = read_t(g, g->nodes[id[5]].y, pw1);
+        if (!st)
+            st = read_t(g, g->nodes[id[4]].y, r6);
+        if (st)
+            test_fail("forward_from", clvis_last_error());
+        else {
+            test_compare_fd("forward_from relu6: output vs the reference with relu6 replaced",
+                            outf, out_v, B * 5, 2e-5);
+            test_check("forward_from: the written node and the branch around it are not rerun",
+                       !memcmp(pw0, pw1, n4 * 4) && !memcmp(r6, vf, n4 * 4),
+                       "pw and relu6 bit-identical");
+        }
+        st = graph_forward_from(g, id[5], id[4]);
+        test_expect_error("forward_from a layer the target does not depend on", st,
+                          CLVIS_ERR_INVALID_ARG);
+        st = graph_set_input(g, LAYOUT_NCHW, xf);
+        if (!st) {
+            st = graph_forward_from(g, id[4], id[12]);
+            test_expect_error("forward_from before a forward pass", st, CLVIS_ERR_INVALID_ARG);
+            st = graph_write(g, id[4], LAYOUT_NCHW, vf);
+            test_expect_error("write before a forward pass", st, CLVIS_ERR_INVALID_ARG);
+        }
+        free(v), free(vf), free(pw0), free(pw1), free(r6);
+    }
 
     /* errors: a layer that does not depend on another; backward before forward reaches it */
     st = graph_backward(g, id[5], id[4], 0);

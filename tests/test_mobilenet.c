@@ -110,7 +110,7 @@ static void photo_test(clvis_model *m, const char *photo, const int *ok_classes,
     /* Grad-CAM vs Keras where the fixture has it */
     float kmap[49];
     if (read_floats(photo, "gradcam_heatmap", kmap, 49) == 0) {
-        clvis_gradcam_options go = {-1, -1, 0, NULL};
+        clvis_gradcam_options go = {-1, -1, 0, NULL, 0, NULL, NULL};
         clvis_gradcam_result r = {0};
         st = clvis_gradcam(m, x, &go, &r);
         snprintf(label, sizeof label, "%s: Grad-CAM map (out_relu 7x7) = Keras's", photo);

@@ -354,7 +354,7 @@ static void test_gradcam(clvis_ctx *ctx, hid_t book, hid_t fexp)
     test_check("predict: top-1 class and prob", !st && np_ == 3 && pr[0].index == top &&
                fabsf(pr[0].score - top_prob) < 1e-5 && pr[1].score <= pr[0].score, d);
 
-    clvis_gradcam_options o = {-1, -1, 0, NULL};
+    clvis_gradcam_options o = {-1, -1, 0, NULL, 0, NULL, NULL};
     clvis_gradcam_result r;
     st = clvis_gradcam(m, x, &o, &r);
     test_check("gradcam book: run", !st, st ? clvis_last_error() : "");
@@ -415,11 +415,11 @@ static void test_gradcam(clvis_ctx *ctx, hid_t book, hid_t fexp)
     /* bad inputs */
     int dense = -1, flat = -1;
     clvis_model_find_layer(m, "dense", &dense);
-    o = (clvis_gradcam_options){dense, -1, 0, NULL};
+    o = (clvis_gradcam_options){dense, -1, 0, NULL, 0, NULL, NULL};
     test_expect_error("gradcam: dense layer refused", clvis_gradcam(m, x, &o, &r),
                       CLVIS_ERR_UNSUPPORTED);
     (void)flat;
-    o = (clvis_gradcam_options){-1, 10, 0, NULL};
+    o = (clvis_gradcam_options){-1, 10, 0, NULL, 0, NULL, NULL};
     test_expect_error("gradcam: class 10 of 10 refused", clvis_gradcam(m, x, &o, &r),
                       CLVIS_ERR_INVALID_ARG);
     free(x);
@@ -461,14 +461,17 @@ static void test_report(void)
 static void test_cam_methods(clvis_ctx *ctx, hid_t fexp)
 {
     static const char *const want[] = {"gradcam",  "gradcam-paper", "gradcam++",
-                                       "xgradcam", "layercam",      "hirescam"};
+                                       "xgradcam", "layercam",      "hirescam",
+                                       "eigencam", "eigengradcam",  "scorecam",
+                                       "ablationcam", "fullgrad"};
     int nwant = (int)(sizeof want / sizeof want[0]), listed = 1;
     for (int i = 0; i < nwant; i++)
         listed &= clvis_cam_method_name(i) && !strcmp(clvis_cam_method_name(i), want[i]) &&
                   clvis_cam_method_summary(i) && *clvis_cam_method_summary(i) &&
                   !strchr(clvis_cam_method_summary(i), '\n');
     test_check("cam methods: gradcam, gradcam-paper, gradcam++, xgradcam, layercam, hirescam, "
-               "then none; a one-line summary each",
+               "eigencam, eigengradcam, scorecam, ablationcam, fullgrad, then none; a one-line "
+               "summary each",
                listed && !clvis_cam_method_name(nwant) && !clvis_cam_method_name(-1) &&
                    !clvis_cam_method_summary(nwant) && !clvis_cam_method_summary(-1),
                "");
@@ -478,8 +481,9 @@ static void test_cam_methods(clvis_ctx *ctx, hid_t fexp)
     size_t n;
     float *x = h5f(fexp, "/input", &n);
     for (int logit = 0; logit < 2; logit++) {
-        clvis_gradcam_options byflag = {-1, -1, logit, NULL};
-        clvis_gradcam_options byname = {-1, -1, 0, clvis_cam_method_name(logit)};
+        clvis_gradcam_options byflag = {-1, -1, logit, NULL, 0, NULL, NULL};
+        clvis_gradcam_options byname = {-1,   -1, 0, clvis_cam_method_name(logit),
+                                        0, NULL, NULL};
         clvis_gradcam_result a, b;
         clvis_status sa = clvis_gradcam(m, x, &byflag, &a);
         clvis_status sb = clvis_gradcam(m, x, &byname, &b);
@@ -495,7 +499,8 @@ static void test_cam_methods(clvis_ctx *ctx, hid_t fexp)
      * peaking at 1 (or all zeros, flagged); the model-output score by default, the logit with
      * logit = 1 (a different score and a different map) */
     for (int i = 2; i < nwant; i++) {
-        clvis_gradcam_options po = {-1, -1, 0, want[i]}, lo = {-1, -1, 1, want[i]};
+        clvis_gradcam_options po = {-1, -1, 0, want[i], 0, NULL, NULL};
+        clvis_gradcam_options lo = {-1, -1, 1, want[i], 0, NULL, NULL};
         clvis_gradcam_result a, b;
         clvis_status sa = clvis_gradcam(m, x, &po, &a), sb = clvis_gradcam(m, x, &lo, &b);
         float mn = 1, mx = 0;
@@ -515,7 +520,8 @@ static void test_cam_methods(clvis_ctx *ctx, hid_t fexp)
     /* "gradcam" with the logit flag: the logit score, channel mean; divided by its max, the
      * paper's channel-sum map */
     {
-        clvis_gradcam_options bo = {-1, -1, 1, "gradcam"}, po = {-1, -1, 0, "gradcam-paper"};
+        clvis_gradcam_options bo = {-1, -1, 1, "gradcam", 0, NULL, NULL};
+        clvis_gradcam_options po = {-1, -1, 0, "gradcam-paper", 0, NULL, NULL};
         clvis_gradcam_result a, b;
         clvis_status sa = clvis_gradcam(m, x, &bo, &a), sb = clvis_gradcam(m, x, &po, &b);
         double worst = 0;
@@ -529,7 +535,7 @@ static void test_cam_methods(clvis_ctx *ctx, hid_t fexp)
         if (!sb)
             clvis_gradcam_free(&b);
     }
-    clvis_gradcam_options bad = {-1, -1, 0, "gradcam+++"};
+    clvis_gradcam_options bad = {-1, -1, 0, "gradcam+++", 0, NULL, NULL};
     clvis_gradcam_result r;
     clvis_status st = clvis_gradcam(m, x, &bad, &r);
     test_checkf(st == CLVIS_ERR_INVALID_ARG && strstr(clvis_last_error(), "gradcam+++") &&

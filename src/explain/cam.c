@@ -14,7 +14,10 @@
 
 static const cam_method *const methods[] = {&cam_gradcam_book, &cam_gradcam_paper,
                                             &cam_gradcampp,     &cam_xgradcam,
-                                            &cam_layercam,      &cam_hirescam};
+                                            &cam_layercam,      &cam_hirescam,
+                                            &cam_eigencam,      &cam_eigengradcam,
+                                            &cam_scorecam,      &cam_ablationcam,
+                                            &cam_fullgrad};
 enum { N_METHODS = sizeof methods / sizeof methods[0] };
 
 void cam_finish(const double *acc, size_t hw, float *map, int *all_nonpositive)
@@ -27,6 +30,47 @@ void cam_finish(const double *acc, size_t hw, float *map, int *all_nonpositive)
         map[i] = mx > 0.0 && acc[i] > 0.0 ? (float)(acc[i] / mx) : 0.0f;
     if (all_nonpositive)
         *all_nonpositive = !(mx > 0.0);
+}
+
+int cam_batch(const graph *g, int n, int asked)
+{
+    if (asked > 0)
+        return asked < n ? asked : n;
+    size_t per = graph_item_floats(g) * sizeof(float);
+    uint64_t mem = graph_device_memory(g) / 4;
+    size_t fit = per ? (size_t)(mem / per) : 32;
+    fit = fit < 1 ? 1 : fit > 32 ? 32 : fit;
+    return fit < (size_t)n ? (int)fit : n;
+}
+
+clvis_status cam_scores(const cam_input *in, int n, float *y, double *s)
+{
+    if (in->score_node < 0)
+        return err_set(CLVIS_ERR_UNSUPPORTED, "%s: the logit of the output layer '%s' (a fused "
+                       "activation) cannot be read for a batch; use --score prob",
+                       "forward-pass CAM", graph_node_name(in->g, graph_count(in->g) - 1));
+    if (in->score_preact) {
+        clvis_status st = graph_preact_batch(in->g, in->score_node, in->cls, y);
+        for (int b = 0; !st && b < n; b++)
+            s[b] = y[b];
+        return st;
+    }
+    shape3 os = graph_node_shape(in->g, in->score_node);
+    size_t ncls = (size_t)os.c * os.h * os.w;
+    clvis_status st = graph_read(in->g, in->score_node, LAYOUT_NCHW, y);
+    for (int b = 0; !st && b < n; b++)
+        s[b] = y[(size_t)b * ncls + in->cls];
+    return st;
+}
+
+void cam_weighted_sum(const cam_input *in, const double *w, double *acc)
+{
+    size_t hw = (size_t)in->h * in->w;
+    for (size_t i = 0; i < hw; i++)
+        acc[i] = 0.0;
+    for (int ch = 0; ch < in->k; ch++)
+        for (size_t i = 0; i < hw; i++)
+            acc[i] += w[ch] * in->act[(size_t)ch * hw + i];
 }
 
 int cam_bad_input(const cam_input *in)
@@ -128,7 +172,7 @@ clvis_status clvis_gradcam(clvis_model *m, const float *x, const clvis_gradcam_o
         return err_set(CLVIS_ERR_INVALID_ARG, "clvis_gradcam: NULL argument");
     memset(res, 0, sizeof *res);
     graph *g = model_graph(m);
-    clvis_gradcam_options o = {-1, -1, 0, NULL};
+    clvis_gradcam_options o = {-1, -1, 0, NULL, 0, NULL, NULL};
     if (opt)
         o = *opt;
     const cam_method *method = o.method  ? cam_find(o.method)
@@ -165,9 +209,12 @@ clvis_status clvis_gradcam(clvis_model *m, const float *x, const clvis_gradcam_o
         return err_set(CLVIS_ERR_INVALID_ARG, "class %d out of range: the model has %d outputs "
                        "(0..%d)", o.cls, ncls, ncls - 1);
     size_t acount = (size_t)as.c * as.h * as.w;
+    /* FullGrad: every bias layer to the input, a map at the input's size */
+    int full = method == &cam_fullgrad;
+    shape3 ms = full ? graph_node_shape(g, 0) : as;
     float *y = malloc((size_t)ncls * sizeof *y), *seed = calloc((size_t)ncls, sizeof *seed);
     float *act = malloc(acount * sizeof *act), *grad = malloc(acount * sizeof *grad);
-    res->map = malloc((size_t)as.h * as.w * sizeof *res->map);
+    res->map = malloc((size_t)ms.h * ms.w * sizeof *res->map);
     clvis_status st = CLVIS_OK;
     if (!y || !act || !grad || !seed || !res->map) {
         st = err_set(CLVIS_ERR_NO_MEMORY, "gradcam: out of memory");
@@ -186,8 +233,8 @@ clvis_status clvis_gradcam(clvis_model *m, const float *x, const clvis_gradcam_o
     res->layer = o.layer;
     res->cls = o.cls;
     res->prob = res->score = y[o.cls];
-    res->h = as.h;
-    res->w = as.w;
+    res->h = ms.h;
+    res->w = ms.w;
     int from = out;
     unsigned flags = 0;
     /* the method's score, or the logit when asked for (with method NULL, logit picked the row) */
@@ -196,10 +243,17 @@ clvis_status clvis_gradcam(clvis_model *m, const float *x, const clvis_gradcam_o
         goto done;
     seed[o.cls] = 1.0f; /* one-hot at the seeded node: flat outputs are (units, 1, 1) */
     if ((st = graph_seed(g, from, LAYOUT_NCHW, seed)) ||
-        (st = graph_backward(g, from, o.layer, flags)) ||
+        (st = graph_backward(g, from, full ? 0 : o.layer, flags)) ||
         (st = graph_read_grad(g, o.layer, LAYOUT_NCHW, grad)))
         goto done;
-    cam_input in = {1, as.c, as.h, as.w, act, grad};
+    cam_input in = {.n = 1,          .k = as.c,     .h = as.h,   .w = as.w,
+                    .act = act,      .grad = grad,  .g = g,      .layer = o.layer,
+                    .score_node = from, .cls = o.cls, .x = x,    .batch = o.batch,
+                    .from = from, .progress = o.progress, .progress_user = o.progress_user};
+    if (flags) { /* the logit of a fused softmax: a dense layer's pre-activation can be read */
+        in.score_preact = graph_node_role(g, out) == ROLE_DENSE;
+        in.score_node = in.score_preact ? out : -1;
+    }
     st = method->map(&in, res->map, &res->all_nonpositive);
 done:
     free(y);

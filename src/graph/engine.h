@@ -74,6 +74,17 @@ clvis_status graph_read(graph *g, int id, tensor_layout layout, float *out);
 /* The pre-activation value of output `unit` of item 0 of a fully connected node whose
  * activation is fused (its kernel keeps only the activated output), in double. */
 clvis_status graph_preact(graph *g, int id, int unit, float *out);
+/* The same for every item of the planned batch: out holds graph_batch(g) values. */
+clvis_status graph_preact_batch(graph *g, int id, int unit, float *out);
+
+/* Overwrites node `id`'s output of the last forward, for the whole planned batch, in `layout`
+ * (what graph_forward_from then runs from). */
+clvis_status graph_write(graph *g, int id, tensor_layout layout, const float *x);
+/* Runs again the nodes `upto` depends on (upto = -1: all) that depend on `from`, `from` itself
+ * excluded: the rest of the network from a node whose output graph_write changed. The nodes
+ * that do not depend on `from` (a residual branch around it) keep the outputs of the last
+ * forward, which must have covered `upto` at this batch and input. */
+clvis_status graph_forward_from(graph *g, int from, int upto);
 
 /* Seeds d(score)/d(output of `from`) for the whole batch, in `layout`. */
 clvis_status graph_seed(graph *g, int from, tensor_layout layout, const float *seed);
@@ -90,7 +101,14 @@ clvis_status graph_seed(graph *g, int from, tensor_layout layout, const float *s
 #define GRAPH_GUIDED_RELU 2u
 /* Backpropagates the seed of `from` down to `to` (only nodes on a path between them). */
 clvis_status graph_backward(graph *g, int from, int to, unsigned flags);
-/* d(score)/d(output of id) after graph_backward, for the whole batch, in `layout`. */
+/* d(score)/d(output of id) after graph_backward, for the whole batch, in `layout`. A node the
+ * pass went through (not `from`, not `to`) whose activation is fused holds the gradient before
+ * that activation: the backward pass applies it in place. */
 clvis_status graph_read_grad(graph *g, int id, tensor_layout layout, float *out);
+/* 1 when node id adds a bias per output channel (FullGrad's bias layers): a convolution with a
+ * bias, or a batch norm (its shift beta - mean * gamma / sqrt(var + eps)). */
+int graph_node_has_bias(const graph *g, int id);
+/* That bias: graph_node_shape(g, id).c floats. */
+clvis_status graph_read_bias(graph *g, int id, float *out);
 
 #endif

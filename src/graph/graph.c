@@ -740,35 +740,65 @@ clvis_status graph_read_grad(graph *g, int id, tensor_layout layout, float *out)
     return get(g, g->nodes[id].dy, g->nodes[id].out, layout, out);
 }
 
-clvis_status graph_preact(graph *g, int id, int unit, float *out)
+/* The pre-activation of `unit` for the first n items of the batch. */
+static clvis_status preact(graph *g, int id, int unit, int n, float *out)
 {
     if (id < 0 || id >= g->n_nodes || g->nodes[id].op != OP_DENSE || unit < 0 ||
-        unit >= g->nodes[id].out.c)
+        unit >= g->nodes[id].out.c || !out)
         return err_set(CLVIS_ERR_INVALID_ARG, "graph_preact: not a unit of a dense node");
     if (g->forward_done < id)
         return err_set(CLVIS_ERR_INVALID_ARG, "graph_preact: run forward first");
     const node *D = &g->nodes[id], *X = &g->nodes[D->inputs[0]];
     size_t nin = (size_t)X->out.c * X->out.h * X->out.w, nout = (size_t)D->out.c;
-    float *xv = malloc(nin * sizeof *xv), *w = malloc(nin * nout * sizeof *w), b = 0;
+    float *xv = malloc((size_t)n * nin * sizeof *xv), *w = malloc(nin * nout * sizeof *w), b = 0;
     clvis_status st = CLVIS_OK;
     if (!xv || !w)
         st = err_set(CLVIS_ERR_NO_MEMORY, "graph: out of host memory");
     if (!st)
-        st = buffer_read(g->ctx, X->y.mem, X->y.off * sizeof(float), nin * sizeof(float), xv);
+        st = buffer_read(g->ctx, X->y.mem, X->y.off * sizeof(float),
+                         (size_t)n * nin * sizeof(float), xv);
     if (!st)
         st = buffer_read(g->ctx, D->weight[0], 0, nin * nout * sizeof(float), w);
     if (!st && D->use_bias && D->weight[1])
         st = buffer_read(g->ctx, D->weight[1], (size_t)unit * sizeof(float), sizeof(float), &b);
-    if (!st) {
+    for (int k = 0; !st && k < n; k++) {
         /* the weights are (in, out) with rows in the engine's order of the input */
         double sum = b;
         for (size_t i = 0; i < nin; i++)
-            sum += (double)xv[i] * w[i * nout + (size_t)unit];
-        *out = (float)sum;
+            sum += (double)xv[(size_t)k * nin + i] * w[i * nout + (size_t)unit];
+        out[k] = (float)sum;
     }
     free(xv);
     free(w);
     return st;
+}
+
+clvis_status graph_preact(graph *g, int id, int unit, float *out)
+{
+    return preact(g, id, unit, 1, out);
+}
+
+clvis_status graph_preact_batch(graph *g, int id, int unit, float *out)
+{
+    return preact(g, id, unit, g->batch, out);
+}
+
+int graph_node_has_bias(const graph *g, int id)
+{
+    if (id < 0 || id >= g->n_nodes)
+        return 0;
+    const node *v = &g->nodes[id];
+    return v->op == OP_BATCHNORM || (v->op == OP_CONV2D && v->use_bias && v->weight[1]);
+}
+
+clvis_status graph_read_bias(graph *g, int id, float *out)
+{
+    if (!graph_node_has_bias(g, id) || !out)
+        return err_set(CLVIS_ERR_INVALID_ARG, "graph_read_bias: node %d has no channel bias", id);
+    const node *v = &g->nodes[id];
+    if (!v->weight[1])
+        return err_set(CLVIS_ERR_INVALID_ARG, "layer '%s': no parameters yet", v->name);
+    return buffer_read(g->ctx, v->weight[1], 0, (size_t)v->out.c * sizeof(float), out);
 }
 
 /* ---- queries ------------------------------------------------------------------------------- */
@@ -945,6 +975,46 @@ clvis_status graph_forward(graph *g, int upto)
         if (need[i] && (st = node_forward(g, &g->nodes[i])))
             return st;
     g->forward_done = upto;
+    return CLVIS_OK;
+}
+
+/* ---- forward again from a node (Ablation-CAM) ------------------------------------------------ */
+
+clvis_status graph_write(graph *g, int id, tensor_layout layout, const float *x)
+{
+    if (id < 0 || id >= g->n_nodes || !x)
+        return err_set(CLVIS_ERR_INVALID_ARG, "graph_write: bad node or NULL data");
+    if (g->forward_done < 0)
+        return err_set(CLVIS_ERR_INVALID_ARG, "graph_write: run forward first");
+    return put(g, g->nodes[id].y, g->nodes[id].out, layout, x);
+}
+
+clvis_status graph_forward_from(graph *g, int from, int upto)
+{
+    if (upto < 0)
+        upto = g->n_nodes - 1;
+    if (from < 0 || from >= g->n_nodes || upto >= g->n_nodes)
+        return err_set(CLVIS_ERR_INVALID_ARG, "graph_forward_from: layer index out of range");
+    if (g->forward_done < 0 || !graph_depends(g, g->forward_done, upto))
+        return err_set(CLVIS_ERR_INVALID_ARG,
+                       "graph_forward_from: run forward up to '%s' (or beyond) first",
+                       g->nodes[upto].name);
+    if (!graph_depends(g, upto, from))
+        return err_set(CLVIS_ERR_INVALID_ARG, "layer '%s' does not depend on layer '%s'",
+                       g->nodes[upto].name, g->nodes[from].name);
+    clvis_status st = scratch(g);
+    if (st)
+        return st;
+    unsigned char *need = g->grad_live, *down = g->grad_live + g->n_nodes;
+    ancestors(g, upto, need);
+    memset(down, 0, (size_t)g->n_nodes);
+    down[from] = 1;
+    for (int i = from + 1; i <= upto; i++) {
+        for (int k = 0; k < g->nodes[i].n_inputs; k++)
+            down[i] |= down[g->nodes[i].inputs[k]];
+        if (need[i] && down[i] && (st = node_forward(g, &g->nodes[i])))
+            return st;
+    }
     return CLVIS_OK;
 }
 

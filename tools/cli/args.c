@@ -42,6 +42,8 @@ static const flag_def FLAGS[] = {
     {"preprocess", F_PREPROCESS, 1, "raw|scale|tf|caffe|torch  override the model's preprocessing"},
     {"init", F_INIT, 1, "FILE[.png|.h5[:DATASET]]  start image instead of seeded noise"},
     {"chunk", F_CHUNK, 1, "N  filters per device batch (default: as memory allows)"},
+    {"batch", F_BATCH, 1,
+     "N  scorecam / ablationcam forward passes per device batch (default: up to 32)"},
     {"steps", F_STEPS, 1, "N  gradient-ascent steps (default 40)"},
     {"grad", F_GRAD, 1, "LAYER:CHANNEL  also dump d mean(channel)/d every layer"},
     {"runs", F_RUNS, 1, "N  timed runs per workload (default 5)"},
@@ -100,7 +102,7 @@ static const cli_command COMMANDS[] = {
      "raw as in the book; --preprocess M puts the model's preprocessing in front of it.",
      cmd_filters},
     {"gradcam", WITH_MODEL | F_OUT | F_JSON | F_LAYER | F_CLASS | F_SCORE | F_METHOD |
-                    F_LABELS | F_PREPROCESS | F_FORMAT | F_RECURSIVE |
+                    F_LABELS | F_PREPROCESS | F_FORMAT | F_RECURSIVE | F_BATCH |
                     F_MAX_PIXELS | F_SHARD | F_SPLIT,
      "[options] IMAGE|FOLDER...",
      "Listings 5.42-5.44: Grad-CAM of the top-1 class (or --class) at the last conv layer (or\n"
@@ -108,7 +110,8 @@ static const cli_command COMMANDS[] = {
      "gradcam_<image>_overlay.jpg (0.4*JET + image, full resolution; --format png for a PNG).\n"
      "The paper's variant (--score logit) writes gradcam-paper_<image>_*, another --method\n"
      "<method>_<image>_* (<method>-logit_ with --score logit), and a thumbnail of the photo\n"
-     "(thumb_<image>.jpg) for the page." IMAGES_NOTE,
+     "(thumb_<image>.jpg) for the page. scorecam and ablationcam run one forward pass per\n"
+     "channel of the layer, --batch N at a time on the device." IMAGES_NOTE,
      cmd_gradcam},
     {"saliency",
      WITH_MODEL | F_OUT | F_JSON | F_CLASS | F_SCORE | F_METHOD | F_LAYER | F_STEPS |
@@ -274,6 +277,10 @@ static cli_result check_command(cli_args *a, char *msg, size_t cap)
         return usage(msg, cap, "--format applies to the Grad-CAM of --group; give --group catdog");
     if (a->method && !strcmp(a->method, "gradcam-paper") && (a->given & F_SCORE) && !a->logit)
         return usage(msg, cap, "--method gradcam-paper differentiates the logit; drop --score prob");
+    if ((a->given & F_BATCH) &&
+        (!a->method || (strcmp(a->method, "scorecam") && strcmp(a->method, "ablationcam"))))
+        return usage(msg, cap, "--batch applies to --method scorecam and ablationcam (their "
+                     "forward passes)");
     if (!strcmp(n, "filters")) {
         if (a->filter >= 0 && !a->layer)
             return usage(msg, cap, "--filter needs --layer");
@@ -381,6 +388,7 @@ static cli_result set_option(cli_args *a, const flag_def *f, const char *val, ch
             }
         return usage(msg, cap, "--baseline: expected black, blur, uniform or zero, got '%s'", val);
     }
+    case F_BATCH: num = &a->batch, lo = 1, hi = 4096; break;
     case F_RUNS: num = &a->runs, lo = 1, hi = 100000; break;
     case F_REFERENCE: num = &a->reference, hi = 100000; break;
     case F_FILTER_RUNS: num = &a->filter_runs, lo = 1, hi = 100000; break;

@@ -51,6 +51,7 @@ typedef uint64_t cli_flags;
 #define F_MAX_PIXELS F_BIT(33)
 #define F_SHARD F_BIT(34)
 #define F_SPLIT F_BIT(35)
+#define F_BATCH F_BIT(36)
 
 typedef struct cli_args cli_args;
 
@@ -77,6 +78,7 @@ struct cli_args {
     int baseline;                       /* saliency: --baseline, a clvis_baseline (black) */
     int format_png; /* --format png: CAM overlays as PNG (default JPEG, quality 95) */
     const char *group; /* predict --group: "catdog"; NULL: none */
+    long batch;                         /* gradcam --batch: 0 = the library's choice */
     const char *grad;                   /* --grad LAYER:CHANNEL as given, split into: */
     char grad_layer[256];
     long grad_channel;

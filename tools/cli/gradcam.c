@@ -179,7 +179,8 @@ int cmd_gradcam(cli_args *o)
     int rc = 0;
     float *x = NULL;
     labels lab = {0};
-    clvis_gradcam_options go = {-1, (int)o->cls, o->logit, o->method};
+    clvis_gradcam_options go = {-1,           (int)o->cls,  o->logit, o->method,
+                                (int)o->batch, cli_progress, NULL};
     image_list il = {0};
     out_names names = {0};
     if (o->layer && (rc = cli_find_layer(s.model, o->layer, &go.layer)))

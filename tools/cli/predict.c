@@ -186,7 +186,7 @@ int cmd_predict(cli_args *o)
         /* the book's exercise: the Grad-CAM of the top class, next to the verdict */
         gradcam_call call = {0};
         if (o->group) {
-            clvis_gradcam_options go = {-1, -1, 0, NULL};
+            clvis_gradcam_options go = {.layer = -1, .cls = -1};
             rc = gradcam_image(o, &s, &lab, &go, path, x, &names, &call);
             if (rc == GRADCAM_IMAGE_BAD)
                 rc = 1; /* it was read a moment ago */
