@@ -162,6 +162,12 @@ CLVIS_API size_t clvis_model_layer_params(const clvis_model *m, int layer);
 CLVIS_API clvis_status clvis_model_find_layer(const clvis_model *m, const char *name, int *layer);
 CLVIS_API clvis_shape clvis_model_input_shape(const clvis_model *m);
 CLVIS_API clvis_preprocess clvis_model_preprocess(const clvis_model *m);
+/* What states the model's preprocessing: its architecture ("the VGG architecture (...)"), its
+ * ONNX metadata; NULL when nothing does and clvis_model_preprocess is the format's default
+ * (Keras: raw pixels; ONNX: torchvision's transform, x / 255 for a 1-channel input). */
+CLVIS_API const char *clvis_model_preprocess_source(const clvis_model *m);
+/* "raw", "scale", "tf", "caffe", "torch" (NULL for another value). */
+CLVIS_API const char *clvis_preprocess_name(clvis_preprocess p);
 CLVIS_API const char *clvis_model_name(const clvis_model *m);
 
 /* Sets the input height and width. A fully convolutional model (Keras include_top=False) runs

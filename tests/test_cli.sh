@@ -75,6 +75,24 @@ run devices 0 -- devices && check "devices: table" "grep -q 'OpenCL' '$T/devices
 run info 0 -- info "$K/small_convnet.h5" &&
     check "info: summary table" "grep -q 'conv2d_3 *Conv2D *(None, 4, 4, 64) *36928' '$T/info.out' && grep -q 'Total params: 77025' '$T/info.out'" "$(head -c 400 "$T/info.out")"
 
+# ---- #13 item 3: a model that states no preprocessing is told so (info, the first result) ----
+run info_pp 0 -- info "$K/small_convnet.h5" &&
+    check "info on a Keras model without a stated preprocessing: 'not stated', the note on stderr names --preprocess scale" "grep -q 'Preprocessing: raw (pixels 0..255), not stated by the model' '$T/info_pp.out' && grep -q '^clvis: note: .*small_convnet.h5 states no preprocessing; used: raw .*--preprocess raw|scale|tf|caffe|torch (scale for x/255' '$T/info_pp.err' && [ \$(wc -l <'$T/info_pp.err') = 1 ]" "$(cat "$T/info_pp.err")"
+run pred_pp 0 -- predict --model "$K/small_convnet.h5" samples/coffee.png samples/owl.jpg &&
+    check "predict on it: the note once on stderr (two images)" "[ \$(grep -c 'states no preprocessing' '$T/pred_pp.err') = 1 ] && [ \$(wc -l <'$T/pred_pp.err') = 1 ]" "$(cat "$T/pred_pp.err")"
+run pred_pp_given 0 -- predict --model "$K/small_convnet.h5" --preprocess scale samples/coffee.png &&
+    check "predict --preprocess scale: no note" "[ ! -s '$T/pred_pp_given.err' ]" "$(cat "$T/pred_pp_given.err")"
+run pred_pp_quiet 0 -- predict --quiet --model "$K/small_convnet.h5" samples/coffee.png &&
+    check "predict --quiet: no note" "[ ! -s '$T/pred_pp_quiet.err' ]" "$(cat "$T/pred_pp_quiet.err")"
+run filt_pp 0 -- filters --model "$K/small_convnet.h5" --out "$T/fpp" --layer conv2d --filter 0 --steps 1 --size 32 &&
+    check "filters on it: the note says the pixels are fed raw" "grep -q '^clvis: note: filter patterns are optimised on raw pixels.*states no preprocessing' '$T/filt_pp.err'" "$(cat "$T/filt_pp.err")"
+if [ -f "$MOBILE" ]; then
+    run pred_pp_known 0 -- predict --model "$MOBILE" samples/coffee.png &&
+        check "predict on a known architecture (MobileNetV2): no note" "[ -z \"\$(grep note '$T/pred_pp_known.err')\" ]" "$(cat "$T/pred_pp_known.err")"
+    run info_pp_known 0 -- info "$MOBILE" &&
+        check "info on MobileNetV2: tf, stated by the architecture" "grep -q 'Preprocessing: tf (x/127.5 - 1), stated by the MobileNet architecture' '$T/info_pp_known.out'"
+fi
+
 # ---- fixtures: activations, filters, gradcam ---------------------------------------------------
 run act_fix 0 -- activations --quiet --model "$K/small_convnet.h5" --out "$T/fx" samples/coffee.png &&
     check "activations small_convnet: 8 PNGs + index" "[ \$(ls '$T/fx'/act_*.png | wc -l) = 8 ] && grep -q act_conv2d_3.png '$T/fx/index.html'"

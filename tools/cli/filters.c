@@ -216,6 +216,7 @@ int cmd_filters(cli_args *o)
         double ms = util_now_ms() - t0;
         printf("%s %.0f ms\n", path, ms);
         fflush(stdout);
+        session_preprocess_note(o, &s, 1);
         e[ne] = (report_entry){"filters", files[ne], caps[ne], s.model_path, s.device, ms};
         ne++;
     }

@@ -117,6 +117,8 @@ static int gradcam_one(cli_args *o, session *s, const labels *labp,
         printf("\nlayer %s, map %dx%d (%s)%s\n%s\n%s\n", lname, r.h, r.w, how,
                r.all_nonpositive ? ", all <= 0: black" : "", pmap, pover);
     }
+    fflush(stdout);
+    session_preprocess_note(o, s, 0);
     char cap[1024];
     char mdesc[96];
     if (grad_cam && !go.method)

@@ -100,6 +100,7 @@ int cmd_predict(cli_args *o)
                 cl = sizeof cap - 1;
         }
         fflush(stdout);
+        session_preprocess_note(o, &s, 0);
         size_t clen = strlen(path) + strlen(cap) + 4;
         if (!(caps[ne] = malloc(clen))) {
             rc = cli_fail("out of host memory");
