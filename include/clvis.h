@@ -223,10 +223,15 @@ typedef struct {
     int index;
     float score;
 } clvis_prediction;
+/* Classes of the model: its outputs, or 2 for a one-output (sigmoid) model, whose class 1
+ * has the probability p = the output (its sigmoid when the output is linear, a logit) and
+ * class 0 has 1 - p, in predictions, Grad-CAM and class visualisation alike. */
+CLVIS_API int clvis_class_count(const clvis_model *m);
 /* Runs the model on one item; the top min(k, classes) entries by descending score go to top
- * (*n_top). A one-output (sigmoid) model gives one entry: index 0, P(class 1). A model whose
- * last layer is linear (logits, as PyTorch classifiers end) is scored by their softmax.
- * out (optional): every output (probabilities), *n_out of them (a buffer of at least n_out_cap floats). */
+ * (*n_top); a one-output model gives class 1 (p) and class 0 (1 - p), the predicted one
+ * (p > 0.5: class 1) first. A model whose last layer is linear (logits, as PyTorch
+ * classifiers end) is scored by their softmax. out (optional): every class probability,
+ * *n_out = clvis_class_count of them (a buffer of at least n_out_cap floats). */
 CLVIS_API clvis_status clvis_predict(clvis_model *m, const float *x, int k,
                                      clvis_prediction *top, int *n_top, float *out,
                                      int n_out_cap, int *n_out);
@@ -290,7 +295,9 @@ CLVIS_API int clvis_gradcam_default_layer(const clvis_model *m);
 
 typedef struct {
     int layer;          /* -1: clvis_gradcam_default_layer */
-    int cls;            /* -1: top-1 */
+    int cls;            /* -1: top-1 (the predicted class); a one-output (sigmoid) model has
+                           class 1 (p, the output) and class 0 (1 - p: the gradient of -p, or
+                           of -logit with a logit score) */
     int logit;          /* with method NULL: 0 = "gradcam", 1 = "gradcam-paper"; with a
                            method: 1 differentiates the pre-softmax logit instead of the
                            method's own score */
@@ -299,7 +306,7 @@ typedef struct {
 
 typedef struct {
     int layer, cls;
-    float prob;          /* model output of the class */
+    float prob;          /* model output of the class (1 - p for a sigmoid model's class 0) */
     float score;         /* the differentiated score (the probability, or the logit) */
     int h, w;            /* map size */
     float *map;          /* h*w in [0, 1], malloc'd (clvis_gradcam_free) */

@@ -215,8 +215,25 @@ for m in gradcam++ xgradcam layercam hirescam; do
 done
 check "four methods, four pairs of pictures, no gradcam_ files" "[ \$(ls '$T/gcm' | grep -c 'png\$') = 8 ] && [ -z \"\$(ls '$T/gcm' | grep '^gradcam_')\" ]" "$(ls "$T/gcm")"
 bad method_unknown 2 "unknown CAM method 'gradcam\+\+\+' \(known: gradcam, .*hirescam\)" -- gradcam --model "$K/functional.h5" --out "$T/bad_method_unknown" --method 'gradcam+++' samples/coffee.png
-run pred_sig 0 -- predict --model "$K/small_convnet.h5" samples/coffee.png &&
-    check "predict sigmoid model: P(class 1)" "grep -q 'P(class 1) = ' '$T/pred_sig.out'"
+# #13: a one-output sigmoid model's classes are class 1 = p and class 0 = 1 - p everywhere
+run pred_sig 0 -- predict --quiet --model "$K/small_convnet.h5" samples/coffee.png &&
+    check "predict sigmoid model: both classes, class 1 = p, class 0 = 1 - p" "grep -q '^  [12]. class 1 [0-9.]* (p, the sigmoid output)' '$T/pred_sig.out' && grep -q '^  [12]. class 0 [0-9.]* (1 - p)' '$T/pred_sig.out'" "$(cat "$T/pred_sig.out")"
+run pred_sig_json 0 -- predict --quiet --json --preprocess scale --model "$K/small_convnet.h5" samples/coffee.png &&
+    run gc_sig0 0 -- gradcam --quiet --json --preprocess scale --model "$K/small_convnet.h5" --out "$T/sig" --class 0 samples/coffee.png &&
+    run gc_sig1 0 -- gradcam --quiet --json --preprocess scale --model "$K/small_convnet.h5" --out "$T/sig" --class 1 samples/coffee.png &&
+    run gc_sigd 0 -- gradcam --quiet --json --preprocess scale --model "$K/small_convnet.h5" --out "$T/sig" samples/coffee.png &&
+    check "sigmoid model: predict's two classes sum to 1; gradcam --class 0 has 1 - p and a map where class 1's is 0 (the gradient of -p), the default is the predicted class" "python3 -c '
+import json, sys
+pr, c0, c1, cd = (json.loads(open(f).readline()) for f in sys.argv[1:5])
+t = {e[\"index\"]: e[\"probability\"] for e in pr[\"top\"]}
+assert set(t) == {0, 1} and abs(t[0] + t[1] - 1) < 1e-6, t
+assert c0[\"class\"] == 0 and c1[\"class\"] == 1, (c0[\"class\"], c1[\"class\"])
+assert abs(c0[\"probability\"] - t[0]) < 1e-6 and abs(c1[\"probability\"] - t[1]) < 1e-6
+m0 = sum(c0[\"map\"], []); m1 = sum(c1[\"map\"], [])
+assert max(m0) > 0 and max(m1) > 0 and not any(a > 0 and b > 0 for a, b in zip(m0, m1)), (m0, m1)
+assert cd[\"class\"] == pr[\"top\"][0][\"index\"], (cd[\"class\"], pr)
+' '$T/pred_sig_json.out' '$T/gc_sig0.out' '$T/gc_sig1.out' '$T/gc_sigd.out'" "$(cat "$T/gc_sig0.out" "$T/gc_sig1.out" | head -c 600)"
+bad gc_sig2 1 'class 2 out of range: .* 2 classes \(0..1; one sigmoid output: class 1 = p, class 0 = 1 - p\)' -- gradcam --model "$K/small_convnet.h5" --out "$T/bad_gc_sig2" --class 2 samples/coffee.png
 check "index.html lists every picture" "[ \$(grep -c '<img' '$T/fx/index.html') -ge 13 ] && [ ! -e '$T/fx/index.html.tmp'* ]"
 check "no temporaries left" "[ -z \"\$(ls '$T/fx' | grep tmp)\" ]"
 

@@ -16,6 +16,7 @@
  *     overlay uint8 within +-1 on all pixels but <= 0.1%. */
 #include <hdf5.h>
 #include <hdf5_hl.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -619,6 +620,122 @@ static void test_filters_preprocess(clvis_ctx *ctx)
     clvis_model_destroy(m);
 }
 
+/* #13: a one-output sigmoid model has two classes everywhere: class 1 = p, class 0 = 1 - p.
+ * predict gives both (the predicted one first); Grad-CAM of class 0 is the map of -dp/dA (the
+ * gradient of 1 - p), built here by hand from the engine's own dp/dA, and class 1 the map of
+ * +dp/dA; with the logit score class 0 differentiates -logit; the default is the predicted
+ * class. */
+static void cam_by_hand(const float *act, const float *g, float sign, int hw, int k, int sum,
+                        float *map)
+{
+    double *acc = calloc((size_t)hw, sizeof *acc), mx = 0;
+    for (int c = 0; acc && c < k; c++) {
+        double alpha = 0;
+        for (int p = 0; p < hw; p++)
+            alpha += sign * g[(size_t)p * k + c];
+        alpha /= hw;
+        for (int p = 0; p < hw; p++)
+            acc[p] += alpha * act[(size_t)p * k + c];
+    }
+    for (int p = 0; acc && p < hw; p++) {
+        acc[p] = sum ? acc[p] : acc[p] / k;
+        acc[p] = acc[p] > 0 ? acc[p] : 0;
+        mx = acc[p] > mx ? acc[p] : mx;
+    }
+    for (int p = 0; acc && p < hw; p++)
+        map[p] = mx > 0 ? (float)(acc[p] / mx) : 0.0f;
+    free(acc);
+}
+
+static void test_sigmoid_classes(clvis_ctx *ctx)
+{
+    clvis_model *m = load(ctx, "small_convnet.h5");
+    if (!m)
+        return;
+    size_t n = clvis_input_count(m);
+    float *x = malloc(n * sizeof *x);
+    for (size_t i = 0; x && i < n; i++)
+        x[i] = (float)((i * 37u + 11u) % 256u) / 255.0f;
+    int nl = clvis_model_layer_count(m), out = nl - 1, layer = clvis_gradcam_default_layer(m);
+    clvis_shape ls = clvis_model_layer_shape(m, layer);
+    int hw = ls.h * ls.w, k = ls.c;
+    float *act = malloc((size_t)hw * k * sizeof *act), *g = malloc((size_t)hw * k * sizeof *g);
+    float *want = malloc((size_t)hw * sizeof *want), p = 0, one = 1.0f;
+    if (!x || !act || !g || !want) {
+        test_fail("sigmoid classes", "out of memory");
+        goto done;
+    }
+    test_check("sigmoid model: 2 classes, 1 output",
+               clvis_class_count(m) == 2 && clvis_output_count(m) == 1, "");
+    clvis_status st = clvis_model_forward(m, x, 1, -1);
+    if (!st)
+        st = clvis_model_read(m, out, &p);
+    if (!st)
+        st = clvis_model_read(m, layer, act);
+    if (!st)
+        st = clvis_model_backward(m, out, &one, layer, g);
+    if (st) {
+        test_fail("sigmoid classes: forward/backward", clvis_last_error());
+        goto done;
+    }
+    clvis_prediction top[3];
+    float probs[2] = {-1, -1};
+    int nt = 0, no = 0;
+    st = clvis_predict(m, x, 3, top, &nt, probs, 2, &no);
+    test_checkf(!st && nt == 2 && no == 2 && top[0].index == (p > 0.5f) &&
+                    top[1].index == !(p > 0.5f) && fabsf(probs[1] - p) < 1e-6f &&
+                    fabsf(probs[0] - (1 - p)) < 1e-6f && top[0].score >= top[1].score,
+                "predict on a sigmoid model: class 1 = p = %.6f, class 0 = 1 - p, predicted first "
+                "(got %d: %.6f, %d: %.6f)", p, top[0].index, top[0].score, top[1].index,
+                top[1].score);
+    float z[2] = {0, 0};
+    for (int sum = 0; sum < 2; sum++)
+        for (int cls = 0; cls < 2; cls++) {
+            clvis_gradcam_options o = {layer, cls, sum, NULL};
+            clvis_gradcam_result r;
+            st = clvis_gradcam(m, x, &o, &r);
+            char label[160];
+            snprintf(label, sizeof label, "gradcam %s class %d of a sigmoid model = the map of "
+                     "%sdp/dA (abs 1e-5)", sum ? "--score logit" : "(book)", cls,
+                     cls ? "+" : "-");
+            if (st) {
+                test_fail(label, clvis_last_error());
+                continue;
+            }
+            cam_by_hand(act, g, cls ? 1.0f : -1.0f, hw, k, sum, want);
+            test_compare_f(label, r.map, want, (size_t)hw, 1e-5);
+            float wp = cls ? p : 1 - p;
+            if (sum)
+                z[cls] = r.score;
+            test_checkf(r.cls == cls && fabsf(r.prob - wp) < 1e-6f &&
+                            (sum || fabsf(r.score - wp) < 1e-6f),
+                        "gradcam class %d: probability %.6f (want %.6f), score %.6f", cls, r.prob,
+                        wp, r.score);
+            clvis_gradcam_free(&r);
+        }
+    test_checkf(z[1] != 0 && z[0] == -z[1] && fabsf(1.0f / (1.0f + expf(-z[1])) - p) < 1e-5f,
+                "--score logit: class 1 differentiates the logit z (sigmoid(z) = p), class 0 -z "
+                "(got %.6f, %.6f)", z[1], z[0]);
+    clvis_gradcam_options od = {layer, -1, 0, NULL};
+    clvis_gradcam_result rd;
+    if (!clvis_gradcam(m, x, &od, &rd)) {
+        test_checkf(rd.cls == (p > 0.5f), "gradcam default class = the predicted one (%d, p %.4f)",
+                    rd.cls, p);
+        clvis_gradcam_free(&rd);
+    } else
+        test_fail("gradcam default class", clvis_last_error());
+    clvis_gradcam_options o2 = {layer, 2, 0, NULL};
+    clvis_gradcam_result r2;
+    test_expect_error("gradcam class 2 of a sigmoid model refused", clvis_gradcam(m, x, &o2, &r2),
+                      CLVIS_ERR_INVALID_ARG);
+done:
+    free(x);
+    free(act);
+    free(g);
+    free(want);
+    clvis_model_destroy(m);
+}
+
 int main(void)
 {
     test_report();
@@ -640,6 +757,7 @@ int main(void)
     test_filters_preprocess(ctx);
     test_gradcam(ctx, book, fexp);
     test_cam_methods(ctx, fexp);
+    test_sigmoid_classes(ctx);
     H5Fclose(book);
     H5Fclose(sexp);
     H5Fclose(fexp);

@@ -65,6 +65,12 @@ int clvis_output_count(const clvis_model *m)
     return s.h * s.w * s.c;
 }
 
+int clvis_class_count(const clvis_model *m)
+{
+    int no = clvis_output_count(m);
+    return no == 1 ? 2 : no;
+}
+
 clvis_status clvis_predict(clvis_model *m, const float *x, int k, clvis_prediction *top, int *n_top,
                          float *out, int n_out_cap, int *n_out)
 {
@@ -97,24 +103,35 @@ clvis_status clvis_predict(clvis_model *m, const float *x, int k, clvis_predicti
         for (int j = 0; j < no; j++)
             y[j] = (float)(exp((double)y[j] - mx) / sum);
     }
-    if (no == 1) {
-        top[0] = (clvis_prediction){0, y[0]};
-        *n_top = 1;
-    } else {
-        int kk = k < no ? k : no;
-        for (int i = 0; i < kk; i++) {
-            int best = -1;
-            for (int j = 0; j < no; j++) {
-                int used = 0;
-                for (int t = 0; t < i; t++)
-                    used |= top[t].index == j;
-                if (!used && (best < 0 || y[j] > y[best]))
-                    best = j;
-            }
-            top[i] = (clvis_prediction){best, y[best]};
-        }
-        *n_top = kk;
+    if (no == 1) { /* one sigmoid unit: class 1 = p, class 0 = 1 - p */
+        float p = graph_node_ending(g, nl - 1) == ENDS_LINEAR ? 1.0f / (1.0f + expf(-y[0])) : y[0];
+        clvis_prediction c1 = {1, p}, c0 = {0, 1.0f - p};
+        top[0] = p > 0.5f ? c1 : c0;
+        if (k > 1)
+            top[1] = p > 0.5f ? c0 : c1;
+        *n_top = k > 1 ? 2 : 1;
+        if (out && n_out_cap > 0)
+            out[0] = c0.score;
+        if (out && n_out_cap > 1)
+            out[1] = p;
+        if (n_out)
+            *n_out = 2;
+        free(y);
+        return CLVIS_OK;
     }
+    int kk = k < no ? k : no;
+    for (int i = 0; i < kk; i++) {
+        int best = -1;
+        for (int j = 0; j < no; j++) {
+            int used = 0;
+            for (int t = 0; t < i; t++)
+                used |= top[t].index == j;
+            if (!used && (best < 0 || y[j] > y[best]))
+                best = j;
+        }
+        top[i] = (clvis_prediction){best, y[best]};
+    }
+    *n_top = kk;
     if (out) {
         int c = no < n_out_cap ? no : n_out_cap;
         memcpy(out, y, (size_t)c * sizeof *y);

@@ -157,9 +157,11 @@ int cmd_gradcam(cli_args *o)
     out_names names = {0};
     if (o->layer && (rc = cli_find_layer(s.model, o->layer, &go.layer)))
         goto done;
-    if (go.cls >= clvis_output_count(s.model)) {
-        rc = cli_fail("class %d out of range: %s has %d classes (0..%d)", go.cls, s.model_path,
-                      clvis_output_count(s.model), clvis_output_count(s.model) - 1);
+    if (go.cls >= clvis_class_count(s.model)) {
+        rc = cli_fail("class %d out of range: %s has %d classes (0..%d%s)", go.cls, s.model_path,
+                      clvis_class_count(s.model), clvis_class_count(s.model) - 1,
+                      clvis_output_count(s.model) == 1 ? "; one sigmoid output: class 1 = p, "
+                                                         "class 0 = 1 - p" : "");
         goto done;
     }
     if ((rc = session_labels(o, &s, &lab)))

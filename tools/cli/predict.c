@@ -66,7 +66,7 @@ int cmd_predict(cli_args *o)
             cJSON *arr = cJSON_AddArrayToObject(j, "top");
             for (int k = 0; k < nt; k++) {
                 cJSON *e = cJSON_CreateObject();
-                cJSON_AddNumberToObject(e, "index", single ? 1 : top[k].index);
+                cJSON_AddNumberToObject(e, "index", top[k].index);
                 if (labels_name(&lab, top[k].index)) {
                     cJSON_AddStringToObject(e, "wnid", labels_wnid(&lab, top[k].index));
                     cJSON_AddStringToObject(e, "name", labels_name(&lab, top[k].index));
@@ -84,8 +84,9 @@ int cmd_predict(cli_args *o)
         for (int k = 0; k < nt; k++) {
             const char *nm = labels_name(&lab, top[k].index);
             char line[512];
-            if (single)
-                snprintf(line, sizeof line, "P(class 1) = %.6f", top[k].score);
+            if (single && !nm) /* class 1 = p, class 0 = 1 - p */
+                snprintf(line, sizeof line, "%d. class %d %.6f (%s)", k + 1, top[k].index,
+                         top[k].score, top[k].index ? "p, the sigmoid output" : "1 - p");
             else if (nm)
                 snprintf(line, sizeof line, "%d. %s %s %.6f (index %d)", k + 1,
                          labels_wnid(&lab, top[k].index), nm, top[k].score, top[k].index);
