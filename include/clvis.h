@@ -213,6 +213,9 @@ CLVIS_API size_t clvis_input_count(const clvis_model *m);
 CLVIS_API int clvis_output_count(const clvis_model *m);
 /* Loads an image file, resizes it to the model input with Keras load_img's NEAREST (with
  * CLVIS_PREPROCESS_TORCH: torchvision's resize and centre crop) and preprocesses it (mode < 0: the model's default; else a clvis_preprocess). x: one item.
+ * A 1-channel model gets the photo in gray as Pillow's convert("L") gives it (ITU-R 601-2
+ * luma, Keras load_img(color_mode="grayscale")), then resized; raw, scale and tf only
+ * (caffe and torch normalise three colour channels: CLVIS_ERR_UNSUPPORTED). orig stays RGB.
  * orig (optional) receives the decoded photo (free with clvis_image_free). Images smaller
  * than 2x2 are refused (CLVIS_ERR_FORMAT). */
 CLVIS_API clvis_status clvis_input_load(const clvis_model *m, const char *path, int mode,
@@ -265,7 +268,8 @@ typedef struct {
     int steps;           /* 40 */
     float step;          /* 1.0 */
     uint32_t seed;       /* 0: start noise numpy.random.RandomState(seed).random_sample*20+128 */
-    const float *init;   /* optional: one start image (size*size*3 NHWC) for every filter */
+    const float *init;   /* optional: one start image (size*size*C NHWC, C the model's input
+                            channels: 3, or 1 for a gray model) for every filter */
     int chunk;           /* most items per device batch; 0: as a quarter of device memory holds */
     /* The image being optimised is in pixels: RAW (the book) feeds it as it is; other modes
      * put that preprocessing in front of the model and chain its gradient (MobileNet: TF). */
@@ -276,8 +280,9 @@ CLVIS_API void clvis_filter_options_default(clvis_filter_options *o);
 /* Gradient ascent in input space for filters[0..n) of `layer`, as one device batch (or
  * chunks); the input size is the model's. Start noise is drawn in the order draw_order (item
  * indices; NULL: 0..n-1) from one stream, as consecutive generate_pattern calls would.
- * patterns: n*size*size*3 uint8 (deprocess_image); x_final (optional): n*size*size*3 NHWC
- * floats; loss (optional): n*steps, the loss before each step. */
+ * patterns: n*size*size*3 uint8 RGB (deprocess_image; a 1-channel model's gray patterns in
+ * RGB); x_final (optional): n*size*size*C NHWC floats; loss (optional): n*steps, the loss
+ * before each step. */
 CLVIS_API clvis_status clvis_filter_patterns(clvis_model *m, int layer, const int *filters, int n,
                                              const int *draw_order,
                                              const clvis_filter_options *opt, float *x_final,

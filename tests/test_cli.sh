@@ -93,6 +93,21 @@ if [ -f "$MOBILE" ]; then
         check "info on MobileNetV2: tf, stated by the architecture" "grep -q 'Preprocessing: tf (x/127.5 - 1), stated by the MobileNet architecture' '$T/info_pp_known.out'"
 fi
 
+# ---- #13 item 3: a 1-channel (grayscale) model: every command, pictures in RGB ---------------
+GRAY=tests/data/onnx/gray/model.onnx
+pngtype() { od -An -tu1 -j25 -N1 "$1" | tr -d ' '; }   # PNG colour type: 2 = RGB
+run gray_pred 0 -- predict --quiet --model "$GRAY" samples/parrot.jpg &&
+    check "gray model: predict" "[ \$(grep -c '^  [123]. class ' '$T/gray_pred.out') = 3 ]" "$(cat "$T/gray_pred.out")"
+run gray_gc 0 -- gradcam --quiet --model "$GRAY" --out "$T/gray" samples/coffee.png &&
+    check "gray model: gradcam map and overlay are RGB, the overlay at the photo's size" "[ \"\$(pngtype '$T/gray/gradcam_coffee_map.png')\" = 2 ] && [ \"\$(pngtype '$T/gray/gradcam_coffee_overlay.png')\" = 2 ] && cmp -s <(od -An -tu1 -j16 -N8 '$T/gray/gradcam_coffee_overlay.png') <(od -An -tu1 -j16 -N8 samples/coffee.png)" "$(ls "$T/gray")"
+run gray_act 0 -- activations --quiet --model "$GRAY" --out "$T/gray" --layers /relu2/Relu samples/parrot.jpg &&
+    check "gray model: activations grid RGB" "[ \"\$(pngtype '$T/gray/act__relu2_Relu.png')\" = 2 ]"
+run gray_filt 0 -- filters --quiet --model "$GRAY" --out "$T/gray" --layers /conv2/Conv --steps 2 &&
+    check "gray model: filters grid RGB" "[ \"\$(pngtype '$T/gray/filters__conv2_Conv.png')\" = 2 ]"
+run gray_one 0 -- filters --quiet --model "$GRAY" --out "$T/gray" --layer /conv1/Conv --filter 1 --steps 2 &&
+    check "gray model: one pattern RGB" "[ \"\$(pngtype '$T/gray/pattern__conv1_Conv_1.png')\" = 2 ]"
+bad gray_torch 1 'torch normalises three colour channels; a 1-channel model takes raw, scale or tf' -- predict --model "$GRAY" --preprocess torch samples/parrot.jpg
+
 # ---- fixtures: activations, filters, gradcam ---------------------------------------------------
 run act_fix 0 -- activations --quiet --model "$K/small_convnet.h5" --out "$T/fx" samples/coffee.png &&
     check "activations small_convnet: 8 PNGs + index" "[ \$(ls '$T/fx'/act_*.png | wc -l) = 8 ] && grep -q act_conv2d_3.png '$T/fx/index.html'"

@@ -98,10 +98,10 @@ static clvis_status check_memory(const graph *g, const char *lname, shape3 in, i
 
 /* Per model channel c: value = x[src[c]] * scale[c] + offset[c] (image_preprocess as an
  * affine map on NCHW floats). */
-static void pre_map(clvis_preprocess mode, int src[3], float scale[3], float off[3])
+static void pre_map(clvis_preprocess mode, int nc, int src[3], float scale[3], float off[3])
 {
     static const float caffe_mean[3] = {103.939f, 116.779f, 123.68f}; /* B, G, R */
-    for (int c = 0; c < 3; c++) {
+    for (int c = 0; c < nc; c++) {
         src[c] = mode == CLVIS_PREPROCESS_CAFFE ? 2 - c : c;
         off[c] = mode == CLVIS_PREPROCESS_TF      ? -1.0f
                  : mode == CLVIS_PREPROCESS_CAFFE ? -caffe_mean[c]
@@ -138,8 +138,15 @@ clvis_status clvis_filter_patterns(clvis_model *m, int layer, const int *filters
             return err_set(CLVIS_ERR_INVALID_ARG,
                            "filter %d out of range: layer '%s' has %d channels (0..%d)",
                            filters[i], lname, ls.c, ls.c - 1);
-    if (in.c != 3)
-        return err_set(CLVIS_ERR_UNSUPPORTED, "filter patterns need a 3-channel input");
+    const int nc = in.c; /* 3 (RGB) or 1 (gray: patterns drawn gray in RGB) */
+    if (nc != 3 && nc != 1)
+        return err_set(CLVIS_ERR_UNSUPPORTED, "filter patterns need a 3- or 1-channel input "
+                       "(the model takes %d)", nc);
+    if (nc == 1 && (opt->preprocess == CLVIS_PREPROCESS_CAFFE ||
+                    opt->preprocess == CLVIS_PREPROCESS_TORCH))
+        return err_set(CLVIS_ERR_UNSUPPORTED, "--preprocess %s normalises three colour channels; "
+                       "a 1-channel model takes raw, scale or tf",
+                       clvis_preprocess_name(opt->preprocess));
     const size_t item = (size_t)in.c * in.h * in.w, lcount = (size_t)ls.c * ls.h * ls.w;
     const size_t hw = (size_t)in.h * in.w;
     int B = auto_chunk(g, n, opt->chunk);
@@ -157,9 +164,10 @@ clvis_status clvis_filter_patterns(clvis_model *m, int layer, const int *filters
     float *xp = pre ? malloc((size_t)B * item * sizeof *xp) : NULL;
     int psrc[3];
     float pscale[3], poff[3];
-    pre_map(opt->preprocess, psrc, pscale, poff);
+    pre_map(opt->preprocess, nc, psrc, pscale, poff);
     clvis_status st = CLVIS_OK;
-    if (!x || !gbuf || !xb || !seed || (loss && !lbuf) || (pre && !xp)) {
+    unsigned char *gray = nc == 1 ? malloc(hw) : NULL;
+    if (!x || !gbuf || !xb || !seed || (loss && !lbuf) || (pre && !xp) || (nc == 1 && !gray)) {
         st = err_set(CLVIS_ERR_NO_MEMORY, "filters: out of host memory (%d items of %dx%d)", n,
                      in.h, in.w);
         goto done;
@@ -167,8 +175,8 @@ clvis_status clvis_filter_patterns(clvis_model *m, int layer, const int *filters
     if (opt->init) {
         for (int b = 0; b < n; b++)
             for (size_t p = 0; p < hw; p++)
-                for (int c = 0; c < 3; c++)
-                    x[(size_t)b * item + c * hw + p] = opt->init[p * 3 + c];
+                for (int c = 0; c < nc; c++)
+                    x[(size_t)b * item + c * hw + p] = opt->init[p * nc + c];
     } else {
         viz_mt19937 rng;
         viz_mt_seed(&rng, opt->seed);
@@ -179,7 +187,7 @@ clvis_status clvis_filter_patterns(clvis_model *m, int layer, const int *filters
                 goto done;
             }
             for (size_t p = 0; p < hw; p++)
-                for (int c = 0; c < 3; c++)
+                for (int c = 0; c < nc; c++)
                     x[(size_t)b * item + c * hw + p] = (float)(viz_mt_random(&rng) * 20 + 128);
         }
     }
@@ -201,7 +209,7 @@ clvis_status clvis_filter_patterns(clvis_model *m, int layer, const int *filters
         for (int step = 0; step < opt->steps && !st; step++) {
             if (pre)
                 for (int b = 0; b < B; b++)
-                    for (int c = 0; c < 3; c++) {
+                    for (int c = 0; c < nc; c++) {
                         const float *src = xb + (size_t)b * item + (size_t)psrc[c] * hw;
                         float *dst = xp + (size_t)b * item + (size_t)c * hw;
                         for (size_t p = 0; p < hw; p++)
@@ -229,7 +237,7 @@ clvis_status clvis_filter_patterns(clvis_model *m, int layer, const int *filters
             if (pre) /* chain rule through the preprocessing: back to pixel space */
                 for (int b = 0; b < nb; b++) {
                     float *gi = gbuf + (size_t)b * item, *t = xp; /* xp is free here */
-                    for (int c = 0; c < 3; c++)
+                    for (int c = 0; c < nc; c++)
                         for (size_t p = 0; p < hw; p++)
                             t[(size_t)psrc[c] * hw + p] = gi[(size_t)c * hw + p] * pscale[c];
                     memcpy(gi, t, item * sizeof *gi);
@@ -248,17 +256,21 @@ clvis_status clvis_filter_patterns(clvis_model *m, int layer, const int *filters
             break;
         for (int b = 0; b < nb; b++) {
             const float *xi = xb + (size_t)b * item;
-            if ((st = viz_deprocess_chw(patterns + (size_t)(b0 + b) * item, xi, 3, in.h, in.w)))
+            unsigned char *pat = patterns + (size_t)(b0 + b) * hw * 3;
+            if ((st = viz_deprocess_chw(nc == 1 ? gray : pat, xi, nc, in.h, in.w)))
                 break;
+            for (size_t p = 0; nc == 1 && p < hw; p++) /* gray, drawn in RGB */
+                pat[p * 3] = pat[p * 3 + 1] = pat[p * 3 + 2] = gray[p];
             if (x_final)
                 for (size_t p = 0; p < hw; p++)
-                    for (int c = 0; c < 3; c++)
-                        x_final[(size_t)(b0 + b) * item + p * 3 + c] = xi[c * hw + p];
+                    for (int c = 0; c < nc; c++)
+                        x_final[(size_t)(b0 + b) * item + p * nc + c] = xi[c * hw + p];
         }
         viz_say(progress, user, "filters %s: %d/%d patterns (%d steps, batch %d)", lname, b0 + nb,
             n, opt->steps, B);
     }
 done:
+    free(gray);
     free(xp);
     free(x);
     free(gbuf);

@@ -29,9 +29,14 @@ clvis_status clvis_input_load(const clvis_model *m, const char *path, int mode, 
     if (!m || !path || !x)
         return err_set(CLVIS_ERR_INVALID_ARG, "clvis_input_load: NULL argument");
     clvis_shape s = clvis_model_input_shape(m);
-    if (s.c != 3)
-        return err_set(CLVIS_ERR_UNSUPPORTED, "%s: the model takes %d channels, images give 3",
-                       clvis_model_name(m), s.c);
+    clvis_preprocess pm = mode < 0 ? clvis_model_preprocess(m) : (clvis_preprocess)mode;
+    if (s.c != 3 && s.c != 1)
+        return err_set(CLVIS_ERR_UNSUPPORTED, "%s: the model takes %d channels; images give 3 "
+                       "(RGB) or 1 (gray)", clvis_model_name(m), s.c);
+    if (s.c == 1 && (pm == CLVIS_PREPROCESS_CAFFE || pm == CLVIS_PREPROCESS_TORCH))
+        return err_set(CLVIS_ERR_UNSUPPORTED, "%s: --preprocess %s normalises three colour "
+                       "channels; a 1-channel model takes raw, scale or tf", clvis_model_name(m),
+                       clvis_preprocess_name(pm));
     image8 img = {0}, small = {0};
     clvis_status st = image_load(path, &img);
     if (st)
@@ -42,9 +47,18 @@ clvis_status clvis_input_load(const clvis_model *m, const char *path, int mode, 
         return err_set(CLVIS_ERR_FORMAT, "%s: image of %dx%d is too small (2x2 at least)", path,
                        w, h);
     }
-    clvis_preprocess pm = mode < 0 ? clvis_model_preprocess(m) : (clvis_preprocess)mode;
-    if ((st = pm == CLVIS_PREPROCESS_TORCH ? torch_resize_crop(&small, s.w, s.h, &img)
-                                           : keras_resize_nearest(&small, s.w, s.h, &img))) {
+    if (s.c == 1) { /* Keras load_img(color_mode="grayscale"): convert("L"), then resize */
+        image8 gray = {0};
+        if ((st = image_to_gray(&gray, &img))) {
+            image_free(&img);
+            return st;
+        }
+        st = keras_resize_nearest(&small, s.w, s.h, &gray);
+        image_free(&gray);
+    } else
+        st = pm == CLVIS_PREPROCESS_TORCH ? torch_resize_crop(&small, s.w, s.h, &img)
+                                          : keras_resize_nearest(&small, s.w, s.h, &img);
+    if (st) {
         image_free(&img);
         return st;
     }

@@ -22,9 +22,9 @@ static int file_exists(const char *p)
 
 /* --init: a PNG/JPEG (RGB values 0..255 as floats), or FILE.h5[:DATASET] of size*size*3 floats
  * (a leading batch dimension of 1 is fine); default dataset "start", else "filters/start". */
-static int load_init(const char *spec, int size, float **out)
+static int load_init(const char *spec, int size, int nc, float **out)
 {
-    size_t need = (size_t)size * size * 3;
+    size_t need = (size_t)size * size * nc;
     const char *colon = strrchr(spec, ':');
     char path[1024];
     const char *dset = NULL;
@@ -61,8 +61,9 @@ static int load_init(const char *spec, int size, float **out)
         if (!use || n != need || H5LTread_dataset_float(f, use, x) < 0) {
             H5Fclose(f);
             free(x);
-            return cli_fail("%s: %s%s must be a float dataset of %dx%dx3 values", path,
-                            use ? "dataset " : "no dataset 'start'", use ? use : "", size, size);
+            return cli_fail("%s: %s%s must be a float dataset of %dx%dx%d values", path,
+                            use ? "dataset " : "no dataset 'start'", use ? use : "", size, size,
+                            nc);
         }
         H5Fclose(f);
     } else {
@@ -78,8 +79,10 @@ static int load_init(const char *spec, int size, float **out)
             return cli_fail("%s: start image is %dx%d, the pattern size is %dx%d", path, img.w,
                             img.h, size, size);
         }
-        for (size_t i = 0; i < need; i++)
-            x[i] = img.px[i];
+        for (size_t i = 0; i < need; i++) /* a gray model: the luma of Pillow's convert("L") */
+            x[i] = nc == 3 ? img.px[i]
+                           : (float)((img.px[i * 3] * 19595u + img.px[i * 3 + 1] * 38470u +
+                                      img.px[i * 3 + 2] * 7471u + 0x8000u) >> 16);
         clvis_image_free(&img);
     }
     *out = x;
@@ -96,9 +99,9 @@ int cmd_filters(cli_args *o)
     clvis_shape in = clvis_model_input_shape(s.model);
     /* the book: generate_pattern(size=150) for one pattern, 64x64 cells in the grids */
     int size = o->size ? (int)o->size : (o->filter >= 0 ? 150 : 64);
-    if (in.c != 3) {
-        rc = cli_fail("%s: filter patterns need an RGB model input (got %d channels)", s.model_path,
-                      in.c);
+    if (in.c != 3 && in.c != 1) {
+        rc = cli_fail("%s: filter patterns need an RGB or gray model input (got %d channels)",
+                      s.model_path, in.c);
         goto done;
     }
     if (size < 8 || size > 4096) {
@@ -149,7 +152,7 @@ int cmd_filters(cli_args *o)
             goto done;
         }
     }
-    if (o->init && (rc = load_init(o->init, size, &init)))
+    if (o->init && (rc = load_init(o->init, size, in.c, &init)))
         goto done;
     if ((rc = out_prepare(o->out)))
         goto done;

@@ -134,5 +134,5 @@ void session_preprocess_note(const cli_args *o, const session *s, int filters)
                     "raw|scale|tf|caffe|torch (scale for x/255, as Keras' "
                     "ImageDataGenerator(rescale=1./255) and the book's small convnets)\n",
             s->model_path, session_preprocess_desc(p),
-            p == CLVIS_PREPROCESS_RAW ? "Keras" : "ONNX");
+            p == CLVIS_PREPROCESS_RAW ? "Keras" : p == CLVIS_PREPROCESS_SCALE ? "1-channel ONNX" : "ONNX");
 }
