@@ -288,8 +288,13 @@ CLVIS_API clvis_status clvis_filter_patterns(clvis_model *m, int layer, const in
                                              const clvis_filter_options *opt, float *x_final,
                                              unsigned char *patterns, float *loss,
                                              clvis_progress_fn progress, void *user);
-/* Listing 5.39's grid of filters 0..63 of a layer (fewer when it has fewer channels), 8x8 with
- * 5-pixel margins. out: allocated RGB (clvis_image_free). */
+/* Listing 5.39's grid of filters[0..n) of a layer, 5-pixel margins: min(n, 8) rows and
+ * ceil(n / 8) columns, filters[i + 8j] at row i, column j (64 filters: the book's 8x8; 32:
+ * 8 rows x 4 columns). out: allocated RGB (clvis_image_free). */
+CLVIS_API clvis_status clvis_filter_grid(clvis_model *m, int layer, const int *filters, int n,
+                                         const clvis_filter_options *opt, clvis_image *out,
+                                         clvis_progress_fn progress, void *user);
+/* clvis_filter_grid of filters 0..63 of a layer (0..c-1 when it has c < 64 channels). */
 CLVIS_API clvis_status clvis_filters(clvis_model *m, int layer, const clvis_filter_options *opt,
                                      clvis_image *out, clvis_progress_fn progress, void *user);
 

@@ -121,8 +121,23 @@ run filt_dense 1 -- filters --quiet --model "$K/small_convnet.h5" --out "$T/fxd"
     check "filters on a Dense layer refused" "grep -q 'dense' '$T/filt_dense.err'"
 run filt_init 0 -- filters --quiet --model "$K/small_convnet.h5" --out "$T/fx" --layer conv2d --filter 0 --size 64 --init "$K/book_expected.h5:filters/start" &&
     check "filters --init HDF5 start" "[ -s '$T/fx/pattern_conv2d_0.png' ]"
+# #13 item 4: a grid of a layer's own size (16 filters: 8 rows x 2 columns, 133x547, not half
+# of an 8x8 left black); --filters picks them; the caption says which
 run filt_grid 0 -- filters --quiet --model "$K/small_convnet.h5" --out "$T/fx" --layers conv2d --steps 3 &&
-    check "filters grid 547x547" "[ -s '$T/fx/filters_conv2d.png' ] && [ \"\$(od -An -tu1 -j16 -N8 '$T/fx/filters_conv2d.png' | tr -s ' ')\" = ' 0 0 2 35 0 0 2 35' ]"
+    check "filters grid of a 16-filter layer: 8 rows x 2 columns (133x547), the caption says filters 0..15" "[ -s '$T/fx/filters_conv2d.png' ] && [ \"\$(od -An -tu1 -j16 -N8 '$T/fx/filters_conv2d.png' | tr -s ' ')\" = ' 0 0 0 133 0 0 2 35' ] && grep -q 'filters_conv2d.png.*8 rows x 2 columns' '$T/filt_grid.out' && grep -q 'filters 0..15 (all) of 16, 8 rows x 2 columns' '$T/fx/index.html'" "$(cat "$T/filt_grid.out")"
+run filt_list 0 -- filters --quiet --model "$K/small_convnet.h5" --out "$T/fl" --layers conv2d_2 --filters 0,5,9-12 --steps 1 &&
+    check "filters --filters 0,5,9-12: 6 patterns, one column of 6 (64x409), the caption names the list" "[ \"\$(od -An -tu1 -j16 -N8 '$T/fl/filters_conv2d_2.png' | tr -s ' ')\" = ' 0 0 0 64 0 0 1 153' ] && grep -q 'filters 0,5,9-12 of 64, 6 rows x 1 column' '$T/fl/index.html'" "$(cat "$T/filt_list.out")"
+run filt_range 0 -- filters --quiet --model "$K/small_convnet.h5" --out "$T/fl" --layers conv2d_3 --filters 32-63 --steps 1 &&
+    check "filters --filters 32-63: 8 rows x 4 columns (271x547)" "[ \"\$(od -An -tu1 -j16 -N8 '$T/fl/filters_conv2d_3.png' | tr -s ' ')\" = ' 0 0 1 15 0 0 2 35' ] && grep -q 'filters 32-63 of 64' '$T/fl/index.html'"
+bad filters_bad_range 2 "filters: bad range '9-3'" -- filters --model "$K/small_convnet.h5" --out "$T/bad_filters_bad_range" --layers conv2d --filters 0,9-3
+bad filters_bad_item 2 "filters: bad filter index 'x'" -- filters --model "$K/small_convnet.h5" --out "$T/bad_filters_bad_item" --layers conv2d --filters 1,x
+bad filters_out_of_layer 2 "filter 70 out of range: layer 'conv2d_2' has 64 filters \(0..63\)" -- filters --model "$K/small_convnet.h5" --out "$T/bad_filters_out_of_layer" --layers conv2d_2 --filters 60-70
+bad filters_both 2 "give --filter F \(one pattern\) or --filters LIST" -- filters --model "$K/small_convnet.h5" --layer conv2d --filter 1 --filters 1-3
+# class visualisation: --filter on the output layer is gradient ascent on the class's logit
+run filt_class 0 -- filters --quiet --model "$K/functional.h5" --out "$T/cv" --layer dense --filter 3 --steps 3 &&
+    check "filters --layer dense --filter 3 on a softmax output: class visualisation at the model's 32x32, the caption says so" "[ \"\$(od -An -tu1 -j16 -N8 '$T/cv/pattern_dense_3.png' | tr -s ' ')\" = ' 0 0 0 32 0 0 0 32' ] && grep -q 'class visualisation of class 3 of dense: gradient ascent on its pre-softmax score' '$T/cv/index.html'"
+bad filters_class_range 2 "class 10 out of range: layer 'dense' has 10 classes \(0..9\)" -- filters --model "$K/functional.h5" --out "$T/bad_filters_class_range" --layer dense --filter 10
+bad filters_hidden_dense 1 "no spatial feature maps .*the output layer 'dense_1' takes --filter K" -- filters --model "$K/small_convnet.h5" --out "$T/bad_filters_hidden_dense" --layer dense --filter 1
 run gc_fix 0 -- gradcam --quiet --model "$K/functional.h5" --out "$T/fx" --json samples/coffee.png &&
     check "gradcam functional: json + 2 PNGs" "grep -q '\"layer\":\"conv2d_5\"' '$T/gc_fix.out' && [ -s '$T/fx/gradcam_coffee_map.png' ] && [ -s '$T/fx/gradcam_coffee_overlay.png' ]" "$(head -c 300 "$T/gc_fix.out")"
 if command -v h5ls >/dev/null; then
@@ -260,6 +275,8 @@ if [ -f "$MOBILE" ]; then
         check "predict parrot --json: macaw top-1" "grep -q '^{\"path\":\"samples/parrot.jpg\",\"top\":\\[{\"index\":88,\"wnid\":\"n01818515\",\"name\":\"macaw\"' '$T/pred_parrot.out'" "$(head -c 300 "$T/pred_parrot.out")"
     run gc_cat 0 -- gradcam --quiet --out "$T/mb" samples/cat_chelsea.png &&
         check "gradcam cat: map + overlay at full size" "[ -s '$T/mb/gradcam_cat_chelsea_map.png' ] && [ -s '$T/mb/gradcam_cat_chelsea_overlay.png' ] && grep -q out_relu '$T/gc_cat.out' && cmp -s <(od -An -tu1 -j16 -N8 '$T/mb/gradcam_cat_chelsea_overlay.png') <(od -An -tu1 -j16 -N8 samples/cat_chelsea.png)"
+    run cv_mb 0 -- filters --quiet --out "$T/mb" --preprocess tf --layer predictions --filter 386 --steps 2 &&
+        check "MobileNetV2 filters --layer predictions --filter 386: class visualisation of African_elephant at 224x224" "[ \"\$(od -An -tu1 -j16 -N8 '$T/mb/pattern_predictions_386.png' | tr -s ' ')\" = ' 0 0 0 224 0 0 0 224' ] && grep -q 'class visualisation of class 386 African_elephant' '$T/mb/index.html'" "$(cat "$T/cv_mb.out")"
     run act_mb 0 -- activations --quiet --out "$T/mb" --layers Conv1_relu samples/parrot.jpg &&
         check "activations MobileNetV2 Conv1_relu" "[ -s '$T/mb/act_Conv1_relu.png' ]"
 
@@ -275,7 +292,7 @@ if [ -f "$MOBILE" ]; then
     check "1x1 image: gradcam (which always writes to --out) leaves no folder" "[ ! -e '$T/bad_tiny_image_gc' ]"
     bad unknown_layer 1 "no layer named 'conv9'.*Conv1" -- gradcam --out "$T/bad_unknown_layer" --layer conv9 samples/parrot.jpg
     bad unknown_act_layer 1 "no layer named 'zz'" -- activations --out "$T/bad_unknown_act_layer" --layers Conv1,zz samples/parrot.jpg
-    bad filter_range 1 'filter 99 out of range' -- filters --model "$K/small_convnet.h5" --out "$T/bad_filter_range" --layer conv2d --filter 99
+    bad filter_range 2 'filter 99 out of range' -- filters --model "$K/small_convnet.h5" --out "$T/bad_filter_range" --layer conv2d --filter 99
     bad class_range 1 'class 1000 out of range' -- gradcam --out "$T/bad_class_range" --class 1000 samples/parrot.jpg
     bad nonconv_layer 1 'not a convolutional' -- gradcam --out "$T/bad_nonconv_layer" --layer global_average_pooling2d samples/parrot.jpg
     bad unwritable_out 1 'output directory' -- gradcam --out "$T/afile/sub" samples/parrot.jpg

@@ -74,6 +74,8 @@ clvis_status graph_read(graph *g, int id, tensor_layout layout, float *out);
 /* The pre-activation value of output `unit` of item 0 of a fully connected node whose
  * activation is fused (its kernel keeps only the activated output), in double. */
 clvis_status graph_preact(graph *g, int id, int unit, float *out);
+/* The same for items 0..n-1 of the batch, unit units[b] of item b into out[b]. */
+clvis_status graph_preact_items(graph *g, int id, int n, const int *units, float *out);
 
 /* Seeds d(score)/d(output of `from`) for the whole batch, in `layout`. */
 clvis_status graph_seed(graph *g, int from, tensor_layout layout, const float *seed);

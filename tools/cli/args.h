@@ -19,7 +19,7 @@ enum {
     F_PREPROCESS = 1 << 14, F_INIT = 1 << 15, F_CHUNK = 1 << 16, F_STEPS = 1 << 17,
     F_ARCH = 1 << 18, F_GRAD = 1 << 19, F_RUNS = 1 << 20, F_QUICK = 1 << 21,
     F_WORKLOAD = 1 << 22, F_REFERENCE = 1 << 23, F_FILTER_RUNS = 1 << 24, F_CONFIG = 1 << 25,
-    F_METHOD = 1 << 26
+    F_METHOD = 1 << 26, F_FILTERS = 1 << 27
 };
 
 typedef struct cli_args cli_args;
@@ -41,6 +41,9 @@ struct cli_args {
     int preprocess; /* -1: model default, else clvis_preprocess */
     long seed, filter, size, cls, top, chunk, steps;
     long runs, reference, filter_runs; /* bench */
+    const char *filters_spec; /* --filters as given */
+    int *filters; /* --filters 0,5,9-12: the indices in order (malloc'd; cli_free) */
+    int n_filters;
     const char *grad;                   /* --grad LAYER:CHANNEL as given, split into: */
     char grad_layer[256];
     long grad_channel;

@@ -24,6 +24,17 @@ int cli_fail(const char *fmt, ...)
     return 1;
 }
 
+int cli_usage_fail(const char *fmt, ...)
+{
+    char msg[4096];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(msg, sizeof msg, fmt, ap);
+    va_end(ap);
+    cli_fail("%s", msg);
+    return 2;
+}
+
 int cli_fail_st(clvis_status st)
 {
     (void)st;
