@@ -83,6 +83,10 @@ CLVIS_API clvis_status clvis_devices(clvis_device_info **list, int *count);
 typedef struct clvis_ctx clvis_ctx;
 
 typedef void (*clvis_log_fn)(void *user, const char *line);
+/* Progress of long work: `done` of `total` units of `task` ("filters conv2d: steps", "compiling
+ * kernels for DEVICE, once; cached in DIR"), called as the work advances, last with done ==
+ * total. How often a caller draws it is the caller's choice (the CLI: one line per task). */
+typedef void (*clvis_count_fn)(void *user, const char *task, long done, long total);
 
 typedef struct {
     /* "N" (index), "cpu", "gpu", "igpu", or a case-insensitive substring of the device name,
@@ -103,6 +107,10 @@ typedef struct {
     int conv;       /* CLVIS_CONV_AUTO: the fast kernel where it applies; _REFERENCE: never */
     int dense;      /* CLVIS_DENSE_AUTO: rows on CPUs, columns elsewhere; _COLUMNS; _ROWS */
     int conv_order; /* CLVIS_ORDER_AUTO: by weight size; _CHANNELS_INNER; _PIXELS_INNER */
+    /* Progress of the context's long work (the first build of the kernels; filter-pattern
+     * steps, done = steps x patterns); NULL: none. */
+    clvis_count_fn progress;
+    void *progress_user;
 } clvis_ctx_options;
 
 enum { CLVIS_CONV_AUTO = 0, CLVIS_CONV_REFERENCE = 1 };

@@ -79,7 +79,7 @@ run info 0 -- info "$K/small_convnet.h5" &&
 run info_pp 0 -- info "$K/small_convnet.h5" &&
     check "info on a Keras model without a stated preprocessing: 'not stated', the note on stderr names --preprocess scale" "grep -q 'Preprocessing: raw (pixels 0..255), not stated by the model' '$T/info_pp.out' && grep -q '^clvis: note: .*small_convnet.h5 states no preprocessing; used: raw .*--preprocess raw|scale|tf|caffe|torch (scale for x/255' '$T/info_pp.err' && [ \$(wc -l <'$T/info_pp.err') = 1 ]" "$(cat "$T/info_pp.err")"
 run pred_pp 0 -- predict --model "$K/small_convnet.h5" samples/coffee.png samples/owl.jpg &&
-    check "predict on it: the note once on stderr (two images)" "[ \$(grep -c 'states no preprocessing' '$T/pred_pp.err') = 1 ] && [ \$(wc -l <'$T/pred_pp.err') = 1 ]" "$(cat "$T/pred_pp.err")"
+    check "predict on it: the note once on stderr (two images; besides it only their progress line)" "[ \$(grep -c 'states no preprocessing' '$T/pred_pp.err') = 1 ] && [ \$(grep -vc '^predict: images: 2/2' '$T/pred_pp.err') = 1 ]" "$(cat "$T/pred_pp.err")"
 run pred_pp_given 0 -- predict --model "$K/small_convnet.h5" --preprocess scale samples/coffee.png &&
     check "predict --preprocess scale: no note" "[ ! -s '$T/pred_pp_given.err' ]" "$(cat "$T/pred_pp_given.err")"
 run pred_pp_quiet 0 -- predict --quiet --model "$K/small_convnet.h5" samples/coffee.png &&
@@ -107,6 +107,24 @@ run gray_filt 0 -- filters --quiet --model "$GRAY" --out "$T/gray" --layers /con
 run gray_one 0 -- filters --quiet --model "$GRAY" --out "$T/gray" --layer /conv1/Conv --filter 1 --steps 2 &&
     check "gray model: one pattern RGB" "[ \"\$(pngtype '$T/gray/pattern__conv1_Conv_1.png')\" = 2 ]"
 bad gray_torch 1 'torch normalises three colour channels; a 1-channel model takes raw, scale or tf' -- predict --model "$GRAY" --preprocess torch samples/parrot.jpg
+
+# ---- #13 item 2: progress on stderr: one line per task; plain lines off a terminal ----------
+run prog_filters 0 -- filters --model "$K/small_convnet.h5" --out "$T/prog" --layers conv2d,conv2d_1 --steps 3 &&
+    check "filters off a terminal: one final progress line per grid (16 x 3, 32 x 3 steps), no carriage returns" "[ \$(grep -c '^filters conv2d (16 patterns x 3 steps): 48/48 (100%), ' '$T/prog_filters.err') = 1 ] && [ \$(grep -c '^filters conv2d_1 (32 patterns x 3 steps): 96/96 (100%), ' '$T/prog_filters.err') = 1 ] && [ \$(grep -c 'patterns x' '$T/prog_filters.err') = 2 ] && ! grep -q \$'\\r' '$T/prog_filters.err'" "$(cat "$T/prog_filters.err")"
+run prog_quiet 0 -- filters --quiet --model "$K/small_convnet.h5" --out "$T/prog" --layers conv2d --steps 3 &&
+    check "filters --quiet: nothing on stderr" "[ ! -s '$T/prog_quiet.err' ]" "$(cat "$T/prog_quiet.err")"
+run prog_images 0 -- predict --model "$K/functional.h5" samples/coffee.png samples/owl.jpg samples/parrot.jpg &&
+    check "predict over 3 images, stdout not a terminal: the images' progress line" "grep -q '^predict: images: 3/3 (100%), ' '$T/prog_images.err'" "$(cat "$T/prog_images.err")"
+CLVIS_CACHE_DIR="$T/kcache" run prog_compile 0 -- predict --model "$K/functional.h5" samples/coffee.png &&
+    CLVIS_CACHE_DIR="$T/kcache" run prog_compile2 0 -- predict --model "$K/functional.h5" samples/coffee.png &&
+    check "first run on an empty kernel cache: 'compiling kernels for DEVICE, once; cached in DIR'; the second run: no such line" "grep -q '^compiling kernels for .*, once; cached in $T/kcache: done in ' '$T/prog_compile.err' && ! grep -q 'compiling kernels' '$T/prog_compile2.err'" "$(cat "$T/prog_compile.err" "$T/prog_compile2.err")"
+if command -v script >/dev/null && script -qec true /dev/null >/dev/null 2>&1; then
+    script -qec "'$CLVIS' filters --model '$K/small_convnet.h5' --out '$T/progt' --layers conv2d --steps 3 >/dev/null" /dev/null >"$T/prog_tty.out" 2>&1
+    script -qec "'$CLVIS' filters --quiet --model '$K/small_convnet.h5' --out '$T/progt' --layers conv2d --steps 3 >/dev/null" /dev/null >"$T/prog_ttyq.out" 2>&1
+    check "filters on a terminal (script): the line rewrites itself (\\r, erase to the end), ends at 48/48; --quiet: nothing" "grep -q \$'\\rfilters conv2d (16 patterns x 3 steps): [0-9]*/48 .*\\033\\[K' '$T/prog_tty.out' && grep -q '48/48 (100%)' '$T/prog_tty.out' && ! grep -q 'patterns x' '$T/prog_ttyq.out'" "$(cat -A "$T/prog_tty.out" | head -c 400)"
+else
+    echo "SKIP progress on a terminal: no working script(1)"
+fi
 
 # ---- fixtures: activations, filters, gradcam ---------------------------------------------------
 run act_fix 0 -- activations --quiet --model "$K/small_convnet.h5" --out "$T/fx" samples/coffee.png &&

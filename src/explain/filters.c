@@ -217,6 +217,10 @@ clvis_status clvis_filter_patterns(clvis_model *m, int layer, const int *filters
     if ((st = graph_plan(g, B)))
         goto done;
     const float inv_area = 1.0f / (float)(ls.h * ls.w);
+    char task[300];
+    snprintf(task, sizeof task, "filters %s (%d pattern%s x %d steps)", lname, n, n > 1 ? "s" : "",
+             opt->steps);
+    const long work = (long)n * opt->steps;
     for (int b0 = 0; b0 < n && !st; b0 += B) {
         int nb = n - b0 < B ? n - b0 : B;
         /* the batch: real items, padded with copies of the first (ignored) */
@@ -274,6 +278,7 @@ clvis_status clvis_filter_patterns(clvis_model *m, int layer, const int *filters
                             t[(size_t)psrc[c] * hw + p] = gi[(size_t)c * hw + p] * pscale[c];
                     memcpy(gi, t, item * sizeof *gi);
                 }
+            graph_progress(g, task, (long)b0 * opt->steps + (long)(step + 1) * nb, work);
             for (int b = 0; b < nb; b++) {
                 float *gi = gbuf + (size_t)b * item, *xi = xb + (size_t)b * item;
                 double ss = 0;

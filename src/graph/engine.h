@@ -59,6 +59,8 @@ int graph_depends(const graph *g, int from, int to);
 size_t graph_item_floats(const graph *g);
 /* Memory of the device the graph runs on, bytes. */
 uint64_t graph_device_memory(const graph *g);
+/* Progress of long work on the graph's context (clvis_ctx_options.progress). */
+void graph_progress(const graph *g, const char *task, long done, long total);
 
 /* ---- running --------------------------------------------------------------------------------- */
 /* Plans buffers for batch n (no-op when already planned for n). */

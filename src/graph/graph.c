@@ -882,6 +882,11 @@ size_t graph_item_floats(const graph *g)
     return per;
 }
 
+void graph_progress(const graph *g, const char *task, long done, long total)
+{
+    ctx_progress(g->ctx, task, done, total);
+}
+
 uint64_t graph_device_memory(const graph *g)
 {
     return g->ctx->info.global_mem;

@@ -8,6 +8,7 @@
 #include "bench.h"
 #include "cli/commands.h"
 #include "cli/common.h"
+#include "cli/progress.h"
 #include "cli/session.h"
 #include "cli/util.h"
 
@@ -53,6 +54,7 @@ int cmd_bench(cli_args *o)
             co.device = sel;
         }
         co.log = cli_log;
+        co.progress = cli_count;
         session_kernel_env(&co);
         clvis_ctx *ctx;
         double t0 = util_now_ms();

@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "cli/args.h"
+#include "cli/progress.h"
 
 int cli_quiet;
 
@@ -20,6 +21,7 @@ int cli_fail(const char *fmt, ...)
     for (char *p = msg; *p; p++)
         if (*p == '\n' || *p == '\r')
             *p = ' ';
+    cli_count_clear();
     fprintf(stderr, "clvis: %s\n", msg);
     return 1;
 }
@@ -45,6 +47,7 @@ void cli_progress(void *user, const char *line)
 {
     (void)user;
     if (!cli_quiet) {
+        cli_count_clear();
         fprintf(stderr, "%s\n", line);
         fflush(stderr);
     }
@@ -53,8 +56,10 @@ void cli_progress(void *user, const char *line)
 void cli_log(void *user, const char *line)
 {
     (void)user;
-    if (!cli_quiet)
+    if (!cli_quiet) {
+        cli_count_clear();
         fprintf(stderr, "clvis: %s\n", line);
+    }
 }
 
 int cli_find_layer(clvis_model *m, const char *name, int *id)

@@ -214,7 +214,7 @@ int cmd_filters(cli_args *o)
                 break;
             }
             st = clvis_filter_patterns(s.model, layers[i], &f, 1, NULL, &fo, NULL, img.px,
-                                       NULL, cli_progress, NULL);
+                                       NULL, NULL, NULL); /* progress: cli_count, per step */
             if (layers[i] == last) {
                 const char *cn = labels_name(&lab, f);
                 snprintf(caps[ne], sizeof caps[ne],
@@ -241,7 +241,7 @@ int cmd_filters(cli_args *o)
             }
             for (int k = 0; !o->n_filters && k < nf; k++)
                 fl[k] = k;
-            st = clvis_filter_grid(s.model, layers[i], fl, nf, &fo, &img, cli_progress, NULL);
+            st = clvis_filter_grid(s.model, layers[i], fl, nf, &fo, &img, NULL, NULL);
             if (fl != o->filters)
                 free(fl);
             rows = nf < 8 ? nf : 8;

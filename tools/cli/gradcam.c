@@ -10,6 +10,7 @@
 #include "cli/common.h"
 #include "cli/images.h"
 #include "cli/outdir.h"
+#include "cli/progress.h"
 #include "cli/session.h"
 #include "cli/util.h"
 
@@ -175,11 +176,18 @@ int cmd_gradcam(cli_args *o)
     }
     /* one image after another in one process: buffers are planned once and reused */
     int bad = 0;
-    for (int i = 0; i < il.n && !rc; i++)
+    /* a progress line over many images where the results do not show it (stdout redirected) */
+    int meter = il.n > 1 && !isatty(STDOUT_FILENO);
+    for (int i = 0; i < il.n && !rc; i++) {
+        if (meter)
+            cli_count(NULL, "gradcam: images", i, il.n);
         if ((rc = gradcam_one(o, &s, &lab, &go, il.path[i], x, &names)) == IMAGE_BAD) {
             bad++;
             rc = 0;
         }
+    }
+    if (meter && !rc)
+        cli_count(NULL, "gradcam: images", il.n, il.n);
     rc = cli_finish_images(rc, bad, il.n);
 done:
     out_names_free(&names);

@@ -4,11 +4,13 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "cli/commands.h"
 #include "cli/common.h"
 #include "cli/images.h"
 #include "cli/outdir.h"
+#include "cli/progress.h"
 #include "cli/session.h"
 #include "cli/util.h"
 
@@ -40,8 +42,12 @@ int cmd_predict(cli_args *o)
     char **caps = calloc((size_t)il.n, sizeof *caps);
     int rc = (!x || !top || !ents || !caps) ? cli_fail("out of host memory") : 0, ne = 0, bad = 0;
     int single = clvis_output_count(s.model) == 1;
+    /* a progress line over many images where the results do not show it (stdout redirected) */
+    int meter = il.n > 1 && !isatty(STDOUT_FILENO);
     for (int i = 0; i < il.n && !rc; i++) {
         const char *path = il.path[i];
+        if (meter)
+            cli_count(NULL, "predict: images", i, il.n);
         double t0 = util_now_ms();
         int nt = 0;
         clvis_status st = clvis_input_load(s.model, path, o->preprocess, x, NULL);
@@ -111,6 +117,8 @@ int cmd_predict(cli_args *o)
         ents[ne] = (report_entry){"predict", "", caps[ne], s.model_path, s.device, ms};
         ne++;
     }
+    if (meter && !rc)
+        cli_count(NULL, "predict: images", il.n, il.n);
     if (!rc && ne && (o->given & F_OUT))
         rc = out_report(o, ents, ne);
     rc = cli_finish_images(rc, bad, il.n);

@@ -7,6 +7,7 @@
 
 #include "cli/common.h"
 #include "cli/datadir.h"
+#include "cli/progress.h"
 
 /* A default data file; 1 after cli_fail when no data directory is known. */
 static int default_file(const char *what, const char *flag, const char *rel, const char *src_rel,
@@ -37,6 +38,7 @@ int session_open(const cli_args *o, session *s, int with_model)
     clvis_ctx_options co = {0};
     co.device = o->device;
     co.log = cli_log;
+    co.progress = cli_count;
     session_kernel_env(&co);
     clvis_status st = clvis_ctx_create(&co, &s->ctx);
     if (st)
@@ -112,6 +114,7 @@ void session_preprocess_note(const cli_args *o, const session *s, int filters)
     clvis_preprocess p = clvis_model_preprocess(s->model);
     const char *src = clvis_model_preprocess_source(s->model);
     said = 1;
+    cli_count_clear();
     if (filters) {
         if (src && p == CLVIS_PREPROCESS_RAW)
             return;
