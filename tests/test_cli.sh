@@ -419,6 +419,8 @@ run bench_quick 0 -- bench --quiet --quick --runs 1 --workload small,op_relu,op_
     check "bench prints a table with the small convnet and the ops" "grep -q '^  small_convnet ' '$T/bench_quick.out' && grep -q 'op_relu_64_224' '$T/bench_quick.out' && grep -q 'FMA peak' '$T/bench_quick.out'"
 run bench_json 0 -- bench --quiet --json --runs 1 --workload op_relu &&
     check "bench --json: one object with the workload" "python3 -c 'import json,sys; o=json.load(open(sys.argv[1])); assert o[\"workloads\"][0][\"name\"]==\"op_relu_64_224\"' '$T/bench_json.out'"
+run bench_prog 0 -- bench --quick --runs 1 --workload small,op_relu,op_maxpool &&
+    check "bench without --quiet: each workload's line with its count and, after the first, an ETA" "grep -q '^\\[1/3\\] bench small_convnet: ' '$T/bench_prog.err' && grep -q '^\\[2/3, ETA [0-9]* s\\] bench op_maxpool_64_224' '$T/bench_prog.err' && grep -q '^\\[3/3, ETA [0-9]* s\\] bench op_relu_64_224' '$T/bench_prog.err'" "$(cat "$T/bench_prog.err")"
 bad bench_unknown 2 'unknown workload' -- bench --workload nonesuch
 
 echo "$passed passed, $failed failed"
