@@ -581,6 +581,72 @@ static void test_gray(clvis_ctx *ctx, const char *root)
     clvis_model_destroy(m);
 }
 
+/* #13: a one-output sigmoid model exported from PyTorch (tests/data/onnx_binary,
+ * tools/fixtures/make_binary_fixture.py): class 1 = p and class 0 = 1 - p; Grad-CAM of each
+ * class against pytorch-grad-cam's GradCAM with BinaryClassifierOutputTarget (class 0: the
+ * gradient of -p), Pearson r >= MIN_PEARSON at the layer's resolution; the default class is the
+ * predicted one. */
+static void test_binary(clvis_ctx *ctx, const char *root)
+{
+    char dir[4200], path[4300];
+    snprintf(dir, sizeof dir, "%s/../onnx_binary", root);
+    snprintf(path, sizeof path, "%s/model.onnx", dir);
+    clvis_model *m = NULL;
+    tensor_file in = {0}, outp = {0}, cam[2] = {{0}, {0}};
+    if (clvis_model_load(ctx, path, NULL, &m)) {
+        test_fail("binary model", clvis_last_error());
+        return;
+    }
+    if (!read_pb(dir, "input.pb", &in) || !read_pb(dir, "output.pb", &outp) ||
+        !read_pb(dir, "cam_class0.pb", &cam[0]) || !read_pb(dir, "cam_class1.pb", &cam[1]) ||
+        outp.n != 1) {
+        test_fail("binary model", "fixture files missing (tools/fixtures/make_binary_fixture.py)");
+        goto done;
+    }
+    clvis_shape is = clvis_model_input_shape(m);
+    size_t item = clvis_input_count(m);
+    float *x = malloc(item * sizeof *x);
+    for (int c = 0; x && c < is.c; c++) /* NCHW -> NHWC */
+        for (int p = 0; p < is.h * is.w; p++)
+            x[(size_t)p * is.c + c] = in.v[(size_t)c * is.h * is.w + p];
+    float p1 = outp.v[0];
+    clvis_prediction top[2];
+    int nt = 0;
+    clvis_status st = clvis_predict(m, x, 2, top, &nt, NULL, 0, NULL);
+    test_checkf(!st && nt == 2 && top[0].index == (p1 > 0.5f) &&
+                    fabsf(top[0].score - (p1 > 0.5f ? p1 : 1 - p1)) < 1e-5f &&
+                    fabsf(top[0].score + top[1].score - 1) < 1e-6f,
+                "binary ONNX model: predict gives class 1 = p = %.6f (PyTorch) and class 0 = 1 - p "
+                "(got %d: %.6f, %d: %.6f)", p1, top[0].index, top[0].score, top[1].index,
+                top[1].score);
+    for (int cls = -1; cls < 2; cls++) {
+        clvis_gradcam_options o = {-1, cls, 0, NULL};
+        clvis_gradcam_result r = {0};
+        int want = cls < 0 ? (p1 > 0.5f) : cls;
+        char label[200];
+        snprintf(label, sizeof label, "binary ONNX model: gradcam %s vs pytorch-grad-cam's "
+                 "BinaryClassifierOutputTarget(%d)", cls < 0 ? "(default class)" :
+                 cls ? "--class 1" : "--class 0", want);
+        if (!x || (st = clvis_gradcam(m, x, &o, &r)))
+            test_fail(label, clvis_last_error());
+        else if ((size_t)r.h * r.w != cam[want].n || r.cls != want)
+            test_fail(label, "map size or class differs");
+        else {
+            double pr = pearson(r.map, cam[want].v, cam[want].n);
+            char d[160];
+            snprintf(d, sizeof d, "class %d, p %.6f, %dx%d, Pearson r = %.6f (>= %.3f)", r.cls,
+                     r.prob, r.h, r.w, pr, MIN_PEARSON);
+            test_check(label, pr >= MIN_PEARSON &&
+                                  fabsf(r.prob - (want ? p1 : 1 - p1)) < 1e-5f, d);
+        }
+        clvis_gradcam_free(&r);
+    }
+    free(x);
+done:
+    free(in.v), free(outp.v), free(cam[0].v), free(cam[1].v);
+    clvis_model_destroy(m);
+}
+
 int main(int argc, char **argv)
 {
     const char *root = argc > 1 ? argv[1] : TEST_ONNX_DIR;
@@ -607,6 +673,7 @@ int main(int argc, char **argv)
     }
     bad_inputs(ctx);
     test_gray(ctx, root);
+    test_binary(ctx, root);
     clvis_ctx_destroy(ctx);
     return test_summary();
 }
