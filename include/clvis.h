@@ -83,6 +83,10 @@ CLVIS_API clvis_status clvis_devices(clvis_device_info **list, int *count);
 typedef struct clvis_ctx clvis_ctx;
 
 typedef void (*clvis_log_fn)(void *user, const char *line);
+/* Progress of long work: `done` of `total` units of `task` ("filters conv2d: steps", "compiling
+ * kernels for DEVICE, once; cached in DIR"), called as the work advances, last with done ==
+ * total. How often a caller draws it is the caller's choice (the CLI: one line per task). */
+typedef void (*clvis_count_fn)(void *user, const char *task, long done, long total);
 
 typedef struct {
     /* "N" (index), "cpu", "gpu", "igpu", or a case-insensitive substring of the device name,
@@ -103,6 +107,10 @@ typedef struct {
     int conv;       /* CLVIS_CONV_AUTO: the fast kernel where it applies; _REFERENCE: never */
     int dense;      /* CLVIS_DENSE_AUTO: rows on CPUs, columns elsewhere; _COLUMNS; _ROWS */
     int conv_order; /* CLVIS_ORDER_AUTO: by weight size; _CHANNELS_INNER; _PIXELS_INNER */
+    /* Progress of the context's long work (the first build of the kernels; filter-pattern
+     * steps, done = steps x patterns); NULL: none. */
+    clvis_count_fn progress;
+    void *progress_user;
 } clvis_ctx_options;
 
 enum { CLVIS_CONV_AUTO = 0, CLVIS_CONV_REFERENCE = 1 };
@@ -162,6 +170,12 @@ CLVIS_API size_t clvis_model_layer_params(const clvis_model *m, int layer);
 CLVIS_API clvis_status clvis_model_find_layer(const clvis_model *m, const char *name, int *layer);
 CLVIS_API clvis_shape clvis_model_input_shape(const clvis_model *m);
 CLVIS_API clvis_preprocess clvis_model_preprocess(const clvis_model *m);
+/* What states the model's preprocessing: its architecture ("the VGG architecture (...)"), its
+ * ONNX metadata; NULL when nothing does and clvis_model_preprocess is the format's default
+ * (Keras: raw pixels; ONNX: torchvision's transform, x / 255 for a 1-channel input). */
+CLVIS_API const char *clvis_model_preprocess_source(const clvis_model *m);
+/* "raw", "scale", "tf", "caffe", "torch" (NULL for another value). */
+CLVIS_API const char *clvis_preprocess_name(clvis_preprocess p);
 CLVIS_API const char *clvis_model_name(const clvis_model *m);
 
 /* Sets the input height and width. A fully convolutional model (Keras include_top=False) runs
@@ -214,6 +228,9 @@ CLVIS_API size_t clvis_input_count(const clvis_model *m);
 CLVIS_API int clvis_output_count(const clvis_model *m);
 /* Loads an image file, resizes it to the model input with Keras load_img's NEAREST (with
  * CLVIS_PREPROCESS_TORCH: torchvision's resize and centre crop) and preprocesses it (mode < 0: the model's default; else a clvis_preprocess). x: one item.
+ * A 1-channel model gets the photo in gray as Pillow's convert("L") gives it (ITU-R 601-2
+ * luma, Keras load_img(color_mode="grayscale")), then resized; raw, scale and tf only
+ * (caffe and torch normalise three colour channels: CLVIS_ERR_UNSUPPORTED). orig stays RGB.
  * orig (optional) receives the decoded photo (free with clvis_image_free). Images smaller
  * than 2x2 are refused (CLVIS_ERR_FORMAT). */
 CLVIS_API clvis_status clvis_input_load(const clvis_model *m, const char *path, int mode,
@@ -224,10 +241,15 @@ typedef struct {
     int index;
     float score;
 } clvis_prediction;
+/* Classes of the model: its outputs, or 2 for a one-output (sigmoid) model, whose class 1
+ * has the probability p = the output (its sigmoid when the output is linear, a logit) and
+ * class 0 has 1 - p, in predictions, Grad-CAM and class visualisation alike. */
+CLVIS_API int clvis_class_count(const clvis_model *m);
 /* Runs the model on one item; the top min(k, classes) entries by descending score go to top
- * (*n_top). A one-output (sigmoid) model gives one entry: index 0, P(class 1). A model whose
- * last layer is linear (logits, as PyTorch classifiers end) is scored by their softmax.
- * out (optional): every output (probabilities), *n_out of them (a buffer of at least n_out_cap floats). */
+ * (*n_top); a one-output model gives class 1 (p) and class 0 (1 - p), the predicted one
+ * (p > 0.5: class 1) first. A model whose last layer is linear (logits, as PyTorch
+ * classifiers end) is scored by their softmax. out (optional): every class probability,
+ * *n_out = clvis_class_count of them (a buffer of at least n_out_cap floats). */
 CLVIS_API clvis_status clvis_predict(clvis_model *m, const float *x, int k,
                                      clvis_prediction *top, int *n_top, float *out,
                                      int n_out_cap, int *n_out);
@@ -261,7 +283,8 @@ typedef struct {
     int steps;           /* 40 */
     float step;          /* 1.0 */
     uint32_t seed;       /* 0: start noise numpy.random.RandomState(seed).random_sample*20+128 */
-    const float *init;   /* optional: one start image (size*size*3 NHWC) for every filter */
+    const float *init;   /* optional: one start image (size*size*C NHWC, C the model's input
+                            channels: 3, or 1 for a gray model) for every filter */
     int chunk;           /* most items per device batch; 0: as a quarter of device memory holds */
     /* The image being optimised is in pixels: RAW (the book) feeds it as it is; other modes
      * put that preprocessing in front of the model and chain its gradient (MobileNet: TF). */
@@ -272,15 +295,21 @@ CLVIS_API void clvis_filter_options_default(clvis_filter_options *o);
 /* Gradient ascent in input space for filters[0..n) of `layer`, as one device batch (or
  * chunks); the input size is the model's. Start noise is drawn in the order draw_order (item
  * indices; NULL: 0..n-1) from one stream, as consecutive generate_pattern calls would.
- * patterns: n*size*size*3 uint8 (deprocess_image); x_final (optional): n*size*size*3 NHWC
- * floats; loss (optional): n*steps, the loss before each step. */
+ * patterns: n*size*size*3 uint8 RGB (deprocess_image; a 1-channel model's gray patterns in
+ * RGB); x_final (optional): n*size*size*C NHWC floats; loss (optional): n*steps, the loss
+ * before each step. */
 CLVIS_API clvis_status clvis_filter_patterns(clvis_model *m, int layer, const int *filters, int n,
                                              const int *draw_order,
                                              const clvis_filter_options *opt, float *x_final,
                                              unsigned char *patterns, float *loss,
                                              clvis_progress_fn progress, void *user);
-/* Listing 5.39's grid of filters 0..63 of a layer (fewer when it has fewer channels), 8x8 with
- * 5-pixel margins. out: allocated RGB (clvis_image_free). */
+/* Listing 5.39's grid of filters[0..n) of a layer, 5-pixel margins: min(n, 8) rows and
+ * ceil(n / 8) columns, filters[i + 8j] at row i, column j (64 filters: the book's 8x8; 32:
+ * 8 rows x 4 columns). out: allocated RGB (clvis_image_free). */
+CLVIS_API clvis_status clvis_filter_grid(clvis_model *m, int layer, const int *filters, int n,
+                                         const clvis_filter_options *opt, clvis_image *out,
+                                         clvis_progress_fn progress, void *user);
+/* clvis_filter_grid of filters 0..63 of a layer (0..c-1 when it has c < 64 channels). */
 CLVIS_API clvis_status clvis_filters(clvis_model *m, int layer, const clvis_filter_options *opt,
                                      clvis_image *out, clvis_progress_fn progress, void *user);
 
@@ -291,7 +320,9 @@ CLVIS_API int clvis_gradcam_default_layer(const clvis_model *m);
 
 typedef struct {
     int layer;          /* -1: clvis_gradcam_default_layer */
-    int cls;            /* -1: top-1 */
+    int cls;            /* -1: top-1 (the predicted class); a one-output (sigmoid) model has
+                           class 1 (p, the output) and class 0 (1 - p: the gradient of -p, or
+                           of -logit with a logit score) */
     int logit;          /* with method NULL: 0 = "gradcam", 1 = "gradcam-paper"; with a
                            method: 1 differentiates the pre-softmax logit instead of the
                            method's own score */
@@ -304,7 +335,7 @@ typedef struct {
 
 typedef struct {
     int layer, cls;
-    float prob;          /* model output of the class */
+    float prob;          /* model output of the class (1 - p for a sigmoid model's class 0) */
     float score;         /* the differentiated score (the probability, or the logit) */
     int h, w;            /* map size */
     float *map;          /* h*w in [0, 1], malloc'd (clvis_gradcam_free) */

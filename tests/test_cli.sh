@@ -109,6 +109,57 @@ run devices 0 -- devices && check "devices: table" "grep -q 'OpenCL' '$T/devices
 run info 0 -- info "$K/small_convnet.h5" &&
     check "info: summary table" "grep -q 'conv2d_3 *Conv2D *(None, 4, 4, 64) *36928' '$T/info.out' && grep -q 'Total params: 77025' '$T/info.out'" "$(head -c 400 "$T/info.out")"
 
+# ---- #13 item 3: a model that states no preprocessing is told so (info, the first result) ----
+run info_pp 0 -- info "$K/small_convnet.h5" &&
+    check "info on a Keras model without a stated preprocessing: 'not stated', the note on stderr names --preprocess scale" "grep -q 'Preprocessing: raw (pixels 0..255), not stated by the model' '$T/info_pp.out' && grep -q '^clvis: note: .*small_convnet.h5 states no preprocessing; used: raw .*--preprocess raw|scale|tf|caffe|torch (scale for x/255' '$T/info_pp.err' && [ \$(wc -l <'$T/info_pp.err') = 1 ]" "$(cat "$T/info_pp.err")"
+run pred_pp 0 -- predict --model "$K/small_convnet.h5" samples/coffee.png samples/owl.jpg &&
+    check "predict on it: the note once on stderr (two images; besides it only their progress line)" "[ \$(grep -c 'states no preprocessing' '$T/pred_pp.err') = 1 ] && [ \$(grep -vc '^predict: images: 2/2' '$T/pred_pp.err') = 1 ]" "$(cat "$T/pred_pp.err")"
+run pred_pp_given 0 -- predict --model "$K/small_convnet.h5" --preprocess scale samples/coffee.png &&
+    check "predict --preprocess scale: no note" "[ ! -s '$T/pred_pp_given.err' ]" "$(cat "$T/pred_pp_given.err")"
+run pred_pp_quiet 0 -- predict --quiet --model "$K/small_convnet.h5" samples/coffee.png &&
+    check "predict --quiet: no note" "[ ! -s '$T/pred_pp_quiet.err' ]" "$(cat "$T/pred_pp_quiet.err")"
+run filt_pp 0 -- filters --model "$K/small_convnet.h5" --out "$T/fpp" --layer conv2d --filter 0 --steps 1 --size 32 &&
+    check "filters on it: the note says the pixels are fed raw" "grep -q '^clvis: note: filter patterns are optimised on raw pixels.*states no preprocessing' '$T/filt_pp.err'" "$(cat "$T/filt_pp.err")"
+if [ -f "$MOBILE" ]; then
+    run pred_pp_known 0 -- predict --model "$MOBILE" samples/coffee.png &&
+        check "predict on a known architecture (MobileNetV2): no note" "[ -z \"\$(grep note '$T/pred_pp_known.err')\" ]" "$(cat "$T/pred_pp_known.err")"
+    run info_pp_known 0 -- info "$MOBILE" &&
+        check "info on MobileNetV2: tf, stated by the architecture" "grep -q 'Preprocessing: tf (x/127.5 - 1), stated by the MobileNet architecture' '$T/info_pp_known.out'"
+fi
+
+# ---- #13 item 3: a 1-channel (grayscale) model: every command, pictures in RGB ---------------
+GRAY=tests/data/onnx/gray/model.onnx
+pngtype() { od -An -tu1 -j25 -N1 "$1" | tr -d ' '; }   # PNG colour type: 2 = RGB
+run gray_pred 0 -- predict --quiet --model "$GRAY" samples/parrot.jpg &&
+    check "gray model: predict" "[ \$(grep -c '^  [123]. class ' '$T/gray_pred.out') = 3 ]" "$(cat "$T/gray_pred.out")"
+run gray_gc 0 -- gradcam --quiet --model "$GRAY" --out "$T/gray" samples/coffee.png &&
+    check "gray model: gradcam map and overlay are RGB, the overlay at the photo's size" "[ \"\$(pngtype '$T/gray/gradcam_coffee_map.png')\" = 2 ] && [ \"\$(pngtype '$T/gray/gradcam_coffee_overlay.png')\" = 2 ] && cmp -s <(od -An -tu1 -j16 -N8 '$T/gray/gradcam_coffee_overlay.png') <(od -An -tu1 -j16 -N8 samples/coffee.png)" "$(ls "$T/gray")"
+run gray_act 0 -- activations --quiet --model "$GRAY" --out "$T/gray" --layers /relu2/Relu samples/parrot.jpg &&
+    check "gray model: activations grid RGB" "[ \"\$(pngtype '$T/gray/act__relu2_Relu.png')\" = 2 ]"
+run gray_filt 0 -- filters --quiet --model "$GRAY" --out "$T/gray" --layers /conv2/Conv --steps 2 &&
+    check "gray model: filters grid RGB" "[ \"\$(pngtype '$T/gray/filters__conv2_Conv.png')\" = 2 ]"
+run gray_one 0 -- filters --quiet --model "$GRAY" --out "$T/gray" --layer /conv1/Conv --filter 1 --steps 2 &&
+    check "gray model: one pattern RGB" "[ \"\$(pngtype '$T/gray/pattern__conv1_Conv_1.png')\" = 2 ]"
+bad gray_torch 1 'torch normalises three colour channels; a 1-channel model takes raw, scale or tf' -- predict --model "$GRAY" --preprocess torch samples/parrot.jpg
+
+# ---- #13 item 2: progress on stderr: one line per task; plain lines off a terminal ----------
+run prog_filters 0 -- filters --model "$K/small_convnet.h5" --out "$T/prog" --layers conv2d,conv2d_1 --steps 3 &&
+    check "filters off a terminal: one final progress line per grid (16 x 3, 32 x 3 steps), no carriage returns" "[ \$(grep -c '^filters conv2d (16 patterns x 3 steps): 48/48 (100%), ' '$T/prog_filters.err') = 1 ] && [ \$(grep -c '^filters conv2d_1 (32 patterns x 3 steps): 96/96 (100%), ' '$T/prog_filters.err') = 1 ] && [ \$(grep -c 'patterns x' '$T/prog_filters.err') = 2 ] && ! grep -q \$'\\r' '$T/prog_filters.err'" "$(cat "$T/prog_filters.err")"
+run prog_quiet 0 -- filters --quiet --model "$K/small_convnet.h5" --out "$T/prog" --layers conv2d --steps 3 &&
+    check "filters --quiet: nothing on stderr" "[ ! -s '$T/prog_quiet.err' ]" "$(cat "$T/prog_quiet.err")"
+run prog_images 0 -- predict --model "$K/functional.h5" samples/coffee.png samples/owl.jpg samples/parrot.jpg &&
+    check "predict over 3 images, stdout not a terminal: the images' progress line" "grep -q '^predict: images: 3/3 (100%), ' '$T/prog_images.err'" "$(cat "$T/prog_images.err")"
+CLVIS_CACHE_DIR="$T/kcache" run prog_compile 0 -- predict --model "$K/functional.h5" samples/coffee.png &&
+    CLVIS_CACHE_DIR="$T/kcache" run prog_compile2 0 -- predict --model "$K/functional.h5" samples/coffee.png &&
+    check "first run on an empty kernel cache: 'compiling kernels for DEVICE, once; cached in DIR'; the second run: no such line" "grep -q '^compiling kernels for .*, once; cached in $T/kcache: done in ' '$T/prog_compile.err' && ! grep -q 'compiling kernels' '$T/prog_compile2.err'" "$(cat "$T/prog_compile.err" "$T/prog_compile2.err")"
+if command -v script >/dev/null && script -qec true /dev/null >/dev/null 2>&1; then
+    script -qec "'$CLVIS' filters --model '$K/small_convnet.h5' --out '$T/progt' --layers conv2d --steps 3 >/dev/null" /dev/null >"$T/prog_tty.out" 2>&1
+    script -qec "'$CLVIS' filters --quiet --model '$K/small_convnet.h5' --out '$T/progt' --layers conv2d --steps 3 >/dev/null" /dev/null >"$T/prog_ttyq.out" 2>&1
+    check "filters on a terminal (script): the line rewrites itself (\\r, erase to the end), ends at 48/48; --quiet: nothing" "grep -q \$'\\rfilters conv2d (16 patterns x 3 steps): [0-9]*/48 .*\\033\\[K' '$T/prog_tty.out' && grep -q '48/48 (100%)' '$T/prog_tty.out' && ! grep -q 'patterns x' '$T/prog_ttyq.out'" "$(cat -A "$T/prog_tty.out" | head -c 400)"
+else
+    echo "SKIP progress on a terminal: no working script(1)"
+fi
+
 # ---- fixtures: activations, filters, gradcam ---------------------------------------------------
 run act_fix 0 -- activations --quiet --model "$K/small_convnet.h5" --out "$T/fx" samples/coffee.png &&
     check "activations small_convnet: 8 PNGs + index" "[ \$(ls '$T/fx'/act_*.png | wc -l) = 8 ] && grep -q act_conv2d_3.png '$T/fx/index.html'"
@@ -122,8 +173,23 @@ run filt_dense 1 -- filters --quiet --model "$K/small_convnet.h5" --out "$T/fxd"
     check "filters on a Dense layer refused" "grep -q 'dense' '$T/filt_dense.err'"
 run filt_init 0 -- filters --quiet --model "$K/small_convnet.h5" --out "$T/fx" --layer conv2d --filter 0 --size 64 --init "$K/book_expected.h5:filters/start" &&
     check "filters --init HDF5 start" "[ -s '$T/fx/pattern_conv2d_0.png' ]"
+# #13 item 4: a grid of a layer's own size (16 filters: 8 rows x 2 columns, 133x547, not half
+# of an 8x8 left black); --filters picks them; the caption says which
 run filt_grid 0 -- filters --quiet --model "$K/small_convnet.h5" --out "$T/fx" --layers conv2d --steps 3 &&
-    check "filters grid 547x547" "[ -s '$T/fx/filters_conv2d.png' ] && [ \"\$(od -An -tu1 -j16 -N8 '$T/fx/filters_conv2d.png' | tr -s ' ')\" = ' 0 0 2 35 0 0 2 35' ]"
+    check "filters grid of a 16-filter layer: 8 rows x 2 columns (133x547), the caption says filters 0..15" "[ -s '$T/fx/filters_conv2d.png' ] && [ \"\$(od -An -tu1 -j16 -N8 '$T/fx/filters_conv2d.png' | tr -s ' ')\" = ' 0 0 0 133 0 0 2 35' ] && grep -q 'filters_conv2d.png.*8 rows x 2 columns' '$T/filt_grid.out' && grep -q 'filters 0..15 (all) of 16, 8 rows x 2 columns' '$T/fx/index.html'" "$(cat "$T/filt_grid.out")"
+run filt_list 0 -- filters --quiet --model "$K/small_convnet.h5" --out "$T/fl" --layers conv2d_2 --filters 0,5,9-12 --steps 1 &&
+    check "filters --filters 0,5,9-12: 6 patterns, one column of 6 (64x409), the caption names the list" "[ \"\$(od -An -tu1 -j16 -N8 '$T/fl/filters_conv2d_2.png' | tr -s ' ')\" = ' 0 0 0 64 0 0 1 153' ] && grep -q 'filters 0,5,9-12 of 64, 6 rows x 1 column' '$T/fl/index.html'" "$(cat "$T/filt_list.out")"
+run filt_range 0 -- filters --quiet --model "$K/small_convnet.h5" --out "$T/fl" --layers conv2d_3 --filters 32-63 --steps 1 &&
+    check "filters --filters 32-63: 8 rows x 4 columns (271x547)" "[ \"\$(od -An -tu1 -j16 -N8 '$T/fl/filters_conv2d_3.png' | tr -s ' ')\" = ' 0 0 1 15 0 0 2 35' ] && grep -q 'filters 32-63 of 64' '$T/fl/index.html'"
+bad filters_bad_range 2 "filters: bad range '9-3'" -- filters --model "$K/small_convnet.h5" --out "$T/bad_filters_bad_range" --layers conv2d --filters 0,9-3
+bad filters_bad_item 2 "filters: bad filter index 'x'" -- filters --model "$K/small_convnet.h5" --out "$T/bad_filters_bad_item" --layers conv2d --filters 1,x
+bad filters_out_of_layer 2 "filter 70 out of range: layer 'conv2d_2' has 64 filters \(0..63\)" -- filters --model "$K/small_convnet.h5" --out "$T/bad_filters_out_of_layer" --layers conv2d_2 --filters 60-70
+bad filters_both 2 "give --filter F \(one pattern\) or --filters LIST" -- filters --model "$K/small_convnet.h5" --layer conv2d --filter 1 --filters 1-3
+# class visualisation: --filter on the output layer is gradient ascent on the class's logit
+run filt_class 0 -- filters --quiet --model "$K/functional.h5" --out "$T/cv" --layer dense --filter 3 --steps 3 &&
+    check "filters --layer dense --filter 3 on a softmax output: class visualisation at the model's 32x32, the caption says so" "[ \"\$(od -An -tu1 -j16 -N8 '$T/cv/pattern_dense_3.png' | tr -s ' ')\" = ' 0 0 0 32 0 0 0 32' ] && grep -q 'class visualisation of class 3 of dense: gradient ascent on its pre-softmax score' '$T/cv/index.html'"
+bad filters_class_range 2 "class 10 out of range: layer 'dense' has 10 classes \(0..9\)" -- filters --model "$K/functional.h5" --out "$T/bad_filters_class_range" --layer dense --filter 10
+bad filters_hidden_dense 1 "no spatial feature maps .*the output layer 'dense_1' takes --filter K" -- filters --model "$K/small_convnet.h5" --out "$T/bad_filters_hidden_dense" --layer dense --filter 1
 run gc_fix 0 -- gradcam --quiet --model "$K/functional.h5" --out "$T/fx" --json samples/coffee.png &&
     check "gradcam functional: json, the map PNG, the overlay JPEG (quality 95) and a thumbnail" "grep -q '\"layer\":\"conv2d_5\"' '$T/gc_fix.out' && [ -s '$T/fx/gradcam_coffee_map.png' ] && [ \"\$(head -c 3 '$T/fx/gradcam_coffee_overlay.jpg' | od -An -tx1 | tr -d ' ')\" = ffd8ff ] && [ \"\$(jpeg_size '$T/fx/gradcam_coffee_overlay.jpg')\" = \"\$(od -An -tu4 --endian=big -j16 -N8 samples/coffee.png | awk '{print \$1 \"x\" \$2}')\" ] && jpeg_quality_is '$T/fx/gradcam_coffee_overlay.jpg' 95 && ! jpeg_quality_is '$T/fx/gradcam_coffee_overlay.jpg' 90 && [ -s '$T/fx/thumb_coffee.jpg' ]" "$(head -c 300 "$T/gc_fix.out")"
 if command -v h5ls >/dev/null; then
@@ -244,8 +310,25 @@ run gc_progress 0 -- gradcam --model "$K/functional.h5" --out "$T/gcm_prog" --me
 bad batch_method 2 "batch applies to --method scorecam and ablationcam" -- gradcam --model "$K/functional.h5" --out "$T/bad_batch_method" --method layercam --batch 4 samples/coffee.png
 check "--batch with another method writes nothing" "[ ! -e '$T/bad_batch_method' ]"
 bad method_unknown 2 "unknown CAM method 'gradcam\+\+\+' \(known: gradcam, .*hirescam, eigencam, eigengradcam, scorecam, ablationcam, fullgrad\)" -- gradcam --model "$K/functional.h5" --out "$T/bad_method_unknown" --method 'gradcam+++' samples/coffee.png
-run pred_sig 0 -- predict --model "$K/small_convnet.h5" samples/coffee.png &&
-    check "predict sigmoid model: P(class 1)" "grep -q 'P(class 1) = ' '$T/pred_sig.out'"
+# #13: a one-output sigmoid model's classes are class 1 = p and class 0 = 1 - p everywhere
+run pred_sig 0 -- predict --quiet --model "$K/small_convnet.h5" samples/coffee.png &&
+    check "predict sigmoid model: both classes, class 1 = p, class 0 = 1 - p" "grep -q '^  [12]. class 1 [0-9.]* (p, the sigmoid output)' '$T/pred_sig.out' && grep -q '^  [12]. class 0 [0-9.]* (1 - p)' '$T/pred_sig.out'" "$(cat "$T/pred_sig.out")"
+run pred_sig_json 0 -- predict --quiet --json --preprocess scale --model "$K/small_convnet.h5" samples/coffee.png &&
+    run gc_sig0 0 -- gradcam --quiet --json --preprocess scale --model "$K/small_convnet.h5" --out "$T/sig" --class 0 samples/coffee.png &&
+    run gc_sig1 0 -- gradcam --quiet --json --preprocess scale --model "$K/small_convnet.h5" --out "$T/sig" --class 1 samples/coffee.png &&
+    run gc_sigd 0 -- gradcam --quiet --json --preprocess scale --model "$K/small_convnet.h5" --out "$T/sig" samples/coffee.png &&
+    check "sigmoid model: predict's two classes sum to 1; gradcam --class 0 has 1 - p and a map where class 1's is 0 (the gradient of -p), the default is the predicted class" "python3 -c '
+import json, sys
+pr, c0, c1, cd = (json.loads(open(f).readline()) for f in sys.argv[1:5])
+t = {e[\"index\"]: e[\"probability\"] for e in pr[\"top\"]}
+assert set(t) == {0, 1} and abs(t[0] + t[1] - 1) < 1e-6, t
+assert c0[\"class\"] == 0 and c1[\"class\"] == 1, (c0[\"class\"], c1[\"class\"])
+assert abs(c0[\"probability\"] - t[0]) < 1e-6 and abs(c1[\"probability\"] - t[1]) < 1e-6
+m0 = sum(c0[\"map\"], []); m1 = sum(c1[\"map\"], [])
+assert max(m0) > 0 and max(m1) > 0 and not any(a > 0 and b > 0 for a, b in zip(m0, m1)), (m0, m1)
+assert cd[\"class\"] == pr[\"top\"][0][\"index\"], (cd[\"class\"], pr)
+' '$T/pred_sig_json.out' '$T/gc_sig0.out' '$T/gc_sig1.out' '$T/gc_sigd.out'" "$(cat "$T/gc_sig0.out" "$T/gc_sig1.out" | head -c 600)"
+bad gc_sig2 1 'class 2 out of range: .* 2 classes \(0..1; one sigmoid output: class 1 = p, class 0 = 1 - p\)' -- gradcam --model "$K/small_convnet.h5" --out "$T/bad_gc_sig2" --class 2 samples/coffee.png
 check "index.html lists every picture" "[ \$(grep -o '<img' '$T/fx/index.html' | wc -l) -ge 13 ] && [ ! -e '$T/fx/index.html.tmp'* ]"
 check "no temporaries left" "[ -z \"\$(ls '$T/fx' | grep tmp)\" ]"
 
@@ -265,6 +348,8 @@ if [ -f "$MOBILE" ]; then
         check "predict --group catdog: top-3 and a verdict per photo (the cat a cat, the others other), the count table, a Grad-CAM each" "[ \$(grep -c '^  [123]\. n0' '$T/catdog.out') = 9 ] && grep -q '^  verdict: cat (top-1 class 28[1-5] ' '$T/catdog.out' && [ \$(grep -c '^  verdict: other ' '$T/catdog.out') = 2 ] && grep -q '^  cat  *1\$' '$T/catdog.out' && grep -q '^  dog  *0\$' '$T/catdog.out' && grep -q '^  other  *2\$' '$T/catdog.out' && [ \$(ls '$T/cd' | grep -c '^gradcam_.*_overlay.jpg\$') = 3 ] && [ \$(ls '$T/cd' | grep -c '^thumb_.*jpg\$') = 3 ] && grep -q 'id=\"catdog\"' '$T/cd/index.html' && grep -q '<th>total</th><td class=\"num\">3</td>' '$T/cd/index.html'" "$(cat "$T/catdog.out" "$T/catdog.err" | head -c 600)"
     run catdog_json 0 -- predict --quiet --json --group catdog --out "$T/cdj" samples/cat_chelsea.png samples/parrot.jpg &&
         check "predict --group catdog --json: a verdict and the Grad-CAM per photo, then the counts" "python3 -c 'import json,sys; L=[json.loads(l) for l in open(sys.argv[1])]; assert [l[\"verdict\"] for l in L[:2]]==[\"cat\",\"other\"], L; assert L[0][\"gradcam\"].endswith(\"gradcam_cat_chelsea_overlay.jpg\") and L[0][\"gradcam_class\"]==L[0][\"top\"][0][\"index\"]; assert L[2]==dict(group=\"catdog\",cat=1,dog=0,other=1,total=2), L[2]' '$T/catdog_json.out'" "$(head -c 600 "$T/catdog_json.out")"
+    run cv_mb 0 -- filters --quiet --out "$T/mb" --preprocess tf --layer predictions --filter 386 --steps 2 &&
+        check "MobileNetV2 filters --layer predictions --filter 386: class visualisation of African_elephant at 224x224" "[ \"\$(od -An -tu1 -j16 -N8 '$T/mb/pattern_predictions_386.png' | tr -s ' ')\" = ' 0 0 0 224 0 0 0 224' ] && grep -q 'class visualisation of class 386 African_elephant' '$T/mb/index.html'" "$(cat "$T/cv_mb.out")"
     run act_mb 0 -- activations --quiet --out "$T/mb" --layers Conv1_relu samples/parrot.jpg &&
         check "activations MobileNetV2 Conv1_relu" "[ -s '$T/mb/act_Conv1_relu.png' ]"
 
@@ -280,7 +365,7 @@ if [ -f "$MOBILE" ]; then
     check "1x1 image: gradcam (which always writes to --out) leaves no folder" "[ ! -e '$T/bad_tiny_image_gc' ]"
     bad unknown_layer 1 "no layer named 'conv9'.*Conv1" -- gradcam --out "$T/bad_unknown_layer" --layer conv9 samples/parrot.jpg
     bad unknown_act_layer 1 "no layer named 'zz'" -- activations --out "$T/bad_unknown_act_layer" --layers Conv1,zz samples/parrot.jpg
-    bad filter_range 1 'filter 99 out of range' -- filters --model "$K/small_convnet.h5" --out "$T/bad_filter_range" --layer conv2d --filter 99
+    bad filter_range 2 'filter 99 out of range' -- filters --model "$K/small_convnet.h5" --out "$T/bad_filter_range" --layer conv2d --filter 99
     bad class_range 1 'class 1000 out of range' -- gradcam --out "$T/bad_class_range" --class 1000 samples/parrot.jpg
     bad nonconv_layer 1 'not a convolutional' -- gradcam --out "$T/bad_nonconv_layer" --layer global_average_pooling2d samples/parrot.jpg
     bad unwritable_out 1 'output directory' -- gradcam --out "$T/afile/sub" samples/parrot.jpg
@@ -410,6 +495,8 @@ run bench_quick 0 -- bench --quiet --quick --runs 1 --workload small,op_relu,op_
     check "bench prints a table with the small convnet and the ops" "grep -q '^  small_convnet ' '$T/bench_quick.out' && grep -q 'op_relu_64_224' '$T/bench_quick.out' && grep -q 'FMA peak' '$T/bench_quick.out'"
 run bench_json 0 -- bench --quiet --json --runs 1 --workload op_relu &&
     check "bench --json: one object with the workload" "python3 -c 'import json,sys; o=json.load(open(sys.argv[1])); assert o[\"workloads\"][0][\"name\"]==\"op_relu_64_224\"' '$T/bench_json.out'"
+run bench_prog 0 -- bench --quick --runs 1 --workload small,op_relu,op_maxpool &&
+    check "bench without --quiet: each workload's line with its count and, after the first, an ETA" "grep -q '^\\[1/3\\] bench small_convnet: ' '$T/bench_prog.err' && grep -q '^\\[2/3, ETA [0-9]* s\\] bench op_maxpool_64_224' '$T/bench_prog.err' && grep -q '^\\[3/3, ETA [0-9]* s\\] bench op_relu_64_224' '$T/bench_prog.err'" "$(cat "$T/bench_prog.err")"
 bad bench_unknown 2 'unknown workload' -- bench --workload nonesuch
 
 # ---- #13.1: batches that never lose work: every format, bad files named and counted ------------

@@ -172,6 +172,25 @@ int main(void)
     a = run_case("filters --size 8");
     test_checkf(a.size == 8, "--size 8: the smallest pattern");
     cli_free(&a);
+    /* #13 item 4: --filters LIST picks a grid's filters */
+    a = run_case("filters --layers c --filters 0,5,9-12,64");
+    test_checkf(a.n_filters == 7 && a.filters[0] == 0 && a.filters[1] == 5 && a.filters[2] == 9 &&
+                    a.filters[5] == 12 && a.filters[6] == 64,
+                "--filters 0,5,9-12,64: 7 filters in order");
+    cli_free(&a);
+    a = run_case("filters --filters=64-127");
+    test_checkf(a.n_filters == 64 && a.filters[0] == 64 && a.filters[63] == 127,
+                "--filters=64-127: 64 filters");
+    cli_free(&a);
+    usage_case("filters --filters 12-3", "--filters: bad range '12-3'");
+    usage_case("filters --filters 1-", "--filters: bad range '1-'");
+    usage_case("filters --filters -4", "--filters: bad range '-4'");
+    usage_case("filters --filters 1,,2", "--filters: expected N or A-B items");
+    usage_case("filters --filters 3,", "--filters: expected N or A-B items");
+    usage_case("filters --filters ''", "--filters");
+    usage_case("filters --filters 0-5000", "--filters: more than 4096 filters");
+    usage_case("filters --filters 1.5", "--filters: bad filter index '1.5'");
+    usage_case("filters --layer c --filter 1 --filters 1-2", "give --filter F (one pattern) or --filters LIST");
     usage_case("gradcam --out= x.jpg", "--out: expected a directory");
     usage_case("activations --layers= x.jpg", "--layers: no layer names given");
     usage_case("activations --layers , x.jpg", "--layers: no layer names given");

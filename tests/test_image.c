@@ -658,6 +658,48 @@ static int write_gradient_jpeg(const char *path, int w, int h)
     return st == CLVIS_OK ? 0 : 1;
 }
 
+/* #13: a 1-channel model's input: Pillow's Image.convert("L") exactly (its fixed-point ITU-R
+ * 601-2 luma, which differs from the truncated R*299/1000 + G*587/1000 + B*114/1000 on about
+ * half of the pixels), from RGB and from RGBA (alpha ignored, as Pillow does); a gray image
+ * stays itself. The *_L.png fixtures were written by Pillow 13 (tools/fixtures/README.md). */
+static void test_gray(void)
+{
+    static const char *cases[][2] = {{"overlay_src.png", "overlay_src_L.png"},
+                                     {"rgba.png", "rgba_L.png"}};
+    for (int k = 0; k < 2; k++) {
+        image8 rgb = {0}, want = {0}, got = {0}, again = {0};
+        clvis_status st = image_load(data_path(cases[k][0]), &rgb);
+        if (!st)
+            st = image_load(data_path(cases[k][1]), &want);
+        if (!st)
+            st = image_to_gray(&got, &rgb);
+        if (st) {
+            check(0, "gray %s: %s", cases[k][0], clvis_last_error());
+            continue;
+        }
+        size_t n = (size_t)rgb.w * rgb.h, bad = 0, trunc_diff = 0;
+        for (size_t i = 0; i < n; i++) {
+            bad += got.px[i] != want.px[i * 3];
+            const unsigned char *p = rgb.px + i * 3;
+            trunc_diff += (p[0] * 299 + p[1] * 587 + p[2] * 114) / 1000 != want.px[i * 3];
+        }
+        check(got.c == 1 && got.w == rgb.w && got.h == rgb.h && bad == 0,
+              "image_to_gray(%s) = Pillow's convert('L') on all %zu pixels (%zu differ; the "
+              "truncated formula would differ on %zu)", cases[k][0], n, bad, trunc_diff);
+        st = image_to_gray(&again, &got);
+        check(!st && !memcmp(again.px, got.px, n), "image_to_gray of a gray image: the same image");
+        image_free(&rgb), image_free(&want), image_free(&got), image_free(&again);
+    }
+    unsigned char px[6] = {10, 20, 30, 200, 100, 50};
+    image8 g2 = {2, 1, 3, px}, one = {0};
+    float x[2];
+    image_preprocess(x, &(image8){2, 1, 1, (unsigned char[]){51, 255}}, CLVIS_PREPROCESS_TF);
+    check(!image_to_gray(&one, &g2) && one.px[0] == 18 && one.px[1] == 124 &&
+              fabsf(x[0] - (51 / 127.5f - 1)) < 1e-7f && x[1] == 1.0f,
+          "gray pixels: (10,20,30) -> 18, (200,100,50) -> 124; tf preprocessing of 1 channel");
+    image_free(&one);
+}
+
 int main(int argc, char **argv)
 {
     if (argc == 5 && !strcmp(argv[1], "--write-gradient-jpeg"))
@@ -678,6 +720,7 @@ int main(int argc, char **argv)
         H5Fclose(f);
     }
     test_roundtrip();
+    test_gray();
     test_errors();
     test_atomic();
     test_limits();

@@ -17,6 +17,8 @@
 #include "api/model.h"
 #include "graph/engine.h"
 #include "import/onnx.h"
+#include "io/image.h"
+#include "io/resize.h"
 #include "onnx.pb-c.h"
 #include "testutil.h"
 
@@ -539,6 +541,151 @@ static int by_name(const void *a, const void *b)
     return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
+/* #13: a 1-channel (grayscale) model runs every picture: the photo in gray as Pillow's
+ * convert("L") gives it (then Keras' NEAREST resize, x / 255: the default of an ONNX model
+ * with a 1-channel input that states nothing), Grad-CAM, and filter patterns drawn gray in RGB
+ * whose loss goes up; caffe / torch preprocessing (three colour channels) refused. */
+static void test_gray(clvis_ctx *ctx, const char *root)
+{
+    char path[4200];
+    snprintf(path, sizeof path, "%s/gray/model.onnx", root);
+    clvis_model *m = NULL;
+    if (clvis_model_load(ctx, path, NULL, &m)) {
+        test_fail("gray model", clvis_last_error());
+        return;
+    }
+    clvis_shape is = clvis_model_input_shape(m);
+    test_check("gray model: 28x28x1 input, x/255 not stated",
+               is.h == 28 && is.w == 28 && is.c == 1 &&
+                   clvis_model_preprocess(m) == CLVIS_PREPROCESS_SCALE &&
+                   !clvis_model_preprocess_source(m), "");
+    float x[28 * 28];
+    const char *photo = TEST_ONNX_DIR "/../viz/overlay_src.png";
+    const char *want_l = TEST_ONNX_DIR "/../viz/overlay_src_L.png";
+    clvis_image orig = {0}, lum = {0}, lum1 = {0}, small = {0};
+    clvis_status st = clvis_input_load(m, photo, -1, x, &orig);
+    if (!st)
+        st = image_load(want_l, &lum);
+    if (!st)
+        st = image_alloc(&lum1, lum.w, lum.h, 1);
+    for (int i = 0; !st && i < lum.w * lum.h; i++)
+        lum1.px[i] = lum.px[i * 3];
+    if (!st)
+        st = keras_resize_nearest(&small, 28, 28, &lum1);
+    if (st)
+        test_fail("gray input", clvis_last_error());
+    else {
+        float want[28 * 28];
+        for (int i = 0; i < 28 * 28; i++)
+            want[i] = small.px[i] / 255.0f;
+        test_compare_f("gray input: Pillow's convert('L') of the photo, NEAREST to 28x28, x/255",
+                       x, want, 28 * 28, 0.0);
+        test_check("gray input: the decoded photo stays RGB (overlays in colour)", orig.c == 3, "");
+    }
+    image_free(&orig), image_free(&lum), image_free(&lum1), image_free(&small);
+    test_expect_error("gray model: --preprocess torch refused",
+                      clvis_input_load(m, photo, CLVIS_PREPROCESS_TORCH, x, NULL),
+                      CLVIS_ERR_UNSUPPORTED);
+    clvis_gradcam_result r = {0};
+    clvis_gradcam_options o = {.layer = -1, .cls = -1, .logit = 0};
+    st = clvis_gradcam(m, x, &o, &r);
+    test_check("gray model: Grad-CAM 14x14", !st && r.h == 14 && r.w == 14,
+               st ? clvis_last_error() : "");
+    clvis_gradcam_free(&r);
+    int layer = -1;
+    clvis_model_find_layer(m, "/conv2/Conv", &layer);
+    clvis_filter_options fo;
+    clvis_filter_options_default(&fo);
+    fo.steps = 8;
+    int filters[3] = {0, 5, 9};
+    unsigned char pat[3 * 28 * 28 * 3];
+    float loss[3 * 8], xf[3 * 28 * 28];
+    st = clvis_filter_patterns(m, layer, filters, 3, NULL, &fo, xf, pat, loss, NULL, NULL);
+    if (st)
+        test_fail("gray model: filter patterns", clvis_last_error());
+    else {
+        int gray = 1, up = 1;
+        for (int i = 0; i < 3 * 28 * 28; i++)
+            gray &= pat[i * 3] == pat[i * 3 + 1] && pat[i * 3] == pat[i * 3 + 2];
+        for (int f = 0; f < 3; f++)
+            up &= loss[f * 8 + 7] > loss[f * 8];
+        test_checkf(gray && up, "gray model: filter patterns drawn gray in RGB (R = G = B), the "
+                    "loss goes up (filter 0: %.4f -> %.4f)", loss[0], loss[7]);
+    }
+    fo.preprocess = CLVIS_PREPROCESS_CAFFE;
+    test_expect_error("gray model: filters --preprocess caffe refused",
+                      clvis_filter_patterns(m, layer, filters, 3, NULL, &fo, NULL, pat, NULL, NULL,
+                                            NULL),
+                      CLVIS_ERR_UNSUPPORTED);
+    clvis_model_destroy(m);
+}
+
+/* #13: a one-output sigmoid model exported from PyTorch (tests/data/onnx_binary,
+ * tools/fixtures/make_binary_fixture.py): class 1 = p and class 0 = 1 - p; Grad-CAM of each
+ * class against pytorch-grad-cam's GradCAM with BinaryClassifierOutputTarget (class 0: the
+ * gradient of -p), Pearson r >= MIN_PEARSON at the layer's resolution; the default class is the
+ * predicted one. */
+static void test_binary(clvis_ctx *ctx, const char *root)
+{
+    char dir[4200], path[4300];
+    snprintf(dir, sizeof dir, "%s/../onnx_binary", root);
+    snprintf(path, sizeof path, "%s/model.onnx", dir);
+    clvis_model *m = NULL;
+    tensor_file in = {0}, outp = {0}, cam[2] = {{0}, {0}};
+    if (clvis_model_load(ctx, path, NULL, &m)) {
+        test_fail("binary model", clvis_last_error());
+        return;
+    }
+    if (!read_pb(dir, "input.pb", &in) || !read_pb(dir, "output.pb", &outp) ||
+        !read_pb(dir, "cam_class0.pb", &cam[0]) || !read_pb(dir, "cam_class1.pb", &cam[1]) ||
+        outp.n != 1) {
+        test_fail("binary model", "fixture files missing (tools/fixtures/make_binary_fixture.py)");
+        goto done;
+    }
+    clvis_shape is = clvis_model_input_shape(m);
+    size_t item = clvis_input_count(m);
+    float *x = malloc(item * sizeof *x);
+    for (int c = 0; x && c < is.c; c++) /* NCHW -> NHWC */
+        for (int p = 0; p < is.h * is.w; p++)
+            x[(size_t)p * is.c + c] = in.v[(size_t)c * is.h * is.w + p];
+    float p1 = outp.v[0];
+    clvis_prediction top[2];
+    int nt = 0;
+    clvis_status st = clvis_predict(m, x, 2, top, &nt, NULL, 0, NULL);
+    test_checkf(!st && nt == 2 && top[0].index == (p1 > 0.5f) &&
+                    fabsf(top[0].score - (p1 > 0.5f ? p1 : 1 - p1)) < 1e-5f &&
+                    fabsf(top[0].score + top[1].score - 1) < 1e-6f,
+                "binary ONNX model: predict gives class 1 = p = %.6f (PyTorch) and class 0 = 1 - p "
+                "(got %d: %.6f, %d: %.6f)", p1, top[0].index, top[0].score, top[1].index,
+                top[1].score);
+    for (int cls = -1; cls < 2; cls++) {
+        clvis_gradcam_options o = {.layer = -1, .cls = cls, .logit = 0};
+        clvis_gradcam_result r = {0};
+        int want = cls < 0 ? (p1 > 0.5f) : cls;
+        char label[200];
+        snprintf(label, sizeof label, "binary ONNX model: gradcam %s vs pytorch-grad-cam's "
+                 "BinaryClassifierOutputTarget(%d)", cls < 0 ? "(default class)" :
+                 cls ? "--class 1" : "--class 0", want);
+        if (!x || (st = clvis_gradcam(m, x, &o, &r)))
+            test_fail(label, clvis_last_error());
+        else if ((size_t)r.h * r.w != cam[want].n || r.cls != want)
+            test_fail(label, "map size or class differs");
+        else {
+            double pr = pearson(r.map, cam[want].v, cam[want].n);
+            char d[160];
+            snprintf(d, sizeof d, "class %d, p %.6f, %dx%d, Pearson r = %.6f (>= %.3f)", r.cls,
+                     r.prob, r.h, r.w, pr, MIN_PEARSON);
+            test_check(label, pr >= MIN_PEARSON &&
+                                  fabsf(r.prob - (want ? p1 : 1 - p1)) < 1e-5f, d);
+        }
+        clvis_gradcam_free(&r);
+    }
+    free(x);
+done:
+    free(in.v), free(outp.v), free(cam[0].v), free(cam[1].v);
+    clvis_model_destroy(m);
+}
+
 int main(int argc, char **argv)
 {
     const char *root = argc > 1 ? argv[1] : TEST_ONNX_DIR;
@@ -564,6 +711,8 @@ int main(int argc, char **argv)
         free(names[k]);
     }
     bad_inputs(ctx);
+    test_gray(ctx, root);
+    test_binary(ctx, root);
     clvis_ctx_destroy(ctx);
     return test_summary();
 }

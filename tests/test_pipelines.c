@@ -16,6 +16,7 @@
  *     overlay uint8 within +-1 on all pixels but <= 0.1%. */
 #include <hdf5.h>
 #include <hdf5_hl.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -322,7 +323,9 @@ static void test_filters(clvis_ctx *ctx, hid_t book)
         clvis_status st = clvis_filters(m, layer, &o, &grid, NULL, NULL);
         char d[100];
         snprintf(d, sizeof d, "%dx%d", grid.w, grid.h);
-        test_check("filters: grid 547x547", !st && grid.w == 547 && grid.h == 547, d);
+        /* #13: 16 filters make a grid of 16 cells (8 rows x 2 columns), not half an 8x8 */
+        test_check("filters: grid of a 16-channel layer: 8 rows x 2 columns, 133x547",
+                   !st && grid.w == 2 * 64 + 5 && grid.h == 547, d);
         image_free(&grid);
     }
     free(start);
@@ -627,6 +630,251 @@ static void test_filters_preprocess(clvis_ctx *ctx)
     clvis_model_destroy(m);
 }
 
+/* #13: a one-output sigmoid model has two classes everywhere: class 1 = p, class 0 = 1 - p.
+ * predict gives both (the predicted one first); Grad-CAM of class 0 is the map of -dp/dA (the
+ * gradient of 1 - p), built here by hand from the engine's own dp/dA, and class 1 the map of
+ * +dp/dA; with the logit score class 0 differentiates -logit; the default is the predicted
+ * class. */
+static void cam_by_hand(const float *act, const float *g, float sign, int hw, int k, int sum,
+                        float *map)
+{
+    double *acc = calloc((size_t)hw, sizeof *acc), mx = 0;
+    for (int c = 0; acc && c < k; c++) {
+        double alpha = 0;
+        for (int p = 0; p < hw; p++)
+            alpha += sign * g[(size_t)p * k + c];
+        alpha /= hw;
+        for (int p = 0; p < hw; p++)
+            acc[p] += alpha * act[(size_t)p * k + c];
+    }
+    for (int p = 0; acc && p < hw; p++) {
+        acc[p] = sum ? acc[p] : acc[p] / k;
+        acc[p] = acc[p] > 0 ? acc[p] : 0;
+        mx = acc[p] > mx ? acc[p] : mx;
+    }
+    for (int p = 0; acc && p < hw; p++)
+        map[p] = mx > 0 ? (float)(acc[p] / mx) : 0.0f;
+    free(acc);
+}
+
+static void test_sigmoid_classes(clvis_ctx *ctx)
+{
+    clvis_model *m = load(ctx, "small_convnet.h5");
+    if (!m)
+        return;
+    size_t n = clvis_input_count(m);
+    float *x = malloc(n * sizeof *x);
+    for (size_t i = 0; x && i < n; i++)
+        x[i] = (float)((i * 37u + 11u) % 256u) / 255.0f;
+    int nl = clvis_model_layer_count(m), out = nl - 1, layer = clvis_gradcam_default_layer(m);
+    clvis_shape ls = clvis_model_layer_shape(m, layer);
+    int hw = ls.h * ls.w, k = ls.c;
+    float *act = malloc((size_t)hw * k * sizeof *act), *g = malloc((size_t)hw * k * sizeof *g);
+    float *want = malloc((size_t)hw * sizeof *want), p = 0, one = 1.0f;
+    if (!x || !act || !g || !want) {
+        test_fail("sigmoid classes", "out of memory");
+        goto done;
+    }
+    test_check("sigmoid model: 2 classes, 1 output",
+               clvis_class_count(m) == 2 && clvis_output_count(m) == 1, "");
+    clvis_status st = clvis_model_forward(m, x, 1, -1);
+    if (!st)
+        st = clvis_model_read(m, out, &p);
+    if (!st)
+        st = clvis_model_read(m, layer, act);
+    if (!st)
+        st = clvis_model_backward(m, out, &one, layer, g);
+    if (st) {
+        test_fail("sigmoid classes: forward/backward", clvis_last_error());
+        goto done;
+    }
+    clvis_prediction top[3];
+    float probs[2] = {-1, -1};
+    int nt = 0, no = 0;
+    st = clvis_predict(m, x, 3, top, &nt, probs, 2, &no);
+    test_checkf(!st && nt == 2 && no == 2 && top[0].index == (p > 0.5f) &&
+                    top[1].index == !(p > 0.5f) && fabsf(probs[1] - p) < 1e-6f &&
+                    fabsf(probs[0] - (1 - p)) < 1e-6f && top[0].score >= top[1].score,
+                "predict on a sigmoid model: class 1 = p = %.6f, class 0 = 1 - p, predicted first "
+                "(got %d: %.6f, %d: %.6f)", p, top[0].index, top[0].score, top[1].index,
+                top[1].score);
+    float z[2] = {0, 0};
+    for (int sum = 0; sum < 2; sum++)
+        for (int cls = 0; cls < 2; cls++) {
+            clvis_gradcam_options o = {.layer = layer, .cls = cls, .logit = sum};
+            clvis_gradcam_result r;
+            st = clvis_gradcam(m, x, &o, &r);
+            char label[160];
+            snprintf(label, sizeof label, "gradcam %s class %d of a sigmoid model = the map of "
+                     "%sdp/dA (abs 1e-5)", sum ? "--score logit" : "(book)", cls,
+                     cls ? "+" : "-");
+            if (st) {
+                test_fail(label, clvis_last_error());
+                continue;
+            }
+            cam_by_hand(act, g, cls ? 1.0f : -1.0f, hw, k, sum, want);
+            test_compare_f(label, r.map, want, (size_t)hw, 1e-5);
+            float wp = cls ? p : 1 - p;
+            if (sum)
+                z[cls] = r.score;
+            test_checkf(r.cls == cls && fabsf(r.prob - wp) < 1e-6f &&
+                            (sum || fabsf(r.score - wp) < 1e-6f),
+                        "gradcam class %d: probability %.6f (want %.6f), score %.6f", cls, r.prob,
+                        wp, r.score);
+            clvis_gradcam_free(&r);
+        }
+    test_checkf(z[1] != 0 && z[0] == -z[1] && fabsf(1.0f / (1.0f + expf(-z[1])) - p) < 1e-5f,
+                "--score logit: class 1 differentiates the logit z (sigmoid(z) = p), class 0 -z "
+                "(got %.6f, %.6f)", z[1], z[0]);
+    clvis_gradcam_options od = {.layer = layer, .cls = -1, .logit = 0};
+    clvis_gradcam_result rd;
+    if (!clvis_gradcam(m, x, &od, &rd)) {
+        test_checkf(rd.cls == (p > 0.5f), "gradcam default class = the predicted one (%d, p %.4f)",
+                    rd.cls, p);
+        clvis_gradcam_free(&rd);
+    } else
+        test_fail("gradcam default class", clvis_last_error());
+    clvis_gradcam_options o2 = {.layer = layer, .cls = 2, .logit = 0};
+    clvis_gradcam_result r2;
+    test_expect_error("gradcam class 2 of a sigmoid model refused", clvis_gradcam(m, x, &o2, &r2),
+                      CLVIS_ERR_INVALID_ARG);
+done:
+    free(x);
+    free(act);
+    free(g);
+    free(want);
+    clvis_model_destroy(m);
+}
+
+/* #13 item 4: class visualisation, filter patterns on the output layer: gradient ascent on the
+ * class's pre-softmax score. On the functional fixture (Dense softmax(10)) three classes in one
+ * batch: each item's loss before the first step is its class's logit on its start image (as
+ * Grad-CAM's logit score computes it, graph_preact), the loss goes up, and the final image is
+ * predicted as the class asked for (the right unit). On the sigmoid convnet class 1 raises p
+ * and class 0 lowers it. A class the output does not have is refused. */
+static void test_class_visualisation(clvis_ctx *ctx)
+{
+    clvis_model *m = load(ctx, "functional.h5");
+    if (!m)
+        return;
+    int out = clvis_model_layer_count(m) - 1, cls[3] = {3, 7, 0};
+    size_t item = clvis_input_count(m);
+    enum { STEPS = 20 };
+    float *x0 = malloc(3 * item * sizeof *x0), *xf = malloc(3 * item * sizeof *xf);
+    float *loss = malloc(3 * STEPS * sizeof *loss);
+    unsigned char *pat = malloc(3 * item);
+    clvis_filter_options o;
+    clvis_filter_options_default(&o);
+    o.steps = 0; /* the start images themselves */
+    clvis_status st = clvis_filter_patterns(m, out, cls, 3, NULL, &o, x0, pat, NULL, NULL, NULL);
+    o.steps = STEPS;
+    if (!st)
+        st = clvis_filter_patterns(m, out, cls, 3, NULL, &o, xf, pat, loss, NULL, NULL);
+    if (st) {
+        test_fail("class visualisation", clvis_last_error());
+        goto done;
+    }
+    for (int k = 0; k < 3; k++) {
+        clvis_gradcam_options go = {.layer = -1, .cls = cls[k], .logit = 1};
+        clvis_gradcam_result r;
+        float z0 = 0;
+        if (!clvis_gradcam(m, x0 + k * item, &go, &r))
+            z0 = r.score;
+        clvis_gradcam_free(&r);
+        test_checkf(fabsf(loss[k * STEPS] - z0) <= 1e-4f * fmaxf(1, fabsf(z0)) &&
+                        loss[k * STEPS + STEPS - 1] > loss[k * STEPS],
+                    "class visualisation of class %d (item %d of one batch): loss = its "
+                    "pre-softmax logit %.4f (Grad-CAM's logit %.4f), up to %.4f after %d steps",
+                    cls[k], k, loss[k * STEPS], z0, loss[k * STEPS + STEPS - 1], STEPS);
+    }
+    /* the right unit: the first step is x0 + g / rms(g) with g = d logit_k / d x, where
+     * logit_k = W[:, k] . h + b_k (the Dense kernel read from the Keras file, h its input
+     * 'concatenate_1'): g is the engine's backward from h seeded with W[:, k] */
+    {
+        hid_t f = H5Fopen(TEST_KERAS_DIR "/functional.h5", H5F_ACC_RDONLY, H5P_DEFAULT);
+        size_t nw = 0;
+        float *w = f >= 0 ? h5f(f, "/model_weights/dense/dense/kernel:0", &nw) : NULL;
+        if (f >= 0)
+            H5Fclose(f);
+        int hl = -1;
+        clvis_model_find_layer(m, "concatenate_1", &hl);
+        float *x1 = malloc(3 * item * sizeof *x1), *g = malloc(item * sizeof *g), seedv[64];
+        o.steps = 1;
+        st = !w || nw != 640 || hl < 0 || !x1 || !g
+                 ? CLVIS_ERR_INVALID_ARG
+                 : clvis_filter_patterns(m, out, cls, 3, NULL, &o, x1, pat, NULL, NULL, NULL);
+        for (int k = 0; !st && k < 3; k++) {
+            for (int i = 0; i < 64; i++)
+                seedv[i] = w[i * 10 + cls[k]];
+            if ((st = clvis_model_forward(m, x0 + k * item, 1, -1)) ||
+                (st = clvis_model_backward(m, hl, seedv, -1, g)))
+                break;
+            double ss = 0, err = 0;
+            for (size_t i = 0; i < item; i++)
+                ss += (double)g[i] * g[i];
+            double rms = sqrt(ss / (double)item) + 1e-5;
+            for (size_t i = 0; i < item; i++) {
+                double d = (x1[k * item + i] - x0[k * item + i]) - g[i] / rms;
+                err = fabs(d) > err ? fabs(d) : err;
+            }
+            test_checkf(err < 1e-3, "class visualisation of class %d: the first step is "
+                        "d logit_%d / d x (W[:, %d] through the Dense input), RMS-normalised: "
+                        "max abs error %.2e", cls[k], cls[k], cls[k], err);
+        }
+        if (st)
+            test_fail("class visualisation: first step", clvis_last_error());
+        free(w), free(x1), free(g);
+        o.steps = STEPS;
+    }
+    int bad = 10;
+    test_expect_error("class visualisation: class 10 of 10 refused",
+                      clvis_filter_patterns(m, out, &bad, 1, NULL, &o, NULL, pat, NULL, NULL,
+                                            NULL),
+                      CLVIS_ERR_INVALID_ARG);
+    clvis_model_destroy(m);
+    m = load(ctx, "small_convnet.h5");
+    if (!m)
+        goto done;
+    out = clvis_model_layer_count(m) - 1;
+    item = clvis_input_count(m);
+    float *y0 = malloc(2 * item * sizeof *y0), *y1 = malloc(2 * item * sizeof *y1);
+    unsigned char *p2 = malloc(2 * item);
+    float l2[2 * STEPS];
+    int two[2] = {0, 1};
+    o.steps = 0;
+    st = y0 && y1 && p2 ? clvis_filter_patterns(m, out, two, 2, NULL, &o, y0, p2, NULL, NULL, NULL)
+                        : CLVIS_ERR_NO_MEMORY;
+    o.steps = STEPS;
+    if (!st)
+        st = clvis_filter_patterns(m, out, two, 2, NULL, &o, y1, p2, l2, NULL, NULL);
+    if (st)
+        test_fail("class visualisation, sigmoid", clvis_last_error());
+    else {
+        float pa[2], pb[2];
+        for (int k = 0; k < 2; k++) {
+            clvis_model_forward(m, y0 + k * item, 1, -1);
+            clvis_model_read(m, out, &pa[k]);
+            clvis_model_forward(m, y1 + k * item, 1, -1);
+            clvis_model_read(m, out, &pb[k]);
+        }
+        /* the loss is the signed logit: class 0's rises as z falls */
+        test_checkf(l2[STEPS - 1] > l2[0] + 1 && l2[2 * STEPS - 1] > l2[STEPS] + 1 &&
+                        pb[0] <= pa[0] && pb[1] > pa[1],
+                    "class visualisation of a sigmoid output: class 0 (loss -logit %.4f -> %.4f) "
+                    "lowers p %.4f -> %.4f, class 1 (logit %.4f -> %.4f) raises p %.4f -> %.4f",
+                    l2[0], l2[STEPS - 1], pa[0], pb[0], l2[STEPS], l2[2 * STEPS - 1], pa[1], pb[1]);
+        int three = 2;
+        test_expect_error("class visualisation of a sigmoid output: class 2 refused",
+                          clvis_filter_patterns(m, out, &three, 1, NULL, &o, NULL, p2, NULL, NULL,
+                                                NULL),
+                          CLVIS_ERR_INVALID_ARG);
+    }
+    free(y0), free(y1), free(p2);
+done:
+    free(x0), free(xf), free(loss), free(pat);
+    clvis_model_destroy(m);
+}
+
 int main(void)
 {
     test_report();
@@ -648,6 +896,8 @@ int main(void)
     test_filters_preprocess(ctx);
     test_gradcam(ctx, book, fexp);
     test_cam_methods(ctx, fexp);
+    test_sigmoid_classes(ctx);
+    test_class_visualisation(ctx);
     H5Fclose(book);
     H5Fclose(sexp);
     H5Fclose(fexp);

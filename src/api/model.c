@@ -115,6 +115,17 @@ clvis_preprocess clvis_model_preprocess(const clvis_model *m)
     return m ? m->g->preprocess : CLVIS_PREPROCESS_RAW;
 }
 
+const char *clvis_model_preprocess_source(const clvis_model *m)
+{
+    return m && m->g->preprocess_source[0] ? m->g->preprocess_source : NULL;
+}
+
+const char *clvis_preprocess_name(clvis_preprocess p)
+{
+    static const char *names[] = {"raw", "scale", "tf", "caffe", "torch"};
+    return (int)p >= 0 && (int)p < 5 ? names[p] : NULL;
+}
+
 const char *clvis_model_name(const clvis_model *m)
 {
     return m ? m->g->name : NULL;

@@ -127,6 +127,8 @@ clvis_status clvis_ctx_create(const clvis_ctx_options *opt, clvis_ctx **out)
     ctx->conv_order = o.conv_order;
     ctx->log = o.log;
     ctx->log_user = o.log_user;
+    ctx->progress = o.progress;
+    ctx->progress_user = o.progress_user;
     int n_order, named;
     st = device_select(all, count, sel, order, &n_order, &named);
     for (int i = 0; st == CLVIS_OK && i < n_order; i++) {
@@ -153,6 +155,12 @@ clvis_status clvis_ctx_create(const clvis_ctx_options *opt, clvis_ctx **out)
     }
     *out = ctx;
     return CLVIS_OK;
+}
+
+void ctx_progress(clvis_ctx *ctx, const char *task, long done, long total)
+{
+    if (ctx && ctx->progress)
+        ctx->progress(ctx->progress_user, task, done, total);
 }
 
 void clvis_ctx_destroy(clvis_ctx *ctx)

@@ -217,7 +217,14 @@ clvis_status program_build(clvis_ctx *ctx, const char *cache_dir, int use_cache)
             }
         }
     }
+    char task[1200];
+    if (use_cache)
+        snprintf(task, sizeof task, "compiling kernels for %s, once; cached in %s",
+                 ctx->info.name, dir);
+    else
+        snprintf(task, sizeof task, "compiling kernels for %s (no kernel cache)", ctx->info.name);
     if (!ctx->program) {
+        ctx_progress(ctx, task, 0, 1);
         cl_int e;
         const char *src = clvis_kernel_source;
         cl_program prog = clCreateProgramWithSource(ctx->context, 1, &src, NULL, &e);
@@ -237,6 +244,7 @@ clvis_status program_build(clvis_ctx *ctx, const char *cache_dir, int use_cache)
             return st;
         if (use_cache)
             save_binary(ctx, prog, dir, path, key);
+        ctx_progress(ctx, task, 1, 1);
     }
     ctx->build.build_ms = fs_now_ms() - t0;
     if (use_cache)

@@ -72,7 +72,12 @@ struct clvis_ctx {
     int conv_impl, dense_impl, conv_order; /* clvis_ctx_options' kernel choices */
     clvis_log_fn log;
     void *log_user;
+    clvis_count_fn progress; /* clvis_ctx_options.progress */
+    void *progress_user;
 };
+
+/* Hands progress to the context's callback (nothing without one). */
+void ctx_progress(clvis_ctx *ctx, const char *task, long done, long total);
 
 /* Name of an OpenCL error code ("CL_OUT_OF_RESOURCES"). */
 const char *cl_error_name(cl_int e);

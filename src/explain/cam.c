@@ -3,6 +3,7 @@
  * method's map. A logit score is the pre-softmax value of the output: the backward pass starts
  * at the output with its activation treated as linear, or at the input of a separate
  * softmax / sigmoid layer. */
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -49,17 +50,20 @@ clvis_status cam_scores(const cam_input *in, int n, float *y, double *s)
         return err_set(CLVIS_ERR_UNSUPPORTED, "%s: the logit of the output layer '%s' (a fused "
                        "activation) cannot be read for a batch; use --score prob",
                        "forward-pass CAM", graph_node_name(in->g, graph_count(in->g) - 1));
+    clvis_status st;
     if (in->score_preact) {
-        clvis_status st = graph_preact_batch(in->g, in->score_node, in->cls, y);
+        st = graph_preact_batch(in->g, in->score_node, in->cls, y);
         for (int b = 0; !st && b < n; b++)
             s[b] = y[b];
-        return st;
+    } else {
+        shape3 os = graph_node_shape(in->g, in->score_node);
+        size_t ncls = (size_t)os.c * os.h * os.w;
+        st = graph_read(in->g, in->score_node, LAYOUT_NCHW, y);
+        for (int b = 0; !st && b < n; b++)
+            s[b] = y[(size_t)b * ncls + in->cls];
     }
-    shape3 os = graph_node_shape(in->g, in->score_node);
-    size_t ncls = (size_t)os.c * os.h * os.w;
-    clvis_status st = graph_read(in->g, in->score_node, LAYOUT_NCHW, y);
     for (int b = 0; !st && b < n; b++)
-        s[b] = y[(size_t)b * ncls + in->cls];
+        s[b] = in->neg == CAM_NEG_ONE_MINUS ? 1.0 - s[b] : in->neg == CAM_NEG_MINUS ? -s[b] : s[b];
     return st;
 }
 
@@ -188,7 +192,10 @@ clvis_status clvis_gradcam(clvis_model *m, const float *x, const clvis_gradcam_o
     }
     int out = graph_count(g) - 1;
     shape3 os = graph_node_shape(g, out);
-    int ncls = os.c * os.h * os.w;
+    /* units: the output's values; a one-unit (sigmoid) output has two classes, 1 = p and
+     * 0 = 1 - p, whose score is the unit's times -1 (pytorch-grad-cam's
+     * BinaryClassifierOutputTarget): class 0's gradient is minus class 1's */
+    int ncls = os.c * os.h * os.w, binary = ncls == 1, nclasses = binary ? 2 : ncls;
     if (o.layer < 0) {
         o.layer = clvis_gradcam_default_layer(m);
         if (o.layer < 0)
@@ -205,9 +212,10 @@ clvis_status clvis_gradcam(clvis_model *m, const float *x, const clvis_gradcam_o
                        "between the input and the output; Grad-CAM needs one (default: the last "
                        "conv layer)",
                        graph_node_name(g, o.layer), graph_node_type(g, o.layer), as.h, as.w, as.c);
-    if (o.cls >= ncls)
-        return err_set(CLVIS_ERR_INVALID_ARG, "class %d out of range: the model has %d outputs "
-                       "(0..%d)", o.cls, ncls, ncls - 1);
+    if (o.cls >= nclasses)
+        return err_set(CLVIS_ERR_INVALID_ARG, "class %d out of range: the model has %d %s "
+                       "(0..%d)", o.cls, nclasses, binary ? "classes (one sigmoid output)"
+                       : "outputs", nclasses - 1);
     size_t acount = (size_t)as.c * as.h * as.w;
     /* FullGrad: every bias layer to the input, a map at the input's size */
     int full = method == &cam_fullgrad;
@@ -224,32 +232,43 @@ clvis_status clvis_gradcam(clvis_model *m, const float *x, const clvis_gradcam_o
         (st = graph_forward(g, -1)) || (st = graph_read(g, out, LAYOUT_NCHW, y)) ||
         (st = graph_read(g, o.layer, LAYOUT_NCHW, act)))
         goto done;
-    if (o.cls < 0) {
+    int linear = graph_node_ending(g, out) == ENDS_LINEAR;
+    float p1 = binary ? (linear ? 1.0f / (1.0f + expf(-y[0])) : y[0]) : 0.0f;
+    if (o.cls < 0 && binary)
+        o.cls = p1 > 0.5f; /* the predicted class */
+    else if (o.cls < 0) {
         o.cls = 0;
         for (int i = 1; i < ncls; i++)
             if (y[i] > y[o.cls])
                 o.cls = i;
     }
+    int unit = binary ? 0 : o.cls;
+    float sign = binary && o.cls == 0 ? -1.0f : 1.0f;
     res->layer = o.layer;
     res->cls = o.cls;
-    res->prob = res->score = y[o.cls];
+    res->prob = binary ? (o.cls ? p1 : 1.0f - p1) : y[o.cls];
+    res->score = y[unit];
     res->h = ms.h;
     res->w = ms.w;
     int from = out;
     unsigned flags = 0;
     /* the method's score, or the logit when asked for (with method NULL, logit picked the row) */
-    if ((method->logit || (o.method && o.logit)) &&
-        (st = logit_start(g, out, o.cls, ncls, y, &from, &flags, &res->score)))
+    int logit = method->logit || (o.method && o.logit);
+    if (logit && (st = logit_start(g, out, unit, ncls, y, &from, &flags, &res->score)))
         goto done;
-    seed[o.cls] = 1.0f; /* one-hot at the seeded node: flat outputs are (units, 1, 1) */
+    if (binary) /* class 0: -logit, or 1 - p (the gradient of -p) */
+        res->score = logit || linear ? sign * res->score : res->prob;
+    seed[unit] = sign; /* one-hot at the seeded node: flat outputs are (units, 1, 1) */
     if ((st = graph_seed(g, from, LAYOUT_NCHW, seed)) ||
         (st = graph_backward(g, from, full ? 0 : o.layer, flags)) ||
         (st = graph_read_grad(g, o.layer, LAYOUT_NCHW, grad)))
         goto done;
     cam_input in = {.n = 1,          .k = as.c,     .h = as.h,   .w = as.w,
                     .act = act,      .grad = grad,  .g = g,      .layer = o.layer,
-                    .score_node = from, .cls = o.cls, .x = x,    .batch = o.batch,
+                    .score_node = from, .cls = unit, .x = x,     .batch = o.batch,
                     .from = from, .progress = o.progress, .progress_user = o.progress_user};
+    if (binary && o.cls == 0) /* a sigmoid's class 0: 1 - p, or -logit */
+        in.neg = logit || linear ? CAM_NEG_MINUS : CAM_NEG_ONE_MINUS;
     if (flags) { /* the logit of a fused softmax: a dense layer's pre-activation can be read */
         in.score_preact = graph_node_role(g, out) == ROLE_DENSE;
         in.score_node = in.score_preact ? out : -1;

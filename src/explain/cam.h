@@ -12,6 +12,8 @@
 /* What a method sees: one item's activation A (k, h, w, channel-major) at the chosen layer
  * and d(score)/dA for n items (n, k, h, w). cam.c passes n = 1; the methods after Grad-CAM read
  * item 0's gradient. */
+enum { CAM_NEG_ONE_MINUS = 1, CAM_NEG_MINUS = 2 };
+
 typedef struct {
     int n, k, h, w;
     const float *act;
@@ -24,6 +26,8 @@ typedef struct {
      * (0: cam_batch's choice). */
     graph *g;
     int layer, score_node, score_preact, cls;
+    int neg; /* a one-output sigmoid's class 0 (cls is then 0, the one unit): the score is
+                1 - the output (CAM_NEG_ONE_MINUS) or minus the logit (CAM_NEG_MINUS); 0: none */
     int from; /* where the backward pass started (FullGrad: it went down to the input) */
     const float *x;
     int batch;

@@ -98,10 +98,10 @@ static clvis_status check_memory(const graph *g, const char *lname, shape3 in, i
 
 /* Per model channel c: value = x[src[c]] * scale[c] + offset[c] (image_preprocess as an
  * affine map on NCHW floats). */
-static void pre_map(clvis_preprocess mode, int src[3], float scale[3], float off[3])
+static void pre_map(clvis_preprocess mode, int nc, int src[3], float scale[3], float off[3])
 {
     static const float caffe_mean[3] = {103.939f, 116.779f, 123.68f}; /* B, G, R */
-    for (int c = 0; c < 3; c++) {
+    for (int c = 0; c < nc; c++) {
         src[c] = mode == CLVIS_PREPROCESS_CAFFE ? 2 - c : c;
         off[c] = mode == CLVIS_PREPROCESS_TF      ? -1.0f
                  : mode == CLVIS_PREPROCESS_CAFFE ? -caffe_mean[c]
@@ -132,14 +132,38 @@ clvis_status clvis_filter_patterns(clvis_model *m, int layer, const int *filters
     if (layer <= 0 || layer >= graph_count(g))
         return err_set(CLVIS_ERR_INVALID_ARG, "layer index %d out of range", layer);
     const char *lname = graph_node_name(g, layer);
-    shape3 in = graph_node_shape(g, 0), ls = graph_node_shape(g, layer);
+    /* Class visualisation: on the model's output the ascent is on a class's pre-softmax score
+     * (the input of a separate softmax / sigmoid layer, or a dense output's pre-activation);
+     * a one-unit (sigmoid) output has class 1 = its logit and class 0 = minus it. */
+    int out = graph_count(g) - 1, target = layer, preact = 0;
+    unsigned bflags = 0;
+    if (layer == out) {
+        node_role r = graph_node_role(g, out);
+        node_ending e = graph_node_ending(g, out);
+        if (r == ROLE_POINTWISE && (e == ENDS_PROBABILITY || e == ENDS_LOG_PROBABILITY) &&
+            graph_node_inputs(g, out) == 1)
+            target = graph_node_input(g, out, 0);
+        else if (r == ROLE_DENSE && e == ENDS_PROBABILITY)
+            bflags = GRAPH_LINEAR_FROM, preact = 1;
+    }
+    shape3 in = graph_node_shape(g, 0), ls = graph_node_shape(g, target);
+    const int binary = layer == out && ls.c * ls.h * ls.w == 1, nunits = binary ? 2 : ls.c;
     for (int i = 0; i < n; i++)
-        if (filters[i] < 0 || filters[i] >= ls.c)
+        if (filters[i] < 0 || filters[i] >= nunits)
             return err_set(CLVIS_ERR_INVALID_ARG,
-                           "filter %d out of range: layer '%s' has %d channels (0..%d)",
-                           filters[i], lname, ls.c, ls.c - 1);
-    if (in.c != 3)
-        return err_set(CLVIS_ERR_UNSUPPORTED, "filter patterns need a 3-channel input");
+                           "filter %d out of range: layer '%s' has %d %s (0..%d)", filters[i],
+                           lname, nunits, layer == out ? (binary ? "classes (one sigmoid "
+                           "output: class 1 = its logit, class 0 = minus it)" : "classes")
+                           : "channels", nunits - 1);
+    const int nc = in.c; /* 3 (RGB) or 1 (gray: patterns drawn gray in RGB) */
+    if (nc != 3 && nc != 1)
+        return err_set(CLVIS_ERR_UNSUPPORTED, "filter patterns need a 3- or 1-channel input "
+                       "(the model takes %d)", nc);
+    if (nc == 1 && (opt->preprocess == CLVIS_PREPROCESS_CAFFE ||
+                    opt->preprocess == CLVIS_PREPROCESS_TORCH))
+        return err_set(CLVIS_ERR_UNSUPPORTED, "--preprocess %s normalises three colour channels; "
+                       "a 1-channel model takes raw, scale or tf",
+                       clvis_preprocess_name(opt->preprocess));
     const size_t item = (size_t)in.c * in.h * in.w, lcount = (size_t)ls.c * ls.h * ls.w;
     const size_t hw = (size_t)in.h * in.w;
     int B = auto_chunk(g, n, opt->chunk);
@@ -157,9 +181,16 @@ clvis_status clvis_filter_patterns(clvis_model *m, int layer, const int *filters
     float *xp = pre ? malloc((size_t)B * item * sizeof *xp) : NULL;
     int psrc[3];
     float pscale[3], poff[3];
-    pre_map(opt->preprocess, psrc, pscale, poff);
+    pre_map(opt->preprocess, nc, psrc, pscale, poff);
     clvis_status st = CLVIS_OK;
-    if (!x || !gbuf || !xb || !seed || (loss && !lbuf) || (pre && !xp)) {
+    unsigned char *gray = nc == 1 ? malloc(hw) : NULL;
+    int *units = malloc((size_t)B * sizeof *units);
+    float *pv = malloc((size_t)B * sizeof *pv);
+    if (!units || !pv) {
+        st = err_set(CLVIS_ERR_NO_MEMORY, "filters: out of host memory");
+        goto done;
+    }
+    if (!x || !gbuf || !xb || !seed || (loss && !lbuf) || (pre && !xp) || (nc == 1 && !gray)) {
         st = err_set(CLVIS_ERR_NO_MEMORY, "filters: out of host memory (%d items of %dx%d)", n,
                      in.h, in.w);
         goto done;
@@ -167,8 +198,8 @@ clvis_status clvis_filter_patterns(clvis_model *m, int layer, const int *filters
     if (opt->init) {
         for (int b = 0; b < n; b++)
             for (size_t p = 0; p < hw; p++)
-                for (int c = 0; c < 3; c++)
-                    x[(size_t)b * item + c * hw + p] = opt->init[p * 3 + c];
+                for (int c = 0; c < nc; c++)
+                    x[(size_t)b * item + c * hw + p] = opt->init[p * nc + c];
     } else {
         viz_mt19937 rng;
         viz_mt_seed(&rng, opt->seed);
@@ -179,13 +210,17 @@ clvis_status clvis_filter_patterns(clvis_model *m, int layer, const int *filters
                 goto done;
             }
             for (size_t p = 0; p < hw; p++)
-                for (int c = 0; c < 3; c++)
+                for (int c = 0; c < nc; c++)
                     x[(size_t)b * item + c * hw + p] = (float)(viz_mt_random(&rng) * 20 + 128);
         }
     }
     if ((st = graph_plan(g, B)))
         goto done;
     const float inv_area = 1.0f / (float)(ls.h * ls.w);
+    char task[300];
+    snprintf(task, sizeof task, "filters %s (%d pattern%s x %d steps)", lname, n, n > 1 ? "s" : "",
+             opt->steps);
+    const long work = (long)n * opt->steps;
     for (int b0 = 0; b0 < n && !st; b0 += B) {
         int nb = n - b0 < B ? n - b0 : B;
         /* the batch: real items, padded with copies of the first (ignored) */
@@ -194,46 +229,56 @@ clvis_status clvis_filter_patterns(clvis_model *m, int layer, const int *filters
                    item * sizeof *xb);
         memset(seed, 0, (size_t)B * lcount * sizeof *seed);
         for (int b = 0; b < nb; b++) {
-            float *s = seed + (size_t)b * lcount + (size_t)filters[b0 + b] * ls.h * ls.w;
+            int f = filters[b0 + b];
+            units[b] = binary ? 0 : f;
+            float *s = seed + (size_t)b * lcount + (size_t)units[b] * ls.h * ls.w;
             for (int p = 0; p < ls.h * ls.w; p++)
-                s[p] = inv_area;
+                s[p] = binary && f == 0 ? -inv_area : inv_area;
         }
         for (int step = 0; step < opt->steps && !st; step++) {
             if (pre)
                 for (int b = 0; b < B; b++)
-                    for (int c = 0; c < 3; c++) {
+                    for (int c = 0; c < nc; c++) {
                         const float *src = xb + (size_t)b * item + (size_t)psrc[c] * hw;
                         float *dst = xp + (size_t)b * item + (size_t)c * hw;
                         for (size_t p = 0; p < hw; p++)
                             dst[p] = src[p] * pscale[c] + poff[c];
                     }
             if ((st = graph_set_input(g, LAYOUT_NCHW, pre ? xp : xb)) ||
-                (st = graph_forward(g, layer)))
+                (st = graph_forward(g, target)))
                 break;
-            if (loss) {
-                if ((st = graph_read(g, layer, LAYOUT_NCHW, lbuf)))
+            if (loss && preact) { /* the dense output's pre-activation of each item's class */
+                if ((st = graph_preact_items(g, target, nb, units, pv)))
+                    break;
+                for (int b = 0; b < nb; b++)
+                    loss[(size_t)(b0 + b) * opt->steps + step] =
+                        binary && filters[b0 + b] == 0 ? -pv[b] : pv[b];
+            } else if (loss) {
+                if ((st = graph_read(g, target, LAYOUT_NCHW, lbuf)))
                     break;
                 for (int b = 0; b < nb; b++) {
-                    const float *a = lbuf + (size_t)b * lcount +
-                                     (size_t)filters[b0 + b] * ls.h * ls.w;
+                    const float *a = lbuf + (size_t)b * lcount + (size_t)units[b] * ls.h * ls.w;
                     double s = 0;
                     for (int p = 0; p < ls.h * ls.w; p++)
                         s += a[p];
-                    loss[(size_t)(b0 + b) * opt->steps + step] = (float)(s / (ls.h * ls.w));
+                    s /= ls.h * ls.w;
+                    loss[(size_t)(b0 + b) * opt->steps + step] =
+                        (float)(binary && filters[b0 + b] == 0 ? -s : s);
                 }
             }
-            if ((st = graph_seed(g, layer, LAYOUT_NCHW, seed)) ||
-                (st = graph_backward(g, layer, 0, 0)) ||
+            if ((st = graph_seed(g, target, LAYOUT_NCHW, seed)) ||
+                (st = graph_backward(g, target, 0, bflags)) ||
                 (st = graph_read_grad(g, 0, LAYOUT_NCHW, gbuf)))
                 break;
             if (pre) /* chain rule through the preprocessing: back to pixel space */
                 for (int b = 0; b < nb; b++) {
                     float *gi = gbuf + (size_t)b * item, *t = xp; /* xp is free here */
-                    for (int c = 0; c < 3; c++)
+                    for (int c = 0; c < nc; c++)
                         for (size_t p = 0; p < hw; p++)
                             t[(size_t)psrc[c] * hw + p] = gi[(size_t)c * hw + p] * pscale[c];
                     memcpy(gi, t, item * sizeof *gi);
                 }
+            graph_progress(g, task, (long)b0 * opt->steps + (long)(step + 1) * nb, work);
             for (int b = 0; b < nb; b++) {
                 float *gi = gbuf + (size_t)b * item, *xi = xb + (size_t)b * item;
                 double ss = 0;
@@ -248,17 +293,23 @@ clvis_status clvis_filter_patterns(clvis_model *m, int layer, const int *filters
             break;
         for (int b = 0; b < nb; b++) {
             const float *xi = xb + (size_t)b * item;
-            if ((st = viz_deprocess_chw(patterns + (size_t)(b0 + b) * item, xi, 3, in.h, in.w)))
+            unsigned char *pat = patterns + (size_t)(b0 + b) * hw * 3;
+            if ((st = viz_deprocess_chw(nc == 1 ? gray : pat, xi, nc, in.h, in.w)))
                 break;
+            for (size_t p = 0; nc == 1 && p < hw; p++) /* gray, drawn in RGB */
+                pat[p * 3] = pat[p * 3 + 1] = pat[p * 3 + 2] = gray[p];
             if (x_final)
                 for (size_t p = 0; p < hw; p++)
-                    for (int c = 0; c < 3; c++)
-                        x_final[(size_t)(b0 + b) * item + p * 3 + c] = xi[c * hw + p];
+                    for (int c = 0; c < nc; c++)
+                        x_final[(size_t)(b0 + b) * item + p * nc + c] = xi[c * hw + p];
         }
         viz_say(progress, user, "filters %s: %d/%d patterns (%d steps, batch %d)", lname, b0 + nb,
             n, opt->steps, B);
     }
 done:
+    free(units);
+    free(pv);
+    free(gray);
     free(xp);
     free(x);
     free(gbuf);
@@ -268,32 +319,51 @@ done:
     return st;
 }
 
-clvis_status clvis_filters(clvis_model *m, int layer, const clvis_filter_options *opt,
-                                   image8 *out, clvis_progress_fn progress, void *user)
+clvis_status clvis_filter_grid(clvis_model *m, int layer, const int *filters, int n,
+                               const clvis_filter_options *opt, image8 *out,
+                               clvis_progress_fn progress, void *user)
 {
     graph *g = model_graph(m);
+    if (!m || !filters || n < 1 || !out)
+        return err_set(CLVIS_ERR_INVALID_ARG, "clvis_filter_grid: bad argument");
     if (layer <= 0 || layer >= graph_count(g))
         return err_set(CLVIS_ERR_INVALID_ARG, "layer index %d out of range", layer);
     shape3 in = graph_node_shape(g, 0);
     if (in.h != in.w)
         return err_set(CLVIS_ERR_UNSUPPORTED, "filter grids need a square model input (%dx%d)",
                        in.h, in.w);
+    int rows, cols, k = 0;
+    viz_filter_grid_dims(n, &rows, &cols);
+    int *order = malloc((size_t)n * sizeof *order);
+    size_t item = (size_t)3 * in.h * in.w;
+    unsigned char *pat = malloc((size_t)n * item);
+    if (!order || !pat) {
+        free(order);
+        free(pat);
+        return err_set(CLVIS_ERR_NO_MEMORY, "filters: out of host memory");
+    }
+    for (int i = 0; i < rows; i++) /* listing 5.39's loop order: row i, column j */
+        for (int j = 0; j < cols; j++)
+            if (i + 8 * j < n)
+                order[k++] = i + 8 * j;
+    clvis_status st = clvis_filter_patterns(m, layer, filters, n, order, opt, NULL, pat, NULL,
+                                            progress, user);
+    if (!st)
+        st = viz_filter_grid(out, pat, n, in.h, 5);
+    free(pat);
+    free(order);
+    return st;
+}
+
+clvis_status clvis_filters(clvis_model *m, int layer, const clvis_filter_options *opt,
+                                   image8 *out, clvis_progress_fn progress, void *user)
+{
+    graph *g = model_graph(m);
+    if (!m || layer <= 0 || layer >= graph_count(g))
+        return err_set(CLVIS_ERR_INVALID_ARG, "layer index %d out of range", layer);
     int nf = graph_node_shape(g, layer).c < 64 ? graph_node_shape(g, layer).c : 64;
-    int filters[64], order[64], k = 0;
+    int filters[64];
     for (int i = 0; i < nf; i++)
         filters[i] = i;
-    for (int i = 0; i < 8; i++) /* listing 5.39's loop order: row i, column j */
-        for (int j = 0; j < 8; j++)
-            if (i + 8 * j < nf)
-                order[k++] = i + 8 * j;
-    size_t item = (size_t)3 * in.h * in.w;
-    unsigned char *pat = malloc((size_t)nf * item);
-    if (!pat)
-        return err_set(CLVIS_ERR_NO_MEMORY, "filters: out of host memory");
-    clvis_status st = clvis_filter_patterns(m, layer, filters, nf, order, opt, NULL, pat, NULL,
-                                          progress, user);
-    if (!st)
-        st = viz_filter_grid(out, pat, nf, in.h, 5);
-    free(pat);
-    return st;
+    return clvis_filter_grid(m, layer, filters, nf, opt, out, progress, user);
 }

@@ -59,6 +59,8 @@ int graph_depends(const graph *g, int from, int to);
 size_t graph_item_floats(const graph *g);
 /* Memory of the device the graph runs on, bytes. */
 uint64_t graph_device_memory(const graph *g);
+/* Progress of long work on the graph's context (clvis_ctx_options.progress). */
+void graph_progress(const graph *g, const char *task, long done, long total);
 
 /* ---- running --------------------------------------------------------------------------------- */
 /* Plans buffers for batch n (no-op when already planned for n). */
@@ -85,6 +87,8 @@ clvis_status graph_write(graph *g, int id, tensor_layout layout, const float *x)
  * that do not depend on `from` (a residual branch around it) keep the outputs of the last
  * forward, which must have covered `upto` at this batch and input. */
 clvis_status graph_forward_from(graph *g, int from, int upto);
+/* The same for items 0..n-1 of the batch, unit units[b] of item b into out[b]. */
+clvis_status graph_preact_items(graph *g, int id, int n, const int *units, float *out);
 
 /* Seeds d(score)/d(output of `from`) for the whole batch, in `layout`. */
 clvis_status graph_seed(graph *g, int from, tensor_layout layout, const float *seed);

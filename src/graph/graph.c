@@ -740,47 +740,59 @@ clvis_status graph_read_grad(graph *g, int id, tensor_layout layout, float *out)
     return get(g, g->nodes[id].dy, g->nodes[id].out, layout, out);
 }
 
-/* The pre-activation of `unit` for the first n items of the batch. */
-static clvis_status preact(graph *g, int id, int unit, int n, float *out)
+clvis_status graph_preact_items(graph *g, int id, int n, const int *units, float *out)
 {
-    if (id < 0 || id >= g->n_nodes || g->nodes[id].op != OP_DENSE || unit < 0 ||
-        unit >= g->nodes[id].out.c || !out)
-        return err_set(CLVIS_ERR_INVALID_ARG, "graph_preact: not a unit of a dense node");
+    if (id < 0 || id >= g->n_nodes || g->nodes[id].op != OP_DENSE || n < 1 || n > g->batch ||
+        !units || !out)
+        return err_set(CLVIS_ERR_INVALID_ARG, "graph_preact: not a dense node, or bad items");
+    for (int b = 0; b < n; b++)
+        if (units[b] < 0 || units[b] >= g->nodes[id].out.c)
+            return err_set(CLVIS_ERR_INVALID_ARG, "graph_preact: unit %d out of range", units[b]);
     if (g->forward_done < id)
         return err_set(CLVIS_ERR_INVALID_ARG, "graph_preact: run forward first");
     const node *D = &g->nodes[id], *X = &g->nodes[D->inputs[0]];
     size_t nin = (size_t)X->out.c * X->out.h * X->out.w, nout = (size_t)D->out.c;
-    float *xv = malloc((size_t)n * nin * sizeof *xv), *w = malloc(nin * nout * sizeof *w), b = 0;
+    float *xv = malloc((size_t)n * nin * sizeof *xv), *w = malloc(nin * nout * sizeof *w);
+    float *bias = calloc(nout, sizeof *bias);
     clvis_status st = CLVIS_OK;
-    if (!xv || !w)
+    if (!xv || !w || !bias)
         st = err_set(CLVIS_ERR_NO_MEMORY, "graph: out of host memory");
-    if (!st)
+    if (!st) /* items are consecutive, each flat in the engine's order */
         st = buffer_read(g->ctx, X->y.mem, X->y.off * sizeof(float),
                          (size_t)n * nin * sizeof(float), xv);
     if (!st)
         st = buffer_read(g->ctx, D->weight[0], 0, nin * nout * sizeof(float), w);
     if (!st && D->use_bias && D->weight[1])
-        st = buffer_read(g->ctx, D->weight[1], (size_t)unit * sizeof(float), sizeof(float), &b);
-    for (int k = 0; !st && k < n; k++) {
+        st = buffer_read(g->ctx, D->weight[1], 0, nout * sizeof(float), bias);
+    for (int b = 0; !st && b < n; b++) {
         /* the weights are (in, out) with rows in the engine's order of the input */
-        double sum = b;
+        double sum = bias[units[b]];
+        const float *xi = xv + (size_t)b * nin;
         for (size_t i = 0; i < nin; i++)
-            sum += (double)xv[(size_t)k * nin + i] * w[i * nout + (size_t)unit];
-        out[k] = (float)sum;
+            sum += (double)xi[i] * w[i * nout + (size_t)units[b]];
+        out[b] = (float)sum;
     }
     free(xv);
     free(w);
+    free(bias);
     return st;
 }
 
 clvis_status graph_preact(graph *g, int id, int unit, float *out)
 {
-    return preact(g, id, unit, 1, out);
+    return graph_preact_items(g, id, 1, &unit, out);
 }
 
 clvis_status graph_preact_batch(graph *g, int id, int unit, float *out)
 {
-    return preact(g, id, unit, g->batch, out);
+    int *units = malloc((size_t)g->batch * sizeof *units);
+    if (!units)
+        return err_set(CLVIS_ERR_NO_MEMORY, "graph: out of host memory");
+    for (int b = 0; b < g->batch; b++)
+        units[b] = unit;
+    clvis_status st = graph_preact_items(g, id, g->batch, units, out);
+    free(units);
+    return st;
 }
 
 int graph_node_has_bias(const graph *g, int id)
@@ -899,6 +911,11 @@ size_t graph_item_floats(const graph *g)
     for (int i = 0; i < g->n_nodes; i++)
         per += (size_t)g->nodes[i].out.c * g->nodes[i].out.h * g->nodes[i].out.w * 2;
     return per;
+}
+
+void graph_progress(const graph *g, const char *task, long done, long total)
+{
+    ctx_progress(g->ctx, task, done, total);
 }
 
 uint64_t graph_device_memory(const graph *g)

@@ -86,6 +86,9 @@ struct graph {
     node *nodes;
     int n_nodes, cap_nodes;
     clvis_preprocess preprocess;
+    /* what states it ("the VGG16 architecture", "ONNX metadata clvis.preprocess"); "" when
+     * nothing does and preprocess is the format's default (clvis_model_preprocess_source) */
+    char preprocess_source[96];
     /* plan */
     int batch;
     cl_mem *arenas, *grad_arenas;

@@ -514,11 +514,19 @@ clvis_status keras_load(clvis_ctx *ctx, const char *path, const clvis_load_optio
         return st;
     }
     graph *g = km.g;
-    if (is_vgg || !strcmp(km.model_name, "vgg16") || !strcmp(km.model_name, "vgg19"))
+    /* Keras files do not store the preprocessing a model was trained with: the known
+     * architectures (keras.applications) have theirs; any other is fed raw pixels, and
+     * preprocess_source stays "" (not stated) for the command line to say so. */
+    g->preprocess_source[0] = 0;
+    if (is_vgg || !strcmp(km.model_name, "vgg16") || !strcmp(km.model_name, "vgg19")) {
         g->preprocess = CLVIS_PREPROCESS_CAFFE;
-    else if (contains_ci(km.model_name, "mobilenet"))
+        snprintf(g->preprocess_source, sizeof g->preprocess_source,
+                 "the VGG architecture (keras.applications.vgg16.preprocess_input)");
+    } else if (contains_ci(km.model_name, "mobilenet")) {
         g->preprocess = CLVIS_PREPROCESS_TF;
-    else
+        snprintf(g->preprocess_source, sizeof g->preprocess_source,
+                 "the MobileNet architecture (keras.applications.mobilenet_v2.preprocess_input)");
+    } else
         g->preprocess = CLVIS_PREPROCESS_RAW;
     kjson_free(&km);
     *out = g;

@@ -313,17 +313,24 @@ static clvis_status add_initializers(oimp *m, const Onnx__GraphProto *gp)
     return CLVIS_OK;
 }
 
-static clvis_preprocess model_preprocess(const Onnx__ModelProto *mp)
+/* The preprocessing the model's metadata states (clvis.preprocess, written by
+ * tools/keras_to_onnx.py), else the format's default: torchvision's transform for an RGB
+ * input, x / 255 (ToTensor) for a 1-channel one; source says which ("" when not stated). */
+static clvis_preprocess model_preprocess(const Onnx__ModelProto *mp, int channels, char *source,
+                                         size_t cap)
 {
     static const char *names[] = {"raw", "scale", "tf", "caffe", "torch"};
     for (size_t k = 0; k < mp->n_metadata_props; k++) {
         const Onnx__StringStringEntryProto *e = mp->metadata_props[k];
         if (e->key && e->value && !strcmp(e->key, "clvis.preprocess"))
             for (int i = 0; i < 5; i++)
-                if (!strcmp(e->value, names[i]))
+                if (!strcmp(e->value, names[i])) {
+                    snprintf(source, cap, "the model's metadata (clvis.preprocess)");
                     return (clvis_preprocess)i;
+                }
     }
-    return CLVIS_PREPROCESS_TORCH;
+    source[0] = 0;
+    return channels == 1 ? CLVIS_PREPROCESS_SCALE : CLVIS_PREPROCESS_TORCH;
 }
 
 static clvis_status import_model(oimp *m, const Onnx__ModelProto *mp)
@@ -390,7 +397,8 @@ static clvis_status import_model(oimp *m, const Onnx__ModelProto *mp)
                                 gp->output[0]->name);
     if (out->node != graph_count(m->g) - 1)
         return ONNX_BAD(m, "the graph's output '%s' is not computed last", out->name);
-    m->g->preprocess = model_preprocess(mp);
+    m->g->preprocess = model_preprocess(mp, graph_node_shape(m->g, 0).c, m->g->preprocess_source,
+                                        sizeof m->g->preprocess_source);
     return graph_check(m->g);
 }
 

@@ -114,8 +114,36 @@ clvis_status cv_resize_bilinear_f32(float *dst, int dw, int dh, const float *src
     return CLVIS_OK;
 }
 
+clvis_status image_to_gray(image8 *dst, const image8 *src)
+{
+    if (!dst || !src || !src->px || (src->c != 1 && src->c != 3))
+        return err_set(CLVIS_ERR_INVALID_ARG, "image_to_gray: bad image");
+    clvis_status st = image_alloc(dst, src->w, src->h, 1);
+    if (st)
+        return st;
+    size_t n = (size_t)src->w * src->h;
+    const unsigned char *p = src->px;
+    if (src->c == 1)
+        memcpy(dst->px, p, n);
+    else
+        for (size_t i = 0; i < n; i++, p += 3)
+            dst->px[i] = (unsigned char)((p[0] * 19595u + p[1] * 38470u + p[2] * 7471u +
+                                          0x8000u) >> 16);
+    return CLVIS_OK;
+}
+
 void image_preprocess(float *out_nhwc, const image8 *img, clvis_preprocess mode)
 {
+    if (img->c == 1) {
+        size_t n = (size_t)img->w * img->h;
+        for (size_t i = 0; i < n; i++) {
+            float v = img->px[i];
+            out_nhwc[i] = mode == CLVIS_PREPROCESS_SCALE ? v / 255.f
+                          : mode == CLVIS_PREPROCESS_TF  ? v / 127.5f - 1.f
+                                                         : v;
+        }
+        return;
+    }
     size_t n = (size_t)img->w * img->h;
     const unsigned char *p = img->px;
     float *o = out_nhwc;

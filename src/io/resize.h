@@ -23,9 +23,16 @@ clvis_status torch_resize_crop(image8 *dst, int dw, int dh, const image8 *src);
 /* torchvision's ImageNet Normalize. */
 extern const float image_torch_mean[3], image_torch_std[3];
 
-/* img (RGB, c = 3) -> out_nhwc (h*w*3 floats, one batch item) in float32 arithmetic, as
+/* Pillow's Image.convert("L") of an RGB image, exactly: the ITU-R 601-2 luma
+ * L = R*299/1000 + G*587/1000 + B*114/1000 as Pillow computes it, in 16-bit fixed point
+ * (R*19595 + G*38470 + B*7471 + 0x8000) >> 16. dst is allocated (c = 1); a gray image (c = 1)
+ * is copied. */
+clvis_status image_to_gray(image8 *dst, const image8 *src);
+
+/* img (RGB, c = 3; or gray, c = 1, for RAW, SCALE and TF) -> out_nhwc (h*w*3 floats, one batch item) in float32 arithmetic, as
  * Keras' preprocess_input does: RAW x, SCALE x/255, TF x/127.5 - 1, CAFFE BGR minus
- * [103.939, 116.779, 123.68]; TORCH (x/255 - mean) / std, torchvision's ToTensor + Normalize. */
+ * [103.939, 116.779, 123.68]; TORCH (x/255 - mean) / std, torchvision's ToTensor + Normalize.
+ * One value per pixel and channel: out_nhwc holds w*h*img->c floats. */
 void image_preprocess(float *out_nhwc, const image8 *img, clvis_preprocess mode);
 
 #endif

@@ -180,19 +180,27 @@ int viz_filter_grid_side(int size, int margin)
     return 8 * size + 7 * margin;
 }
 
+void viz_filter_grid_dims(int n, int *rows, int *cols)
+{
+    *rows = n < 8 ? n : 8;
+    *cols = (n + 7) / 8;
+}
+
 clvis_status viz_filter_grid(image8 *out, const unsigned char *patterns, int n, int size,
                              int margin)
 {
-    if (!patterns || n < 0 || size <= 0 || margin < 0)
+    if (!patterns || n < 1 || size <= 0 || margin < 0)
         return err_set(CLVIS_ERR_INVALID_ARG, "filter grid: bad arguments (n %d, size %d)", n,
                        size);
-    int side = viz_filter_grid_side(size, margin);
-    clvis_status st = image_alloc(out, side, side, 3);
+    int rows, cols;
+    viz_filter_grid_dims(n, &rows, &cols);
+    int gh = rows * size + (rows - 1) * margin, gw = cols * size + (cols - 1) * margin;
+    clvis_status st = image_alloc(out, gw, gh, 3);
     if (st != CLVIS_OK)
         return st;
     size_t row_bytes = (size_t)size * 3;
-    for (int i = 0; i < 8; i++) {
-        for (int j = 0; j < 8; j++) {
+    for (int i = 0; i < rows; i++) {
+        for (int j = 0; j < cols; j++) {
             int f = i + 8 * j;
             if (f >= n)
                 continue;
@@ -200,7 +208,7 @@ clvis_status viz_filter_grid(image8 *out, const unsigned char *patterns, int n, 
             int c0 = j * size + j * margin; /* vertical_start: a column offset */
             const unsigned char *p = patterns + (size_t)f * size * size * 3;
             for (int y = 0; y < size; y++)
-                memcpy(out->px + ((size_t)(r0 + y) * side + c0) * 3, p + y * row_bytes,
+                memcpy(out->px + ((size_t)(r0 + y) * gw + c0) * 3, p + y * row_bytes,
                        row_bytes);
         }
     }

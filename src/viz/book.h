@@ -44,9 +44,15 @@ clvis_status viz_deprocess_hwc(unsigned char *out, const float *x, int h, int w,
 /* Side of the 8x8 grid: 8*size + 7*margin (547 for 64 and 5). */
 int viz_filter_grid_side(int size, int margin);
 
-/* patterns: n patterns of size x size x 3 bytes, filter f at patterns + f*size*size*3.
- * Filter i + 8*j goes to grid row i, column j (listing 5.39's horizontal_start = i*(size+margin)
- * indexes rows); filters >= n leave their cell black. out: allocated RGB. */
+/* The grid of n patterns (n >= 1): min(n, 8) rows and ceil(n / 8) columns, pattern k at row
+ * k % 8, column k / 8 (listing 5.39's order): 64 -> the book's 8x8, 32 -> 8 rows x 4 columns,
+ * 5 -> one column of 5; only the last column can have empty (black) cells. */
+void viz_filter_grid_dims(int n, int *rows, int *cols);
+
+/* patterns: n patterns of size x size x 3 bytes, pattern k at patterns + k*size*size*3.
+ * Pattern i + 8*j goes to grid row i, column j (listing 5.39's horizontal_start =
+ * i*(size+margin) indexes rows), in a grid of viz_filter_grid_dims(n): (rows*size +
+ * (rows-1)*margin) high, (cols*size + (cols-1)*margin) wide. out: allocated RGB. */
 clvis_status viz_filter_grid(image8 *out, const unsigned char *patterns, int n, int size,
                              int margin);
 

@@ -52,6 +52,7 @@ int cmd_activations(cli_args *o)
         goto done;
     }
     double ms = util_now_ms() - t0;
+    session_preprocess_note(o, &s, 0);
     report_entry *e = calloc((size_t)nl, sizeof *e);
     char (*caps)[512] = calloc((size_t)nl, sizeof *caps);
     char (*files)[300] = calloc((size_t)nl, sizeof *files);

@@ -32,7 +32,8 @@ static const flag_def FLAGS[] = {
     {"seed", F_SEED, 1, "N  start noise seed: numpy.random.RandomState(N) (default 0)"},
     {"layers", F_LAYERS, 1, "a,b,c  layers to draw"},
     {"layer", F_LAYER, 1, "NAME  one layer"},
-    {"filter", F_FILTER, 1, "F  filter (channel) index"},
+    {"filter", F_FILTER, 1, "F  filter (channel) index; of the output layer: class visualisation"},
+    {"filters", F_FILTERS, 1, "LIST  the filters of a grid: 64-127 or 0,5,9-12 (default 0..63)"},
     {"size", F_SIZE, 1, "S  pattern size 8..4096 (default 64 for grids, 150 for one --filter)"},
     {"class", F_CLASS, 1, "K  class index (default: top-1)"},
     {"score", F_SCORE, 1, "prob|logit  post-softmax probability (book) or logit (paper)"},
@@ -91,15 +92,19 @@ static const cli_command COMMANDS[] = {
      "viridis, one PNG per layer in DIR (act_<layer>.png); prints shape, zeros, dead channels.",
      cmd_activations},
     {"filters",
-     WITH_MODEL | F_OUT | F_SEED | F_LAYERS | F_LAYER | F_FILTER | F_SIZE | F_INIT | F_CHUNK |
-         F_STEPS | F_PREPROCESS,
+     WITH_MODEL | F_OUT | F_SEED | F_LAYERS | F_LAYER | F_FILTER | F_FILTERS | F_SIZE | F_INIT |
+         F_CHUNK | F_STEPS | F_PREPROCESS,
      "[options]",
      "Listings 5.36-5.39: gradient ascent in input space (40 steps, RMS-normalised gradient,\n"
-     "start U[0,1)*20+128 from numpy.random.RandomState(--seed)). Grids of filters 0..63 for\n"
-     "--layers (default block1_conv1..block4_conv1, or the first four conv layers):\n"
-     "filters_<layer>.png; one pattern with --layer L --filter F: pattern_<layer>_<F>.png.\n"
-     "The 64 filters of a grid run as one device batch (--chunk to split). The image is fed\n"
-     "raw as in the book; --preprocess M puts the model's preprocessing in front of it.",
+     "start U[0,1)*20+128 from numpy.random.RandomState(--seed)). Grids of filters 0..63 (or\n"
+     "--filters) for --layers (default block1_conv1..block4_conv1, or the first four conv\n"
+     "layers): filters_<layer>.png, min(n, 8) rows x ceil(n / 8) columns, filter i+8j of the\n"
+     "list at row i, column j (32 filters: 8 rows x 4 columns). One pattern with --layer L\n"
+     "--filter F: pattern_<layer>_<F>.png; on the output layer (--layer predictions --filter\n"
+     "386) that is class visualisation: ascent on the class's pre-softmax score (a sigmoid\n"
+     "output: class 1 = its logit, class 0 = minus it). The filters of a grid run as one\n"
+     "device batch (--chunk to split). The image is fed raw as in the book; --preprocess M\n"
+     "puts the model's preprocessing in front of it.",
      cmd_filters},
     {"gradcam", WITH_MODEL | F_OUT | F_JSON | F_LAYER | F_CLASS | F_SCORE | F_METHOD |
                     F_LABELS | F_PREPROCESS | F_FORMAT | F_RECURSIVE | F_BATCH |
@@ -284,6 +289,8 @@ static cli_result check_command(cli_args *a, char *msg, size_t cap)
     if (!strcmp(n, "filters")) {
         if (a->filter >= 0 && !a->layer)
             return usage(msg, cap, "--filter needs --layer");
+        if (a->filter >= 0 && a->filters)
+            return usage(msg, cap, "give --filter F (one pattern) or --filters LIST (a grid)");
         if (a->layer && a->layers)
             return usage(msg, cap, "give --layer (one pattern / one grid) or --layers (grids)");
     }
@@ -392,6 +399,45 @@ static cli_result set_option(cli_args *a, const flag_def *f, const char *val, ch
     case F_RUNS: num = &a->runs, lo = 1, hi = 100000; break;
     case F_REFERENCE: num = &a->reference, hi = 100000; break;
     case F_FILTER_RUNS: num = &a->filter_runs, lo = 1, hi = 100000; break;
+    case F_FILTERS: {
+        /* items "N" or "A-B" (A <= B), comma-separated; at most FILTERS_MAX indices in all */
+        enum { FILTERS_MAX = 4096 };
+        a->filters_spec = val;
+        free(a->filters);
+        a->filters = malloc(FILTERS_MAX * sizeof *a->filters);
+        a->n_filters = 0;
+        if (!a->filters)
+            return usage(msg, cap, "out of memory");
+        const char *t = val;
+        do {
+            size_t len = strcspn(t, ",");
+            char item[64];
+            long lo_, hi_;
+            const char *dash = memchr(t, '-', len);
+            if (!len || len >= sizeof item)
+                return usage(msg, cap, "--filters: expected N or A-B items separated by commas "
+                             "(64-127, 0,5,9-12), got '%.60s'", val);
+            memcpy(item, t, len);
+            item[len] = 0;
+            if (dash) {
+                item[dash - t] = 0;
+                if (!parse_long(item, 0, INT_MAX, &lo_) ||
+                    !parse_long(item + (dash - t) + 1, 0, INT_MAX, &hi_) || lo_ > hi_)
+                    return usage(msg, cap, "--filters: bad range '%.*s' in '%.60s' (A-B with "
+                                 "0 <= A <= B)", (int)len, t, val);
+            } else if (!parse_long(item, 0, INT_MAX, &lo_))
+                return usage(msg, cap, "--filters: bad filter index '%s' in '%.60s'", item, val);
+            else
+                hi_ = lo_;
+            if (hi_ - lo_ >= FILTERS_MAX - a->n_filters)
+                return usage(msg, cap, "--filters: more than %d filters in '%.60s'", FILTERS_MAX,
+                             val);
+            for (long fi = lo_; fi <= hi_; fi++)
+                a->filters[a->n_filters++] = (int)fi;
+            t += len;
+        } while (*t++ == ',');
+        break;
+    }
     case F_GRAD: {
         const char *c = strrchr(val, ':');
         if (!c || c == val || (size_t)(c - val) >= sizeof a->grad_layer ||
@@ -534,6 +580,9 @@ cli_result cli_parse(int argc, char **argv, cli_args *a, char *msg, size_t cap)
 
 void cli_free(cli_args *a)
 {
+    free(a->filters);
+    a->filters = NULL;
+    a->n_filters = 0;
     free(a->pos);
     a->pos = NULL;
     a->npos = 0;

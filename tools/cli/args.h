@@ -52,6 +52,7 @@ typedef uint64_t cli_flags;
 #define F_SHARD F_BIT(34)
 #define F_SPLIT F_BIT(35)
 #define F_BATCH F_BIT(36)
+#define F_FILTERS F_BIT(37)
 
 typedef struct cli_args cli_args;
 
@@ -79,6 +80,9 @@ struct cli_args {
     int format_png; /* --format png: CAM overlays as PNG (default JPEG, quality 95) */
     const char *group; /* predict --group: "catdog"; NULL: none */
     long batch;                         /* gradcam --batch: 0 = the library's choice */
+    const char *filters_spec; /* --filters as given */
+    int *filters; /* --filters 0,5,9-12: the indices in order (malloc'd; cli_free) */
+    int n_filters;
     const char *grad;                   /* --grad LAYER:CHANNEL as given, split into: */
     char grad_layer[256];
     long grad_channel;

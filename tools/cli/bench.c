@@ -8,6 +8,7 @@
 #include "bench.h"
 #include "cli/commands.h"
 #include "cli/common.h"
+#include "cli/progress.h"
 #include "cli/session.h"
 #include "cli/util.h"
 
@@ -19,6 +20,35 @@ typedef struct {
     bench_report rep;
     int ok;
 } bench_dev;
+
+/* The line bench_run gives as each workload starts, with the count and an ETA from the
+ * workloads done: "[3/12, ETA 1 min 10 s] bench gradcam: ...". */
+typedef struct {
+    int started, total;
+    double t0;
+} bench_meter;
+
+static void bench_line(void *user, const char *line)
+{
+    bench_meter *bm = user;
+    if (strncmp(line, "bench ", 6) || bm->started >= bm->total) {
+        cli_progress(NULL, line);
+        return;
+    }
+    bm->started++;
+    double secs = (util_now_ms() - bm->t0) / 1000.0;
+    char eta[64] = "", buf[1200];
+    int done = bm->started - 1;
+    if (done > 0) {
+        double left = secs * (bm->total - done) / done;
+        if (left < 60)
+            snprintf(eta, sizeof eta, ", ETA %.0f s", left);
+        else
+            snprintf(eta, sizeof eta, ", ETA %d min %02d s", (int)(left / 60), (int)left % 60);
+    }
+    snprintf(buf, sizeof buf, "[%d/%d%s] %s", bm->started, bm->total, eta, line);
+    cli_progress(NULL, buf);
+}
 
 int cmd_bench(cli_args *o)
 {
@@ -53,6 +83,7 @@ int cmd_bench(cli_args *o)
             co.device = sel;
         }
         co.log = cli_log;
+        co.progress = cli_count;
         session_kernel_env(&co);
         clvis_ctx *ctx;
         double t0 = util_now_ms();
@@ -69,7 +100,15 @@ int cmd_bench(cli_args *o)
         snprintf(devs[d].name, sizeof devs[d].name, "%s (%s)", di->name, di->platform);
         cli_progress(NULL, devs[d].name);
         bench_fma_peak(ctx, &devs[d].peak); /* 0 when it cannot run: %peak left blank */
-        st = bench_run(ctx, &bo, &devs[d].rep, cli_progress, NULL);
+        bench_meter bm = {0, 0, util_now_ms()};
+        for (const char *q = BENCH_WORKLOADS; *q;) { /* the workloads this run has */
+            size_t ql = strcspn(q, ",");
+            char name[128];
+            snprintf(name, sizeof name, "%.*s", (int)ql, q);
+            bm.total += bench_selected(bo.workloads, name);
+            q += ql + (q[ql] == ',');
+        }
+        st = bench_run(ctx, &bo, &devs[d].rep, bench_line, &bm);
         if (st) {
             rc = cli_fail("%s: %s", devs[d].name, clvis_last_error());
         } else {

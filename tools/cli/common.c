@@ -10,6 +10,7 @@
 
 #include "cli/args.h"
 #include "cli/split.h"
+#include "cli/progress.h"
 
 int cli_quiet;
 
@@ -23,8 +24,20 @@ int cli_fail(const char *fmt, ...)
     for (char *p = msg; *p; p++)
         if (*p == '\n' || *p == '\r')
             *p = ' ';
+    cli_count_clear();
     fprintf(stderr, "clvis: %s\n", msg);
     return 1;
+}
+
+int cli_usage_fail(const char *fmt, ...)
+{
+    char msg[4096];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(msg, sizeof msg, fmt, ap);
+    va_end(ap);
+    cli_fail("%s", msg);
+    return 2;
 }
 
 int cli_fail_st(clvis_status st)
@@ -37,6 +50,7 @@ void cli_progress(void *user, const char *line)
 {
     (void)user;
     if (!cli_quiet) {
+        cli_count_clear();
         fprintf(stderr, "%s\n", line);
         fflush(stderr);
     }
@@ -45,8 +59,10 @@ void cli_progress(void *user, const char *line)
 void cli_log(void *user, const char *line)
 {
     (void)user;
-    if (!cli_quiet)
+    if (!cli_quiet) {
+        cli_count_clear();
         fprintf(stderr, "clvis: %s\n", line);
+    }
 }
 
 int cli_find_layer(clvis_model *m, const char *name, int *id)

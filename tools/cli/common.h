@@ -12,6 +12,9 @@ extern int cli_quiet; /* --quiet: no progress or notices on stderr */
 
 /* Runtime failure: "clvis: <message>" on one line of stderr; returns 1 (the exit status). */
 int cli_fail(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* A usage error found once the model is known (a filter or class it does not have):
+ * "clvis: <message>" on one line; returns 2. */
+int cli_usage_fail(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* The same with clvis_last_error(). */
 int cli_fail_st(clvis_status st);
 

@@ -11,6 +11,7 @@
 #include "cli/gradcam.h"
 #include "cli/images.h"
 #include "cli/outdir.h"
+#include "cli/progress.h"
 #include "cli/session.h"
 #include "cli/thumb.h"
 #include "cli/split.h"
@@ -124,6 +125,8 @@ int gradcam_image(cli_args *o, session *s, const labels *labp, const clvis_gradc
         printf("\nlayer %s, map %dx%d (%s)%s\n%s\n%s\n", lname, r.h, r.w, how,
                r.all_nonpositive ? ", all <= 0: black" : "", pmap, pover);
     }
+    fflush(stdout);
+    session_preprocess_note(o, s, 0);
     char cap[1024];
     char mdesc[96];
     if (grad_cam && !go.method)
@@ -185,9 +188,11 @@ int cmd_gradcam(cli_args *o)
     out_names names = {0};
     if (o->layer && (rc = cli_find_layer(s.model, o->layer, &go.layer)))
         goto done;
-    if (go.cls >= clvis_output_count(s.model)) {
-        rc = cli_fail("class %d out of range: %s has %d classes (0..%d)", go.cls, s.model_path,
-                      clvis_output_count(s.model), clvis_output_count(s.model) - 1);
+    if (go.cls >= clvis_class_count(s.model)) {
+        rc = cli_fail("class %d out of range: %s has %d classes (0..%d%s)", go.cls, s.model_path,
+                      clvis_class_count(s.model), clvis_class_count(s.model) - 1,
+                      clvis_output_count(s.model) == 1 ? "; one sigmoid output: class 1 = p, "
+                                                         "class 0 = 1 - p" : "");
         goto done;
     }
     if ((rc = session_labels(o, &s, &lab)))
@@ -201,13 +206,19 @@ int cmd_gradcam(cli_args *o)
     }
     /* one image after another in one process: buffers are planned once and reused */
     int bad = 0;
+    /* a progress line over many images where the results do not show it (stdout redirected) */
+    int meter = il.n > 1 && !isatty(STDOUT_FILENO);
     for (int i = 0; i < il.n && !rc; i++) {
+        if (meter)
+            cli_count(NULL, "gradcam: images", i, il.n);
         gradcam_call call = {.print = 1, .thumb = 1};
         if ((rc = gradcam_image(o, &s, &lab, &go, il.path[i], x, &names, &call)) == IMAGE_BAD) {
             bad++;
             rc = 0;
         }
     }
+    if (meter && !rc)
+        cli_count(NULL, "gradcam: images", il.n, il.n);
     rc = cli_finish_images(rc, bad, il.n);
 done:
     out_names_free(&names);

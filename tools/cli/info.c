@@ -5,19 +5,6 @@
 #include "cli/commands.h"
 #include "cli/session.h"
 
-static const char *pp_name(clvis_preprocess p)
-{
-    switch (p) {
-    case CLVIS_PREPROCESS_RAW: return "raw (pixels 0..255)";
-    case CLVIS_PREPROCESS_SCALE: return "scale (x/255)";
-    case CLVIS_PREPROCESS_TF: return "tf (x/127.5 - 1)";
-    case CLVIS_PREPROCESS_CAFFE: return "caffe (BGR, minus ImageNet means)";
-    case CLVIS_PREPROCESS_TORCH:
-        return "torch (shorter side 256, centre crop, x/255, ImageNet mean/std)";
-    }
-    return "?";
-}
-
 int cmd_info(cli_args *o)
 {
     if (o->npos == 1)
@@ -50,12 +37,17 @@ int cmd_info(cli_args *o)
     }
     printf("%s\n", line);
     clvis_shape in = clvis_model_input_shape(m);
-    printf("Total params: %zu\nLayers: %d\nInput: %dx%dx%d\nPreprocessing: %s\n", total, n, in.h,
-           in.w, in.c, pp_name(clvis_model_preprocess(m)));
+    const char *src = clvis_model_preprocess_source(m);
+    printf("Total params: %zu\nLayers: %d\nInput: %dx%dx%d\nPreprocessing: %s, %s%s%s\n", total, n,
+           in.h, in.w, in.c, session_preprocess_desc(clvis_model_preprocess(m)),
+           src ? "stated by " : "not stated by the model (the format's default)",
+           src ? src : "", src ? "" : "; change it with --preprocess raw|scale|tf|caffe|torch");
     int gl = clvis_gradcam_default_layer(m);
     if (gl >= 0)
         printf("Grad-CAM layer (default): %s\n", clvis_model_layer_name(m, gl));
     printf("Outputs: %d\n", clvis_output_count(m));
+    fflush(stdout);
+    session_preprocess_note(o, &s, 0);
     session_close(&s);
     return 0;
 }

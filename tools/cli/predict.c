@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "cli/catdog.h"
 #include "cli/commands.h"
@@ -12,6 +13,7 @@
 #include "cli/gradcam.h"
 #include "cli/images.h"
 #include "cli/outdir.h"
+#include "cli/progress.h"
 #include "cli/session.h"
 #include "cli/thumb.h"
 #include "cli/split.h"
@@ -113,8 +115,12 @@ int cmd_predict(cli_args *o)
     int ne = 0, np = 0, bad = 0, count[3] = {0, 0, 0};
     int single = nout == 1;
     out_names names = {0};
+    /* a progress line over many images where the results do not show it (stdout redirected) */
+    int meter = il.n > 1 && !isatty(STDOUT_FILENO);
     for (int i = 0; i < il.n && !rc; i++) {
         const char *path = il.path[i];
+        if (meter)
+            cli_count(NULL, "predict: images", i, il.n);
         double t0 = util_now_ms();
         int nt = 0;
         clvis_image orig = {0};
@@ -142,7 +148,7 @@ int cmd_predict(cli_args *o)
             cJSON *arr = cJSON_AddArrayToObject(j, "top");
             for (int k = 0; k < nt; k++) {
                 cJSON *e = cJSON_CreateObject();
-                cJSON_AddNumberToObject(e, "index", single ? 1 : top[k].index);
+                cJSON_AddNumberToObject(e, "index", top[k].index);
                 if (labels_name(&lab, top[k].index)) {
                     cJSON_AddStringToObject(e, "wnid", labels_wnid(&lab, top[k].index));
                     cJSON_AddStringToObject(e, "name", labels_name(&lab, top[k].index));
@@ -156,8 +162,9 @@ int cmd_predict(cli_args *o)
         for (int k = 0; k < nt; k++) {
             const char *nm = labels_name(&lab, top[k].index);
             char line[512];
-            if (single)
-                snprintf(line, sizeof line, "P(class 1) = %.6f", top[k].score);
+            if (single && !nm) /* class 1 = p, class 0 = 1 - p */
+                snprintf(line, sizeof line, "%d. class %d %.6f (%s)", k + 1, top[k].index,
+                         top[k].score, top[k].index ? "p, the sigmoid output" : "1 - p");
             else if (nm)
                 snprintf(line, sizeof line, "%d. %s %s %.6f (index %d)", k + 1,
                          labels_wnid(&lab, top[k].index), nm, top[k].score, top[k].index);
@@ -171,6 +178,8 @@ int cmd_predict(cli_args *o)
             if (cl >= sizeof cap)
                 cl = sizeof cap - 1;
         }
+        fflush(stdout);
+        session_preprocess_note(o, &s, 0);
         pred_texts *t = &tx[np++];
         size_t clen = strlen(path) + strlen(cap) + 4;
         if ((t->cap = malloc(clen)))
@@ -228,6 +237,8 @@ int cmd_predict(cli_args *o)
     }
     if (!rc && o->group)
         catdog_table(o, count);
+    if (meter && !rc)
+        cli_count(NULL, "predict: images", il.n, il.n);
     if (!rc && ne && use_out)
         rc = out_report(o, ents, ne);
     rc = cli_finish_images(rc, bad, il.n);

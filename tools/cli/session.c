@@ -8,6 +8,7 @@
 #include "cli/common.h"
 #include "cli/datadir.h"
 #include "cli/report.h"
+#include "cli/progress.h"
 
 /* A default data file; 1 after cli_fail when no data directory is known. */
 static int default_file(const char *what, const char *flag, const char *rel, const char *src_rel,
@@ -38,6 +39,7 @@ int session_open(const cli_args *o, session *s, int with_model)
     clvis_ctx_options co = {0};
     co.device = o->device;
     co.log = cli_log;
+    co.progress = cli_count;
     session_kernel_env(&co);
     clvis_status st = clvis_ctx_create(&co, &s->ctx);
     if (st)
@@ -94,4 +96,51 @@ int session_labels(const cli_args *o, const session *s, labels *lab)
     if (!path)
         return 0;
     return labels_load(path, lab, msg, sizeof msg) ? cli_fail("%s", msg) : 0;
+}
+
+const char *session_preprocess_desc(clvis_preprocess p)
+{
+    switch (p) {
+    case CLVIS_PREPROCESS_RAW: return "raw (pixels 0..255)";
+    case CLVIS_PREPROCESS_SCALE: return "scale (x/255)";
+    case CLVIS_PREPROCESS_TF: return "tf (x/127.5 - 1)";
+    case CLVIS_PREPROCESS_CAFFE: return "caffe (BGR, minus ImageNet means)";
+    case CLVIS_PREPROCESS_TORCH:
+        return "torch (shorter side 256, centre crop, x/255, ImageNet mean/std)";
+    }
+    return "?";
+}
+
+void session_preprocess_note(const cli_args *o, const session *s, int filters)
+{
+    static int said;
+    if (said || cli_quiet || o->preprocess >= 0 || !s->model)
+        return;
+    clvis_preprocess p = clvis_model_preprocess(s->model);
+    const char *src = clvis_model_preprocess_source(s->model);
+    said = 1;
+    cli_count_clear();
+    if (filters) {
+        if (src && p == CLVIS_PREPROCESS_RAW)
+            return;
+        char want[200];
+        if (src)
+            snprintf(want, sizeof want, "expects --preprocess %s (stated by %s)",
+                     clvis_preprocess_name(p), src);
+        else
+            snprintf(want, sizeof want, "states no preprocessing");
+        fprintf(stderr, "clvis: note: filter patterns are optimised on raw pixels fed to the "
+                        "model as they are (the book); %s %s: --preprocess "
+                        "raw|scale|tf|caffe|torch puts one in front\n",
+                s->model_path, want);
+        return;
+    }
+    if (src)
+        return;
+    fprintf(stderr, "clvis: note: %s states no preprocessing; used: %s, the default for %s "
+                    "files; if it was trained on other inputs, give --preprocess "
+                    "raw|scale|tf|caffe|torch (scale for x/255, as Keras' "
+                    "ImageDataGenerator(rescale=1./255) and the book's small convnets)\n",
+            s->model_path, session_preprocess_desc(p),
+            p == CLVIS_PREPROCESS_RAW ? "Keras" : p == CLVIS_PREPROCESS_SCALE ? "1-channel ONNX" : "ONNX");
 }

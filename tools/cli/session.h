@@ -22,6 +22,14 @@ int session_open(const cli_args *o, session *s, int with_model);
 void session_kernel_env(clvis_ctx_options *co);
 void session_close(session *s);
 
+/* One note on stderr (once per process; none with --quiet or --preprocess) after a command's
+ * first result: which preprocessing was used when the model states none, and how to change
+ * it. filters: the command feeds raw pixels (the book) whatever the model states, and says so
+ * when the model expects another preprocessing or states none. */
+void session_preprocess_note(const cli_args *o, const session *s, int filters);
+/* "raw (pixels 0..255)", "scale (x/255)", ... */
+const char *session_preprocess_desc(clvis_preprocess p);
+
 /* 0 (lab empty when there are no labels to use), or 1 after cli_fail. */
 int session_labels(const cli_args *o, const session *s, labels *lab);
 
