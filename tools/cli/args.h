@@ -47,6 +47,8 @@ typedef uint64_t cli_flags;
 #define F_BASELINE F_BIT(30)
 #define F_FORMAT F_BIT(27)
 #define F_GROUP F_BIT(31)
+/* evaluate */
+#define F_METRIC F_BIT(40)
 
 typedef struct cli_args cli_args;
 
@@ -76,6 +78,8 @@ struct cli_args {
     const char *grad;                   /* --grad LAYER:CHANNEL as given, split into: */
     char grad_layer[256];
     long grad_channel;
+    const char *metrics; /* evaluate: --metric, a comma list of clvis_metric_name() (checked);
+                            --method there is a comma list of CAM and saliency methods */
     char **pos; /* positional arguments (pointers into argv); free with cli_free */
     int npos;
 };
