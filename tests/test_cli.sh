@@ -417,6 +417,8 @@ run eval_det 0 -- evaluate --quiet --json --model "$K/functional.h5" --metric ro
     check "evaluate road: the same seed gives the same scores" "cmp -s <(sed 's/\"ms\".*//' '$T/eval_det.out') <(sed 's/\"ms\".*//' '$T/eval_det2.out')"
 run eval_det3 0 -- evaluate --quiet --json --model "$K/functional.h5" --metric road --noise 0.05 --seed 4 samples/coffee.png &&
     check "evaluate road: another seed gives other scores (the noise is drawn)" "! cmp -s <(sed 's/\"ms\".*//' '$T/eval_det.out') <(sed 's/\"ms\".*//' '$T/eval_det3.out')"
+run eval_missing 1 -- evaluate --quiet --model "$K/functional.h5" --metric drop "$T/no_such.png" samples/coffee.png &&
+    check "evaluate: an unreadable image is named and skipped, the others are judged (exit 1)" "grep -q 'no_such.png: cannot open' '$T/eval_missing.err' && grep -q '^samples/coffee.png: gradcam, .* drop ' '$T/eval_missing.out'" "$(cat "$T/eval_missing.err")"
 bad eval_metric 2 "unknown metric 'auc' \(known: confidence-change, .*deletion\)" -- evaluate --model "$K/functional.h5" --metric auc samples/coffee.png
 bad eval_method 2 "unknown method 'sobel'" -- evaluate --model "$K/functional.h5" --method gradcam,sobel samples/coffee.png
 bad eval_steps0 2 "steps: expected an integer in 1\.\." -- evaluate --model "$K/functional.h5" --steps 0 samples/coffee.png
