@@ -173,6 +173,19 @@ static void test_imputer(void)
                     fabsf(p80 - 4.2f) < 1e-6f && fabsf(p90 - 4.6f) < 1e-6f,
                 "numpy linear percentile of 3 1 4 1 5: 10th %g (1), 50th %g (3), 80th %g (4.2), "
                 "90th %g (4.6)", p10, p50, p80, p90);
+    /* bit for bit as numpy 2.x: np.percentile(v, p) of a float32 array, p = 10..90 (values
+     * printed by numpy as hex) */
+    static const double want[9] = {0x1.2953e4p-5, 0x1.33f7ep-4,  0x1.ceb66p-4,
+                                   0x1.31894p-3,  0x1.7cc7b4p-3, 0x1.c7df4p-3,
+                                   0x1.087e74p-2, 0x1.2ea5e2p-2, 0x1.555582p-2};
+    float u[257];
+    for (int i = 0; i < 257; i++)
+        u[i] = (float)(((i * 7919) % 1000) / 997.0) * 0.37f;
+    int same = 0;
+    for (int k = 0; k < 9; k++)
+        same += road_percentile(u, 257, 10.0 * (k + 1)) == (float)want[k];
+    test_checkf(same == 9, "road_percentile equals numpy's float32 percentile bit for bit at "
+                "10..90 on 257 values (%d of 9)", same);
 }
 
 /* ---- the ONNX fixtures vs pytorch-grad-cam / RISE ---------------------------------------- */

@@ -54,7 +54,8 @@ clvis_status road_impute(const float *x, int h, int w, int c, const unsigned cha
  * n*n matrix A and right-hand side b (n*c, channel inner) with A v = b. For the tests. */
 clvis_status road_system(const float *x, int h, int w, int c, const unsigned char *keep,
                          double *a, double *b, int *n);
-/* numpy's linear percentile (q in [0, 100]) of v[0..n) in double, as float32. */
+/* numpy.percentile(v[0..n), q) of a float32 array (method linear, q in [0, 100]) as numpy 2
+ * computes it: the index in double, the interpolation in float32. */
 float road_percentile(const float *v, size_t n, double q);
 
 #endif

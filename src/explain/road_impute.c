@@ -35,12 +35,23 @@ float road_percentile(const float *v, size_t n, double q)
     }
     memcpy(s, v, n * sizeof *s);
     qsort(s, n, sizeof *s, cmp_float);
-    double idx = q / 100.0 * (double)(n - 1);
-    size_t lo = (size_t)floor(idx), hi = lo + 1 < n ? lo + 1 : n - 1;
-    double t = idx - (double)lo, a = s[lo], b = s[hi], d = b - a;
-    double r = t >= 0.5 ? b - d * (1.0 - t) : a + d * t; /* numpy's _lerp */
+    /* numpy 2's _quantile for a Python-scalar q, method "linear": the virtual index
+     * n q + (1 - q) - 1 in double, then _lerp in float32 (the weight a weak scalar) */
+    double qq = q / 100.0, idx = (double)n * qq + (1.0 + qq * (1.0 - 1.0 - 1.0)) - 1.0;
+    double lo_d = floor(idx);
+    size_t lo = lo_d < 0.0 ? 0 : (size_t)lo_d >= n ? n - 1 : (size_t)lo_d;
+    size_t hi = lo + 1 < n ? lo + 1 : n - 1;
+    double t = idx - lo_d;
+    float a = s[lo], b = s[hi], d = b - a, r;
+    if (t >= 0.5) {
+        float dt = d * (float)(1.0 - t);
+        r = b - dt;
+    } else {
+        float dt = d * (float)t;
+        r = a + dt;
+    }
     free(s);
-    return (float)r;
+    return r;
 }
 
 /* The removed pixels' numbering (vid, -1 for kept) and count. */
