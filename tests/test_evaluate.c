@@ -340,8 +340,8 @@ static void test_bad(clvis_ctx *ctx)
         test_fail("bad arguments", clvis_last_error());
         return;
     }
-    size_t count = clvis_input_count(m);
-    float *x = calloc(count, sizeof *x), map[64];
+    int count = (int)clvis_input_count(m);
+    float *x = calloc((size_t)count, sizeof *x), map[64];
     for (int i = 0; i < 64; i++)
         map[i] = (float)i / 63.0f;
     clvis_evaluate_options o;
@@ -374,6 +374,29 @@ static void test_bad(clvis_ctx *ctx)
                 "deletion of an 8x8 map on the 32x32 input: %d images, %d pixels a step, AUC "
                 "%.4f", r.n_curve, r.step_pixels, st ? 0.0 : r.value);
     clvis_evaluate_free(&r);
+    /* degenerate maps: all zeros (ROAD removes every pixel at each percentile: the no-pixel-kept
+     * path), a 1x1 map (resized), a negative constant: every metric runs and is finite */
+    float zero[64] = {0}, one[1] = {0.5f}, neg[64];
+    for (int i = 0; i < 64; i++)
+        neg[i] = -2.0f;
+    for (int i = 0; i < count; i++)
+        x[i] = (float)((i * 37) % 11) / 11.0f;
+    int ok = 0, total = 0;
+    for (int k = 0; clvis_metric_name(k); k++)
+        for (int v = 0; v < 3; v++) {
+            clvis_evaluate_options_default(&o);
+            o.metric = clvis_metric_name(k);
+            o.steps = 4;
+            const float *mp = v == 0 ? zero : v == 1 ? one : neg;
+            int mh = v == 1 ? 1 : 8;
+            total++;
+            if (!clvis_evaluate(m, x, mp, mh, mh, -1, &o, &r)) {
+                ok += isfinite(r.value) && r.n_curve > 0;
+                clvis_evaluate_free(&r);
+            }
+        }
+    test_checkf(ok == total, "every metric on a zero, a 1x1 and a negative map: %d of %d ran, "
+                "finite", ok, total);
     free(x);
     clvis_model_destroy(m);
 }
