@@ -423,7 +423,8 @@ CLVIS_API clvis_status clvis_saliency_overlay(clvis_image *out, const clvis_imag
  *                        linear percentile) are removed and filled in by the noisy linear
  *                        imputer (each removed pixel the weighted mean of its 8 neighbours,
  *                        1/6 edge and 1/12 corner, a sparse linear system per image: solved by
- *                        conjugate gradients in double to a relative residual of 1e-12, where
+ *                        conjugate gradients (MIC(0)-preconditioned) in double to a relative
+ *                        residual of 1e-12, where
  *                        pytorch-grad-cam calls scipy's spsolve), plus road_noise * N(0, 1);
  *                        the mean over p of S(imputed) - S(x)
  *   "road-lerf"          least relevant first: the same with 1 - map

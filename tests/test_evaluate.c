@@ -133,6 +133,8 @@ static void test_imputer(void)
     imputer_case(9, 8, 3, 0);
     imputer_case(10, 12, 3, 1);
     imputer_case(1, 9, 1, 0);
+    imputer_case(22, 20, 3, 0);
+    imputer_case(26, 24, 3, 1);
     /* nothing kept: zeros; noise: only the removed pixels move, by about its std */
     float x[4 * 5 * 3], out[4 * 5 * 3], out2[4 * 5 * 3];
     unsigned char none[20] = {0}, some[20];

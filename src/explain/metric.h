@@ -46,8 +46,9 @@ extern const metric_def metric_change, metric_drop, metric_increase, metric_road
  *   sum_n w_n * (v_p - v_n) = 0  over its in-image 8-neighbours n (w = 1/6 edge, 1/12 corner)
  * with the kept pixels fixed, plus noise * N(0, 1) when noise > 0 (drawn from mt, Box-Muller).
  * The system is symmetric positive definite when at least one pixel is kept; it is solved by
- * conjugate gradients in double until ||r|| <= 1e-12 ||b||. With no pixel kept the removed
- * pixels become 0 (the system is singular; scipy returns NaN). out: h*w*c floats. */
+ * conjugate gradients (MIC(0)-preconditioned) in double until ||r|| <= 1e-12 ||b||. With no
+ * pixel kept the removed pixels become 0 (the system is singular; scipy returns NaN).
+ * out: h*w*c floats. */
 clvis_status road_impute(const float *x, int h, int w, int c, const unsigned char *keep,
                          float noise, viz_mt19937 *mt, float *out);
 /* The system of road_impute for the removed pixels in row-major order (n of them): dense
