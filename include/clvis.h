@@ -457,6 +457,67 @@ CLVIS_API clvis_status clvis_saliency_image(clvis_image *out, const clvis_salien
 CLVIS_API clvis_status clvis_saliency_overlay(clvis_image *out, const clvis_image *photo,
                                               const clvis_saliency_result *r);
 
+/* ---- evaluate: metrics that judge an explanation map ------------------------------------ */
+/* How well a map (h*w floats, larger = more relevant, [0, 1] as the CAM maps are; another size
+ * than the input's is resized to it with OpenCV's bilinear, as pytorch-grad-cam's
+ * scale_cam_image does; values are taken as given) explains class cls (-1: top-1) of one preprocessed item x. S is the model's
+ * output for the class (pytorch-grad-cam's ClassifierOutputTarget: a logit for a PyTorch
+ * classifier, the probability for a Keras softmax head); P its probability (the softmax of a
+ * linear output, as clvis_predict). Metrics, i = 0.. until NULL (clvis_metric_name / _summary):
+ *   "confidence-change"  pytorch-grad-cam's CamMultImageConfidenceChange: S(x * map) - S(x),
+ *                        the map multiplying every channel of the preprocessed input
+ *   "drop"               DropInConfidence (Chattopadhay et al.'s drop, unnormalised as
+ *                        pytorch-grad-cam): max(0, S(x) - S(x * map))
+ *   "increase"           IncreaseInConfidence: 1 when S(x * map) > S(x), else 0
+ *   "road-morf"          ROAD (Rong et al. 2022), most relevant first: for each percentile p
+ *                        of 10, 20, ..., 90 the pixels with map >= percentile(map, p) (numpy's
+ *                        linear percentile) are removed and filled in by the noisy linear
+ *                        imputer (each removed pixel the weighted mean of its 8 neighbours,
+ *                        1/6 edge and 1/12 corner, a sparse linear system per image: solved by
+ *                        conjugate gradients (MIC(0)-preconditioned) in double to a relative
+ *                        residual of 1e-12, where
+ *                        pytorch-grad-cam calls scipy's spsolve), plus road_noise * N(0, 1);
+ *                        the mean over p of S(imputed) - S(x)
+ *   "road-lerf"          least relevant first: the same with 1 - map
+ *   "road"               ROADCombined: (road-lerf - road-morf) / 2
+ *   "insertion"          Petsiuk et al. (RISE): pixels (all channels) of a blurred copy of x
+ *                        (RISE's substrate: 11x11 Gaussian, sigma 5, zero padding) replaced by
+ *                        x's in order of decreasing map value (ties: the later pixel first),
+ *                        ceil(h*w / steps) pixels a step; the area under P's curve over the
+ *                        steps + 1 images, trapezoidal on [0, 1]
+ *   "deletion"           the same from x towards zeros of the model input (RISE's substrate:
+ *                        the mean colour of a normalised input, black for raw pixels)
+ * Every perturbed image of a metric runs in device batches. */
+typedef struct {
+    const char *metric; /* a name of clvis_metric_name(); NULL: "drop" */
+    int steps;          /* insertion / deletion: steps; 0: the input's height (RISE's one row of
+                           pixels a step at 224 x 224) */
+    float road_noise;   /* ROAD's imputer noise std (0.01, pytorch-grad-cam's); 0: none */
+    uint32_t seed;      /* ROAD noise: Box-Muller on numpy.random.RandomState(seed)'s MT19937 */
+    int batch;          /* most items per device batch; 0: as a quarter of device memory holds */
+} clvis_evaluate_options;
+CLVIS_API void clvis_evaluate_options_default(clvis_evaluate_options *o);
+
+typedef struct {
+    int cls;
+    float score;     /* S(x) */
+    float prob;      /* P(x) */
+    double value;    /* the metric */
+    int images;      /* perturbed images run */
+    int n_curve;     /* confidence: 1, S of the perturbed image; ROAD: 9 (18 for "road", morf
+                        then lerf), S(imputed) - S(x) per percentile; insertion / deletion:
+                        steps + 1 probabilities */
+    float *curve;    /* malloc'd (clvis_evaluate_free) */
+    int step_pixels; /* insertion / deletion: pixels a step */
+} clvis_evaluate_result;
+
+CLVIS_API const char *clvis_metric_name(int i);
+CLVIS_API const char *clvis_metric_summary(int i);
+CLVIS_API clvis_status clvis_evaluate(clvis_model *m, const float *x, const float *map, int h,
+                                      int w, int cls, const clvis_evaluate_options *opt,
+                                      clvis_evaluate_result *res);
+CLVIS_API void clvis_evaluate_free(clvis_evaluate_result *res);
+
 /* ---- version ------------------------------------------------------------------------------ */
 /* "0.2.0" */
 CLVIS_API const char *clvis_version(void);

@@ -504,6 +504,35 @@ bad sal_class 1 'class 10 out of range' -- saliency --model "$K/functional.h5" -
 bad sal_layer 1 'not a convolutional feature map' -- saliency --model "$K/functional.h5" --out "$T/bad_sal_layer" --method guided-gradcam --layer flatten samples/coffee.png
 check "bad saliency runs leave no output folders" "[ -z \"\$(ls -d '$T'/bad_sal_* 2>/dev/null)\" ]" "$(ls -d "$T"/bad_sal_* 2>&1)"
 
+# ---- evaluate: map metrics of CAM and saliency maps on the functional fixture (32x32) ------------
+run eval_json 0 -- evaluate --quiet --json --model "$K/functional.h5" --method gradcam,vanilla --metric drop,increase,confidence-change,road,insertion,deletion --steps 8 --noise 0 samples/coffee.png &&
+    check "evaluate --json: one object per method, six metrics, curves (road 18, insertion / deletion 9 points), the 8x7 / 32x32 maps" "python3 -c '
+import json, sys
+objs = [json.loads(l) for l in open(sys.argv[1])]
+assert [o[\"method\"] for o in objs] == [\"gradcam\", \"vanilla\"], objs
+for o in objs:
+    m = o[\"metrics\"]
+    assert set(m) == {\"drop\", \"increase\", \"confidence-change\", \"road\", \"insertion\", \"deletion\"}
+    assert m[\"drop\"] == max(0.0, -m[\"confidence-change\"]) and m[\"increase\"] in (0, 1)
+    assert len(o[\"curves\"][\"road\"]) == 18 and len(o[\"curves\"][\"deletion\"]) == 9
+    assert 0 <= m[\"insertion\"] <= 1 and 0 <= m[\"deletion\"] <= 1 and o[\"step_pixels\"] == 128
+assert objs[0][\"map_shape\"] == [8, 7] and objs[1][\"map_shape\"] == [32, 32]
+' '$T/eval_json.out'" "$(head -c 300 "$T/eval_json.out")"
+run eval_text 0 -- evaluate --quiet --model "$K/functional.h5" --method hirescam samples/coffee.png &&
+    check "evaluate prints one line: method, class, the default metrics" "grep -q '^samples/coffee.png: hirescam, class [0-9]* .*drop .* increase .* road .* insertion .* deletion .*perturbed images' '$T/eval_text.out' && [ \$(wc -l <'$T/eval_text.out') = 1 ]" "$(cat "$T/eval_text.out")"
+run eval_det 0 -- evaluate --quiet --json --model "$K/functional.h5" --metric road --noise 0.05 --seed 3 samples/coffee.png &&
+    run eval_det2 0 -- evaluate --quiet --json --model "$K/functional.h5" --metric road --noise 0.05 --seed 3 samples/coffee.png &&
+    check "evaluate road: the same seed gives the same scores" "cmp -s <(sed 's/\"ms\".*//' '$T/eval_det.out') <(sed 's/\"ms\".*//' '$T/eval_det2.out')"
+run eval_det3 0 -- evaluate --quiet --json --model "$K/functional.h5" --metric road --noise 0.05 --seed 4 samples/coffee.png &&
+    check "evaluate road: another seed gives other scores (the noise is drawn)" "! cmp -s <(sed 's/\"ms\".*//' '$T/eval_det.out') <(sed 's/\"ms\".*//' '$T/eval_det3.out')"
+run eval_missing 1 -- evaluate --quiet --model "$K/functional.h5" --metric drop "$T/no_such.png" samples/coffee.png &&
+    check "evaluate: an unreadable image is named and skipped, the others are judged (exit 1)" "grep -q 'no_such.png: cannot open' '$T/eval_missing.err' && grep -q '^samples/coffee.png: gradcam, .* drop ' '$T/eval_missing.out'" "$(cat "$T/eval_missing.err")"
+bad eval_metric 2 "unknown metric 'auc' \(known: confidence-change, .*deletion\)" -- evaluate --model "$K/functional.h5" --metric auc samples/coffee.png
+bad eval_method 2 "unknown method 'sobel'" -- evaluate --model "$K/functional.h5" --method gradcam,sobel samples/coffee.png
+bad eval_steps0 2 "steps: expected an integer in 1\.\." -- evaluate --model "$K/functional.h5" --steps 0 samples/coffee.png
+bad eval_class 1 'class 10 out of range' -- evaluate --model "$K/functional.h5" --class 10 samples/coffee.png
+bad eval_layer 1 'not a convolutional feature map' -- evaluate --model "$K/functional.h5" --layer flatten samples/coffee.png
+
 # ---- bench (quick: the small convnet and two ops, one run) ------------------------------------
 run bench_quick 0 -- bench --quiet --quick --runs 1 --workload small,op_relu,op_maxpool &&
     check "bench prints a table with the small convnet and the ops" "grep -q '^  small_convnet ' '$T/bench_quick.out' && grep -q 'op_relu_64_224' '$T/bench_quick.out' && grep -q 'FMA peak' '$T/bench_quick.out'"

@@ -292,6 +292,40 @@ int main(void)
     usage_case("predict --format png x.jpg", "--format applies to the Grad-CAM of --group");
     usage_case("activations --format png x.jpg", "unknown option '--format' for 'activations'");
     usage_case("gradcam --group catdog x.jpg", "unknown option '--group' for 'gradcam'");
+    /* evaluate: --method lists of CAM and saliency methods, --metric lists, numbers */
+    a = run_case("evaluate x.jpg y.png");
+    test_checkf(a.cmd && a.cmd->run && !strcmp(a.cmd->name, "evaluate") && !a.method &&
+                    !a.metrics && a.npos == 2 && !(a.given & (F_STEPS | F_NOISE)),
+                "evaluate defaults: no --method / --metric (gradcam; the default metrics)");
+    cli_free(&a);
+    a = run_case("evaluate --method gradcam,hirescam,vanilla,ig --metric road,deletion,drop "
+                 "--steps 12 --noise 0 --seed 4 --class 3 --layer c --json x.jpg");
+    test_checkf(a.method && !strcmp(a.method, "gradcam,hirescam,vanilla,ig") && a.metrics &&
+                    !strcmp(a.metrics, "road,deletion,drop") && a.steps == 12 &&
+                    a.noise == 0.0 && (a.given & F_NOISE) && (a.given & F_METRIC) &&
+                    a.seed == 4 && a.cls == 3 && !strcmp(a.layer, "c") && a.json,
+                "evaluate values: method and metric lists, steps, noise, seed, class, layer");
+    cli_free(&a);
+    for (int k = 0; clvis_metric_name(k); k++) {
+        char line[128];
+        snprintf(line, sizeof line, "evaluate --metric=%s x.jpg", clvis_metric_name(k));
+        a = run_case(line);
+        test_checkf(a.metrics && !strcmp(a.metrics, clvis_metric_name(k)),
+                    "evaluate --metric %s", clvis_metric_name(k));
+        cli_free(&a);
+    }
+    usage_case("evaluate --metric auc x.jpg",
+               "--metric: unknown metric 'auc' (known: confidence-change, drop, increase, "
+               "road-morf, road-lerf, road, insertion, deletion)");
+    usage_case("evaluate --metric drop,,roads x.jpg", "--metric: unknown metric 'roads'");
+    usage_case("evaluate --metric , x.jpg", "--metric: no names given in ','");
+    usage_case("evaluate --method gradcam,sobel x.jpg", "--method: unknown method 'sobel'");
+    usage_case("evaluate --method= x.jpg", "--method: no names given");
+    usage_case("evaluate --steps 0 x.jpg", "--steps: expected an integer in 1..100000");
+    usage_case("evaluate --noise -1 x.jpg", "--noise: expected a number >= 0");
+    usage_case("evaluate --quiet", "expected at least one IMAGE");
+    usage_case("evaluate --out d x.jpg", "unknown option '--out' for 'evaluate'");
+    usage_case("gradcam --metric drop x.jpg", "unknown option '--metric' for 'gradcam'");
 
     /* flags */
     usage_case("gradcam --frobnicate x.jpg", "unknown option '--frobnicate' for 'gradcam'");

@@ -62,6 +62,7 @@ static const flag_def FLAGS[] = {
     {"max-pixels", F_MAX_PIXELS, 1, "N  refuse images whose header declares more pixels (default 100000000)"},
     {"shard", F_SHARD, 1, "K/N  this run's share: the images at sorted positions i with i mod N = K (0 <= K < N)"},
     {"split", F_SPLIT, 0, "with --device all: the images dealt across this host's devices, one process each"},
+    {"metric", F_METRIC, 1, "a,b  evaluate: metrics (default drop,increase,road,insertion,deletion):"},
     {NULL, 0, 0, NULL}};
 
 #define IMAGES_NOTE                                                                         \
@@ -131,6 +132,18 @@ static const cli_command COMMANDS[] = {
      "(numpy.random.RandomState(N).normal). guided-gradcam: --layer (default the last conv\n"
      "layer)." IMAGES_NOTE,
      cmd_saliency},
+    {"evaluate",
+     WITH_MODEL | F_JSON | F_CLASS | F_METHOD | F_METRIC | F_LAYER | F_STEPS | F_NOISE |
+         F_SEED | F_LABELS | F_PREPROCESS,
+     "[options] IMAGE|FOLDER...",
+     "Judges explanation maps: for each image and each --method (a comma list of CAM and\n"
+     "saliency methods, default gradcam) the map of the top-1 class (or --class), then each\n"
+     "--metric of it (pytorch-grad-cam's confidence metrics and ROAD, RISE's insertion and\n"
+     "deletion AUC), one line per method or one JSON object per image and method. Writes no\n"
+     "files. --steps N: insertion / deletion steps (default: the input's height); --noise F:\n"
+     "ROAD's imputer noise std (default 0.01, pytorch-grad-cam's; 0: deterministic); --seed N:\n"
+     "its generator." IMAGES_NOTE,
+     cmd_evaluate},
     {"dump", WITH_MODEL | F_OUT | F_GRAD | F_PREPROCESS | F_MAX_PIXELS, "[options] IMAGE",
      "Write every layer's output (NHWC) to DIR/dump_<image>.h5 (/act/<layer>); with\n"
      "--grad LAYER:CHANNEL also d mean(channel)/d every earlier layer (/grad/<layer>).",
@@ -204,9 +217,22 @@ void cli_help(FILE *f, const cli_command *c)
         return;
     }
     fprintf(f, "usage: clvis %s %s\n\n%s\n\noptions:\n", c->name, c->usage, c->about);
-    int sal = !strcmp(c->name, "saliency");
+    int sal = !strcmp(c->name, "saliency"), ev = !strcmp(c->name, "evaluate");
     for (const flag_def *d = FLAGS; d->name; d++)
         if (c->flags & d->flag) {
+            if (ev && (d->flag == F_METHOD || d->flag == F_STEPS || d->flag == F_NOISE ||
+                       d->flag == F_SEED || d->flag == F_METRIC || d->flag == F_LAYER)) {
+                const char *t = d->flag == F_METHOD ? "a,b  CAM or saliency methods (default gradcam)"
+                                : d->flag == F_STEPS ? "N  insertion / deletion steps (default: input height)"
+                                : d->flag == F_NOISE ? "F  ROAD imputer noise std (default 0.01)"
+                                : d->flag == F_SEED  ? "N  ROAD noise generator seed (default 0)"
+                                : d->flag == F_LAYER ? "NAME  the CAM layer (default: the last conv)"
+                                                     : d->help;
+                fprintf(f, "  --%-11s %s\n", d->name, t);
+                for (int k = 0; d->flag == F_METRIC && clvis_metric_name(k); k++)
+                    fprintf(f, "      %-18s %s\n", clvis_metric_name(k), clvis_metric_summary(k));
+                continue;
+            }
             if (sal && d->flag == F_METHOD) {
                 fprintf(f, "  --%-11s %s\n", d->name, "NAME  saliency method (default vanilla):");
                 for (int k = 0; clvis_saliency_method_name(k); k++)
@@ -267,7 +293,8 @@ static cli_result check_command(cli_args *a, char *msg, size_t cap)
     const char *n = a->cmd->name;
     if (!strcmp(n, "info") && a->npos > 1)
         return usage(msg, cap, "expected one MODEL");
-    if ((!strcmp(n, "predict") || !strcmp(n, "gradcam") || !strcmp(n, "saliency")) &&
+    if ((!strcmp(n, "predict") || !strcmp(n, "gradcam") || !strcmp(n, "saliency") ||
+         !strcmp(n, "evaluate")) &&
         a->npos < 1)
         return usage(msg, cap, "expected at least one IMAGE");
     if (a->split && (!a->device || strcmp(a->device, "all")))
@@ -322,10 +349,54 @@ static cli_result check_command(cli_args *a, char *msg, size_t cap)
     return CLI_RUN;
 }
 
+/* evaluate's --method (methods = 1: each item a CAM or saliency method) or --metric list:
+ * every comma item known, at least one. */
+static cli_result evaluate_list(const char *val, int methods, const char **out, char *msg,
+                                size_t cap)
+{
+    const char *what = methods ? "--method" : "--metric";
+    int n = 0;
+    for (const char *t = val;;) {
+        size_t len = strcspn(t, ",");
+        if (len) {
+            int known = 0;
+            for (int k = 0; methods && clvis_cam_method_name(k); k++)
+                known |= strlen(clvis_cam_method_name(k)) == len &&
+                         !strncmp(t, clvis_cam_method_name(k), len);
+            for (int k = 0; methods && clvis_saliency_method_name(k); k++)
+                known |= strlen(clvis_saliency_method_name(k)) == len &&
+                         !strncmp(t, clvis_saliency_method_name(k), len);
+            for (int k = 0; !methods && clvis_metric_name(k); k++)
+                known |= strlen(clvis_metric_name(k)) == len &&
+                         !strncmp(t, clvis_metric_name(k), len);
+            if (!known) {
+                char names[400] = "";
+                for (int k = 0; !methods && clvis_metric_name(k); k++)
+                    snprintf(names + strlen(names), sizeof names - strlen(names), "%s%s",
+                             k ? ", " : "", clvis_metric_name(k));
+                if (methods)
+                    snprintf(names, sizeof names, "a CAM method of 'clvis gradcam --help' or a "
+                             "saliency method of 'clvis saliency --help'");
+                return usage(msg, cap, "%s: unknown %s '%.*s' (known: %s)", what,
+                             methods ? "method" : "metric", (int)(len > 60 ? 60 : len), t, names);
+            }
+            n++;
+        }
+        if (!t[len])
+            break;
+        t += len + 1;
+    }
+    if (!n)
+        return usage(msg, cap, "%s: no names given in '%.60s'", what, val);
+    *out = val;
+    return CLI_RUN;
+}
+
 static cli_result set_option(cli_args *a, const flag_def *f, const char *val, char *msg,
                              size_t cap)
 {
     int bench = !strcmp(a->cmd->name, "bench"), sal = !strcmp(a->cmd->name, "saliency");
+    int ev = !strcmp(a->cmd->name, "evaluate");
     long lo = 0, hi = 0, *num = NULL;
     a->given |= f->flag;
     switch (f->flag) {
@@ -375,7 +446,8 @@ static cli_result set_option(cli_args *a, const flag_def *f, const char *val, ch
     case F_CLASS: num = &a->cls, hi = INT_MAX; break;
     case F_TOP: num = &a->top, lo = 1, hi = 100000; break;
     case F_CHUNK: num = &a->chunk, lo = 1, hi = 4096; break;
-    case F_STEPS: num = &a->steps, lo = bench || sal ? 1 : 0, hi = 100000; break;
+    case F_STEPS: num = &a->steps, lo = bench || sal || ev ? 1 : 0, hi = 100000; break;
+    case F_METRIC: return evaluate_list(val, 0, &a->metrics, msg, cap);
     case F_SAMPLES: num = &a->samples, lo = 1, hi = 100000; break;
     case F_NOISE: {
         char *end;
@@ -465,6 +537,8 @@ static cli_result set_option(cli_args *a, const flag_def *f, const char *val, ch
             return usage(msg, cap, "--score: expected prob or logit, got '%s'", val);
         break;
     case F_METHOD: {
+        if (ev)
+            return evaluate_list(val, 1, &a->method, msg, cap);
         char known[256] = "";
         if (sal) { /* the saliency table */
             for (int k = 0; clvis_saliency_method_name(k); k++) {

@@ -53,6 +53,8 @@ typedef uint64_t cli_flags;
 #define F_SPLIT F_BIT(35)
 #define F_BATCH F_BIT(36)
 #define F_FILTERS F_BIT(37)
+/* evaluate */
+#define F_METRIC F_BIT(40)
 
 typedef struct cli_args cli_args;
 
@@ -90,6 +92,8 @@ struct cli_args {
     long max_pixels; /* --max-pixels: the decoders' limit (default 100000000) */
     long shard_k, shard_n; /* --shard K/N: 0 <= K < N; shard_n 0: the whole list */
     int split;             /* --split (with --device all): one part per device */
+    const char *metrics; /* evaluate: --metric, a comma list of clvis_metric_name() (checked);
+                            --method there is a comma list of CAM and saliency methods */
     char **pos; /* positional arguments (pointers into argv); free with cli_free */
     int npos;
 };

@@ -13,6 +13,7 @@ int cmd_activations(cli_args *o);
 int cmd_filters(cli_args *o);
 int cmd_gradcam(cli_args *o);
 int cmd_saliency(cli_args *o);
+int cmd_evaluate(cli_args *o);
 int cmd_dump(cli_args *o);
 int cmd_bench(cli_args *o);
 int cmd_report(cli_args *o);
