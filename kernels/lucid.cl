@@ -7,26 +7,16 @@
  * Spectrum layout per item (Lucid's (2, ch, h, w/2+1)): real plane [3][H][K], then imaginary
  * plane [3][H][K], K = W/2 + 1. Column pass output Z: [3][H][K][2] (re, im interleaved). */
 
-/* exp(+i 2 pi num / den) as (cos, sin); num reduced mod den first so the angle stays small. */
-inline float2 lucid_twiddle(int num, int den)
-{
-    float a = 2.0f * (float)(num % den) / (float)den;
-    return (float2)(cospi(a), sinpi(a));
-}
-
-/* Lucid's 1/f scale: 1 / max(sqrt(fx^2 + fy^2), 1 / max(H, W)) ** decay * sqrt(H * W), with
- * numpy's fftfreq frequencies (decay_power 1). */
-inline float lucid_fscale(int j, int k, int H, int W)
-{
-    float fy = (float)(j <= (H - 1) / 2 ? j : j - H) / (float)H;
-    float fx = (float)k / (float)W;
-    float f = sqrt(fx * fx + fy * fy);
-    float lo = 1.0f / (float)max(H, W);
-    return sqrt((float)(H * W)) / (f > lo ? f : lo);
-}
+/* tw: the tables of lucid_fft.c (lucid_fft_tables): exp(+i 2 pi e / H) for e < H as (cos, sin)
+ * pairs, the same for W, then Lucid's 1/f scale per (j, k): 1 / max(|f|, 1 / max(H, W)) *
+ * sqrt(H W), numpy's fftfreq frequencies, decay_power 1. */
+#define TW_H(tw, e) ((float2)((tw)[2 * (e)], (tw)[2 * (e) + 1]))
+#define TW_W(tw, H, e) ((float2)((tw)[2 * (H) + 2 * (e)], (tw)[2 * (H) + 2 * (e) + 1]))
+#define TW_SCALE(tw, H, W, j, k) ((tw)[2 * (H) + 2 * (W) + (j) * ((W) / 2 + 1) + (k)])
 
 /* Z[c][m][k] = (1/H) sum_j scale(j,k) * P[c][j][k] * exp(+i 2 pi j m / H). */
-__kernel void lucid_ifft_cols(__global float *Z, __global const float *P, int B, int H, int W)
+__kernel void lucid_ifft_cols(__global float *Z, __global const float *P,
+                              __global const float *tw, int B, int H, int W)
 {
     int K = W / 2 + 1;
     int total = B * 3 * H * K;
@@ -36,9 +26,9 @@ __kernel void lucid_ifft_cols(__global float *Z, __global const float *P, int B,
     __global const float *pi = pr + (size_t)3 * H * K;
     float re = 0.0f, im = 0.0f;
     for (int j = 0; j < H; j++) {
-        float s = lucid_fscale(j, k, H, W);
+        float s = TW_SCALE(tw, H, W, j, k);
         float a = pr[(size_t)j * K] * s, bb = pi[(size_t)j * K] * s;
-        float2 t = lucid_twiddle(j * m, H);
+        float2 t = TW_H(tw, (j * m) % H);
         re += a * t.x - bb * t.y;
         im += a * t.y + bb * t.x;
     }
@@ -54,7 +44,8 @@ inline float lucid_wk(int k, int W)
     return (k == 0 || 2 * k == W) ? 1.0f : 2.0f;
 }
 
-__kernel void lucid_ifft_rows(__global float *X, __global const float *Z, int B, int H, int W)
+__kernel void lucid_ifft_rows(__global float *X, __global const float *Z,
+                              __global const float *tw, int B, int H, int W)
 {
     int K = W / 2 + 1;
     int total = B * 3 * H * W;
@@ -63,15 +54,15 @@ __kernel void lucid_ifft_rows(__global float *X, __global const float *Z, int B,
     __global const float *z = Z + (size_t)row * K * 2;
     float acc = 0.0f;
     for (int k = 0; k < K; k++) {
-        float2 t = lucid_twiddle(k * n, W);
+        float2 t = TW_W(tw, H, (k * n) % W);
         acc += lucid_wk(k, W) * (z[2 * k] * t.x - z[2 * k + 1] * t.y);
     }
     X[i] = acc / (4.0f * (float)W);
 }
 
 /* Adjoint of lucid_ifft_rows: gZ[c][m][k] from gX. */
-__kernel void lucid_ifft_rows_adj(__global float *gZ, __global const float *gX, int B, int H,
-                                  int W)
+__kernel void lucid_ifft_rows_adj(__global float *gZ, __global const float *gX,
+                                  __global const float *tw, int B, int H, int W)
 {
     int K = W / 2 + 1;
     int total = B * 3 * H * K;
@@ -80,7 +71,7 @@ __kernel void lucid_ifft_rows_adj(__global float *gZ, __global const float *gX, 
     __global const float *g = gX + (size_t)row * W;
     float re = 0.0f, im = 0.0f;
     for (int n = 0; n < W; n++) {
-        float2 t = lucid_twiddle(k * n, W);
+        float2 t = TW_W(tw, H, (k * n) % W);
         re += g[n] * t.x;
         im -= g[n] * t.y;
     }
@@ -90,8 +81,8 @@ __kernel void lucid_ifft_rows_adj(__global float *gZ, __global const float *gX, 
 }
 
 /* Adjoint of lucid_ifft_cols: gP from gZ. */
-__kernel void lucid_ifft_cols_adj(__global float *gP, __global const float *gZ, int B, int H,
-                                  int W)
+__kernel void lucid_ifft_cols_adj(__global float *gP, __global const float *gZ,
+                                  __global const float *tw, int B, int H, int W)
 {
     int K = W / 2 + 1;
     int total = B * 3 * H * K;
@@ -100,12 +91,12 @@ __kernel void lucid_ifft_cols_adj(__global float *gP, __global const float *gZ, 
     __global const float *z = gZ + ((size_t)bc * H * K + k) * 2;
     float re = 0.0f, im = 0.0f;
     for (int m = 0; m < H; m++) {
-        float2 t = lucid_twiddle(j * m, H);
+        float2 t = TW_H(tw, (j * m) % H);
         float gr = z[(size_t)m * K * 2], gi = z[(size_t)m * K * 2 + 1];
         re += gr * t.x + gi * t.y;
         im += -gr * t.y + gi * t.x;
     }
-    float s = lucid_fscale(j, k, H, W) / (float)H;
+    float s = TW_SCALE(tw, H, W, j, k) / (float)H;
     __global float *pr = gP + (size_t)b * 6 * H * K + (size_t)c * H * K + (size_t)j * K + k;
     pr[0] = re * s;
     pr[(size_t)3 * H * K] = im * s;

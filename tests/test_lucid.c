@@ -60,14 +60,18 @@ static void test_fft(int B, int H, int W)
     randu(&r, g, nx, -1, 1);
     cl_mem ms = dev(s, ns), mx = dev(NULL, nx), mz = dev(NULL, ns), mg = dev(g, nx),
            mgs = dev(NULL, ns);
-    clvis_status st = lucid_irfft(ctx, mx, ms, mz, B, H, W);
+    cl_mem tw = NULL;
+    clvis_status st = lucid_fft_tables(ctx, H, W, &tw);
+    if (!st)
+        st = lucid_irfft(ctx, mx, ms, mz, tw, B, H, W);
     get(mx, x, nx);
     lucid_irfft_ref(xr, s, B, H, W);
     char l[160];
     snprintf(l, sizeof l, "irfft2 %dx%dx%d: device DFT vs C reference DFT", B, H, W);
     dcopy(w, xr, nx);
     test_compare_floor(l, st ? g : x, w, nx, 2e-5, 1e-3);
-    st = lucid_irfft_adj(ctx, mgs, mg, mz, B, H, W);
+    if (!st)
+        st = lucid_irfft_adj(ctx, mgs, mg, mz, tw, B, H, W);
     get(mgs, gs, ns);
     lucid_irfft_adj_ref(gsr, g, B, H, W);
     snprintf(l, sizeof l, "irfft2 adjoint %dx%dx%d: device vs C reference", B, H, W);
@@ -101,6 +105,8 @@ static void test_fft(int B, int H, int W)
     clReleaseMemObject(mz);
     clReleaseMemObject(mg);
     clReleaseMemObject(mgs);
+    if (tw)
+        clReleaseMemObject(tw);
     free(s);
     free(x);
     free(xr);
@@ -210,13 +216,16 @@ static void test_param_gradient(void)
     randu(&r, g, nx, -1, 1);
     cl_mem ms = dev(s, ns), mt = dev(NULL, nx), mz = dev(NULL, ns), mi = dev(NULL, nx),
            mg = dev(g, nx), mgt = dev(NULL, nx), mgs = dev(NULL, ns);
-    clvis_status st = lucid_irfft(ctx, mt, ms, mz, B, H, W);
+    cl_mem tw = NULL;
+    clvis_status st = lucid_fft_tables(ctx, H, W, &tw);
+    if (!st)
+        st = lucid_irfft(ctx, mt, ms, mz, tw, B, H, W);
     if (!st)
         st = lucid_rgb_forward(ctx, mi, mt, B, H * W, m);
     if (!st)
         st = lucid_rgb_backward(ctx, mgt, mg, mi, B, H * W, m);
     if (!st)
-        st = lucid_irfft_adj(ctx, mgs, mgt, mz, B, H, W);
+        st = lucid_irfft_adj(ctx, mgs, mgt, mz, tw, B, H, W);
     get(mgs, gs, ns);
     for (size_t i = 0; i < ns; i++) {
         double f[2];
@@ -235,6 +244,8 @@ static void test_param_gradient(void)
     cl_mem all[] = {ms, mt, mz, mi, mg, mgt, mgs};
     for (int i = 0; i < 7; i++)
         clReleaseMemObject(all[i]);
+    if (tw)
+        clReleaseMemObject(tw);
     free(s);
     free(t);
     free(img);

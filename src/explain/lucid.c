@@ -50,13 +50,13 @@ static void chanmap_for(clvis_preprocess mode, lucid_chanmap *cm)
 }
 
 typedef struct {
-    cl_mem p, g, m, v, z, t, img, gimg, gt, aff, seed, ss;
+    cl_mem p, g, m, v, z, t, img, gimg, gt, aff, seed, ss, tw;
 } lucid_bufs;
 
 static void bufs_free(lucid_bufs *b)
 {
     cl_mem *all[] = {&b->p, &b->g, &b->m, &b->v, &b->z, &b->t, &b->img, &b->gimg, &b->gt,
-                     &b->aff, &b->seed, &b->ss};
+                     &b->aff, &b->seed, &b->ss, &b->tw};
     for (size_t i = 0; i < sizeof all / sizeof *all; i++)
         if (*all[i]) {
             clReleaseMemObject(*all[i]);
@@ -98,7 +98,7 @@ static clvis_status alloc_bufs(clvis_ctx *ctx, lucid_bufs *b, int fft, int B, in
         if (st)
             return st;
     }
-    return CLVIS_OK;
+    return fft ? lucid_fft_tables(ctx, S, S, &b->tw) : CLVIS_OK;
 }
 
 /* The image of the current parameters: t (or p itself for pixels), then img. */
@@ -106,7 +106,7 @@ static clvis_status render(clvis_ctx *ctx, lucid_bufs *b, int fft, int B, int S,
                            const float mat[9])
 {
     clvis_status st;
-    if (fft && (st = lucid_irfft(ctx, b->t, b->p, b->z, B, S, S)))
+    if (fft && (st = lucid_irfft(ctx, b->t, b->p, b->z, b->tw, B, S, S)))
         return st;
     return lucid_rgb_forward(ctx, b->img, fft ? b->t : b->p, B, S * S, mat);
 }
@@ -198,7 +198,7 @@ static clvis_status run_chunk(graph *g, int layer, const int *units, int nb, int
             (st = lucid_sample_adjoint(ctx, b->gimg, gx, b->aff, B, S, S, -1.0f, cm)) ||
             (st = lucid_reg_gradient(ctx, b->gimg, b->img, B, S, S, &reg)) ||
             (st = lucid_rgb_backward(ctx, gt, b->gimg, b->img, B, S * S, mat)) ||
-            (fft && (st = lucid_irfft_adj(ctx, b->g, b->gt, b->z, B, S, S))))
+            (fft && (st = lucid_irfft_adj(ctx, b->g, b->gt, b->z, b->tw, B, S, S))))
             break;
         st = o->optimizer == CLVIS_LUCID_RMS
                  ? lucid_rms_step(ctx, b->p, b->g, b->ss, B, (int)per, o->lr)

@@ -17,11 +17,15 @@ static inline size_t lucid_spectrum_floats(int H, int W)
     return (size_t)6 * H * (W / 2 + 1);
 }
 float lucid_fft_scale(int j, int k, int H, int W);
+/* The device tables the kernels read (twiddles of H and W, the scale per frequency): a new
+ * buffer in *out, made once per size. */
+clvis_status lucid_fft_tables(clvis_ctx *ctx, int H, int W, cl_mem *out);
 /* Device: x (B*3*H*W) from spec; z is a work buffer of lucid_spectrum_floats per item. */
-clvis_status lucid_irfft(clvis_ctx *ctx, cl_mem x, cl_mem spec, cl_mem z, int B, int H, int W);
+clvis_status lucid_irfft(clvis_ctx *ctx, cl_mem x, cl_mem spec, cl_mem z, cl_mem tw, int B, int H,
+                         int W);
 /* Device adjoint: gspec from gx. */
-clvis_status lucid_irfft_adj(clvis_ctx *ctx, cl_mem gspec, cl_mem gx, cl_mem z, int B, int H,
-                             int W);
+clvis_status lucid_irfft_adj(clvis_ctx *ctx, cl_mem gspec, cl_mem gx, cl_mem z, cl_mem tw, int B,
+                             int H, int W);
 /* C references: a direct double-precision 2-D DFT, and its adjoint. */
 void lucid_irfft_ref(float *x, const float *spec, int B, int H, int W);
 void lucid_irfft_adj_ref(float *gspec, const float *gx, int B, int H, int W);

@@ -1,8 +1,10 @@
 /* lucid_fft.c — Lucid's Fourier parametrisation (lucid.optvis.param.spatial.fft_image): the
  * inverse real 2-D DFT with the 1/f scale and / 4, on the device (kernels/lucid.cl: a direct DFT
- * per column, then per row; O(H^2 W + H W^2) per channel, plain rather than fast), its adjoint,
+ * per column, then per row, with twiddle tables; O(H^2 W + H W^2) per channel, plain rather than
+ * fast), its adjoint,
  * and a double-precision C reference of both. */
 #include <math.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "explain/lucid.h"
@@ -23,30 +25,64 @@ static clvis_status check(int B, int H, int W)
     return CLVIS_OK;
 }
 
-clvis_status lucid_irfft(clvis_ctx *ctx, cl_mem x, cl_mem spec, cl_mem z, int B, int H, int W)
+clvis_status lucid_fft_tables(clvis_ctx *ctx, int H, int W, cl_mem *out)
+{
+    *out = NULL;
+    clvis_status st = check(1, H, W);
+    if (st)
+        return st;
+    const int K = W / 2 + 1;
+    size_t n = (size_t)2 * H + 2 * W + (size_t)H * K;
+    float *t = malloc(n * sizeof *t);
+    if (!t)
+        return err_set(CLVIS_ERR_NO_MEMORY, "lucid fft: out of host memory");
+    for (int e = 0; e < H; e++) {
+        t[2 * e] = (float)cos(2 * M_PI * e / H);
+        t[2 * e + 1] = (float)sin(2 * M_PI * e / H);
+    }
+    for (int e = 0; e < W; e++) {
+        t[2 * H + 2 * e] = (float)cos(2 * M_PI * e / W);
+        t[2 * H + 2 * e + 1] = (float)sin(2 * M_PI * e / W);
+    }
+    for (int j = 0; j < H; j++)
+        for (int k = 0; k < K; k++)
+            t[2 * H + 2 * W + j * K + k] = lucid_fft_scale(j, k, H, W);
+    st = buffer_create(ctx, n * sizeof *t, out);
+    if (!st)
+        st = buffer_write(ctx, *out, 0, n * sizeof *t, t);
+    free(t);
+    if (st && *out) {
+        clReleaseMemObject(*out);
+        *out = NULL;
+    }
+    return st;
+}
+
+clvis_status lucid_irfft(clvis_ctx *ctx, cl_mem x, cl_mem spec, cl_mem z, cl_mem tw, int B, int H,
+                         int W)
 {
     clvis_status st = check(B, H, W);
     if (st)
         return st;
     int K = W / 2 + 1;
-    karg a1[] = {KMEM(z), KMEM(spec), KARG(B), KARG(H), KARG(W)};
+    karg a1[] = {KMEM(z), KMEM(spec), KMEM(tw), KARG(B), KARG(H), KARG(W)};
     if ((st = kernel_run(ctx, K_lucid_ifft_cols, (size_t)B * 3 * H * K, a1, NARGS(a1))))
         return st;
-    karg a2[] = {KMEM(x), KMEM(z), KARG(B), KARG(H), KARG(W)};
+    karg a2[] = {KMEM(x), KMEM(z), KMEM(tw), KARG(B), KARG(H), KARG(W)};
     return kernel_run(ctx, K_lucid_ifft_rows, (size_t)B * 3 * H * W, a2, NARGS(a2));
 }
 
-clvis_status lucid_irfft_adj(clvis_ctx *ctx, cl_mem gspec, cl_mem gx, cl_mem z, int B, int H,
-                             int W)
+clvis_status lucid_irfft_adj(clvis_ctx *ctx, cl_mem gspec, cl_mem gx, cl_mem z, cl_mem tw, int B,
+                             int H, int W)
 {
     clvis_status st = check(B, H, W);
     if (st)
         return st;
     int K = W / 2 + 1;
-    karg a1[] = {KMEM(z), KMEM(gx), KARG(B), KARG(H), KARG(W)};
+    karg a1[] = {KMEM(z), KMEM(gx), KMEM(tw), KARG(B), KARG(H), KARG(W)};
     if ((st = kernel_run(ctx, K_lucid_ifft_rows_adj, (size_t)B * 3 * H * K, a1, NARGS(a1))))
         return st;
-    karg a2[] = {KMEM(gspec), KMEM(z), KARG(B), KARG(H), KARG(W)};
+    karg a2[] = {KMEM(gspec), KMEM(z), KMEM(tw), KARG(B), KARG(H), KARG(W)};
     return kernel_run(ctx, K_lucid_ifft_cols_adj, (size_t)B * 3 * H * K, a2, NARGS(a2));
 }
 

@@ -10,6 +10,7 @@
 #include <stdio.h>
 
 #include "clvis.h"
+#include "cli/lucid_args.h"
 
 /* one bit per option */
 enum {
@@ -50,6 +51,7 @@ struct cli_args {
     const char *grad;                   /* --grad LAYER:CHANNEL as given, split into: */
     char grad_layer[256];
     long grad_channel;
+    cli_lucid_args lucid;               /* filters: --style lucid and its options */
     char **pos; /* positional arguments (pointers into argv); free with cli_free */
     int npos;
 };
