@@ -149,7 +149,7 @@ inline float lucid_tap(float s, int q)
  * source (Hs x Ws) at (sx, sy) = A (x, y) + t, bilinear, the value `fill` outside the source
  * (Lucid's constant padding, 0.5). aff: per item a00 a01 a10 a11 tx ty. Model channel c reads
  * source channel src_c and is written as v * mul_c + add_c (the model's preprocessing). */
-__kernel void lucid_sample_fwd(__global float *y, __global const float *x,
+__kernel void lucid_sample_fwd(__global float *y, int y_off, __global const float *x,
                                __global const float *aff, int B, int Hs, int Ws, int Ho, int Wo,
                                float fill, int src0, int src1, int src2, float mul0, float mul1,
                                float mul2, float add0, float add1, float add2)
@@ -170,13 +170,13 @@ __kernel void lucid_sample_fwd(__global float *y, __global const float *x,
         }
     float mul = c == 0 ? mul0 : c == 1 ? mul1 : mul2;
     float add = c == 0 ? add0 : c == 1 ? add1 : add2;
-    y[i] = v * mul + add;
+    y[y_off + i] = v * mul + add;
 }
 
 /* Adjoint of lucid_sample_fwd (times gain): gx at source pixel q gathers every output pixel
  * whose sample lies within one pixel of q. aff holds B forward maps, then B inverse maps
  * (output = Ainv source + u), which bound the output pixels to visit. */
-__kernel void lucid_sample_adj(__global float *gx, __global const float *gy,
+__kernel void lucid_sample_adj(__global float *gx, __global const float *gy, int gy_off,
                                __global const float *aff, int B,
                                int Hs, int Ws, int Ho, int Wo, float gain, int src0, int src1,
                                int src2, float mul0, float mul1, float mul2)
@@ -198,7 +198,7 @@ __kernel void lucid_sample_adj(__global float *gx, __global const float *gy,
         }
     int x0 = max((int)floor(lx), 0), x1 = min((int)ceil(hx), Wo - 1);
     int y0 = max((int)floor(ly), 0), y1 = min((int)ceil(hy), Ho - 1);
-    __global const float *g = gy + ((size_t)b * 3 + c) * Ho * Wo;
+    __global const float *g = gy + gy_off + ((size_t)b * 3 + c) * Ho * Wo;
     float acc = 0.0f;
     for (int oy = y0; oy <= y1; oy++)
         for (int ox = x0; ox <= x1; ox++) {

@@ -80,10 +80,9 @@ clvis_status lucid_sample_forward(clvis_ctx *ctx, tensor y, cl_mem x, cl_mem aff
     if (y.n != B || y.c != 3)
         return err_set(CLVIS_ERR_SHAPE, "lucid transforms: model input %dx%d, batch %d", y.c,
                        y.n, B);
-    if (y.off)
-        return err_set(CLVIS_ERR_INVALID_ARG, "lucid transforms: input at an offset");
     float fill = 0.5f;
-    karg a[] = {KMEM(y.mem),       KMEM(x),           KMEM(aff),         KARG(B),
+    int y_off = (int)y.off;
+    karg a[] = {KMEM(y.mem),       KARG(y_off),       KMEM(x),           KMEM(aff),         KARG(B),
                 KARG(Hs),          KARG(Ws),          KARG(y.h),         KARG(y.w),
                 KARG(fill),        KARG(cm->src[0]),  KARG(cm->src[1]),  KARG(cm->src[2]),
                 KARG(cm->mul[0]),  KARG(cm->mul[1]),  KARG(cm->mul[2]),  KARG(cm->add[0]),
@@ -94,10 +93,11 @@ clvis_status lucid_sample_forward(clvis_ctx *ctx, tensor y, cl_mem x, cl_mem aff
 clvis_status lucid_sample_adjoint(clvis_ctx *ctx, cl_mem gx, tensor gy, cl_mem aff, int B, int Hs,
                                   int Ws, float gain, const lucid_chanmap *cm)
 {
-    if (gy.n != B || gy.c != 3 || gy.off)
+    if (gy.n != B || gy.c != 3)
         return err_set(CLVIS_ERR_SHAPE, "lucid transforms: gradient %dx%d, batch %d", gy.c,
                        gy.n, B);
-    karg a[] = {KMEM(gx),         KMEM(gy.mem),     KMEM(aff),        KARG(B),
+    int gy_off = (int)gy.off;
+    karg a[] = {KMEM(gx),         KMEM(gy.mem),     KARG(gy_off),     KMEM(aff),        KARG(B),
                 KARG(Hs),         KARG(Ws),         KARG(gy.h),       KARG(gy.w),
                 KARG(gain),       KARG(cm->src[0]), KARG(cm->src[1]), KARG(cm->src[2]),
                 KARG(cm->mul[0]), KARG(cm->mul[1]), KARG(cm->mul[2])};
