@@ -283,7 +283,9 @@ typedef enum { CLVIS_LUCID_ADAM = 0, CLVIS_LUCID_RMS = 1 } clvis_lucid_optimizer
 typedef enum {
     CLVIS_LUCID_CHANNEL = 0, /* mean of the unit's channel (the book's loss) */
     CLVIS_LUCID_NEURON = 1,  /* the unit's channel at the centre position (h / 2, w / 2) */
-    CLVIS_LUCID_CLASS = 2    /* a logit of a dense output (before its softmax / sigmoid) */
+    CLVIS_LUCID_CLASS = 2,   /* a logit of a dense output (before its softmax / sigmoid) */
+    CLVIS_LUCID_DIRECTION = 3 /* mean over positions of <activation, direction> (Lucid's
+                                 objectives.direction); the units are not used */
 } clvis_lucid_objective;
 typedef struct {
     int steps;                        /* 256 */
@@ -297,6 +299,8 @@ typedef struct {
     uint32_t seed;                    /* start spectrum / pixels N(0, 0.01^2) and transforms */
     int chunk;                        /* most items per device batch; 0: as memory holds */
     int preprocess;                   /* how the model reads the image (x 255): -1 its own */
+    const float *direction;           /* DIRECTION: one weight per channel of the layer */
+    int direction_n;                  /* their count (the layer's channels) */
 } clvis_lucid_options;
 CLVIS_API void clvis_lucid_options_default(clvis_lucid_options *o);
 /* Maximises the objective of units[0..n) of `layer` (channels; classes for CLASS) as one device

@@ -132,6 +132,9 @@ run lucid_one 0 -- filters --quiet --style lucid --model "$K/small_convnet.h5" -
     check "filters --style lucid one pattern, every switch" "[ -s '$T/lucid/lucid_conv2d_1_2.png' ]" "$(ls "$T/lucid")"
 run lucid_class 0 -- filters --quiet --style lucid --objective class --model "$K/small_convnet.h5" --out "$T/lucid" --filter 0 --size 64 --steps 4 &&
     check "filters --style lucid --objective class: the output layer" "[ -s '$T/lucid/lucid_dense_1_0.png' ]" "$(ls "$T/lucid")"
+run lucid_dir 0 -- filters --quiet --style lucid --objective direction --direction 1,0,-1,0,0,0,0,0,0,0,0,0,0,0,0,0.5 --model "$K/small_convnet.h5" --out "$T/lucid" --layer conv2d --size 64 --steps 3 &&
+    check "filters --style lucid --objective direction: one pattern" "[ -s '$T/lucid/lucid_conv2d_direction.png' ]" "$(ls "$T/lucid")"
+bad lucid_dir_len 1 'direction: 2 weights, layer .conv2d. has 16 channels' -- filters --style lucid --objective direction --direction 1,2 --model "$K/small_convnet.h5" --out "$T/bad_lucid_dir" --layer conv2d --size 64 --steps 1
 bad lucid_class_conv 1 'not a dense output' -- filters --style lucid --objective class --model "$K/small_convnet.h5" --out "$T/bad_lucid_class" --layer conv2d --filter 0 --size 64 --steps 1
 bad lucid_dense 1 'no spatial feature maps' -- filters --style lucid --model "$K/small_convnet.h5" --out "$T/bad_lucid_dense" --layer dense --filter 0 --size 64 --steps 1
 bad lucid_needs_style 2 'need --style lucid' -- filters --model "$K/small_convnet.h5" --out "$T/bad_lucid_style" --tv 1

@@ -237,6 +237,20 @@ int main(void)
     a = run_case("filters --style lucid --objective class --filter 7");
     cli_free(&a);
     usage_case("filters --style lucid --filter 7", "--filter needs --layer");
+    a = run_case("filters --style lucid --objective direction --direction 1,|-0.5,2e-1");
+    {
+        float w[4];
+        int k = cli_lucid_direction(a.lucid.direction, w, 4);
+        test_checkf(a.lucid.objective == CLVIS_LUCID_DIRECTION && k == 3 && w[0] == 1 &&
+                        w[1] == -0.5f && w[2] == 0.2f,
+                    "--direction: three weights read (%d)", k);
+    }
+    cli_free(&a);
+    usage_case("filters --style lucid --objective direction", "go together");
+    usage_case("filters --style lucid --direction 1,2", "go together");
+    usage_case("filters --style lucid --objective direction --direction 1,,2", "--direction: expected");
+    usage_case("filters --style lucid --objective direction --direction 1,x", "--direction: expected");
+    usage_case("filters --style lucid --objective direction --direction ''", "--direction: expected");
     usage_case("filters --style", "--style needs a value");
     usage_case("filters --style fancy", "--style: expected book or lucid");
     usage_case("filters --tv 0.1", "need --style lucid");

@@ -659,6 +659,28 @@ static void test_pipeline(void)
     test_checkf(ok,
                 "pixel parametrisation, RMS ascent, regularisers: the objective rises: %.4f -> %.4f",
                 a, b);
+    /* direction: a one-hot direction is the channel objective, exactly */
+    clvis_lucid_options_default(&o);
+    o.steps = steps;
+    o.seed = 3;
+    float dirv[32] = {0};
+    dirv[units[0]] = 1.0f;
+    o.objective = CLVIS_LUCID_DIRECTION;
+    o.direction = dirv;
+    o.direction_n = 32;
+    int any = 999; /* not a channel: the direction objective does not read the units */
+    st = clvis_lucid_patterns(m, layer, &any, 1, &o, p2, NULL, NULL, NULL, NULL);
+    test_check("direction one-hot on channel 0 = the channel objective on unit 0 (same bytes)",
+               !st && !memcmp(p2, p1, item), st ? clvis_last_error() : "");
+    for (int c = 0; c < 32; c++)
+        dirv[c] = (float)((c * 7) % 5 - 2) * 0.3f;
+    st = clvis_lucid_patterns(m, layer, units, 2, &o, p2, NULL, obj, NULL, NULL);
+    ok = !st && rises(obj, 2, steps, &a, &b);
+    test_checkf(ok, "direction objective (mixed weights) rises: %.4f -> %.4f", a, b);
+    o.direction_n = 31;
+    test_expect_error("direction of the wrong length",
+                      clvis_lucid_patterns(m, layer, units, 1, &o, p2, NULL, NULL, NULL, NULL),
+                      CLVIS_ERR_INVALID_ARG);
     clvis_lucid_options_default(&o);
     o.steps = steps;
     o.objective = CLVIS_LUCID_CLASS;

@@ -135,9 +135,14 @@ static clvis_status run_chunk(graph *g, int layer, const int *units, int nb, int
     /* the objective's seed: its gradient at the layer, per item */
     memset(host, 0, (size_t)B * lcount * sizeof *host);
     for (int k = 0; k < nb; k++) {
-        float *s = host + (size_t)k * lcount + (size_t)units[k] * lhw;
+        const int dir = o->objective == CLVIS_LUCID_DIRECTION; /* the units are not used */
+        float *s = host + (size_t)k * lcount + (dir ? 0 : (size_t)units[k] * lhw);
         if (o->objective == CLVIS_LUCID_NEURON)
             s[(size_t)(ls.h / 2) * ls.w + ls.w / 2] = 1.0f;
+        else if (o->objective == CLVIS_LUCID_DIRECTION)
+            for (int c = 0; c < ls.c; c++)
+                for (size_t p = 0; p < lhw; p++)
+                    s[(size_t)c * lhw + p] = o->direction[c] / (float)lhw;
         else
             for (size_t p = 0; p < lhw; p++)
                 s[p] = 1.0f / (float)lhw;
@@ -182,10 +187,15 @@ static clvis_status run_chunk(graph *g, int layer, const int *units, int nb, int
             if ((st = graph_read(g, layer, LAYOUT_NCHW, lv)))
                 break;
             for (int k = 0; k < nb; k++) {
-                const float *a = lv + (size_t)k * lcount + (size_t)units[k] * lhw;
+                const int dir = o->objective == CLVIS_LUCID_DIRECTION;
+                const float *a = lv + (size_t)k * lcount + (dir ? 0 : (size_t)units[k] * lhw);
                 double s = 0;
                 if (o->objective == CLVIS_LUCID_NEURON)
                     s = a[(size_t)(ls.h / 2) * ls.w + ls.w / 2];
+                else if (o->objective == CLVIS_LUCID_DIRECTION)
+                    for (int c = 0; c < ls.c; c++)
+                        for (size_t p = 0; p < lhw; p++)
+                            s += (double)o->direction[c] * a[(size_t)c * lhw + p] / (double)lhw;
                 else
                     for (size_t p = 0; p < lhw; p++)
                         s += a[p] / (double)lhw;
@@ -237,9 +247,14 @@ clvis_status clvis_lucid_patterns(clvis_model *m, int layer, const int *units, i
     if (opt->steps < 0 || !(opt->lr > 0) || opt->l1 < 0 || opt->tv < 0 || opt->blur < 0 ||
         (int)opt->param < 0 || opt->param > CLVIS_LUCID_FFT || (int)opt->optimizer < 0 ||
         opt->optimizer > CLVIS_LUCID_RMS || (int)opt->objective < 0 ||
-        opt->objective > CLVIS_LUCID_CLASS || opt->preprocess > CLVIS_PREPROCESS_TORCH)
+        opt->objective > CLVIS_LUCID_DIRECTION || opt->preprocess > CLVIS_PREPROCESS_TORCH)
         return err_set(CLVIS_ERR_INVALID_ARG, "lucid: bad options");
-    for (int i = 0; i < n; i++)
+    if (opt->objective == CLVIS_LUCID_DIRECTION &&
+        (!opt->direction || opt->direction_n != graph_node_shape(g, layer).c))
+        return err_set(CLVIS_ERR_INVALID_ARG,
+                       "direction objective: %d weights given, layer '%s' has %d channels",
+                       opt->direction ? opt->direction_n : 0, lname, graph_node_shape(g, layer).c);
+    for (int i = 0; i < n && opt->objective != CLVIS_LUCID_DIRECTION; i++)
         if (units[i] < 0 || units[i] >= ls.c)
             return err_set(CLVIS_ERR_INVALID_ARG,
                            "unit %d out of range: layer '%s' has %d channels (0..%d)", units[i],

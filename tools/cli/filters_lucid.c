@@ -1,6 +1,7 @@
 /* filters_lucid.c — `clvis filters --style lucid`: feature visualisation as Lucid does it
  * (clvis_lucid_patterns): grids of units 0..63 (lucid_<layer>.png) or one unit with --layer L
- * --filter F (lucid_<layer>_<F>.png); 256 steps and 128x128 by default. */
+ * --filter F (lucid_<layer>_<F>.png), or a direction (lucid_<layer>_direction.png); 256 steps
+ * and 128x128 by default. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -12,7 +13,7 @@
 #include "cli/util.h"
 
 static const char *const param_names[] = {"pixel", "fft"};
-static const char *const objective_names[] = {"channel", "neuron", "class"};
+static const char *const objective_names[] = {"channel", "neuron", "class", "direction"};
 
 /* The layers: --layer / --layers, else the class objective's output layer, else the book's
  * (VGG's block convolutions, or the first four convolution layers). */
@@ -79,8 +80,18 @@ int cmd_filters_lucid(cli_args *o)
     lo.seed = (uint32_t)o->seed;
     lo.chunk = (int)o->chunk;
     lo.preprocess = o->preprocess;
-    const int cls = lo.objective == CLVIS_LUCID_CLASS;
+    const int cls = lo.objective == CLVIS_LUCID_CLASS, dir = lo.objective == CLVIS_LUCID_DIRECTION;
     int rc = 0, *layers = NULL, nl = 0;
+    float *dirw = NULL;
+    if (dir) {
+        dirw = malloc((size_t)la->direction_n * sizeof *dirw);
+        if (!dirw) {
+            rc = cli_fail("out of host memory");
+            goto done;
+        }
+        lo.direction_n = cli_lucid_direction(la->direction, dirw, la->direction_n);
+        lo.direction = dirw;
+    }
     clvis_shape in = clvis_model_input_shape(s.model);
     int size = o->size ? (int)o->size : 128;
     if (in.c != 3) {
@@ -103,6 +114,11 @@ int cmd_filters_lucid(cli_args *o)
                               : "layer '%s' (%s) has no spatial feature maps for filter patterns "
                                 "(--objective class for a dense output)",
                           name, clvis_model_layer_type(s.model, layers[i]));
+            goto done;
+        }
+        if (dir && lo.direction_n != sh.c) {
+            rc = cli_fail("--direction: %d weights, layer '%s' has %d channels", lo.direction_n,
+                          name, sh.c);
             goto done;
         }
         if (o->filter >= sh.c) {
@@ -136,13 +152,24 @@ int cmd_filters_lucid(cli_args *o)
         clvis_image img = {0};
         clvis_status st;
         char suffix[32];
-        snprintf(suffix, sizeof suffix, "_%ld.png", o->filter);
-        if (out_name(&names, "lucid_", name, o->filter >= 0 ? suffix : ".png", NULL, files[ne],
+        snprintf(suffix, sizeof suffix, dir ? "_direction.png" : "_%ld.png", o->filter);
+        if (out_name(&names, "lucid_", name, o->filter >= 0 || dir ? suffix : ".png", NULL, files[ne],
                      sizeof files[ne])) {
             rc = 1;
             break;
         }
-        if (o->filter >= 0) {
+        if (dir) { /* one pattern of the direction */
+            int f = 0;
+            img = (clvis_image){size, size, 3, malloc((size_t)size * size * 3)};
+            if (!img.px) {
+                rc = cli_fail("out of host memory");
+                break;
+            }
+            st = clvis_lucid_patterns(s.model, layers[i], &f, 1, &lo, img.px, NULL, NULL,
+                                      cli_progress, NULL);
+            snprintf(caps[ne], sizeof caps[ne], "Lucid-style pattern of a direction in %s, %dx%d "
+                     "(%s)", name, size, size, how);
+        } else if (o->filter >= 0) {
             int f = (int)o->filter;
             img = (clvis_image){size, size, 3, malloc((size_t)size * size * 3)};
             if (!img.px) {
@@ -186,6 +213,7 @@ int cmd_filters_lucid(cli_args *o)
     free(files);
 done:
     free(layers);
+    free(dirw);
     session_close(&s);
     return rc;
 }

@@ -26,8 +26,10 @@ static const lucid_flag LFLAGS[] = {
     {"l1", 1, "W  lucid: weight of L1 about grey, sum |x - 0.5| (default 0)"},
     {"tv", 1, "W  lucid: weight of total variation (default 0)"},
     {"blur", 1, "W  lucid: weight of the blur penalty, 0.5 sum (x - blur(x))^2 (default 0)"},
-    {"objective", 1, "channel|neuron|class  lucid: channel mean (default), its centre neuron, "
-                     "or the logit of a dense output's unit"},
+    {"objective", 1, "channel|neuron|class|direction  lucid: channel mean (default), its "
+                     "centre neuron, the logit of a dense output's unit, or --direction"},
+    {"direction", 1, "W0,W1,...  lucid: one weight per channel of the layer (--objective "
+                     "direction): mean over positions of <activation, W>"},
     {NULL, 0, NULL}};
 
 void cli_lucid_defaults(cli_lucid_args *l)
@@ -105,10 +107,17 @@ int cli_lucid_set(cli_lucid_args *l, const char *name, size_t nl, const char *va
         return 0;
     }
     if (is(name, nl, "objective")) {
-        static const char *const s[] = {"channel", "neuron", "class"};
-        if ((l->objective = choose(val, s, 3)) < 0)
-            return bad(msg, cap, "--objective: expected channel, neuron or class, got '%.60s'",
+        static const char *const s[] = {"channel", "neuron", "class", "direction"};
+        if ((l->objective = choose(val, s, 4)) < 0)
+            return bad(msg, cap, "--objective: expected channel, neuron, class or direction, "
+                       "got '%.60s'", val);
+        return 0;
+    }
+    if (is(name, nl, "direction")) {
+        if ((l->direction_n = cli_lucid_direction(val, NULL, 0)) < 1)
+            return bad(msg, cap, "--direction: expected a comma list of numbers, got '%.60s'",
                        val);
+        l->direction = val;
         return 0;
     }
     double *num = is(name, nl, "lr") ? &l->lr : is(name, nl, "l1") ? &l->l1
@@ -129,4 +138,28 @@ void cli_lucid_help(FILE *f)
 {
     for (const lucid_flag *d = LFLAGS; d->name; d++)
         fprintf(f, "  --%-11s %s\n", d->name, d->help);
+}
+
+int cli_lucid_direction(const char *list, float *w, int cap)
+{
+    int n = 0;
+    const char *p = list;
+    for (;;) {
+        char *end;
+        errno = 0;
+        double v = strtod(p, &end);
+        if (errno || end == p || !(v == v) || v > 1e30 || v < -1e30)
+            return -1;
+        if (w && n < cap)
+            w[n] = (float)v;
+        n++;
+        p = end;
+        while (*p == ' ')
+            p++;
+        if (!*p)
+            return n;
+        if (*p != ',')
+            return -1;
+        p++;
+    }
 }

@@ -16,7 +16,13 @@ typedef struct {
     int transforms;   /* -1 default (on), 0, 1 */
     int objective;    /* clvis_lucid_objective; -1: default (channel) */
     int optimizer;    /* clvis_lucid_optimizer; -1: default (adam) */
+    const char *direction; /* --direction W0,W1,...: numbers checked, parsed by the command */
+    int direction_n;
 } cli_lucid_args;
+
+/* Parses --direction's list into w (cap values); the count, or -1 when it is not a list of
+ * numbers. */
+int cli_lucid_direction(const char *list, float *w, int cap);
 
 void cli_lucid_defaults(cli_lucid_args *l);
 /* name (nl bytes, after "--") is one of the table's: returns 1 and sets *r (CLI_RUN, or
