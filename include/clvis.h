@@ -313,6 +313,50 @@ CLVIS_API clvis_status clvis_filter_grid(clvis_model *m, int layer, const int *f
 CLVIS_API clvis_status clvis_filters(clvis_model *m, int layer, const clvis_filter_options *opt,
                                      clvis_image *out, clvis_progress_fn progress, void *user);
 
+/* ---- feature visualisation as Lucid does it (Olah et al., Distill 2017; lucid.optvis) -------- */
+typedef enum { CLVIS_LUCID_PIXEL = 0, CLVIS_LUCID_FFT = 1 } clvis_lucid_param;
+typedef enum { CLVIS_LUCID_ADAM = 0, CLVIS_LUCID_RMS = 1 } clvis_lucid_optimizer;
+typedef enum {
+    CLVIS_LUCID_CHANNEL = 0, /* mean of the unit's channel (the book's loss) */
+    CLVIS_LUCID_NEURON = 1,  /* the unit's channel at the centre position (h / 2, w / 2) */
+    CLVIS_LUCID_CLASS = 2,   /* a logit of a dense output (before its softmax / sigmoid) */
+    CLVIS_LUCID_DIRECTION = 3 /* mean over positions of <activation, direction> (Lucid's
+                                 objectives.direction); the units are not used */
+} clvis_lucid_objective;
+typedef struct {
+    int steps;                        /* 256 */
+    float lr;                         /* 0.05 (Adam, Lucid's); the step of the RMS ascent */
+    clvis_lucid_param param;          /* FFT: 1/f-scaled spectrum (fft_image); PIXEL */
+    int decorrelate;                  /* 1: Lucid's colour decorrelation before the sigmoid */
+    int transforms;                   /* 1: Lucid's standard_transforms, seeded */
+    float l1, tv, blur;               /* regulariser weights (0) */
+    clvis_lucid_optimizer optimizer;  /* ADAM */
+    clvis_lucid_objective objective;  /* CHANNEL */
+    uint32_t seed;                    /* start spectrum / pixels N(0, 0.01^2) and transforms */
+    int chunk;                        /* most items per device batch; 0: as memory holds */
+    int preprocess;                   /* how the model reads the image (x 255): -1 its own */
+    const float *direction;           /* DIRECTION: one weight per channel of the layer */
+    int direction_n;                  /* their count (the layer's channels) */
+} clvis_lucid_options;
+CLVIS_API void clvis_lucid_options_default(clvis_lucid_options *o);
+/* Maximises the objective of units[0..n) of `layer` (channels; classes for CLASS) as one device
+ * batch (or chunks) at the model's input size: patterns n*size*size*3 uint8 (RGB), images
+ * (optional) the same as floats in [0, 1]; objective (optional) n*steps values, before each
+ * step. */
+CLVIS_API clvis_status clvis_lucid_patterns(clvis_model *m, int layer, const int *units, int n,
+                                            const clvis_lucid_options *opt,
+                                            unsigned char *patterns, float *images,
+                                            float *objective, clvis_progress_fn progress,
+                                            void *user);
+/* The grid of units 0..63 (fewer when the layer has fewer), laid out as clvis_filters'. */
+CLVIS_API clvis_status clvis_lucid_filters(clvis_model *m, int layer,
+                                           const clvis_lucid_options *opt, clvis_image *out,
+                                           clvis_progress_fn progress, void *user);
+/* Share of the spectral energy (mean removed, per channel) above half the Nyquist frequency
+ * (radius > 0.25 cycles per pixel) of n RGB uint8 images of size x size: a readability measure
+ * (noise lies high, readable patterns low). */
+CLVIS_API double clvis_high_frequency_share(const unsigned char *images, int n, int size);
+
 /* ---- Grad-CAM (listings 5.40-5.44) and its relatives ------------------------------------- */
 /* The last convolutional layer, followed through the BatchNormalization / Activation layers
  * that directly consume it (MobileNetV2: out_relu; VGG16: block5_conv3). -1 when none. */

@@ -238,6 +238,20 @@ mkdir -p "$T/deep/a/b/c/d"
 run act_trav 0 -- activations --quiet --model "$K/functional.weights.h5" --config "$T/trav.json" --out "$T/deep/a/b/c/d/o" --layers "sub/../../../../../../../../tmp/clvis_escape_$$,conv2d,conv2d" samples/coffee.png &&
     check "activations: a layer named sub/../../tmp/x writes inside --out; a layer asked twice gets act_conv2d_2.png" "[ ! -e /tmp/clvis_escape_$$.png ] && [ -z \"\$(ls -A '$T/deep/a/b/c' | grep -v '^d\$')\" ] && [ \$(ls '$T/deep/a/b/c/d/o' | grep -c '^act_.*png\$') = 3 ] && [ -s '$T/deep/a/b/c/d/o/act_conv2d_2.png' ] && ls '$T/deep/a/b/c/d/o' | grep -q '^act_sub_.*clvis_escape_$$.png\$' && grep -q 'warning: act_conv2d.png is already a result' '$T/act_trav.err'" "$(ls -R "$T/deep"; cat "$T/act_trav.err")"
 rm -f "/tmp/clvis_escape_$$.png"
+# filters --style lucid (feature visualisation as Lucid does it): a grid, one pattern, the class
+# objective on the sigmoid output, refusals
+run lucid_grid 0 -- filters --quiet --style lucid --model "$K/small_convnet.h5" --out "$T/lucid" --layers conv2d --size 64 --steps 4 &&
+    check "filters --style lucid grid 547x547" "[ -s '$T/lucid/lucid_conv2d.png' ] && [ \"\$(od -An -tu1 -j16 -N8 '$T/lucid/lucid_conv2d.png' | tr -s ' ')\" = ' 0 0 2 35 0 0 2 35' ]"
+run lucid_one 0 -- filters --quiet --style lucid --model "$K/small_convnet.h5" --out "$T/lucid" --layer conv2d_1 --filter 2 --size 64 --steps 4 --param pixel --no-decorrelate --no-transforms --tv 0.01 --l1 0.01 --blur 0.1 --optimizer rms --lr 0.5 &&
+    check "filters --style lucid one pattern, every switch" "[ -s '$T/lucid/lucid_conv2d_1_2.png' ]" "$(ls "$T/lucid")"
+run lucid_class 0 -- filters --quiet --style lucid --objective class --model "$K/small_convnet.h5" --out "$T/lucid" --filter 0 --size 64 --steps 4 &&
+    check "filters --style lucid --objective class: the output layer" "[ -s '$T/lucid/lucid_dense_1_0.png' ]" "$(ls "$T/lucid")"
+run lucid_dir 0 -- filters --quiet --style lucid --objective direction --direction 1,0,-1,0,0,0,0,0,0,0,0,0,0,0,0,0.5 --model "$K/small_convnet.h5" --out "$T/lucid" --layer conv2d --size 64 --steps 3 &&
+    check "filters --style lucid --objective direction: one pattern" "[ -s '$T/lucid/lucid_conv2d_direction.png' ]" "$(ls "$T/lucid")"
+bad lucid_dir_len 1 'direction: 2 weights, layer .conv2d. has 16 channels' -- filters --style lucid --objective direction --direction 1,2 --model "$K/small_convnet.h5" --out "$T/bad_lucid_dir" --layer conv2d --size 64 --steps 1
+bad lucid_class_conv 1 'not a dense output' -- filters --style lucid --objective class --model "$K/small_convnet.h5" --out "$T/bad_lucid_class" --layer conv2d --filter 0 --size 64 --steps 1
+bad lucid_dense 1 'no spatial feature maps' -- filters --style lucid --model "$K/small_convnet.h5" --out "$T/bad_lucid_dense" --layer dense --filter 0 --size 64 --steps 1
+bad lucid_needs_style 2 'need --style lucid' -- filters --model "$K/small_convnet.h5" --out "$T/bad_lucid_style" --tv 1
 run filt_twice 0 -- filters --quiet --model "$K/small_convnet.h5" --out "$T/ftw" --layers conv2d,conv2d --steps 1 &&
     check "filters --layers conv2d,conv2d: two grids, not one overwritten" "[ -s '$T/ftw/filters_conv2d.png' ] && [ -s '$T/ftw/filters_conv2d_2.png' ]" "$(ls "$T/ftw")"
 

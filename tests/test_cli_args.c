@@ -346,6 +346,54 @@ int main(void)
     usage_case("filters x.jpg", "unexpected argument 'x.jpg'");
     usage_case("filters --filter 3", "--filter needs --layer");
     usage_case("filters --layer a --layers a,b", "give --layer");
+    /* filters --style lucid (tools/cli/lucid_args.c) */
+    a = run_case("filters --style lucid --lr 0.1 --tv 0.5 --l1=0.01 --blur 2 --param pixel "
+                 "--no-decorrelate --no-transforms --objective neuron --optimizer rms");
+    test_checkf(a.lucid.style == 1 && a.lucid.lr == 0.1 && a.lucid.tv == 0.5 && a.lucid.l1 == 0.01 &&
+                    a.lucid.blur == 2 && a.lucid.param == CLVIS_LUCID_PIXEL && !a.lucid.decorrelate &&
+                    !a.lucid.transforms && a.lucid.objective == CLVIS_LUCID_NEURON &&
+                    a.lucid.optimizer == CLVIS_LUCID_RMS,
+                "filters --style lucid: every option read");
+    cli_free(&a);
+    a = run_case("filters --style lucid --decorrelate --transforms --objective class --param fft");
+    test_checkf(a.lucid.decorrelate == 1 && a.lucid.transforms == 1 &&
+                    a.lucid.objective == CLVIS_LUCID_CLASS && a.lucid.param == CLVIS_LUCID_FFT,
+                "filters --style lucid: the positive switches");
+    cli_free(&a);
+    a = run_case("filters --style book");
+    test_checkf(a.lucid.style == 0 && a.lucid.lr < 0 && a.lucid.param == -1,
+                "filters --style book: the book, nothing of lucid set");
+    cli_free(&a);
+    a = run_case("filters --style lucid --objective class --filter 7");
+    cli_free(&a);
+    usage_case("filters --style lucid --filter 7", "--filter needs --layer");
+    a = run_case("filters --style lucid --objective direction --direction 1,|-0.5,2e-1");
+    {
+        float w[4];
+        int k = cli_lucid_direction(a.lucid.direction, w, 4);
+        test_checkf(a.lucid.objective == CLVIS_LUCID_DIRECTION && k == 3 && w[0] == 1 &&
+                        w[1] == -0.5f && w[2] == 0.2f,
+                    "--direction: three weights read (%d)", k);
+    }
+    cli_free(&a);
+    usage_case("filters --style lucid --objective direction", "go together");
+    usage_case("filters --style lucid --direction 1,2", "go together");
+    usage_case("filters --style lucid --objective direction --direction 1,,2", "--direction: expected");
+    usage_case("filters --style lucid --objective direction --direction 1,x", "--direction: expected");
+    usage_case("filters --style lucid --objective direction --direction ''", "--direction: expected");
+    usage_case("filters --style", "--style needs a value");
+    usage_case("filters --style fancy", "--style: expected book or lucid");
+    usage_case("filters --tv 0.1", "need --style lucid");
+    usage_case("filters --style book --no-transforms", "need --style lucid");
+    usage_case("filters --style lucid --lr 0", "--lr: expected a number in (0,");
+    usage_case("filters --style lucid --tv -1", "--tv: expected a number in [0,");
+    usage_case("filters --style lucid --blur x", "--blur: expected a number");
+    usage_case("filters --style lucid --param wavelet", "--param: expected fft or pixel");
+    usage_case("filters --style lucid --objective dream", "--objective: expected channel");
+    usage_case("filters --style lucid --optimizer sgd", "--optimizer: expected adam or rms");
+    usage_case("filters --style lucid --transforms=1", "--transforms takes no value");
+    usage_case("filters --style lucid --init x.png", "--init is the book's start image");
+    usage_case("gradcam --style lucid x.jpg", "unknown option '--style' for 'gradcam'");
     usage_case("devices extra", "unexpected argument");
 
     /* --grad LAYER:CHANNEL */

@@ -48,6 +48,18 @@
     X(repeat_items)          \
     X(binary_fwd)            \
     X(binary_bwd)            \
+    X(lucid_ifft_cols)       \
+    X(lucid_ifft_rows)       \
+    X(lucid_ifft_rows_adj)   \
+    X(lucid_ifft_cols_adj)   \
+    X(lucid_rgb_fwd)         \
+    X(lucid_rgb_bwd)         \
+    X(lucid_sample_fwd)      \
+    X(lucid_sample_adj)      \
+    X(lucid_reg_grad)        \
+    X(lucid_adam)            \
+    X(lucid_item_sumsq)      \
+    X(lucid_rms_step)        \
     X(selftest)
 
 typedef enum {

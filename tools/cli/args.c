@@ -258,6 +258,8 @@ void cli_help(FILE *f, const cli_command *c)
                 fprintf(f, "      %-13s %s\n", clvis_cam_method_name(k),
                         clvis_cam_method_summary(k));
         }
+    if (!strcmp(c->name, "filters"))
+        cli_lucid_help(f);
     fprintf(f, "  --%-11s %s\n", "help", "this text");
 }
 
@@ -314,12 +316,22 @@ static cli_result check_command(cli_args *a, char *msg, size_t cap)
         return usage(msg, cap, "--batch applies to --method scorecam and ablationcam (their "
                      "forward passes)");
     if (!strcmp(n, "filters")) {
-        if (a->filter >= 0 && !a->layer)
+        if (a->filter >= 0 && !a->layer &&
+            !(a->lucid.style == 1 && a->lucid.objective == CLVIS_LUCID_CLASS)) /* the output's */
             return usage(msg, cap, "--filter needs --layer");
         if (a->filter >= 0 && a->filters)
             return usage(msg, cap, "give --filter F (one pattern) or --filters LIST (a grid)");
         if (a->layer && a->layers)
             return usage(msg, cap, "give --layer (one pattern / one grid) or --layers (grids)");
+        if (a->lucid.given && a->lucid.style != 1)
+            return usage(msg, cap, "--lr, --optimizer, --param, --[no-]decorrelate, "
+                         "--[no-]transforms, --l1, --tv, --blur, --objective and --direction need "
+                         "--style lucid");
+        if ((a->lucid.objective == CLVIS_LUCID_DIRECTION) != (a->lucid.direction != NULL))
+            return usage(msg, cap, "--objective direction and --direction W0,W1,... go together");
+        if (a->lucid.style == 1 && a->init)
+            return usage(msg, cap, "--init is the book's start image; --style lucid starts from "
+                         "its seeded parametrisation");
     }
     if (a->given & F_WORKLOAD) { /* every comma item must name or prefix a workload */
         const char *t = a->workloads;
@@ -595,6 +607,7 @@ cli_result cli_parse(int argc, char **argv, cli_args *a, char *msg, size_t cap)
     a->samples = 25;
     a->noise = 0.15;
     a->max_pixels = 100000000L;
+    cli_lucid_defaults(&a->lucid);
     if (cap)
         msg[0] = 0;
     if (argc < 1)
@@ -632,6 +645,19 @@ cli_result cli_parse(int argc, char **argv, cli_args *a, char *msg, size_t cap)
         const flag_def *f = FLAGS;
         while (f->name && (strlen(f->name) != nl || strncmp(f->name, s + 2, nl)))
             f++;
+        int lucid_tv = 0;
+        if (!f->name && !strcmp(c->name, "filters") && cli_lucid_find(s + 2, nl, &lucid_tv)) {
+            const char *lv = eq ? eq + 1 : NULL; /* the --style lucid table (lucid_args.c) */
+            if (lucid_tv && !eq && i + 1 < argc)
+                lv = argv[++i];
+            else if (lucid_tv && !eq)
+                return usage(msg, cap, "--%.*s needs a value", (int)nl, s + 2);
+            else if (!lucid_tv && eq)
+                return usage(msg, cap, "--%.*s takes no value", (int)nl, s + 2);
+            if (cli_lucid_set(&a->lucid, s + 2, nl, lv, msg, cap))
+                return CLI_USAGE;
+            continue;
+        }
         if (!f->name || !(c->flags & f->flag))
             return usage(msg, cap, "unknown option '--%.*s' for '%s'", (int)(nl > 64 ? 64 : nl),
                          s + 2, c->name);

@@ -11,6 +11,7 @@
 #include <stdio.h>
 
 #include "clvis.h"
+#include "cli/lucid_args.h"
 
 /* one bit per option (64 bits: an enum constant must fit an int) */
 typedef uint64_t cli_flags;
@@ -94,6 +95,7 @@ struct cli_args {
     int split;             /* --split (with --device all): one part per device */
     const char *metrics; /* evaluate: --metric, a comma list of clvis_metric_name() (checked);
                             --method there is a comma list of CAM and saliency methods */
+    cli_lucid_args lucid;               /* filters: --style lucid and its options */
     char **pos; /* positional arguments (pointers into argv); free with cli_free */
     int npos;
 };

@@ -91,6 +91,8 @@ static int load_init(const char *spec, int size, int nc, float **out)
 
 int cmd_filters(cli_args *o)
 {
+    if (o->lucid.style == 1) /* feature visualisation as Lucid does it */
+        return cmd_filters_lucid(o);
     session s;
     if (session_open(o, &s, 1))
         return 1;

@@ -1,0 +1,36 @@
+/* engine_dev.c — engine_dev.h: device tensors of a planned graph. */
+#include "graph/engine_dev.h"
+#include "graph/graph.h"
+
+clvis_ctx *graph_ctx(graph *g)
+{
+    return g->ctx;
+}
+
+clvis_status graph_input_dev(graph *g, tensor *out)
+{
+    if (!g->batch)
+        return err_set(CLVIS_ERR_INVALID_ARG, "graph_input_dev before graph_plan");
+    g->forward_done = -1;
+    *out = g->nodes[0].y;
+    return CLVIS_OK;
+}
+
+clvis_status graph_input_grad_dev(graph *g, tensor *out)
+{
+    if (!g->batch || !g->n_grad_arenas)
+        return err_set(CLVIS_ERR_INVALID_ARG, "graph_input_grad_dev: no backward pass yet");
+    *out = g->nodes[0].dy;
+    return CLVIS_OK;
+}
+
+clvis_status graph_seed_dev(graph *g, int from, cl_mem seed)
+{
+    if (from < 0 || from >= g->n_nodes || !g->batch || !g->n_grad_arenas)
+        return err_set(CLVIS_ERR_INVALID_ARG, "graph_seed_dev: bad node or no graph_seed yet");
+    tensor t = g->nodes[from].dy;
+    FAULT_TRY(FAULT_ENQUEUE, "clEnqueueCopyBuffer");
+    CL_TRY(clEnqueueCopyBuffer(g->ctx->queue, seed, t.mem, 0, t.off * sizeof(float),
+                               tensor_count(t) * sizeof(float), 0, NULL, NULL));
+    return CLVIS_OK;
+}
