@@ -241,7 +241,7 @@ rm -f "/tmp/clvis_escape_$$.png"
 # filters --style lucid (feature visualisation as Lucid does it): a grid, one pattern, the class
 # objective on the sigmoid output, refusals
 run lucid_grid 0 -- filters --quiet --style lucid --model "$K/small_convnet.h5" --out "$T/lucid" --layers conv2d --size 64 --steps 4 &&
-    check "filters --style lucid grid 547x547" "[ -s '$T/lucid/lucid_conv2d.png' ] && [ \"\$(od -An -tu1 -j16 -N8 '$T/lucid/lucid_conv2d.png' | tr -s ' ')\" = ' 0 0 2 35 0 0 2 35' ]"
+    check "filters --style lucid grid of a 16-filter layer: 8 rows x 2 columns (133x547), the caption says so" "[ -s '$T/lucid/lucid_conv2d.png' ] && [ \"\$(od -An -tu1 -j16 -N8 '$T/lucid/lucid_conv2d.png' | tr -s ' ')\" = ' 0 0 0 133 0 0 2 35' ] && grep -q 'filters 0..15 of 16, 8 rows x 2 columns' '$T/lucid/index.html'"
 run lucid_one 0 -- filters --quiet --style lucid --model "$K/small_convnet.h5" --out "$T/lucid" --layer conv2d_1 --filter 2 --size 64 --steps 4 --param pixel --no-decorrelate --no-transforms --tv 0.01 --l1 0.01 --blur 0.1 --optimizer rms --lr 0.5 &&
     check "filters --style lucid one pattern, every switch" "[ -s '$T/lucid/lucid_conv2d_1_2.png' ]" "$(ls "$T/lucid")"
 run lucid_class 0 -- filters --quiet --style lucid --objective class --model "$K/small_convnet.h5" --out "$T/lucid" --filter 0 --size 64 --steps 4 &&

@@ -182,9 +182,12 @@ int cmd_filters_lucid(cli_args *o)
                      cls ? "unit" : "filter", o->filter, name, size, size, how);
         } else {
             st = clvis_lucid_filters(s.model, layers[i], &lo, &img, cli_progress, NULL);
+            int nch = clvis_model_layer_shape(s.model, layers[i]).c, nshow = nch < 64 ? nch : 64;
             snprintf(caps[ne], sizeof caps[ne],
-                     "Lucid-style patterns of %s: %s 0..63 (i+8j at row i, column j), %dx%d "
-                     "each (%s)", name, cls ? "units" : "filters", size, size, how);
+                     "Lucid-style patterns of %s: %s 0..%d of %d, %d rows x %d column%s (i+8j "
+                     "at row i, column j), %dx%d each (%s)", name, cls ? "units" : "filters",
+                     nshow - 1, nch, nshow < 8 ? nshow : 8, (nshow + 7) / 8,
+                     (nshow + 7) / 8 == 1 ? "" : "s", size, size, how);
         }
         char path[1400];
         if (!st && out_path(path, sizeof path, o->out, files[ne])) {
