@@ -72,6 +72,7 @@ struct clvis_ctx {
     int conv_impl, dense_impl, conv_order; /* clvis_ctx_options' kernel choices */
     clvis_log_fn log;
     void *log_user;
+    struct profile *prof;    /* CLVIS_PROFILE=1 (src/cl/profile.h); NULL when off */
 };
 
 /* Name of an OpenCL error code ("CL_OUT_OF_RESOURCES"). */

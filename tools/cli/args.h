@@ -52,6 +52,7 @@ typedef uint64_t cli_flags;
 #define F_SHARD F_BIT(34)
 #define F_SPLIT F_BIT(35)
 #define F_BATCH F_BIT(36)
+#define F_PROFILE F_BIT(50) /* bench --profile: CLVIS_PROFILE=1 for the run */
 
 typedef struct cli_args cli_args;
 
