@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "profile.h"
 #include "runtime.h"
 
 #ifndef CL_PLATFORM_NOT_FOUND_KHR
@@ -80,7 +81,10 @@ static clvis_status ctx_open(clvis_ctx *ctx, const device_entry *d, const char *
     ctx->context = clCreateContext(props, 1, &d->device, NULL, NULL, &e);
     if (e != CL_SUCCESS)
         return cl_fail(e, "clCreateContext", __FILE__, __LINE__);
-    ctx->queue = clCreateCommandQueue(ctx->context, d->device, 0, &e);
+    if (profile_requested() && !ctx->prof)
+        ctx->prof = profile_create();
+    ctx->queue = clCreateCommandQueue(ctx->context, d->device,
+                                      ctx->prof ? CL_QUEUE_PROFILING_ENABLE : 0, &e);
     if (e != CL_SUCCESS)
         return cl_fail(e, "clCreateCommandQueue", __FILE__, __LINE__);
     return program_build(ctx, cache_dir, use_cache);
@@ -150,6 +154,7 @@ clvis_status clvis_ctx_create(const clvis_ctx_options *opt, clvis_ctx **out)
     free(order);
     free(all);
     if (st) {
+        profile_report(ctx->prof); /* no kernel ran: frees it, prints nothing */
         free(ctx);
         return st;
     }
@@ -169,6 +174,8 @@ void clvis_ctx_destroy(clvis_ctx *ctx)
         return;
     if (ctx->queue)
         clFinish(ctx->queue);
+    profile_report(ctx->prof);
+    ctx->prof = NULL;
     ctx_release(ctx);
     free(ctx);
 }
@@ -235,8 +242,11 @@ clvis_status kernel_run(clvis_ctx *ctx, kernel_id k, size_t global, const karg *
     size_t local = ctx->wg[k];
     size_t g = (global + local - 1) / local * local;
     FAULT_TRY(FAULT_ENQUEUE, "clEnqueueNDRangeKernel");
+    cl_event ev = NULL;
     CL_TRY(clEnqueueNDRangeKernel(ctx->queue, ctx->kernels[k], 1, NULL, &g, &local, 0, NULL,
-                                  NULL));
+                                  ctx->prof ? &ev : NULL));
+    if (ev)
+        profile_add(ctx->prof, ev);
     return CLVIS_OK;
 }
 
@@ -249,8 +259,11 @@ clvis_status kernel_run2(clvis_ctx *ctx, kernel_id k, const size_t global[2], co
     if (st)
         return st;
     FAULT_TRY(FAULT_ENQUEUE, "clEnqueueNDRangeKernel");
+    cl_event ev = NULL;
     CL_TRY(clEnqueueNDRangeKernel(ctx->queue, ctx->kernels[k], 2, NULL, global, local, 0, NULL,
-                                  NULL));
+                                  ctx->prof ? &ev : NULL));
+    if (ev)
+        profile_add(ctx->prof, ev);
     return CLVIS_OK;
 }
 

@@ -86,6 +86,7 @@ struct clvis_ctx {
     void *log_user;
     clvis_count_fn progress; /* clvis_ctx_options.progress */
     void *progress_user;
+    struct profile *prof;    /* CLVIS_PROFILE=1 (src/cl/profile.h); NULL when off */
 };
 
 /* Hands progress to the context's callback (nothing without one). */

@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "../cl/profile.h"
 #include "graph.h"
 
 /* ---- building ------------------------------------------------------------------------------ */
@@ -932,7 +933,9 @@ int graph_batch(const graph *g)
 
 static clvis_status node_forward(graph *g, node *v)
 {
+    profile_scope(g->ctx->prof, v->name, 'F');
     clvis_status st = op_table[v->op].forward(g, v);
+    profile_scope(g->ctx->prof, NULL, 0);
     return st ? err_wrap(st, "layer '%s' (%s)", v->name, v->type) : CLVIS_OK;
 }
 
@@ -1059,6 +1062,7 @@ static clvis_status node_backward(graph *g, node *v, int linear, int guided,
 {
     const op_row *row = &op_table[v->op];
     clvis_status st = CLVIS_OK;
+    profile_scope(g->ctx->prof, v->name, 'B');
     if (!linear && row->has_act)
         st = row->act_backward ? row->act_backward(g, v)
                                : act_backward(g->ctx, v->dy, v->y, v->act, v->act_max);
@@ -1073,6 +1077,7 @@ static clvis_status node_backward(graph *g, node *v, int linear, int guided,
         st = row->backward(g, v, k, g->nodes[u].dy, live[u]);
         live[u] = 1;
     }
+    profile_scope(g->ctx->prof, NULL, 0);
     return st ? err_wrap(st, "gradient of layer '%s' (%s)", v->name, v->type) : CLVIS_OK;
 }
 

@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "../core/error.h"
+#include "half.h"
 #include "keras_internal.h"
 
 #include <errno.h>
@@ -61,6 +62,35 @@ static herr_t touch_attr(hid_t loc, const char *name, const H5A_info_t *info, vo
     return 0;
 }
 
+/* Reads n values of dataset ds (selection ms / fs, as for H5Dread) into out as floats. An
+ * IEEE float16 dataset is read as its own 16-bit type in host byte order (no conversion inside
+ * libhdf5, whose generic soft conversion of halves was most of a warm start-up) and widened by
+ * half_to_float_n, exactly; every other type is converted by libhdf5. */
+static herr_t read_floats(hid_t ds, hid_t ms, hid_t fs, float *out, size_t n)
+{
+    hid_t ft = H5Dget_type(ds);
+    if (ft < 0)
+        return -1;
+    int half = half_fast_path_enabled() && half_is_ieee_type(ft) > 0;
+    if (!half) {
+        H5Tclose(ft);
+        return H5Dread(ds, H5T_NATIVE_FLOAT, ms, fs, H5P_DEFAULT, out);
+    }
+    herr_t r = -1;
+    hid_t mt = H5Tcopy(ft);
+    uint16_t *raw = malloc((n ? n : 1) * sizeof *raw);
+    if (mt >= 0 && raw && H5Tset_order(mt, H5Tget_order(H5T_NATIVE_USHORT)) >= 0 &&
+        H5Dread(ds, mt, ms, fs, H5P_DEFAULT, raw) >= 0) {
+        half_to_float_n(raw, out, n);
+        r = 0;
+    }
+    free(raw);
+    if (mt >= 0)
+        H5Tclose(mt);
+    H5Tclose(ft);
+    return r;
+}
+
 #define PREFLIGHT_SLAB (1u << 22) /* floats per read: 16 MB */
 
 /* Reads a float dataset's data the way kh5_read will (as native floats), in slabs of rows of the
@@ -90,7 +120,7 @@ static void touch_data(hid_t ds)
         goto done;
     if (rank == 0 || (row >= PREFLIGHT_SLAB && dims[0] == 1)) {
         alarm(PREFLIGHT_SECONDS);
-        H5Dread(ds, H5T_NATIVE_FLOAT, H5S_ALL, H5S_ALL, H5P_DEFAULT, buf);
+        read_floats(ds, H5S_ALL, H5S_ALL, buf, (size_t)(rank == 0 ? 1 : total));
     } else {
         for (hsize_t r0 = 0; r0 < dims[0]; r0 += rows) {
             hsize_t start[H5S_MAX_RANK] = {0}, count[H5S_MAX_RANK];
@@ -101,7 +131,7 @@ static void touch_data(hid_t ds)
             hid_t ms = H5Screate_simple(1, (hsize_t[]){count[0] * row}, NULL);
             alarm(PREFLIGHT_SECONDS);
             if (ms < 0 || H5Sselect_hyperslab(sp, H5S_SELECT_SET, start, NULL, count, NULL) < 0 ||
-                H5Dread(ds, H5T_NATIVE_FLOAT, ms, sp, H5P_DEFAULT, buf) < 0) {
+                read_floats(ds, ms, sp, buf, (size_t)(count[0] * row)) < 0) {
                 if (ms >= 0)
                     H5Sclose(ms);
                 break;
@@ -466,7 +496,7 @@ clvis_status kh5_read(const char *src, hid_t loc, const char *path, const char *
         st = err_set(CLVIS_ERR_NO_MEMORY, "%s: out of memory reading %s", src, w->path);
         goto done;
     }
-    if (count && H5Dread(ds, H5T_NATIVE_FLOAT, H5S_ALL, H5S_ALL, H5P_DEFAULT, w->data) < 0) {
+    if (count && read_floats(ds, H5S_ALL, H5S_ALL, w->data, count) < 0) {
         free(w->data);
         w->data = NULL;
         st = err_set(CLVIS_ERR_FORMAT, "%s: cannot read dataset %s (truncated file?)", src,

@@ -49,6 +49,7 @@ static const flag_def FLAGS[] = {
     {"grad", F_GRAD, 1, "LAYER:CHANNEL  also dump d mean(channel)/d every layer"},
     {"runs", F_RUNS, 1, "N  timed runs per workload (default 5)"},
     {"quick", F_QUICK, 0, "filter grids run 5 steps instead of 40"},
+    {"profile", F_PROFILE, 0, "per-layer kernel times on stderr (as CLVIS_PROFILE=1)"},
     {"workload", F_WORKLOAD, 1, "L  comma list of workloads or prefixes"},
     {"reference", F_REFERENCE, 1, "N  device index to compare against"},
     {"filter-runs", F_FILTER_RUNS, 1, "N  timed runs of each filter grid (default 1)"},
@@ -149,7 +150,7 @@ static const cli_command COMMANDS[] = {
      "--grad LAYER:CHANNEL also d mean(channel)/d every earlier layer (/grad/<layer>).",
      cmd_dump},
     {"bench",
-     COMMON | F_JSON | F_MODEL | F_STEPS | F_RUNS | F_QUICK | F_WORKLOAD | F_REFERENCE |
+     COMMON | F_JSON | F_MODEL | F_STEPS | F_RUNS | F_QUICK | F_PROFILE | F_WORKLOAD | F_REFERENCE |
          F_FILTER_RUNS,
      "[options]",
      "Benchmark standard workloads on one device or --device all (see 'clvis bench --help').",
@@ -176,7 +177,7 @@ static void bench_help(FILE *f)
     fprintf(f,
             "usage: clvis bench [--device N|cpu|gpu|NAME|all] [--runs N] [--quick]\n"
             "                   [--workload LIST] [--reference N] [--json] [--model FILE]\n"
-            "                   [--steps N] [--filter-runs N] [--quiet]\n\n"
+            "                   [--steps N] [--filter-runs N] [--quiet] [--profile]\n\n"
             "Standard workloads on one OpenCL device (or every device with --device all):\n"
             "  vgg16_b1, vgg16_b8     VGG16 forward 224x224, batch 1 / 8, to predictions\n"
             "  gradcam                VGG16 Grad-CAM end to end (forward, backward from the top\n"
@@ -207,6 +208,8 @@ static void bench_help(FILE *f)
             "  --steps N      filter-grid steps (default 40)\n"
             "  --filter-runs N  timed runs of each filter grid (default 1)\n"
             "  --quiet        no progress on stderr\n"
+            "  --profile      at the end, each layer's forward/backward kernel time and the time\n"
+            "                 between kernels, per device, on stderr (as CLVIS_PROFILE=1)\n"
             "  --help         this text\n");
 }
 

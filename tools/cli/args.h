@@ -56,6 +56,7 @@ typedef uint64_t cli_flags;
 #define F_FILTERS F_BIT(37)
 /* evaluate */
 #define F_METRIC F_BIT(40)
+#define F_PROFILE F_BIT(50) /* bench --profile: CLVIS_PROFILE=1 for the run */
 
 typedef struct cli_args cli_args;
 

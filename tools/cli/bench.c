@@ -61,6 +61,8 @@ int cmd_bench(cli_args *o)
     bo.model = o->model;
     bo.filter_steps = (o->given & F_STEPS) ? (int)o->steps : o->quick ? 5 : 40;
     bo.filter_runs = (int)o->filter_runs;
+    if (o->given & F_PROFILE)
+        setenv("CLVIS_PROFILE", "1", 1); /* read when each device's context is created */
 
     /* the devices to run */
     int ndev = 1;
