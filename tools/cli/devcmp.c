@@ -256,11 +256,7 @@ int devcmp_run(cli_args *o, int (*run)(cli_args *))
     int nd = 0, rc = 0;
     if (device_list(&runs, &nd))
         return 1;
-    const char *dir = o->out, *device = o->device;
-    if (out_prepare(dir)) {
-        free(runs);
-        return 1;
-    }
+    const char *dir = o->out, *device = o->device; /* dir: made by the first run, DIR/d0 */
     char sel[32];
     for (int k = 0; k < nd; k++) {
         char name[16];
@@ -270,19 +266,18 @@ int devcmp_run(cli_args *o, int (*run)(cli_args *))
             rc = 1;
             break;
         }
-        if (!cli_quiet)
-            fprintf(stderr, "clvis: device %d %s into %s\n", runs[k].index, runs[k].name,
-                    runs[k].out);
         o->device = sel;
         o->out = runs[k].out;
         cur = &runs[k];
         runs[k].rc = run(o);
         cur = NULL;
         rc = runs[k].rc > rc ? runs[k].rc : rc;
+        if (k == 0 && !runs[0].n) /* nothing to compare against (and no folder left) */
+            break;
     }
     o->device = device;
     o->out = dir;
-    if (!rc || runs[0].n) {
+    if (runs[0].n) {
         int c = compare(o, dir, runs, nd);
         rc = c > rc ? c : rc;
     }
