@@ -5,7 +5,7 @@
 # samples/coffee.png; the two devices' maps (and saliency's attributions) must agree to
 # max abs <= 1e-4 and max rel <= 1e-2 (floor 1e-3 * max |a|), with the same class, every
 # device's files and each |a - b| picture written; any Oclgrind diagnostic fails.
-# Run by tools/oclgrind.sh (CI installs Oclgrind there); exit 77 (skip) without the Debian
+# Run by tools/test.sh (CI installs Oclgrind in tools/oclgrind.sh first); exit 77 (skip) without the Debian
 # package oclgrind or without a system ICD. Prints PASS/FAIL lines and "N passed, M failed".
 set -u
 BUILD=${1:-build}

@@ -8,7 +8,6 @@
 # oclgrind exits 0 even when it reports an invalid read or write, so any line in that log (or
 # an oclgrind message in the test's output) is a failure here. CLVIS_TEST_QUICK=1 shrinks the
 # long cases (the simulator is 100-1000x slower than PoCL), each saying so on a QUICK line.
-# Without TEST arguments it also runs tests/test_devcmp.sh (PoCL and Oclgrind side by side).
 # Usage: tools/oclgrind.sh [TEST...]   (default test_ops test_graph test_runtime test_pipelines;
 #        CLVIS_BUILD picks the build, CLVIS_OCLGRIND_TIMEOUT the seconds per test, default 1200)
 # The last line is the total: "N passed, M failed".
@@ -121,24 +120,6 @@ for t in "${tests[@]}"; do
         done
     fi
 done
-# Two platforms at once: gradcam / saliency --device all on PoCL and Oclgrind, their maps
-# compared (tests/test_devcmp.sh registers both for its own processes).
-if [ $# -eq 0 ]; then
-    start=$(date +%s)
-    out="$log_dir/test_devcmp.log"
-    timeout "${CLVIS_OCLGRIND_TIMEOUT:-1200}" tests/test_devcmp.sh "$B" > "$out" 2>&1
-    rc=$?
-    line=$(grep -E '^[0-9]+ passed, [0-9]+ failed' "$out" | tail -n 1)
-    p=$(echo "$line" | sed -nE 's/^([0-9]+) passed.*/\1/p')
-    f=$(echo "$line" | sed -nE 's/^[0-9]+ passed, ([0-9]+) failed.*/\1/p')
-    p=${p:-0} f=${f:-0}
-    [ $rc -ne 0 ] && [ "$f" -eq 0 ] && f=1 # a skip (77) too: Oclgrind is installed here
-    passed=$((passed + p)) failed=$((failed + f))
-    printf '%-5s %-16s %4d passed, %d failed  (%ds)\n' "$([ "$f" -eq 0 ] && echo ok || echo FAIL)" \
-        test_devcmp "$p" "$f" "$(($(date +%s) - start))"
-    grep -E '^      ' "$out"
-    [ "$f" -ne 0 ] && grep -E '^(FAIL|SKIP)' "$out" | head -n 20 | sed 's/^/      /'
-fi
 echo "oclgrind: $(($(date +%s) - t_all)) s in all; logs: $log_dir"
 echo "$passed passed, $failed failed"
 [ "$failed" -eq 0 ]
