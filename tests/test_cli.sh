@@ -592,5 +592,18 @@ run b13_maxpx 1 -- predict --quiet --recursive --max-pixels 1000 --model "$K/fun
 bad b13_maxpx0 2 'max-pixels' -- predict --max-pixels 0 "$B13"
 bad b13_maxpxbig 2 'max-pixels' -- predict --max-pixels 268435457 "$B13"
 
+# ---- --device all: the same explanation on every device, compared (tools/cli/devcmp.c) -------
+# CLVIS_TEST_COMPARE_DEVICES=0,0 runs device 0 twice (d0, d1): the plumbing on one device, where
+# the maps must be identical; two real platforms (PoCL + Oclgrind) are tests/test_devcmp.sh.
+CLVIS_TEST_COMPARE_DEVICES=0,0 run dc_gc 0 -- gradcam --quiet --json --model "$K/functional.h5" --out "$T/dcgc" --device all samples/coffee.png samples/owl.jpg &&
+    check "gradcam --device all: d0/ and d1/ each with 2 maps and overlays, 2 differences of 0, 2 |a-b| PNGs" "python3 tests/devcmp_check.py '$T/dc_gc.out' '$T/dcgc' 2 2 0 0 && [ -s '$T/dcgc/d1/gradcam_owl_overlay.jpg' ] && [ -s '$T/dcgc/gradcam_owl_devdiff_d1.png' ] && [ -s '$T/dcgc/d0/manifest.tsv' ]" "$(tail -c 400 "$T/dc_gc.out"; cat "$T/dc_gc.err")"
+CLVIS_TEST_COMPARE_DEVICES=0,0 run dc_gc_text 0 -- gradcam --quiet --model "$K/functional.h5" --out "$T/dcgct" --device all samples/coffee.png &&
+    check "gradcam --device all: the text line of the comparison and its picture" "grep -q '^samples/coffee.png: d1 against d0: map 8x7 max abs 0, max rel 0\$' '$T/dc_gc_text.out' && grep -qx '$T/dcgct/gradcam_coffee_devdiff_d1.png' '$T/dc_gc_text.out'" "$(cat "$T/dc_gc_text.out")"
+CLVIS_TEST_COMPARE_DEVICES=0,0 run dc_sal 0 -- saliency --quiet --json --model "$K/functional.h5" --out "$T/dcsal" --device all --method smoothgrad --samples 3 samples/coffee.png &&
+    check "saliency --device all: maps and attributions compared (32x32x3), identical on one device" "python3 tests/devcmp_check.py '$T/dc_sal.out' '$T/dcsal' 2 1 0 0 attr && grep -q '\"attr\":{\"shape\":\\[32,32,3\\]' '$T/dc_sal.out'" "$(tail -c 400 "$T/dc_sal.out"; cat "$T/dc_sal.err")"
+run dc_one 0 -- gradcam --quiet --model "$K/functional.h5" --out "$T/dcone" --device all samples/coffee.png &&
+    check "gradcam --device all on this host's devices: a d0/ per device, 'one device' or a comparison line" "[ -s '$T/dcone/d0/gradcam_coffee_map.png' ] && { grep -q '^one device: nothing to compare\$' '$T/dc_one.out' || grep -q 'd1 against d0' '$T/dc_one.out'; }" "$(cat "$T/dc_one.out")"
+bad dc_bad 1 'no_such.png: cannot open' -- gradcam --model "$K/functional.h5" --out "$T/bad_dc_bad/out" --device all "$T/no_such.png"
+
 echo "$passed passed, $failed failed"
 [ "$failed" = 0 ]

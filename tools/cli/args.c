@@ -22,7 +22,7 @@ typedef struct {
 } flag_def;
 
 static const flag_def FLAGS[] = {
-    {"device", F_DEVICE, 1, "N|cpu|gpu|igpu|NAME  OpenCL device (default: $CLVIS_DEVICE, else best)"},
+    {"device", F_DEVICE, 1, "N|cpu|gpu|igpu|NAME  OpenCL device (default: $CLVIS_DEVICE, else best); all: gradcam, saliency on every device into DIR/dK, compared (man clvis)"},
     {"model", F_MODEL, 1, "FILE  Keras model (default " DATA_MODEL ")"},
     {"arch", F_ARCH, 1, "vgg16|vgg19|...  architecture of a weights-only file"},
     {"config", F_CONFIG, 1, "FILE  Keras JSON config (model.to_json(), a .keras's config.json) of a weights-only file"},

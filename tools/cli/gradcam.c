@@ -8,6 +8,7 @@
 
 #include "cli/commands.h"
 #include "cli/common.h"
+#include "cli/devcmp.h"
 #include "cli/gradcam.h"
 #include "cli/images.h"
 #include "cli/outdir.h"
@@ -83,6 +84,7 @@ int gradcam_image(cli_args *o, session *s, const labels *labp, const clvis_gradc
                         "evidence at layer %s); written black\n", r.cls, lname);
     snprintf(call->overlay, sizeof call->overlay, "%s", pover);
     call->cls = r.cls;
+    devcmp_record(path, key, r.cls, r.score, r.map, r.h, r.w, NULL, 0, 0, 0);
     if (call->print && o->json) {
         cJSON *j = cJSON_CreateObject();
         cJSON_AddStringToObject(j, "path", path);
@@ -176,6 +178,8 @@ int cmd_gradcam(cli_args *o)
     long part, parts;
     if (o->split && !split_part(&part, &parts)) /* the folder made once, then shared */
         return out_prepare(o->out) ? 1 : split_run(o, cmd_gradcam);
+    if (devcmp_wanted(o)) /* --device all without --split: every device, compared */
+        return devcmp_run(o, cmd_gradcam);
     session s;
     if (session_open(o, &s, 1))
         return 1;

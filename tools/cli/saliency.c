@@ -8,6 +8,7 @@
 
 #include "cli/commands.h"
 #include "cli/common.h"
+#include "cli/devcmp.h"
 #include "cli/images.h"
 #include "cli/outdir.h"
 #include "cli/session.h"
@@ -136,6 +137,7 @@ static int saliency_one(cli_args *o, session *s, const labels *labp,
     double ms = util_now_ms() - t0;
     const char *lname = r.layer >= 0 ? clvis_model_layer_name(s->model, r.layer) : NULL;
     const char *cname = labels_name(labp, r.cls);
+    devcmp_record(path, key, r.cls, r.score, r.map, r.h, r.w, r.attr, r.h, r.w, r.c);
     if (o->json)
         print_json(o, labp, path, &r, method, lname, pmap, pover);
     else {
@@ -186,6 +188,8 @@ done:
 
 int cmd_saliency(cli_args *o)
 {
+    if (devcmp_wanted(o)) /* --device all: every device, compared */
+        return devcmp_run(o, cmd_saliency);
     session s;
     if (session_open(o, &s, 1))
         return 1;
