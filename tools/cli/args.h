@@ -52,6 +52,7 @@ typedef uint64_t cli_flags;
 #define F_SHARD F_BIT(34)
 #define F_SPLIT F_BIT(35)
 #define F_BATCH F_BIT(36)
+#define F_CLASSES F_BIT(45) /* targets: gradcam / saliency --classes FILE */
 
 typedef struct cli_args cli_args;
 
@@ -86,6 +87,8 @@ struct cli_args {
     long max_pixels; /* --max-pixels: the decoders' limit (default 100000000) */
     long shard_k, shard_n; /* --shard K/N: 0 <= K < N; shard_n 0: the whole list */
     int split;             /* --split (with --device all): one part per device */
+    const char *class_name; /* --class given as a wnid or name (cls -1): resolved with the labels */
+    const char *classes;    /* --classes FILE: image<TAB>class lines */
     char **pos; /* positional arguments (pointers into argv); free with cli_free */
     int npos;
 };
