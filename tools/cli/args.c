@@ -374,12 +374,11 @@ static cli_result set_option(cli_args *a, const flag_def *f, const char *val, ch
     case F_FILTER: num = &a->filter, hi = INT_MAX; break;
     case F_SIZE: num = &a->size, lo = 8, hi = 4096; break;
     case F_CLASS:
-        /* digits: an index; anything else a wnid or a name, looked up in the labels */
+        /* a number (what starts with a digit or a sign): an index; anything else a wnid or a
+         * name, looked up in the labels */
         if (!*val)
             return usage(msg, cap, "--class: expected an index, a wnid or a class name, got ''");
-        if (val[(*val == '-' || *val == '+') + strspn(val + (*val == '-' || *val == '+'),
-                                                      "0123456789")] ||
-            !val[*val == '-' || *val == '+']) {
+        if (!strchr("0123456789+-", *val)) {
             a->class_name = val;
             a->cls = -1;
             break;

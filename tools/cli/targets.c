@@ -20,11 +20,13 @@ int target_class(const char *spec, const labels *lab, const session *s, const ch
                  int *cls)
 {
     int nout = clvis_output_count(s->model);
-    const char *d = spec + (*spec == '-' || *spec == '+');
-    if (*d && !d[strspn(d, "0123456789")]) {
+    if (strchr("0123456789+-", *spec)) { /* an index, as --class reads one */
         char *end;
         errno = 0;
         long v = strtol(spec, &end, 10);
+        if (end == spec || *end)
+            return cli_fail("%s: expected a class index, a wnid or a name, got '%.60s'", what,
+                            spec);
         if (errno || v < 0 || v >= nout)
             return cli_fail("%s: class %.40s out of range: %s has %d classes (0..%d)", what, spec,
                             s->model_path, nout, nout - 1);
