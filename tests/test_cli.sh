@@ -546,6 +546,39 @@ bad eval_method 2 "unknown method 'sobel'" -- evaluate --model "$K/functional.h5
 bad eval_steps0 2 "steps: expected an integer in 1\.\." -- evaluate --model "$K/functional.h5" --steps 0 samples/coffee.png
 bad eval_class 1 'class 10 out of range' -- evaluate --model "$K/functional.h5" --class 10 samples/coffee.png
 bad eval_layer 1 'not a convolutional feature map' -- evaluate --model "$K/functional.h5" --layer flatten samples/coffee.png
+# ---- targets: --class by index / wnid / name, --top K, --classes FILE, names that keep runs apart
+run tg_top 0 -- gradcam --quiet --json --model "$K/functional.h5" --out "$T/tg" --top 2 samples/coffee.png &&
+    check "gradcam --top 2: the two top classes, one map + overlay each (_c<class>), one thumbnail" "python3 -c 'import json,sys; L=[json.loads(l) for l in open(sys.argv[1])]; assert len(L)==2 and L[0][\"class\"]!=L[1][\"class\"] and L[0][\"probability\"]>=L[1][\"probability\"], L' '$T/tg_top.out' && c1=\$(python3 -c 'import json,sys; print(json.loads(open(sys.argv[1]).readline())[\"class\"])' '$T/tg_top.out') && [ -s \"$T/tg/gradcam_coffee_c\${c1}_map.png\" ] && [ \$(ls '$T/tg' | grep -c '^gradcam_coffee_c[0-9]*_\(map.png\|overlay.jpg\)\$') = 4 ] && [ \$(ls '$T/tg' | grep -c '^thumb_') = 1 ] && [ ! -e '$T/tg/gradcam_coffee_map.png' ]" "$(ls "$T/tg"; head -c 300 "$T/tg_top.out")"
+run tg_layer 0 -- gradcam --quiet --model "$K/functional.h5" --out "$T/tg" --class 3 --layer conv2d_5 samples/coffee.png &&
+    run tg_default 0 -- gradcam --quiet --model "$K/functional.h5" --out "$T/tg" samples/coffee.png &&
+    check "--class 3 --layer L names gradcam_coffee_c3_L_*; the default run keeps gradcam_coffee_*" "[ -s '$T/tg/gradcam_coffee_c3_conv2d_5_map.png' ] && [ -s '$T/tg/gradcam_coffee_c3_conv2d_5_overlay.jpg' ] && [ -s '$T/tg/gradcam_coffee_map.png' ]" "$(ls "$T/tg")"
+run tg_sal_top 0 -- saliency --quiet --json --model "$K/functional.h5" --out "$T/tgs" --top 3 samples/coffee.png &&
+    check "saliency --top 3: three classes, saliency_vanilla_coffee_c<class>_* each" "[ \$(grep -c '\"class\"' '$T/tg_sal_top.out') = 3 ] && [ \$(ls '$T/tgs' | grep -c '^saliency_vanilla_coffee_c[0-9]*_\(map\|overlay\).png\$') = 6 ]" "$(ls "$T/tgs")"
+printf 'image\tclass\nsamples/coffee.png\t3\n# a comment\nsamples/owl.jpg\t7\nsamples/owl.jpg\t1\n' >"$T/tg.tsv"
+run tg_tsv 0 -- saliency --quiet --json --model "$K/functional.h5" --out "$T/tgt" --classes "$T/tg.tsv" samples/coffee.png samples/owl.jpg &&
+    check "saliency --classes FILE: each image's lines (coffee 3; owl 7 and 1), in file order" "python3 -c 'import json,sys; L=[json.loads(l) for l in open(sys.argv[1])]; assert [(l[\"path\"],l[\"class\"]) for l in L]==[(\"samples/coffee.png\",3),(\"samples/owl.jpg\",7),(\"samples/owl.jpg\",1)], L' '$T/tg_tsv.out' && [ -s '$T/tgt/saliency_vanilla_owl_c7_map.png' ] && [ -s '$T/tgt/saliency_vanilla_owl_c1_overlay.png' ]" "$(ls "$T/tgt")"
+run tg_twice 0 -- gradcam --model "$K/functional.h5" --out "$T/tgw" --class 2 samples/coffee.png samples/coffee.png &&
+    check "the same image and class twice: the second is _2, with a warning, not an overwrite" "[ -s '$T/tgw/gradcam_coffee_c2_map.png' ] && [ -s '$T/tgw/gradcam_coffee_2_c2_map.png' ] && grep -q 'warning: gradcam_coffee_c2 is already a result of this run' '$T/tg_twice.err'" "$(ls "$T/tgw"; cat "$T/tg_twice.err")"
+bad tg_top0 2 "top: expected an integer in 1\.\." -- gradcam --model "$K/functional.h5" --out "$T/bad_tg_top0" --top 0 samples/coffee.png
+bad tg_sal_top0 2 "top: expected an integer in 1\.\." -- saliency --model "$K/functional.h5" --out "$T/bad_tg_sal_top0" --top 0 samples/coffee.png
+bad tg_both 2 "give one of --class, --top and --classes" -- gradcam --model "$K/functional.h5" --out "$T/bad_tg_both" --class 1 --top 2 samples/coffee.png
+bad tg_nolabels 1 "class 'tabby' is a name, and .*functional.h5 has no label index \(10 outputs\)" -- gradcam --model "$K/functional.h5" --out "$T/bad_tg_nolabels" --class tabby samples/coffee.png
+bad tg_tsv_missing 1 "samples/parrot.jpg has no line in --classes" -- saliency --model "$K/functional.h5" --out "$T/bad_tg_tsv_missing" --classes "$T/tg.tsv" samples/coffee.png samples/parrot.jpg
+printf 'samples/coffee.png\t12\n' >"$T/tg_range.tsv"
+bad tg_tsv_range 1 "tg_range.tsv:1: class 12 out of range" -- gradcam --model "$K/functional.h5" --out "$T/bad_tg_tsv_range" --classes "$T/tg_range.tsv" samples/coffee.png
+printf 'samples/coffee.png 3\n' >"$T/tg_notab.tsv"
+bad tg_tsv_notab 1 "tg_notab.tsv:1: expected image<TAB>class" -- gradcam --model "$K/functional.h5" --out "$T/bad_tg_tsv_notab" --classes "$T/tg_notab.tsv" samples/coffee.png
+bad tg_tsv_nofile 1 "classes .*nope.tsv: No such file" -- gradcam --model "$K/functional.h5" --out "$T/bad_tg_tsv_nofile" --classes "$T/nope.tsv" samples/coffee.png
+if [ -f "$MOBILE" ]; then # class names need an ImageNet label index: the bundled MobileNetV2
+    run tg_name 0 -- gradcam --quiet --json --model "$MOBILE" --out "$T/tgn" --class tabby samples/cat_chelsea.png &&
+        check "gradcam --class tabby: class 281, gradcam_cat_chelsea_c281_*" "grep -q '\"class\":281,\"wnid\":\"n02123045\",\"name\":\"tabby\"' '$T/tg_name.out' && [ -s '$T/tgn/gradcam_cat_chelsea_c281_map.png' ] && [ -s '$T/tgn/gradcam_cat_chelsea_c281_overlay.jpg' ]" "$(ls "$T/tgn"; head -c 200 "$T/tg_name.out")"
+    printf 'samples/cat_chelsea.png\tn02123045\nsamples/cat_chelsea.png\tPersian Cat\n' >"$T/tg_names.tsv"
+    run tg_wnid 0 -- saliency --quiet --json --model "$MOBILE" --out "$T/tgn" --classes "$T/tg_names.tsv" samples/cat_chelsea.png &&
+        check "saliency --classes with a wnid and a case-insensitive name ('Persian Cat' is Persian_cat, 283)" "python3 -c 'import json,sys; L=[json.loads(l) for l in open(sys.argv[1])]; assert [l[\"class\"] for l in L]==[281,283], L' '$T/tg_wnid.out'" "$(head -c 300 "$T/tg_wnid.out")"
+    bad tg_ambiguous 1 "class 'crane' is ambiguous: 2 classes match \(crane \(134 n02012849\), crane \(517 n03126707\)\)" -- gradcam --model "$MOBILE" --out "$T/bad_tg_ambiguous" --class crane samples/cat_chelsea.png
+    bad tg_unknown 1 "class 'tabbby' is not in the label index; close: tabby \(281 n02123045\)" -- saliency --model "$MOBILE" --out "$T/bad_tg_unknown" --class tabbby samples/cat_chelsea.png
+fi
+check "bad target runs leave no output folders" "[ -z \"\$(ls -d '$T'/bad_tg_* 2>/dev/null)\" ]" "$(ls -d "$T"/bad_tg_* 2>&1)"
 
 # ---- bench (quick: the small convnet and two ops, one run) ------------------------------------
 run bench_quick 0 -- bench --quiet --quick --runs 1 --workload small,op_relu,op_maxpool &&

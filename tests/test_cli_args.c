@@ -149,6 +149,35 @@ int main(void)
                     !(a.given & F_OUT),
                 "predict defaults: --top 3, model preprocessing, out/");
     cli_free(&a);
+
+    /* targets: --class by index or name, --top K, --classes FILE, one of them */
+    a = run_case("gradcam --class tabby x.jpg");
+    test_checkf(a.cls == -1 && a.class_name && !strcmp(a.class_name, "tabby") &&
+                    (a.given & F_CLASS),
+                "gradcam --class tabby: a name, looked up with the labels");
+    cli_free(&a);
+    a = run_case("saliency --class n02123045 x.jpg");
+    test_checkf(a.cls == -1 && !strcmp(a.class_name, "n02123045"), "saliency --class WNID");
+    cli_free(&a);
+    a = run_case("gradcam --class 281 x.jpg");
+    test_checkf(a.cls == 281 && !a.class_name, "gradcam --class 281: an index");
+    cli_free(&a);
+    a = run_case("gradcam --top 2 x.jpg y.jpg");
+    test_checkf(a.top == 2 && (a.given & F_TOP) && a.cls == -1, "gradcam --top 2");
+    cli_free(&a);
+    a = run_case("saliency --classes t.tsv x.jpg");
+    test_checkf(a.classes && !strcmp(a.classes, "t.tsv") && (a.given & F_CLASSES),
+                "saliency --classes FILE");
+    cli_free(&a);
+    usage_case("gradcam --top 0 x.jpg", "--top: expected an integer in 1..");
+    usage_case("saliency --top 0 x.jpg", "--top: expected an integer in 1..");
+    usage_case("gradcam --class -3 x.jpg", "--class: expected an integer in 0..");
+    usage_case("gradcam --class= x.jpg", "--class: expected an index, a wnid or a class name");
+    usage_case("gradcam --class 3 --top 2 x.jpg", "give one of --class, --top and --classes");
+    usage_case("saliency --classes t.tsv --class tabby x.jpg",
+               "give one of --class, --top and --classes");
+    usage_case("gradcam --classes= x.jpg", "--classes: expected a file");
+    usage_case("predict --classes t.tsv x.jpg", "unknown option '--classes' for 'predict'");
     a = run_case("predict --preprocess caffe --top 1000 -- -weird.jpg -");
     test_checkf(a.preprocess == CLVIS_PREPROCESS_CAFFE && a.top == 1000 && a.npos == 2 &&
                     !strcmp(a.pos[0], "-weird.jpg") && !strcmp(a.pos[1], "-"),

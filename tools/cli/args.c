@@ -35,7 +35,7 @@ static const flag_def FLAGS[] = {
     {"filter", F_FILTER, 1, "F  filter (channel) index; of the output layer: class visualisation"},
     {"filters", F_FILTERS, 1, "LIST  the filters of a grid: 64-127 or 0,5,9-12 (default 0..63)"},
     {"size", F_SIZE, 1, "S  pattern size 8..4096 (default 64 for grids, 150 for one --filter)"},
-    {"class", F_CLASS, 1, "K  class index (default: top-1)"},
+    {"class", F_CLASS, 1, "K|WNID|NAME  class index, wnid or name in the labels (default: top-1)"},
     {"score", F_SCORE, 1, "prob|logit  post-softmax probability (book) or logit (paper)"},
     {"method", F_METHOD, 1, "NAME  CAM method (default gradcam; gradcam-paper with --score logit):"},
     {"top", F_TOP, 1, "K  number of predictions (default 3)"},
@@ -64,6 +64,7 @@ static const flag_def FLAGS[] = {
     {"shard", F_SHARD, 1, "K/N  this run's share: the images at sorted positions i with i mod N = K (0 <= K < N)"},
     {"split", F_SPLIT, 0, "with --device all: the images dealt across this host's devices, one process each"},
     {"metric", F_METRIC, 1, "a,b  evaluate: metrics (default drop,increase,road,insertion,deletion):"},
+    {"classes", F_CLASSES, 1, "FILE  image<TAB>class lines: each image's class (index, wnid or name)"},
     {NULL, 0, 0, NULL}};
 
 #define IMAGES_NOTE                                                                         \
@@ -108,7 +109,7 @@ static const cli_command COMMANDS[] = {
      "device batch (--chunk to split). The image is fed raw as in the book; --preprocess M\n"
      "puts the model's preprocessing in front of it.",
      cmd_filters},
-    {"gradcam", WITH_MODEL | F_OUT | F_JSON | F_LAYER | F_CLASS | F_SCORE | F_METHOD |
+    {"gradcam", WITH_MODEL | F_OUT | F_JSON | F_LAYER | F_CLASS | F_TOP | F_CLASSES | F_SCORE | F_METHOD |
                     F_LABELS | F_PREPROCESS | F_FORMAT | F_RECURSIVE | F_BATCH |
                     F_MAX_PIXELS | F_SHARD | F_SPLIT,
      "[options] IMAGE|FOLDER...",
@@ -121,7 +122,7 @@ static const cli_command COMMANDS[] = {
      "channel of the layer, --batch N at a time on the device." IMAGES_NOTE,
      cmd_gradcam},
     {"saliency",
-     WITH_MODEL | F_OUT | F_JSON | F_CLASS | F_SCORE | F_METHOD | F_LAYER | F_STEPS |
+     WITH_MODEL | F_OUT | F_JSON | F_CLASS | F_TOP | F_CLASSES | F_SCORE | F_METHOD | F_LAYER | F_STEPS |
          F_SAMPLES | F_NOISE | F_BASELINE | F_SEED | F_LABELS | F_PREPROCESS,
      "[options] IMAGE|FOLDER...",
      "Gradient attributions of the top-1 class (or --class) at the input's resolution (default\n"
@@ -236,6 +237,10 @@ void cli_help(FILE *f, const cli_command *c)
                     fprintf(f, "      %-18s %s\n", clvis_metric_name(k), clvis_metric_summary(k));
                 continue;
             }
+            if (d->flag == F_TOP && (sal || !strcmp(c->name, "gradcam"))) {
+                fprintf(f, "  --%-11s %s\n", d->name, "K  explain each of the top K classes (K >= 1)");
+                continue;
+            }
             if (sal && d->flag == F_METHOD) {
                 fprintf(f, "  --%-11s %s\n", d->name, "NAME  saliency method (default vanilla):");
                 for (int k = 0; clvis_saliency_method_name(k); k++)
@@ -302,6 +307,9 @@ static cli_result check_command(cli_args *a, char *msg, size_t cap)
          !strcmp(n, "evaluate")) &&
         a->npos < 1)
         return usage(msg, cap, "expected at least one IMAGE");
+    if ((!strcmp(n, "gradcam") || !strcmp(n, "saliency")) &&
+        !!(a->given & F_CLASS) + !!(a->given & F_TOP) + !!(a->given & F_CLASSES) > 1)
+        return usage(msg, cap, "give one of --class, --top and --classes");
     if (a->split && (!a->device || strcmp(a->device, "all")))
         return usage(msg, cap, "--split deals the images across devices: it needs --device all");
     if (!strcmp(n, "report") && a->npos < 1)
@@ -458,7 +466,23 @@ static cli_result set_option(cli_args *a, const flag_def *f, const char *val, ch
     case F_SEED: num = &a->seed, hi = 4294967295L; break;
     case F_FILTER: num = &a->filter, hi = INT_MAX; break;
     case F_SIZE: num = &a->size, lo = 8, hi = 4096; break;
-    case F_CLASS: num = &a->cls, hi = INT_MAX; break;
+    case F_CLASS:
+        /* a number (what starts with a digit or a sign): an index; anything else a wnid or a
+         * name, looked up in the labels */
+        if (!*val)
+            return usage(msg, cap, "--class: expected an index, a wnid or a class name, got ''");
+        if (!strchr("0123456789+-", *val)) {
+            a->class_name = val;
+            a->cls = -1;
+            break;
+        }
+        num = &a->cls, hi = INT_MAX;
+        break;
+    case F_CLASSES:
+        if (!*val)
+            return usage(msg, cap, "--classes: expected a file, got ''");
+        a->classes = val;
+        break;
     case F_TOP: num = &a->top, lo = 1, hi = 100000; break;
     case F_CHUNK: num = &a->chunk, lo = 1, hi = 4096; break;
     case F_STEPS: num = &a->steps, lo = bench || sal || ev ? 1 : 0, hi = 100000; break;

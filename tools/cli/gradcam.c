@@ -16,6 +16,7 @@
 #include "cli/session.h"
 #include "cli/thumb.h"
 #include "cli/split.h"
+#include "cli/targets.h"
 #include "cli/util.h"
 
 #define IMAGE_BAD GRADCAM_IMAGE_BAD
@@ -52,7 +53,8 @@ int gradcam_image(cli_args *o, session *s, const labels *labp, const clvis_gradc
     char stem[200], key[300], fmap[320], fover[320], pmap[1400], pover[1400];
     cli_stem(path, stem, sizeof stem);
     /* one name per image of the run: pic.png and pic.jpg get gradcam_pic_* and gradcam_pic_2_* */
-    if (!st && out_name(names, prefix, stem, "", path, key, sizeof key)) {
+    const char *suffix = call->suffix ? call->suffix : "";
+    if (!st && out_name(names, prefix, stem, suffix, path, key, sizeof key)) {
         rc = 1;
         goto done;
     }
@@ -156,7 +158,8 @@ int gradcam_image(cli_args *o, session *s, const labels *labp, const clvis_gradc
     /* the photo's thumbnail for the page (its top-k come from predict), named as its CAM:
      * gradcam_pic_2_* goes with thumb_pic_2.jpg */
     char fthumb[340];
-    snprintf(fthumb, sizeof fthumb, "thumb_%s.jpg", key + strlen(prefix));
+    snprintf(fthumb, sizeof fthumb, "thumb_%.*s.jpg",
+             (int)(strlen(key) - strlen(prefix) - strlen(suffix)), key + strlen(prefix));
     if (call->thumb && (rc = thumb_write(o, path, &orig, fthumb, &e[2])))
         goto done;
     if (call->thumb) {
@@ -186,12 +189,19 @@ int cmd_gradcam(cli_args *o)
     int rc = 0;
     float *x = NULL;
     labels lab = {0};
+    target_table tt = {0};
+    int *cls = NULL;
     clvis_gradcam_options go = {-1,           (int)o->cls,  o->logit, o->method,
                                 (int)o->batch, cli_progress, NULL};
     image_list il = {0};
     out_names names = {0};
     if (o->layer && (rc = cli_find_layer(s.model, o->layer, &go.layer)))
         goto done;
+    if ((rc = session_labels(o, &s, &lab)))
+        goto done;
+    if (o->class_name && (rc = target_class(o->class_name, &lab, &s, "--class", &go.cls)))
+        goto done;
+    o->cls = go.cls;
     if (go.cls >= clvis_class_count(s.model)) {
         rc = cli_fail("class %d out of range: %s has %d classes (0..%d%s)", go.cls, s.model_path,
                       clvis_class_count(s.model), clvis_class_count(s.model) - 1,
@@ -199,10 +209,19 @@ int cmd_gradcam(cli_args *o)
                                                          "class 0 = 1 - p" : "");
         goto done;
     }
-    if ((rc = session_labels(o, &s, &lab)))
+    if (o->classes && (rc = target_table_load(o->classes, &lab, &s, &tt)))
         goto done;
-    if ((rc = image_list_expand(o, &il)) || (rc = out_prepare(o->out)))
+    if ((rc = image_list_expand(o, &il)))
         goto done;
+    if (o->classes && (rc = target_table_covers(&tt, il.path, il.n, o->classes)))
+        goto done;
+    if ((rc = out_prepare(o->out)))
+        goto done;
+    cls = malloc((size_t)target_cap(o, &tt) * sizeof *cls);
+    if (!cls) {
+        rc = cli_fail("out of host memory");
+        goto done;
+    }
     x = malloc(clvis_input_count(s.model) * sizeof *x);
     if (!x) {
         rc = cli_fail("out of host memory");
@@ -215,10 +234,26 @@ int cmd_gradcam(cli_args *o)
     for (int i = 0; i < il.n && !rc; i++) {
         if (meter)
             cli_count(NULL, "gradcam: images", i, il.n);
-        gradcam_call call = {.print = 1, .thumb = 1};
-        if ((rc = gradcam_image(o, &s, &lab, &go, il.path[i], x, &names, &call)) == IMAGE_BAD) {
+        /* the classes of this image (targets.h), one map + overlay each; one thumbnail */
+        int nc = 0;
+        if ((rc = target_list(o, &s, &tt, il.path[i], x, cls, target_cap(o, &tt), &nc)) ==
+            IMAGE_BAD) {
             bad++;
             rc = 0;
+            continue;
+        }
+        for (int k = 0; k < nc && !rc; k++) {
+            char suffix[160];
+            target_suffix(o, cls[k], suffix, sizeof suffix);
+            gradcam_call call = {.print = 1, .thumb = k == 0, .suffix = suffix};
+            clvis_gradcam_options g1 = go;
+            g1.cls = cls[k];
+            if ((rc = gradcam_image(o, &s, &lab, &g1, il.path[i], x, &names, &call)) ==
+                IMAGE_BAD) {
+                bad++;
+                rc = 0;
+                break;
+            }
         }
     }
     if (meter && !rc)
@@ -228,6 +263,8 @@ done:
     out_names_free(&names);
     image_list_free(&il);
     free(x);
+    free(cls);
+    target_table_free(&tt);
     labels_free(&lab);
     session_close(&s);
     return rc;

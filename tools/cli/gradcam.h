@@ -13,6 +13,7 @@
 typedef struct {
     int print;          /* the line (or --json object) of `clvis gradcam` on stdout */
     int thumb;          /* also the photo's thumbnail (thumb_<image>.jpg) */
+    const char *suffix; /* after the image in the names (targets.h: _c281); NULL: none */
     char overlay[1400]; /* out: the overlay's path */
     int cls;            /* out: the class explained */
 } gradcam_call;

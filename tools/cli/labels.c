@@ -1,6 +1,7 @@
 /* labels.c — class-label files (see labels.h). */
 #include "cli/labels.h"
 
+#include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -139,4 +140,115 @@ const char *labels_name(const labels *l, int i)
 const char *labels_wnid(const labels *l, int i)
 {
     return (l->n && i >= 0 && i < l->n) ? l->wnid[i] : "";
+}
+
+/* ---- finding a class by wnid or name ------------------------------------------------------- */
+/* equal ignoring case, with ' ' and '_' the same ("tiger cat" is tiger_cat) */
+static int loose_eq(const char *a, const char *b)
+{
+    for (;; a++, b++) {
+        int x = tolower((unsigned char)(*a == ' ' ? '_' : *a));
+        int y = tolower((unsigned char)(*b == ' ' ? '_' : *b));
+        if (x != y)
+            return 0;
+        if (!x)
+            return 1;
+    }
+}
+
+static int loose_has(const char *hay, const char *needle)
+{
+    size_t n = strlen(needle);
+    for (; *hay; hay++) {
+        size_t k = 0;
+        while (k < n && hay[k] &&
+               tolower((unsigned char)(hay[k] == ' ' ? '_' : hay[k])) ==
+                   tolower((unsigned char)(needle[k] == ' ' ? '_' : needle[k])))
+            k++;
+        if (k == n)
+            return 1;
+    }
+    return 0;
+}
+
+/* Levenshtein distance, case folded, capped at 99 (names longer than 63 count as far) */
+static int distance(const char *a, const char *b)
+{
+    size_t la = strlen(a), lb = strlen(b);
+    if (la > 63 || lb > 63)
+        return 99;
+    int row[64];
+    for (size_t j = 0; j <= lb; j++)
+        row[j] = (int)j;
+    for (size_t i = 1; i <= la; i++) {
+        int diag = row[0];
+        row[0] = (int)i;
+        for (size_t j = 1; j <= lb; j++) {
+            int up = row[j];
+            int cost = tolower((unsigned char)a[i - 1]) != tolower((unsigned char)b[j - 1]);
+            int v = diag + cost;
+            if (row[j] + 1 < v)
+                v = row[j] + 1;
+            if (row[j - 1] + 1 < v)
+                v = row[j - 1] + 1;
+            row[j] = v;
+            diag = up;
+        }
+    }
+    return row[lb];
+}
+
+static void add_candidate(char *msg, size_t cap, const labels *l, int i, int *shown)
+{
+    size_t len = strlen(msg);
+    if (len < cap)
+        snprintf(msg + len, cap - len, "%s%s (%d%s%s)", *shown ? ", " : "", l->name[i], i,
+                 l->wnid[i][0] ? " " : "", l->wnid[i]);
+    (*shown)++;
+}
+
+#define CANDIDATES 5
+
+int labels_find(const labels *l, const char *spec, int *cls, char *msg, size_t cap)
+{
+    *cls = -1;
+    msg[0] = 0;
+    int hits[CANDIDATES], nh = 0;
+    /* exact (case-sensitive) wnid or name, then a loose match */
+    for (int pass = 0; pass < 2 && !nh; pass++)
+        for (int i = 0; i < l->n; i++) {
+            int eq = pass ? loose_eq(l->wnid[i], spec) || loose_eq(l->name[i], spec)
+                          : !strcmp(l->wnid[i], spec) || !strcmp(l->name[i], spec);
+            if (eq && nh < CANDIDATES)
+                hits[nh] = i;
+            nh += eq;
+        }
+    if (nh == 1) {
+        *cls = hits[0];
+        return 0;
+    }
+    int shown = 0;
+    if (nh > 1) {
+        snprintf(msg, cap, "class '%.60s' is ambiguous: %d classes match (", spec, nh);
+        for (int k = 0; k < nh && k < CANDIDATES; k++)
+            add_candidate(msg, cap, l, hits[k], &shown);
+        size_t len = strlen(msg);
+        snprintf(msg + len, cap > len ? cap - len : 0, "%s); give the index", nh > CANDIDATES ? ", ..." : "");
+        return 2;
+    }
+    snprintf(msg, cap, "class '%.60s' is not in the label index", spec);
+    size_t head = strlen(msg);
+    snprintf(msg + head, cap - head, "; close: ");
+    /* the names that contain it, else the nearest by edit distance */
+    for (int i = 0; i < l->n && shown < CANDIDATES; i++)
+        if (strlen(spec) >= 3 && loose_has(l->name[i], spec))
+            add_candidate(msg, cap, l, i, &shown);
+    int limit = (int)strlen(spec) / 3 + 1;
+    for (int d = 1; d <= limit && !shown; d++)
+        for (int i = 0; i < l->n && shown < CANDIDATES; i++)
+            if (distance(l->name[i], spec) == d)
+                add_candidate(msg, cap, l, i, &shown);
+    if (!shown)
+        msg[head] = 0;
+    return 1;
 }

@@ -26,4 +26,9 @@ void labels_free(labels *l);
 const char *labels_name(const labels *l, int i);
 const char *labels_wnid(const labels *l, int i);
 
+/* The class whose wnid or name is spec: an exact (case-sensitive) match first, else a unique
+ * match ignoring case (' ' and '_' alike). 0 with *cls set; 1 (not there: msg names up to five
+ * close names, with their index) or 2 (ambiguous: msg lists the matches), msg one line. */
+int labels_find(const labels *l, const char *spec, int *cls, char *msg, size_t cap);
+
 #endif

@@ -12,6 +12,7 @@
 #include "cli/images.h"
 #include "cli/outdir.h"
 #include "cli/session.h"
+#include "cli/targets.h"
 #include "cli/util.h"
 
 static const char *const BASELINES[] = {"black", "blur", "uniform", "zero"};
@@ -90,7 +91,7 @@ static void print_json(const cli_args *o, const labels *labp, const char *path,
 #define IMAGE_BAD 3 /* saliency_one: this input could not be read; go on */
 static int saliency_one(cli_args *o, session *s, const labels *labp,
                         const clvis_saliency_options *sop, const char *path, float *x,
-                        out_names *names)
+                        out_names *names, const char *suffix)
 {
     int rc = 0;
     clvis_image orig = {0}, mapimg = {0}, over = {0};
@@ -112,7 +113,7 @@ static int saliency_one(cli_args *o, session *s, const labels *labp,
         st = clvis_saliency_overlay(&over, &orig, &r);
     char stem[200], key[300], fmap[320], fover[320], pmap[1400], pover[1400];
     cli_stem(path, stem, sizeof stem);
-    if (!st && out_name(names, prefix, stem, "", path, key, sizeof key)) {
+    if (!st && out_name(names, prefix, stem, suffix, path, key, sizeof key)) {
         rc = 1;
         goto done;
     }
@@ -196,6 +197,8 @@ int cmd_saliency(cli_args *o)
     int rc = 0;
     float *x = NULL;
     labels lab = {0};
+    target_table tt = {0};
+    int *cls = NULL;
     image_list il = {0};
     out_names names = {0};
     clvis_saliency_options so;
@@ -211,31 +214,64 @@ int cmd_saliency(cli_args *o)
     so.preprocess = o->preprocess;
     if (o->layer && (rc = cli_find_layer(s.model, o->layer, &so.layer)))
         goto done;
+    if ((rc = session_labels(o, &s, &lab)))
+        goto done;
+    if (o->class_name && (rc = target_class(o->class_name, &lab, &s, "--class", &so.cls)))
+        goto done;
+    o->cls = so.cls;
     if (so.cls >= clvis_output_count(s.model)) {
         rc = cli_fail("class %d out of range: %s has %d classes (0..%d)", so.cls, s.model_path,
                       clvis_output_count(s.model), clvis_output_count(s.model) - 1);
         goto done;
     }
-    if ((rc = session_labels(o, &s, &lab)))
+    if (o->classes && (rc = target_table_load(o->classes, &lab, &s, &tt)))
         goto done;
-    if ((rc = image_list_expand(o, &il)) || (rc = out_prepare(o->out)))
+    if ((rc = image_list_expand(o, &il)))
         goto done;
+    if (o->classes && (rc = target_table_covers(&tt, il.path, il.n, o->classes)))
+        goto done;
+    if ((rc = out_prepare(o->out)))
+        goto done;
+    cls = malloc((size_t)target_cap(o, &tt) * sizeof *cls);
+    if (!cls) {
+        rc = cli_fail("out of host memory");
+        goto done;
+    }
     x = malloc(clvis_input_count(s.model) * sizeof *x);
     if (!x) {
         rc = cli_fail("out of host memory");
         goto done;
     }
     int bad = 0;
-    for (int i = 0; i < il.n && !rc; i++)
-        if ((rc = saliency_one(o, &s, &lab, &so, il.path[i], x, &names)) == IMAGE_BAD) {
+    for (int i = 0; i < il.n && !rc; i++) {
+        /* the classes of this image (targets.h), one map + overlay each */
+        int nc = 0;
+        if ((rc = target_list(o, &s, &tt, il.path[i], x, cls, target_cap(o, &tt), &nc)) ==
+            IMAGE_BAD) {
             bad++;
             rc = 0;
+            continue;
         }
+        for (int k = 0; k < nc && !rc; k++) {
+            char suffix[160];
+            target_suffix(o, cls[k], suffix, sizeof suffix);
+            clvis_saliency_options s1 = so;
+            s1.cls = cls[k];
+            if ((rc = saliency_one(o, &s, &lab, &s1, il.path[i], x, &names, suffix)) ==
+                IMAGE_BAD) {
+                bad++;
+                rc = 0;
+                break;
+            }
+        }
+    }
     rc = cli_finish_images(rc, bad, il.n);
 done:
     out_names_free(&names);
     image_list_free(&il);
     free(x);
+    free(cls);
+    target_table_free(&tt);
     labels_free(&lab);
     session_close(&s);
     return rc;
