@@ -277,8 +277,10 @@ static cli_result check_command(cli_args *a, char *msg, size_t cap)
         return usage(msg, cap, "--format applies to the Grad-CAM of --group; give --group catdog");
     if (a->method && !strcmp(a->method, "gradcam-paper") && (a->given & F_SCORE) && !a->logit)
         return usage(msg, cap, "--method gradcam-paper differentiates the logit; drop --score prob");
-    if ((a->given & F_BATCH) &&
-        (!a->method || (strcmp(a->method, "scorecam") && strcmp(a->method, "ablationcam"))))
+    int batched = a->method && (!strcmp(a->method, "scorecam") || !strcmp(a->method, "ablationcam"));
+    for (int k = 0; k < a->nmethods; k++) /* a list: one of them batches */
+        batched |= !strcmp(a->methods[k], "scorecam") || !strcmp(a->methods[k], "ablationcam");
+    if ((a->given & F_BATCH) && !batched)
         return usage(msg, cap, "--batch applies to --method scorecam and ablationcam (their "
                      "forward passes)");
     if (!strcmp(n, "filters")) {
@@ -312,6 +314,42 @@ static cli_result check_command(cli_args *a, char *msg, size_t cap)
             t += len + (t[len] == ',');
         }
     }
+    return CLI_RUN;
+}
+
+/* gradcam --method all | A,B,...: every name of the library's CAM table, or the listed ones in
+ * the order given (a repeat is dropped, blank items skipped); an unknown name is a usage error
+ * before anything runs. */
+static cli_result method_list(cli_args *a, const char *val, const char *known, char *msg,
+                              size_t cap)
+{
+    a->method = NULL;
+    a->nmethods = 0;
+    if (!strcmp(val, "all")) {
+        for (int k = 0; clvis_cam_method_name(k) && k < CLI_MAX_METHODS; k++)
+            a->methods[a->nmethods++] = clvis_cam_method_name(k);
+        return CLI_RUN;
+    }
+    for (const char *p = val; *p;) {
+        size_t len = strcspn(p, ",");
+        const char *hit = NULL;
+        for (int k = 0; len && clvis_cam_method_name(k) && !hit; k++)
+            if (strlen(clvis_cam_method_name(k)) == len &&
+                !strncmp(p, clvis_cam_method_name(k), len))
+                hit = clvis_cam_method_name(k);
+        if (len && !hit)
+            return usage(msg, cap, "--method: unknown CAM method '%.*s' in the list (known: %s, "
+                         "or all)", (int)(len < 60 ? len : 60), p, known);
+        int seen = 0;
+        for (int k = 0; hit && k < a->nmethods; k++)
+            seen |= a->methods[k] == hit;
+        if (hit && !seen && a->nmethods < CLI_MAX_METHODS)
+            a->methods[a->nmethods++] = hit;
+        p += len;
+        p += *p == ',';
+    }
+    if (!a->nmethods)
+        return usage(msg, cap, "--method: an empty list of methods (known: %s, or all)", known);
     return CLI_RUN;
 }
 
@@ -432,13 +470,17 @@ static cli_result set_option(cli_args *a, const flag_def *f, const char *val, ch
             return usage(msg, cap, "--method: unknown saliency method '%.60s' (known: %s)", val,
                          known);
         }
+        for (int k = 0; clvis_cam_method_name(k); k++)
+            snprintf(known + strlen(known), sizeof known - strlen(known), "%s%s", k ? ", " : "",
+                     clvis_cam_method_name(k));
+        if (!strcmp(val, "all") || strchr(val, ',')) /* the comparison (compare.c) */
+            return method_list(a, val, known, msg, cap);
         for (int k = 0; clvis_cam_method_name(k); k++) {
             if (!strcmp(val, clvis_cam_method_name(k))) {
                 a->method = clvis_cam_method_name(k);
+                a->nmethods = 0;
                 return CLI_RUN;
             }
-            snprintf(known + strlen(known), sizeof known - strlen(known), "%s%s", k ? ", " : "",
-                     clvis_cam_method_name(k));
         }
         return usage(msg, cap, "--method: unknown CAM method '%.60s' (known: %s)", val, known);
     }

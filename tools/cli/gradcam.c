@@ -8,6 +8,7 @@
 
 #include "cli/commands.h"
 #include "cli/common.h"
+#include "cli/compare.h"
 #include "cli/gradcam.h"
 #include "cli/images.h"
 #include "cli/outdir.h"
@@ -82,6 +83,10 @@ int gradcam_image(cli_args *o, session *s, const labels *labp, const clvis_gradc
                         "evidence at layer %s); written black\n", r.cls, lname);
     snprintf(call->overlay, sizeof call->overlay, "%s", pover);
     call->cls = r.cls;
+    call->ms = ms;
+    call->score = r.score;
+    call->prob = r.prob;
+    snprintf(call->variant, sizeof call->variant, "%s", variant);
     if (call->print && o->json) {
         cJSON *j = cJSON_CreateObject();
         cJSON_AddStringToObject(j, "path", path);
@@ -96,6 +101,10 @@ int gradcam_image(cli_args *o, session *s, const labels *labp, const clvis_gradc
         cJSON_AddNumberToObject(j, "score_value", r.score);
         cJSON_AddStringToObject(j, "layer", lname);
         cJSON_AddBoolToObject(j, "all_nonpositive", r.all_nonpositive);
+        cJSON_AddNumberToObject(j, "ms", ms);
+        cJSON *shape = cJSON_AddArrayToObject(j, "shape"); /* of map: [rows, columns] */
+        cJSON_AddItemToArray(shape, cJSON_CreateNumber(r.h));
+        cJSON_AddItemToArray(shape, cJSON_CreateNumber(r.w));
         cJSON *rows = cJSON_AddArrayToObject(j, "map");
         for (int y = 0; y < r.h; y++) {
             cJSON *row = cJSON_CreateArray();
@@ -160,6 +169,10 @@ int gradcam_image(cli_args *o, session *s, const labels *labp, const clvis_gradc
         e[2].device = s->device;
     }
     rc = out_report(o, e, call->thumb ? 3 : 2);
+    if (!rc && call->keep) { /* moved to the caller */
+        call->map = mapimg, call->over = over;
+        mapimg = (clvis_image){0}, over = (clvis_image){0};
+    }
 done:
     clvis_image_free(&orig);
     clvis_image_free(&mapimg);
@@ -203,7 +216,9 @@ int cmd_gradcam(cli_args *o)
     int bad = 0;
     for (int i = 0; i < il.n && !rc; i++) {
         gradcam_call call = {.print = 1, .thumb = 1};
-        if ((rc = gradcam_image(o, &s, &lab, &go, il.path[i], x, &names, &call)) == IMAGE_BAD) {
+        if ((rc = o->nmethods ? compare_image(o, &s, &lab, &go, il.path[i], x, &names)
+                              : gradcam_image(o, &s, &lab, &go, il.path[i], x, &names, &call)) ==
+            IMAGE_BAD) {
             bad++;
             rc = 0;
         }
