@@ -226,6 +226,10 @@ void cli_help(FILE *f, const cli_command *c)
             for (int k = 0; d->flag == F_METHOD && clvis_cam_method_name(k); k++)
                 fprintf(f, "      %-13s %s\n", clvis_cam_method_name(k),
                         clvis_cam_method_summary(k));
+            if (d->flag == F_METHOD)
+                fprintf(f, "      %-13s %s\n", "all | A,B,...",
+                        "every method (or those listed): their files and one comparison grid "
+                        "per image (compare_<image>_grid.jpg)");
         }
     fprintf(f, "  --%-11s %s\n", "help", "this text");
 }
