@@ -357,6 +357,31 @@ assert max(m0) > 0 and max(m1) > 0 and not any(a > 0 and b > 0 for a, b in zip(m
 assert cd[\"class\"] == pr[\"top\"][0][\"index\"], (cd[\"class\"], pr)
 ' '$T/pred_sig_json.out' '$T/gc_sig0.out' '$T/gc_sig1.out' '$T/gc_sigd.out'" "$(cat "$T/gc_sig0.out" "$T/gc_sig1.out" | head -c 600)"
 bad gc_sig2 1 'class 2 out of range: .* 2 classes \(0..1; one sigmoid output: class 1 = p, class 0 = 1 - p\)' -- gradcam --model "$K/small_convnet.h5" --out "$T/bad_gc_sig2" --class 2 samples/coffee.png
+# ---- gradcam --method all / a list: one grid per photo, the page's comparison, a record each ----
+run gc_all 0 -- gradcam --quiet --json --model "$K/functional.h5" --out "$T/gcall" --method all samples/coffee.png &&
+    check "gradcam --method all: every method's pictures and a $((11 * 224 + 12 * 4))x$((2 * 224 + 3 * 4)) grid (11 cells across, map and overlay rows)" "[ \$(ls '$T/gcall' | grep -c '_overlay.jpg\$') = 11 ] && [ \"\$(jpeg_size '$T/gcall/compare_coffee_grid.jpg')\" = $((11 * 224 + 12 * 4))x$((2 * 224 + 3 * 4)) ] && [ -s '$T/gcall/thumb_coffee.jpg' ]" "$(ls "$T/gcall")" &&
+    check "gradcam --method all --json: one record per method of the table (scorecam, ablationcam included) with its raw map, shape, score, probability, class, layer and time, then the comparison" "python3 -c '
+import json, sys
+L = [json.loads(l) for l in open(sys.argv[1])]
+want = [\"gradcam\", \"gradcam-paper\", \"gradcam++\", \"xgradcam\", \"layercam\", \"hirescam\", \"eigencam\", \"eigengradcam\", \"scorecam\", \"ablationcam\", \"fullgrad\"]
+assert [l.get(\"method\") for l in L[:-1]] == want, L
+for l in L[:-1]:
+    h, w = l[\"shape\"]
+    assert len(l[\"map\"]) == h and all(len(r) == w for r in l[\"map\"]), l[\"method\"]
+    assert l[\"ms\"] > 0 and 0 < l[\"probability\"] <= 1 and l[\"class\"] == L[0][\"class\"] and l[\"layer\"] and \"score_value\" in l
+    assert max(max(r) for r in l[\"map\"]) <= 1.0 + 1e-6
+assert len(set(json.dumps(l[\"map\"]) for l in L[:-1])) >= 8, \"the methods give different maps\"
+c = L[-1]
+assert c[\"comparison\"].endswith(\"compare_coffee_grid.jpg\") and [m[\"variant\"] for m in c[\"methods\"]] == want, c
+assert all(m[\"ms\"] > 0 and m[\"metric\"] is None for m in c[\"methods\"])
+' '$T/gc_all.out'" "$(tail -c 400 "$T/gc_all.out")" &&
+    check "gradcam --method all: the page's comparison section names the 11 columns in order with their times" "grep -q 'id=\"compare\"' '$T/gcall/index.html' && grep -q 'src=\"compare_coffee_grid.jpg\"' '$T/gcall/index.html' && [ \$(grep -c '^<tr><td class=\"num\">[0-9]*</td><td>[a-z+-]*</td><td class=\"num\">[0-9.]*</td>' '$T/gcall/index.html') = 11 ] && grep -q '<td class=\"num\">11</td><td>fullgrad</td>' '$T/gcall/index.html' && grep -q -P '^gradcam\tcompare_coffee_grid.jpg\t.*\tcompare\tgradcam,gradcam-paper,gradcam\+\+,' '$T/gcall/manifest.tsv'" "$(grep -A3 'id=\"compare\"' "$T/gcall/index.html" | head -c 600)"
+run gc_list 0 -- gradcam --quiet --model "$K/functional.h5" --out "$T/gclist" --score logit --method layercam,gradcam,gradcam-paper samples/coffee.png samples/owl.jpg &&
+    check "gradcam --method layercam,gradcam,gradcam-paper --score logit: gradcam is the paper's then, run once; a 2-column grid per photo, in the order given" "[ \"\$(jpeg_size '$T/gclist/compare_coffee_grid.jpg')\" = $((2 * 224 + 3 * 4))x$((2 * 224 + 3 * 4)) ] && [ -s '$T/gclist/compare_owl_grid.jpg' ] && [ -s '$T/gclist/layercam-logit_owl_overlay.jpg' ] && [ -z \"\$(ls '$T/gclist' | grep '_2_')\" ] && grep -q -P '\tcompare\tlayercam-logit,gradcam-paper\t' '$T/gclist/manifest.tsv' && [ \$(grep -c 'methods compared' '$T/gc_list.out') = 2 ]" "$(ls "$T/gclist"; cat "$T/gc_list.err")"
+bad method_list_unknown 2 "unknown CAM method 'nope' in the list \(known: gradcam, .*, or all\)" -- gradcam --model "$K/functional.h5" --out "$T/bad_method_list_unknown" --method layercam,nope samples/coffee.png
+check "an unknown name in a --method list writes nothing" "[ ! -e '$T/bad_method_list_unknown' ]"
+run pred_sig 0 -- predict --model "$K/small_convnet.h5" samples/coffee.png &&
+    check "predict sigmoid model: P(class 1)" "grep -q 'P(class 1) = ' '$T/pred_sig.out'"
 check "index.html lists every picture" "[ \$(grep -o '<img' '$T/fx/index.html' | wc -l) -ge 13 ] && [ ! -e '$T/fx/index.html.tmp'* ]"
 check "no temporaries left" "[ -z \"\$(ls '$T/fx' | grep tmp)\" ]"
 

@@ -176,6 +176,8 @@ int main(void)
     usage_case("gradcam --class 3 --top 2 x.jpg", "give one of --class, --top and --classes");
     usage_case("saliency --classes t.tsv --class tabby x.jpg",
                "give one of --class, --top and --classes");
+    usage_case("gradcam --method all --top 2 x.jpg", "compares methods on one class per photo");
+    usage_case("gradcam --method gradcam,layercam --classes t.tsv x.jpg", "not --top / --classes");
     usage_case("gradcam --classes= x.jpg", "--classes: expected a file");
     usage_case("predict --classes t.tsv x.jpg", "unknown option '--classes' for 'predict'");
     a = run_case("predict --preprocess caffe --top 1000 -- -weird.jpg -");
@@ -264,6 +266,33 @@ int main(void)
     usage_case("gradcam --method eigencam --batch 8 x.jpg", "--batch applies to");
     usage_case("filters --batch 8", "--batch");
     usage_case("gradcam --method GradCAM x.jpg", "unknown CAM method 'GradCAM'");
+    /* --method all | A,B,...: the comparison, names of the same table, in the order given */
+    a = run_case("gradcam --method all x.jpg");
+    int all_ok = !a.method && a.nmethods > 0;
+    for (int k = 0; all_ok && clvis_cam_method_name(k); k++)
+        all_ok = k < a.nmethods && a.methods[k] == clvis_cam_method_name(k) &&
+                 !clvis_cam_method_name(a.nmethods);
+    test_checkf(all_ok, "--method all: every method of the table, in its order (%d)", a.nmethods);
+    cli_free(&a);
+    a = run_case("gradcam --method layercam,gradcam,scorecam,layercam x.jpg");
+    test_checkf(!a.method && a.nmethods == 3 && !strcmp(a.methods[0], "layercam") &&
+                    !strcmp(a.methods[1], "gradcam") && !strcmp(a.methods[2], "scorecam"),
+                "--method layercam,gradcam,scorecam,layercam: three, as given, the repeat dropped");
+    cli_free(&a);
+    a = run_case("gradcam --method scorecam,ablationcam --batch 5 x.jpg");
+    test_checkf(a.nmethods == 2 && a.batch == 5, "--method scorecam,ablationcam --batch 5");
+    cli_free(&a);
+    a = run_case("gradcam --method all --method layercam x.jpg");
+    test_checkf(a.method && !strcmp(a.method, "layercam") && !a.nmethods,
+                "--method all then --method layercam: the last one wins");
+    cli_free(&a);
+    usage_case("gradcam --method gradcam,nope,layercam x.jpg",
+               "--method: unknown CAM method 'nope' in the list (known: gradcam, ");
+    usage_case("gradcam --method gradcam,GradCAM x.jpg", "unknown CAM method 'GradCAM' in the list");
+    usage_case("gradcam --method , x.jpg", "--method: an empty list of methods");
+    usage_case("gradcam --method layercam,eigencam --batch 4 x.jpg",
+               "--batch applies to --method scorecam and ablationcam");
+    usage_case("saliency --method vanilla,ig x.jpg", "unknown saliency method 'vanilla,ig'");
     usage_case("gradcam --method= x.jpg", "unknown CAM method ''");
     usage_case("gradcam x.jpg --method", "--method needs a value");
     usage_case("gradcam --method gradcam-paper --score prob x.jpg", "drop --score prob");

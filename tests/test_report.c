@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "cli/catdog.h"
+#include "cli/compare.h"
 #include "cli/report.h"
 #include "cli/report_page.h"
 #include "cli/thumb.h"
@@ -244,12 +245,81 @@ static void test_many(void)
     free(rows);
 }
 
+/* gradcam --method all: the grid's geometry (a 7x7 map scaled into the top cell, a 10x20
+ * overlay fitted into the bottom one, white elsewhere) and the page's comparison section: the
+ * columns in the grid's order with each method's time, an evaluate metric where one exists. */
+static void test_compare(void)
+{
+    unsigned char mp[2][7 * 7 * 3], op[2][20 * 10 * 3];
+    memset(mp[0], 10, sizeof mp[0]), memset(mp[1], 20, sizeof mp[1]);
+    memset(op[0], 30, sizeof op[0]), memset(op[1], 40, sizeof op[1]);
+    clvis_image maps[2] = {{7, 7, 3, mp[0]}, {7, 7, 3, mp[1]}};
+    clvis_image overs[2] = {{20, 10, 3, op[0]}, {20, 10, 3, op[1]}};
+    clvis_image g;
+    clvis_status st = compare_grid(&g, maps, overs, 2);
+    int W = 2 * COMPARE_CELL + 3 * COMPARE_GAP, H = 2 * COMPARE_CELL + 3 * COMPARE_GAP;
+    char msg[160];
+    snprintf(msg, sizeof msg, "st %d, %dx%d, want %dx%d", st, g.w, g.h, W, H);
+    check("compare grid: n cells across, map and overlay rows, gaps", !st && g.w == W && g.h == H,
+          msg);
+#define PX(x, y) (st ? -1 : g.px[((size_t)(y) * g.w + (x)) * 3])
+    int c0 = COMPARE_GAP, c1 = 2 * COMPARE_GAP + COMPARE_CELL, r1 = c1;
+    /* the 7x7 map is smaller than the cell: copied at its size, centred */
+    int m0 = c0 + (COMPARE_CELL - 7) / 2, o1 = r1 + (COMPARE_CELL - 10) / 2;
+    check("compare grid: each picture in its column and row, centred, white around",
+          PX(m0, c0 + (COMPARE_CELL - 7) / 2) == 10 && PX(c1 + (COMPARE_CELL - 7) / 2 + 3, c0 +
+          (COMPARE_CELL - 7) / 2 + 3) == 20 && PX(c0 + (COMPARE_CELL - 20) / 2, o1) == 30 &&
+          PX(c1 + (COMPARE_CELL - 20) / 2 + 19, o1 + 9) == 40 && PX(0, 0) == 255 &&
+          PX(m0 - 1, c0 + 100) == 255 && PX(c1 + 5, o1 - 1) == 255, NULL);
+#undef PX
+    clvis_image_free(&g);
+    check("compare grid: no methods, a bad argument", compare_grid(&g, maps, overs, 0) != 0 &&
+                                                          !g.px, NULL);
+    report_row rows[] = {
+        mk("gradcam", "layercam_c_overlay.jpg", "layercam cap", "c.png", REPORT_ROLE_OVERLAY,
+           "layercam", "600x400"),
+        mk("gradcam", "gradcam_c_overlay.jpg", "gradcam cap", "c.png", REPORT_ROLE_OVERLAY,
+           "gradcam", "600x400"),
+        mk("gradcam", "compare_c_grid.jpg", "2 CAM methods on c.png", "c.png",
+           REPORT_ROLE_COMPARE, "layercam,gradcam", "460x460"),
+        mk("evaluate", "", "c.png: deletion AUC 0.123", "c.png", REPORT_ROLE_METRIC,
+           "layercam", NULL),
+        mk("gradcam", "gradcam_d_overlay.jpg", "d cap", "d.png", REPORT_ROLE_OVERLAY,
+           "gradcam", "600x400"),
+    };
+    int n = (int)(sizeof rows / sizeof *rows);
+    free(rows[0].f[R_MS]);
+    rows[0].f[R_MS] = strdup("7.5");
+    size_t len = 0;
+    char *html = report_page(rows, n, &len);
+    const char *sec = html ? strstr(html, "<section id=\"compare\">") : NULL;
+    const char *l = sec ? strstr(sec, "<td>layercam</td><td class=\"num\">7.5</td>") : NULL;
+    const char *gc = sec ? strstr(sec, "<td>gradcam</td><td class=\"num\">12.5</td>") : NULL;
+    check("page: a comparison section with the grid, the contents bar links it",
+          sec && strstr(sec, "src=\"compare_c_grid.jpg\"") &&
+              strstr(html, "<a href=\"#compare\">") && count(html, "<article id=\"compare-") == 1,
+          html ? html + (len > 600 ? len - 600 : 0) : "no page");
+    check("page: the comparison's columns in the grid's order, each method's time",
+          l && gc && l < gc && strstr(l, "<td>layercam cap</td>"), sec);
+    check("page: a method's metric where evaluate wrote one, a dash elsewhere",
+          l && strstr(l, "deletion AUC 0.123") && gc && strstr(gc, "&mdash;") &&
+              (!strstr(gc, "deletion AUC") || strstr(gc, "deletion AUC") > strstr(gc, "</table>")),
+          sec);
+    check("page: the grid's time is not counted again in the timings",
+          html && strstr(html, "<td>gradcam</td><td class=\"num\">3</td>"), html);
+    free(html);
+    for (int i = 0; i < n; i++)
+        for (int k = 0; k < R_NF; k++)
+            free(rows[i].f[k]);
+}
+
 int main(void)
 {
     test_verdicts();
     test_thumb();
     test_page();
     test_many();
+    test_compare();
     printf("%d passed, %d failed\n", passed, failed);
     return failed != 0;
 }

@@ -265,6 +265,10 @@ void cli_help(FILE *f, const cli_command *c)
             for (int k = 0; d->flag == F_METHOD && clvis_cam_method_name(k); k++)
                 fprintf(f, "      %-13s %s\n", clvis_cam_method_name(k),
                         clvis_cam_method_summary(k));
+            if (d->flag == F_METHOD)
+                fprintf(f, "      %-13s %s\n", "all | A,B,...",
+                        "every method (or those listed): their files and one comparison grid "
+                        "per image (compare_<image>_grid.jpg)");
         }
     if (!strcmp(c->name, "filters"))
         cli_lucid_help(f);
@@ -310,6 +314,9 @@ static cli_result check_command(cli_args *a, char *msg, size_t cap)
     if ((!strcmp(n, "gradcam") || !strcmp(n, "saliency")) &&
         !!(a->given & F_CLASS) + !!(a->given & F_TOP) + !!(a->given & F_CLASSES) > 1)
         return usage(msg, cap, "give one of --class, --top and --classes");
+    if (a->nmethods && (a->given & (F_TOP | F_CLASSES)))
+        return usage(msg, cap, "--method all or a list compares methods on one class per photo: "
+                     "give --class or nothing, not --top / --classes");
     if (a->split && (!a->device || strcmp(a->device, "all")))
         return usage(msg, cap, "--split deals the images across devices: it needs --device all");
     if (!strcmp(n, "report") && a->npos < 1)
@@ -322,8 +329,10 @@ static cli_result check_command(cli_args *a, char *msg, size_t cap)
         return usage(msg, cap, "--format applies to the Grad-CAM of --group; give --group catdog");
     if (a->method && !strcmp(a->method, "gradcam-paper") && (a->given & F_SCORE) && !a->logit)
         return usage(msg, cap, "--method gradcam-paper differentiates the logit; drop --score prob");
-    if ((a->given & F_BATCH) &&
-        (!a->method || (strcmp(a->method, "scorecam") && strcmp(a->method, "ablationcam"))))
+    int batched = a->method && (!strcmp(a->method, "scorecam") || !strcmp(a->method, "ablationcam"));
+    for (int k = 0; k < a->nmethods; k++) /* a list: one of them batches */
+        batched |= !strcmp(a->methods[k], "scorecam") || !strcmp(a->methods[k], "ablationcam");
+    if ((a->given & F_BATCH) && !batched)
         return usage(msg, cap, "--batch applies to --method scorecam and ablationcam (their "
                      "forward passes)");
     if (!strcmp(n, "filters")) {
@@ -412,6 +421,42 @@ static cli_result evaluate_list(const char *val, int methods, const char **out, 
     if (!n)
         return usage(msg, cap, "%s: no names given in '%.60s'", what, val);
     *out = val;
+    return CLI_RUN;
+}
+
+/* gradcam --method all | A,B,...: every name of the library's CAM table, or the listed ones in
+ * the order given (a repeat is dropped, blank items skipped); an unknown name is a usage error
+ * before anything runs. */
+static cli_result method_list(cli_args *a, const char *val, const char *known, char *msg,
+                              size_t cap)
+{
+    a->method = NULL;
+    a->nmethods = 0;
+    if (!strcmp(val, "all")) {
+        for (int k = 0; clvis_cam_method_name(k) && k < CLI_MAX_METHODS; k++)
+            a->methods[a->nmethods++] = clvis_cam_method_name(k);
+        return CLI_RUN;
+    }
+    for (const char *p = val; *p;) {
+        size_t len = strcspn(p, ",");
+        const char *hit = NULL;
+        for (int k = 0; len && clvis_cam_method_name(k) && !hit; k++)
+            if (strlen(clvis_cam_method_name(k)) == len &&
+                !strncmp(p, clvis_cam_method_name(k), len))
+                hit = clvis_cam_method_name(k);
+        if (len && !hit)
+            return usage(msg, cap, "--method: unknown CAM method '%.*s' in the list (known: %s, "
+                         "or all)", (int)(len < 60 ? len : 60), p, known);
+        int seen = 0;
+        for (int k = 0; hit && k < a->nmethods; k++)
+            seen |= a->methods[k] == hit;
+        if (hit && !seen && a->nmethods < CLI_MAX_METHODS)
+            a->methods[a->nmethods++] = hit;
+        p += len;
+        p += *p == ',';
+    }
+    if (!a->nmethods)
+        return usage(msg, cap, "--method: an empty list of methods (known: %s, or all)", known);
     return CLI_RUN;
 }
 
@@ -591,13 +636,17 @@ static cli_result set_option(cli_args *a, const flag_def *f, const char *val, ch
             return usage(msg, cap, "--method: unknown saliency method '%.60s' (known: %s)", val,
                          known);
         }
+        for (int k = 0; clvis_cam_method_name(k); k++)
+            snprintf(known + strlen(known), sizeof known - strlen(known), "%s%s", k ? ", " : "",
+                     clvis_cam_method_name(k));
+        if (!strcmp(val, "all") || strchr(val, ',')) /* the comparison (compare.c) */
+            return method_list(a, val, known, msg, cap);
         for (int k = 0; clvis_cam_method_name(k); k++) {
             if (!strcmp(val, clvis_cam_method_name(k))) {
                 a->method = clvis_cam_method_name(k);
+                a->nmethods = 0;
                 return CLI_RUN;
             }
-            snprintf(known + strlen(known), sizeof known - strlen(known), "%s%s", k ? ", " : "",
-                     clvis_cam_method_name(k));
         }
         return usage(msg, cap, "--method: unknown CAM method '%.60s' (known: %s)", val, known);
     }

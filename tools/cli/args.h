@@ -69,11 +69,17 @@ typedef struct {
     int (*run)(cli_args *a); /* the exit status: 0, 1 (runtime failure) */
 } cli_command;
 
+#define CLI_MAX_METHODS 32 /* gradcam --method lists */
+
 struct cli_args {
     const cli_command *cmd; /* NULL: no (known) command */
     const char *device, *model, *arch, *config, *out, *layers, *layer, *labels, *init, *workloads;
     const char *method; /* --method: a name of clvis_cam_method_name() (checked), for saliency
                            of clvis_saliency_method_name(); NULL: none */
+    /* gradcam --method all or a comma list: the names (pointers into the library's table), in
+       the order given, without repeats; nmethods 0: one method (method above) */
+    const char *methods[CLI_MAX_METHODS];
+    int nmethods;
     cli_flags given; /* F_* bits of the options on the command line */
     int quiet, json, logit, quick;
     int preprocess; /* -1: model default, else clvis_preprocess */

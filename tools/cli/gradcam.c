@@ -9,6 +9,7 @@
 #include "cli/commands.h"
 #include "cli/common.h"
 #include "cli/devcmp.h"
+#include "cli/compare.h"
 #include "cli/gradcam.h"
 #include "cli/images.h"
 #include "cli/outdir.h"
@@ -87,6 +88,10 @@ int gradcam_image(cli_args *o, session *s, const labels *labp, const clvis_gradc
     snprintf(call->overlay, sizeof call->overlay, "%s", pover);
     call->cls = r.cls;
     devcmp_record(path, key, r.cls, r.score, r.map, r.h, r.w, NULL, 0, 0, 0);
+    call->ms = ms;
+    call->score = r.score;
+    call->prob = r.prob;
+    snprintf(call->variant, sizeof call->variant, "%s", variant);
     if (call->print && o->json) {
         cJSON *j = cJSON_CreateObject();
         cJSON_AddStringToObject(j, "path", path);
@@ -101,6 +106,10 @@ int gradcam_image(cli_args *o, session *s, const labels *labp, const clvis_gradc
         cJSON_AddNumberToObject(j, "score_value", r.score);
         cJSON_AddStringToObject(j, "layer", lname);
         cJSON_AddBoolToObject(j, "all_nonpositive", r.all_nonpositive);
+        cJSON_AddNumberToObject(j, "ms", ms);
+        cJSON *shape = cJSON_AddArrayToObject(j, "shape"); /* of map: [rows, columns] */
+        cJSON_AddItemToArray(shape, cJSON_CreateNumber(r.h));
+        cJSON_AddItemToArray(shape, cJSON_CreateNumber(r.w));
         cJSON *rows = cJSON_AddArrayToObject(j, "map");
         for (int y = 0; y < r.h; y++) {
             cJSON *row = cJSON_CreateArray();
@@ -168,6 +177,10 @@ int gradcam_image(cli_args *o, session *s, const labels *labp, const clvis_gradc
         e[2].device = s->device;
     }
     rc = out_report(o, e, call->thumb ? 3 : 2);
+    if (!rc && call->keep) { /* moved to the caller */
+        call->map = mapimg, call->over = over;
+        mapimg = (clvis_image){0}, over = (clvis_image){0};
+    }
 done:
     clvis_image_free(&orig);
     clvis_image_free(&mapimg);
@@ -234,6 +247,13 @@ int cmd_gradcam(cli_args *o)
     for (int i = 0; i < il.n && !rc; i++) {
         if (meter)
             cli_count(NULL, "gradcam: images", i, il.n);
+        if (o->nmethods) { /* --method all | A,B,...: one comparison grid per photo */
+            if ((rc = compare_image(o, &s, &lab, &go, il.path[i], x, &names)) == IMAGE_BAD) {
+                bad++;
+                rc = 0;
+            }
+            continue;
+        }
         /* the classes of this image (targets.h), one map + overlay each; one thumbnail */
         int nc = 0;
         if ((rc = target_list(o, &s, &tt, il.path[i], x, cls, target_cap(o, &tt), &nc)) ==

@@ -16,6 +16,13 @@ typedef struct {
     const char *suffix; /* after the image in the names (targets.h: _c281); NULL: none */
     char overlay[1400]; /* out: the overlay's path */
     int cls;            /* out: the class explained */
+    /* for the comparison of methods (compare.h): keep: the map and overlay pictures move to
+       map / over (the caller frees them) instead of being freed */
+    int keep;
+    clvis_image map, over;
+    double ms;          /* out: the method's time (load, CAM, pictures, files) */
+    char variant[64];   /* out: the variant naming the files ("gradcam", "layercam-logit") */
+    float score, prob;  /* out: the score differentiated and the class's probability */
 } gradcam_call;
 
 /* The CAM of path with gop into o->out (names unique in the run; x: one input item of

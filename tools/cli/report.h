@@ -28,6 +28,9 @@ typedef struct {
 #define REPORT_ROLE_OVERLAY "overlay" /* a CAM overlay on the photo */
 #define REPORT_ROLE_VERDICT "verdict" /* text: a group's verdict ("cat", "dog", "other") */
 #define REPORT_ROLE_GRID "grid"       /* activation or filter grid */
+#define REPORT_ROLE_COMPARE "compare" /* gradcam --method all: the methods' grid of a photo;
+                                        its variant: the variants left to right, "a,b,..." */
+#define REPORT_ROLE_METRIC "metric"   /* a method's metric on a photo (variant: the method's) */
 
 /* The clvis and device versions the page shows (session_open sets them once per process). */
 void report_set_versions(const char *versions);

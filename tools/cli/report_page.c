@@ -106,7 +106,7 @@ typedef struct {
 static int image_row(const report_row *r)
 {
     static const char *roles[] = {REPORT_ROLE_THUMB, REPORT_ROLE_PRED, REPORT_ROLE_MAP,
-                                  REPORT_ROLE_OVERLAY, REPORT_ROLE_VERDICT};
+                                  REPORT_ROLE_OVERLAY, REPORT_ROLE_VERDICT, REPORT_ROLE_COMPARE};
     for (size_t k = 0; k < sizeof roles / sizeof *roles; k++)
         if (is(r, R_ROLE, roles[k]))
             return 1;
@@ -406,7 +406,7 @@ static void sb_head(sbuf *b)
 
 /* what the page holds, for the contents bar */
 typedef struct {
-    int images, group, activations, filters, other;
+    int images, group, activations, filters, other, compare;
 } page_parts;
 
 #define NAV_IMAGES 40 /* photos named in the contents bar */
@@ -416,6 +416,8 @@ static void sb_nav(sbuf *b, const page_parts *p, const image_set *imgs)
     sb_puts(b, "<nav class=\"toc\"><b>clvis</b><a href=\"#run\">Run</a>");
     if (p->images)
         sb_printf(b, "<a href=\"#images\">Images (%d)</a>", imgs->n);
+    if (p->compare)
+        sb_puts(b, "<a href=\"#compare\">Methods compared</a>");
     if (p->group)
         sb_puts(b, "<a href=\"#catdog\">Cat or dog</a>");
     if (p->activations)
@@ -507,7 +509,8 @@ static void section_run(sbuf *b, const report_row *rows, int n)
         for (int i = 0; i < n; i++) {
             const report_row *r = &rows[i];
             if (strcmp(r->f[R_COMMAND], cmds[k]) || is(r, R_ROLE, REPORT_ROLE_MAP) ||
-                is(r, R_ROLE, REPORT_ROLE_THUMB) || is(r, R_ROLE, REPORT_ROLE_VERDICT))
+                is(r, R_ROLE, REPORT_ROLE_THUMB) || is(r, R_ROLE, REPORT_ROLE_VERDICT) ||
+                is(r, R_ROLE, REPORT_ROLE_COMPARE)) /* a grid: its methods' time again */
                 continue;
             cnt++;
             tot += atof(r->f[R_MS]);
@@ -619,6 +622,59 @@ static void section_group(sbuf *b, const report_row *rows, int n, const image_se
     sb_puts(b, "</table></section>\n");
 }
 
+/* The comparisons of CAM methods (gradcam --method all): per photo its grid and a table of
+ * the grid's columns, left to right: the method, its time and score (from its overlay's row),
+ * and its metric where a row of role metric for the photo and the method exists. */
+static void section_compare(sbuf *b, const report_row *rows, int n, const image_set *imgs)
+{
+    sb_puts(b, "<section id=\"compare\"><h2>CAM methods compared</h2>\n<p>Each grid shows "
+               "one photo's CAM methods left to right, the raw map above and the overlay "
+               "below; the table names the grid's columns in order.</p>\n");
+    for (int i = 0; i < imgs->n; i++) {
+        const report_row *g = find_row(rows, imgs, i, REPORT_ROLE_COMPARE, NULL);
+        if (!g)
+            continue;
+        sb_printf(b, "<article id=\"compare-%d\"><h3><a href=\"#img-%d\">", i + 1, i + 1);
+        sb_html(b, imgs->name[i]);
+        sb_puts(b, "</a></h3>\n");
+        sb_img(b, g, FIT_BOX, 1400, g->f[R_FILE]);
+        sb_puts(b, "<p class=\"cap\">");
+        sb_html(b, g->f[R_CAPTION]);
+        sb_puts(b, "</p>\n<table class=\"compare\">\n<tr><th>column</th><th>method</th>"
+                   "<th>ms</th><th>caption</th><th>metric</th></tr>\n");
+        int col = 0;
+        for (const char *v = g->f[R_VARIANT]; *v;) {
+            size_t len = strcspn(v, ",");
+            char name[128];
+            snprintf(name, sizeof name, "%.*s", (int)(len < sizeof name ? len : sizeof name - 1),
+                     v);
+            const report_row *over = find_row(rows, imgs, i, REPORT_ROLE_OVERLAY, name);
+            const report_row *met = NULL;
+            for (int k = 0; k < n; k++)
+                if (is(&rows[k], R_ROLE, REPORT_ROLE_METRIC) &&
+                    !strcmp(rows[k].f[R_IMAGE], imgs->name[i]) && is(&rows[k], R_VARIANT, name))
+                    met = &rows[k];
+            sb_printf(b, "<tr><td class=\"num\">%d</td><td>", ++col);
+            sb_html(b, name);
+            if (over)
+                sb_printf(b, "</td><td class=\"num\">%.1f</td><td>", atof(over->f[R_MS]));
+            else
+                sb_puts(b, "</td><td>&mdash;</td><td>");
+            sb_html(b, over ? over->f[R_CAPTION] : "");
+            sb_puts(b, "</td><td>");
+            if (met)
+                sb_html(b, met->f[R_CAPTION]);
+            else
+                sb_puts(b, "&mdash;");
+            sb_puts(b, "</td></tr>\n");
+            v += len;
+            v += *v == ',';
+        }
+        sb_puts(b, "</table></article>\n");
+    }
+    sb_puts(b, "</section>\n");
+}
+
 /* One picture with its caption (grids, and entries of other commands). */
 static void sb_figure(sbuf *b, const report_row *r)
 {
@@ -704,6 +760,7 @@ char *report_page(const report_row *rows, int n, size_t *len)
     page_parts p = {0};
     for (int i = 0; i < n; i++) {
         p.group |= is(&rows[i], R_ROLE, REPORT_ROLE_VERDICT);
+        p.compare |= is(&rows[i], R_ROLE, REPORT_ROLE_COMPARE);
         p.activations |= is(&rows[i], R_COMMAND, "activations");
         p.filters |= is(&rows[i], R_COMMAND, "filters");
         p.other |= other_row(rows, &imgs, i);
@@ -714,6 +771,8 @@ char *report_page(const report_row *rows, int n, size_t *len)
     section_run(&b, rows, n);
     if (p.images)
         section_images(&b, rows, n, &imgs);
+    if (p.compare)
+        section_compare(&b, rows, n, &imgs);
     if (p.group)
         section_group(&b, rows, n, &imgs);
     if (p.activations)
