@@ -380,8 +380,6 @@ run gc_list 0 -- gradcam --quiet --model "$K/functional.h5" --out "$T/gclist" --
     check "gradcam --method layercam,gradcam,gradcam-paper --score logit: gradcam is the paper's then, run once; a 2-column grid per photo, in the order given" "[ \"\$(jpeg_size '$T/gclist/compare_coffee_grid.jpg')\" = $((2 * 224 + 3 * 4))x$((2 * 224 + 3 * 4)) ] && [ -s '$T/gclist/compare_owl_grid.jpg' ] && [ -s '$T/gclist/layercam-logit_owl_overlay.jpg' ] && [ -z \"\$(ls '$T/gclist' | grep '_2_')\" ] && grep -q -P '\tcompare\tlayercam-logit,gradcam-paper\t' '$T/gclist/manifest.tsv' && [ \$(grep -c 'methods compared' '$T/gc_list.out') = 2 ]" "$(ls "$T/gclist"; cat "$T/gc_list.err")"
 bad method_list_unknown 2 "unknown CAM method 'nope' in the list \(known: gradcam, .*, or all\)" -- gradcam --model "$K/functional.h5" --out "$T/bad_method_list_unknown" --method layercam,nope samples/coffee.png
 check "an unknown name in a --method list writes nothing" "[ ! -e '$T/bad_method_list_unknown' ]"
-run pred_sig 0 -- predict --model "$K/small_convnet.h5" samples/coffee.png &&
-    check "predict sigmoid model: P(class 1)" "grep -q 'P(class 1) = ' '$T/pred_sig.out'"
 check "index.html lists every picture" "[ \$(grep -o '<img' '$T/fx/index.html' | wc -l) -ge 13 ] && [ ! -e '$T/fx/index.html.tmp'* ]"
 check "no temporaries left" "[ -z \"\$(ls '$T/fx' | grep tmp)\" ]"
 
