@@ -224,19 +224,8 @@ int cmd_saliency(cli_args *o)
                       clvis_output_count(s.model), clvis_output_count(s.model) - 1);
         goto done;
     }
-    if (o->classes && (rc = target_table_load(o->classes, &lab, &s, &tt)))
+    if ((rc = target_prepare(o, &s, &lab, &tt, &il, &cls)))
         goto done;
-    if ((rc = image_list_expand(o, &il)))
-        goto done;
-    if (o->classes && (rc = target_table_covers(&tt, il.path, il.n, o->classes)))
-        goto done;
-    if ((rc = out_prepare(o->out)))
-        goto done;
-    cls = malloc((size_t)target_cap(o, &tt) * sizeof *cls);
-    if (!cls) {
-        rc = cli_fail("out of host memory");
-        goto done;
-    }
     x = malloc(clvis_input_count(s.model) * sizeof *x);
     if (!x) {
         rc = cli_fail("out of host memory");

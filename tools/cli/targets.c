@@ -12,6 +12,7 @@
 
 #include "cli/common.h"
 #include "cli/images.h"
+#include "cli/outdir.h"
 #include "cli/util.h"
 
 #define TARGETS_MAX_BYTES (16 << 20)
@@ -197,4 +198,21 @@ void target_suffix(const cli_args *o, int cls, char *buf, size_t cap)
         util_safe_name(o->layer, safe, sizeof safe);
         snprintf(buf + len, cap - len, "_%s", safe);
     }
+}
+
+int target_prepare(cli_args *o, session *s, const labels *lab, target_table *tt,
+                   image_list *il, int **cls)
+{
+    int rc;
+    if (o->classes && (rc = target_table_load(o->classes, lab, s, tt)))
+        return rc;
+    if ((rc = image_list_expand(o, il)))
+        return rc;
+    if (o->classes && (rc = target_table_covers(tt, il->path, il->n, o->classes)))
+        return rc;
+    if ((rc = out_prepare(o->out)))
+        return rc;
+    if (!(*cls = malloc((size_t)target_cap(o, tt) * sizeof **cls)))
+        return cli_fail("out of host memory");
+    return 0;
 }

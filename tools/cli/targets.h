@@ -8,6 +8,7 @@
 #include <stddef.h>
 
 #include "cli/args.h"
+#include "cli/images.h"
 #include "cli/labels.h"
 #include "cli/session.h"
 
@@ -39,6 +40,11 @@ int target_list(const cli_args *o, session *s, const target_table *t, const char
                 int *cls, int cap, int *n);
 /* How many classes target_list may give for one image (the size of its cls). */
 int target_cap(const cli_args *o, const target_table *t);
+/* What gradcam and saliency do before the first image, in this order: the --classes table
+ * loaded, the images listed, the table checked to cover them, the output folder made, and
+ * *cls allocated for target_cap classes. 0, or 1 with the error printed (nothing written). */
+int target_prepare(cli_args *o, session *s, const labels *lab, target_table *tt,
+                   image_list *il, int **cls);
 
 /* The name suffix of class cls: "_c<cls>" when a target option was given, then "_<layer>"
  * (made safe) when --layer was; "" for the default run (gradcam_<image>_map.png). */
