@@ -49,6 +49,8 @@ int main(int argc, char **argv)
     /* Ctrl-C, SIGTERM: the temporaries being written are removed, then the signal ends us */
     util_cleanup_on_signals();
     int rc = o.cmd->run(&o);
+    if (out_flush() && !rc) /* the index entries held back (outdir.h) */
+        rc = 1;
     out_finish(); /* an output folder this run created and left empty is removed */
     cli_free(&o);
     return rc;

@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "cli/common.h"
@@ -125,8 +126,11 @@ int out_prepare(const char *dir)
     return 0;
 }
 
+static void pend_release(void);
+
 void out_finish(void)
 {
+    pend_release();
     made_unregister();
     if (!made_deep[0])
         return;
@@ -203,13 +207,121 @@ void out_names_free(out_names *u)
     u->n = 0;
 }
 
-int out_report(const cli_args *o, const report_entry *e, int n)
+/* The entries out_report holds back: copies (the callers' strings are theirs), for one folder. */
+static struct {
+    char *dir;
+    report_entry *e;
+    int n, cap;
+    double last_end, last_cost; /* monotonic seconds: the last write's end and its duration */
+    int written;                /* a write happened in this run */
+} pend;
+
+static double now_s(void)
 {
-    clvis_status st = report_add(o->out, e, n);
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
+}
+
+static void pend_free_entries(void)
+{
+    for (int i = 0; i < pend.n; i++) {
+        report_entry *e = &pend.e[i];
+        free((char *)e->command);
+        free((char *)e->file);
+        free((char *)e->caption);
+        free((char *)e->model);
+        free((char *)e->device);
+        free((char *)e->image);
+        free((char *)e->role);
+        free((char *)e->variant);
+    }
+    pend.n = 0;
+}
+
+static char *dup_or_null(const char *s, int *oom)
+{
+    if (!s)
+        return NULL;
+    char *d = strdup(s);
+    if (!d)
+        *oom = 1;
+    return d;
+}
+
+static void pend_release(void)
+{
+    pend_free_entries();
+    free(pend.e);
+    free(pend.dir);
+    pend.e = NULL;
+    pend.dir = NULL;
+    pend.cap = 0;
+}
+
+int out_flush(void)
+{
+    if (!pend.n)
+        return 0;
+    double t0 = now_s();
+    clvis_status st = report_add(pend.dir, pend.e, pend.n);
     if (!st) /* the JSON-lines copy, for shards and `clvis report DIR...` */
-        st = manifest_sync_jsonl(o->out);
+        st = manifest_sync_jsonl(pend.dir);
+    pend_free_entries();
+    pend.last_end = now_s();
+    pend.last_cost = pend.last_end - t0;
+    pend.written = 1;
     if (st)
         return cli_fail_st(st);
+    return 0;
+}
+
+int out_report(const cli_args *o, const report_entry *e, int n)
+{
+    if (pend.dir && strcmp(pend.dir, o->out)) { /* another folder: this one's entries first */
+        if (out_flush())
+            return 1;
+    }
+    if (!pend.dir || strcmp(pend.dir, o->out)) {
+        free(pend.dir);
+        if (!(pend.dir = strdup(o->out)))
+            return cli_fail("out of host memory");
+    }
+    if (pend.n + n > pend.cap) {
+        int cap = pend.cap ? pend.cap : 16;
+        while (cap < pend.n + n)
+            cap *= 2;
+        report_entry *p = realloc(pend.e, (size_t)cap * sizeof *p);
+        if (!p)
+            return cli_fail("out of host memory");
+        pend.e = p;
+        pend.cap = cap;
+    }
+    long long when = (long long)time(NULL);
+    int oom = 0;
+    for (int i = 0; i < n; i++) {
+        report_entry c = e[i];
+        c.command = dup_or_null(e[i].command, &oom);
+        c.file = dup_or_null(e[i].file, &oom);
+        c.caption = dup_or_null(e[i].caption, &oom);
+        c.model = dup_or_null(e[i].model, &oom);
+        c.device = dup_or_null(e[i].device, &oom);
+        c.image = dup_or_null(e[i].image, &oom);
+        c.role = dup_or_null(e[i].role, &oom);
+        c.variant = dup_or_null(e[i].variant, &oom);
+        if (!c.when)
+            c.when = when;
+        pend.e[pend.n++] = c; /* freed with the rest, even when a copy failed */
+    }
+    if (oom)
+        return cli_fail("out of host memory");
+    double t = now_s(), wait = 10.0 * pend.last_cost;
+    if (wait < 1.0)
+        wait = 1.0;
+    if (!pend.written || t - pend.last_end >= wait) {
+        if (out_flush())
+            return 1;
+    }
     if (!cli_quiet)
         fprintf(stderr, "index: %s/index.html\n", o->out);
     return 0;

@@ -32,7 +32,14 @@ int out_name(out_names *u, const char *prefix, const char *raw, const char *suff
 void out_names_free(out_names *u);
 
 /* Adds entries to o->out's index.html (and manifest.tsv, manifest.jsonl: manifest.h) and says
- * so on stderr. 0, or 1 after cli_fail. */
+ * so on stderr. 0, or 1 after cli_fail. Rewriting the manifest and the page costs time in
+ * proportion to the folder's entries, so a run of many images does not rewrite them for each:
+ * the entries wait in memory and are written when the last write is more than 1 s, and more
+ * than ten times its own duration, ago (so the index stays current and its upkeep stays under
+ * ~10% of the run whatever the folder's size), and at the end of the run (out_flush). */
 int out_report(const cli_args *o, const report_entry *e, int n);
+/* Writes the entries out_report holds back. main calls it after the command; 0, or 1 after
+ * cli_fail. */
+int out_flush(void);
 
 #endif

@@ -155,9 +155,7 @@ static clvis_status report_add_locked(const char *dir, const report_entry *e, in
     clvis_status st;
     row *rows;
     int n = read_manifest(mpath, &rows);
-    char when[32];
     time_t now = time(NULL);
-    strftime(when, sizeof when, "%Y-%m-%d %H:%M:%S", localtime(&now));
 
     sbuf man = {0};
     sb_puts(&man, "# clvis manifest: command\tfile\tcaption\tmodel\tdevice\tms\ttime\timage\t"
@@ -183,6 +181,9 @@ static clvis_status report_add_locked(const char *dir, const report_entry *e, in
         sb_field(&man, e[k].model);
         sb_puts(&man, "\t");
         sb_field(&man, e[k].device);
+        char when[32];
+        time_t t = e[k].when ? (time_t)e[k].when : now;
+        strftime(when, sizeof when, "%Y-%m-%d %H:%M:%S", localtime(&t));
         sb_printf(&man, "\t%.1f\t%s\t", e[k].ms, when);
         sb_field(&man, e[k].image);
         sb_puts(&man, "\t");

@@ -19,6 +19,7 @@ typedef struct {
     const char *role;    /* REPORT_ROLE_* */
     const char *variant; /* the CAM method ("gradcam", "gradcam-paper", ...), or the group */
     int w, h;            /* the picture's size in pixels */
+    long long when;      /* when the result was made (time_t); 0: now */
 } report_entry;
 
 /* roles of entries (the manifest's "role" column) */
