@@ -611,6 +611,11 @@ run bench_json 0 -- bench --quiet --json --runs 1 --workload op_relu &&
 run bench_prog 0 -- bench --quick --runs 1 --workload small,op_relu,op_maxpool &&
     check "bench without --quiet: each workload's line with its count and, after the first, an ETA" "grep -q '^\\[1/3\\] bench small_convnet: ' '$T/bench_prog.err' && grep -q '^\\[2/3, ETA [0-9]* s\\] bench op_maxpool_64_224' '$T/bench_prog.err' && grep -q '^\\[3/3, ETA [0-9]* s\\] bench op_relu_64_224' '$T/bench_prog.err'" "$(cat "$T/bench_prog.err")"
 bad bench_unknown 2 'unknown workload' -- bench --workload nonesuch
+# the batched explanations on a model file (the tiny tf-keras-vis convnet: 8 Score-CAM masks)
+run bench_explain 0 -- bench --quiet --json --runs 1 --workload scorecam,smoothgrad,ig \
+    --explain-model $K/tfkv/model.keras --batch 3 --samples 4 --ig-steps 5 &&
+    check "bench scorecam / smoothgrad / ig: three timed workloads with their counts" "python3 -c 'import json,sys; w=json.load(open(sys.argv[1]))[\"workloads\"]; assert [x[\"name\"] for x in w]==[\"scorecam\",\"smoothgrad\",\"ig\"]; assert \"8 masks of c2\" in w[0][\"detail\"] and \"4 samples\" in w[1][\"detail\"] and \"5 steps\" in w[2][\"detail\"] and \"batch 3\" in w[2][\"detail\"]; assert all(x[\"ms\"] > 0 and x[\"gflop\"] > 0 for x in w)' '$T/bench_explain.out'"
+bad bench_explain_layer 1 'nonesuch' -- bench --quiet --runs 1 --workload scorecam --explain-model $K/tfkv/model.keras --layer nonesuch
 
 # ---- #13.1: batches that never lose work: every format, bad files named and counted ------------
 # 10 photos, a CMYK JPEG and a WebP at the top; a BMP in sub/, a TIFF in sub/deeper/ (with a

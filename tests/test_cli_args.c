@@ -475,7 +475,18 @@ int main(void)
     usage_case("bench --workload nonesuch", "unknown workload 'nonesuch'");
     usage_case("bench --workload small,nonesuch", "unknown workload 'nonesuch'");
     usage_case("bench --steps 0", "--steps: expected an integer in 1..100000");
-    usage_case("bench --layer x", "unknown option '--layer' for 'bench'");
+    usage_case("bench --class 3", "unknown option '--class' for 'bench'");
+    /* the explanation workloads' options (scorecam, smoothgrad, ig) */
+    a = run_case("bench --workload scorecam,smoothgrad,ig --explain-model m.onnx --layer c2 "
+                 "--batch 16 --samples 8 --ig-steps 12");
+    test_checkf(a.explain_model && !strcmp(a.explain_model, "m.onnx") && a.layer &&
+                    !strcmp(a.layer, "c2") && a.batch == 16 && a.samples == 8 &&
+                    a.ig_steps == 12 && (a.given & F_IG_STEPS),
+                "bench --explain-model, --layer, --batch, --samples, --ig-steps");
+    cli_free(&a);
+    usage_case("bench --ig-steps 0", "--ig-steps: expected an integer in 1..100000");
+    usage_case("bench --batch 0", "--batch: expected an integer in 1..4096");
+    usage_case("saliency --ig-steps 3 x.jpg", "unknown option '--ig-steps' for 'saliency'");
     usage_case("bench x", "unexpected argument 'x'");
     long_case("bench --workload ", 200, "", "unknown workload");
 

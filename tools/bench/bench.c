@@ -287,6 +287,11 @@ typedef struct {
     int full_steps; /* filter grids: steps of the timed runs while the warm-up does 1 */
     float *out;
     size_t n_out;
+    /* the explanation workloads */
+    clvis_model *ex;
+    float *xex;        /* one input item of ex, NHWC, seeded uniform [-1, 1) */
+    int ex_layer;
+    const char *ex_method;
     /* microbenchmarks */
     int op;
     tensor tx, ty;
@@ -311,6 +316,36 @@ static clvis_status w_gradcam(wstate *s)
         return st;
     memcpy(s->out, res.map, (size_t)res.h * res.w * sizeof(float));
     clvis_gradcam_free(&res);
+    return CLVIS_OK;
+}
+
+static clvis_status w_scorecam(wstate *s)
+{
+    clvis_gradcam_options go = {.layer = s->ex_layer, .cls = -1, .method = "scorecam",
+                                .batch = s->o->explain_batch};
+    clvis_gradcam_result res;
+    clvis_status st = clvis_gradcam(s->ex, s->xex, &go, &res);
+    if (st)
+        return st;
+    memcpy(s->out, res.map, (size_t)res.h * res.w * sizeof(float));
+    clvis_gradcam_free(&res);
+    return CLVIS_OK;
+}
+
+static clvis_status w_saliency(wstate *s)
+{
+    clvis_saliency_options so;
+    clvis_saliency_options_default(&so);
+    so.method = s->ex_method;
+    so.samples = s->o->sg_samples > 0 ? s->o->sg_samples : 32;
+    so.steps = s->o->ig_steps > 0 ? s->o->ig_steps : 32;
+    so.batch = s->o->explain_batch;
+    clvis_saliency_result res;
+    clvis_status st = clvis_saliency(s->ex, s->xex, &so, &res);
+    if (st)
+        return st;
+    memcpy(s->out, res.attr, (size_t)res.h * res.w * res.c * sizeof(float));
+    clvis_saliency_free(&res);
     return CLVIS_OK;
 }
 
@@ -439,6 +474,76 @@ static clvis_status need_vgg(wstate *s, bench_report *rep)
     }
     rep->setup_ms += util_now_ms() - t0;
     return st;
+}
+
+static clvis_status need_explain(wstate *s, bench_report *rep)
+{
+    if (s->ex)
+        return CLVIS_OK;
+    if (!s->o->explain_model)
+        return err_set(CLVIS_ERR_INVALID_ARG, "bench: the explanation workloads need a model file");
+    double t0 = util_now_ms();
+    clvis_load_options lo = {0};
+    clvis_status st = clvis_model_load(s->ctx, s->o->explain_model, &lo, &s->ex);
+    rep->setup_ms += util_now_ms() - t0;
+    if (st)
+        return st;
+    clvis_shape is = clvis_model_layer_shape(s->ex, 0);
+    size_t n = (size_t)is.h * is.w * is.c;
+    if (!(s->xex = malloc(n * sizeof *s->xex)))
+        return err_set(CLVIS_ERR_NO_MEMORY, "bench: out of host memory");
+    rng r;
+    rng_seed(&r, s->o->seed + 11);
+    fill_u(s->xex, n, &r, 1.0f, 0.0f);
+    s->ex_layer = clvis_gradcam_default_layer(s->ex);
+    if (s->o->explain_layer &&
+        (st = clvis_model_find_layer(s->ex, s->o->explain_layer, &s->ex_layer)))
+        return st;
+    if (s->ex_layer < 0)
+        return err_set(CLVIS_ERR_NOT_FOUND, "bench: %s has no convolutional layer for Score-CAM",
+                       s->o->explain_model);
+    return CLVIS_OK;
+}
+
+/* scorecam, smoothgrad, ig on the explanation model: warm-up plus `runs` timed runs. */
+static clvis_status run_explain(wstate *s, bench_report *rep, const char *name, int runs,
+                                bench_progress_fn progress, void *user)
+{
+    clvis_status st = need_explain(s, rep);
+    if (st)
+        return st;
+    graph *g = model_graph(s->ex);
+    int last = g->n_nodes - 1;
+    shape3 is = g->nodes[0].out, ls = g->nodes[s->ex_layer].out;
+    int sam = s->o->sg_samples > 0 ? s->o->sg_samples : 32;
+    int steps = s->o->ig_steps > 0 ? s->o->ig_steps : 32;
+    char batch[32] = "the library's batch";
+    if (s->o->explain_batch > 0)
+        snprintf(batch, sizeof batch, "batch %d", s->o->explain_batch);
+    bench_result *res;
+    int cam = !strcmp(name, "scorecam");
+    size_t n_out = cam ? (size_t)ls.h * ls.w : (size_t)is.h * is.w * is.c;
+    if ((st = add_result(rep, name, n_out, &res)))
+        return st;
+    double fwd = graph_flops(g, last, 0, 0), fb = graph_flops(g, last, last, 0);
+    if (cam) {
+        snprintf(res->detail, sizeof res->detail, "Score-CAM, %d masks of %.40s (%dx%d) at "
+                 "%dx%d, %s", ls.c, g->nodes[s->ex_layer].name, ls.h, ls.w, is.h, is.w, batch);
+        res->flops = (double)(ls.c + 1) * fwd;
+    } else if (!strcmp(name, "smoothgrad")) {
+        s->ex_method = "smoothgrad";
+        snprintf(res->detail, sizeof res->detail, "SmoothGrad, %d samples at %dx%d, %s", sam,
+                 is.h, is.w, batch);
+        res->flops = fwd + (double)sam * fb;
+    } else {
+        s->ex_method = "ig";
+        snprintf(res->detail, sizeof res->detail, "integrated gradients, %d steps at %dx%d, %s",
+                 steps, is.h, is.w, batch);
+        res->flops = 2 * fwd + (double)steps * fb;
+    }
+    s->out = res->out;
+    viz_say(progress, user, "bench %s: %s", name, res->detail);
+    return timed(s, cam ? w_scorecam : w_saliency, runs, res, NULL);
 }
 
 static clvis_status run_op(wstate *s, bench_report *rep, int op, const char *name, int runs,
@@ -651,7 +756,13 @@ clvis_status bench_run(clvis_ctx *ctx, const bench_opts *opt, bench_report *rep,
     for (int i = 0; i < 4 && !st; i++)
         if (bench_selected(o.workloads, ops[i]))
             st = run_op(&s, rep, i, ops[i], o.runs, progress, user);
+    static const char *exs[3] = {"scorecam", "smoothgrad", "ig"};
+    for (int i = 0; i < 3 && !st; i++)
+        if (bench_selected(o.workloads, exs[i]))
+            st = run_explain(&s, rep, exs[i], frun, progress, user);
 done:
+    clvis_model_destroy(s.ex);
+    free(s.xex);
     clvis_model_destroy(s.vgg);
     clvis_model_destroy(s.small);
     free(s.x224);

@@ -1,6 +1,7 @@
 /* bench.h — the standard workloads of `clvis bench` as library calls (no printing): VGG16
  * forward, Grad-CAM end to end, filter-pattern grids, the book's small convnet with all
- * activations, per-op microbenchmarks, and an FMA-peak microkernel. Each workload is timed as
+ * activations, per-op microbenchmarks, the batched explanations (Score-CAM, SmoothGrad,
+ * integrated gradients) on a model file, and an FMA-peak microkernel. Each workload is timed as
  * the median of N runs after a warm-up and keeps its output of the last run so the same
  * workload on several devices can be compared. */
 #ifndef CLVIS_BENCH_H
@@ -16,7 +17,7 @@ typedef void (*bench_progress_fn)(void *user, const char *line);
 #define BENCH_WORKLOADS                                                                      \
     "vgg16_b1,vgg16_b8,gradcam,filters_block1_conv1,filters_block2_conv1,"                 \
     "filters_block3_conv1,filters_block4_conv1,small_convnet,op_conv3x3_64_112,"           \
-    "op_dense_25088_4096,op_maxpool_64_224,op_relu_64_224"
+    "op_dense_25088_4096,op_maxpool_64_224,op_relu_64_224,scorecam,smoothgrad,ig"
 
 typedef struct {
     const char *workloads; /* comma-separated names or prefixes ("filters", "op"); NULL: all */
@@ -26,6 +27,13 @@ typedef struct {
     int filter_count;      /* filters per grid (one batch); 0: 64 */
     const char *model;     /* VGG16 file (as clvis_model_load takes it); NULL: random weights */
     unsigned seed;         /* weights and inputs */
+    /* the explanation workloads (scorecam, smoothgrad, ig) run on this model file at its own
+       input size, one seeded input item, the top-1 class; timed filter_runs times */
+    const char *explain_model; /* NULL: the workloads fail with CLVIS_ERR_INVALID_ARG */
+    const char *explain_layer; /* scorecam: the layer; NULL: clvis_gradcam_default_layer */
+    int explain_batch;         /* items per device batch; 0: the library's choice */
+    int sg_samples;            /* smoothgrad: noisy samples (0: 32) */
+    int ig_steps;              /* ig: steps (0: 32) */
 } bench_opts;
 
 void bench_opts_default(bench_opts *o);

@@ -64,6 +64,8 @@ static const flag_def FLAGS[] = {
     {"shard", F_SHARD, 1, "K/N  this run's share: the images at sorted positions i with i mod N = K (0 <= K < N)"},
     {"split", F_SPLIT, 0, "with --device all: the images dealt across this host's devices, one process each"},
     {"metric", F_METRIC, 1, "a,b  evaluate: metrics (default drop,increase,road,insertion,deletion):"},
+    {"explain-model", F_EXPLAIN_MODEL, 1, "FILE  bench: the model of scorecam, smoothgrad, ig"},
+    {"ig-steps", F_IG_STEPS, 1, "N  bench: integrated-gradients steps (default 32)"},
     {"classes", F_CLASSES, 1, "FILE  image<TAB>class lines: each image's class (index, wnid or name)"},
     {NULL, 0, 0, NULL}};
 
@@ -152,7 +154,7 @@ static const cli_command COMMANDS[] = {
      cmd_dump},
     {"bench",
      COMMON | F_JSON | F_MODEL | F_STEPS | F_RUNS | F_QUICK | F_PROFILE | F_WORKLOAD | F_REFERENCE |
-         F_FILTER_RUNS,
+         F_FILTER_RUNS | F_EXPLAIN_MODEL | F_LAYER | F_BATCH | F_SAMPLES | F_IG_STEPS,
      "[options]",
      "Benchmark standard workloads on one device or --device all (see 'clvis bench --help').",
      cmd_bench},
@@ -189,8 +191,14 @@ static void bench_help(FILE *f)
             "  small_convnet          the book's 150x150 convnet forward, every layer read back\n"
             "  op_conv3x3_64_112, op_dense_25088_4096, op_maxpool_64_224, op_relu_64_224\n"
             "                         single ops, batch 1\n"
+            "  scorecam               Score-CAM of --layer (default: the Grad-CAM layer): one\n"
+            "                         masked forward per channel, in device batches (--batch)\n"
+            "  smoothgrad, ig         SmoothGrad (--samples, default 32) and integrated gradients\n"
+            "                         (--ig-steps, default 32), batched (--batch)\n"
             "VGG16 and the small convnet get seeded He-uniform random weights (no file needed);\n"
-            "--model FILE (or vgg16) uses a real VGG16 file instead.\n\n"
+            "--model FILE (or vgg16) uses a real VGG16 file instead. scorecam, smoothgrad and ig\n"
+            "run on --explain-model FILE (default: the bundled MobileNetV2) at its input size, on\n"
+            "one seeded input, the top-1 class, timed --filter-runs times.\n\n"
             "Each time is the median of --runs timed runs after one warm-up run (host wall clock\n"
             "including transfers and clFinish). A filter grid's warm-up is a 1-step run and it is\n"
             "timed --filter-runs times (default 1). GFLOP/s counts convolutions and dense layers\n"
@@ -207,7 +215,12 @@ static void bench_help(FILE *f)
             "  --json         one JSON object per device on stdout\n"
             "  --model FILE   VGG16 Keras file or 'vgg16' (default: random weights)\n"
             "  --steps N      filter-grid steps (default 40)\n"
-            "  --filter-runs N  timed runs of each filter grid (default 1)\n"
+            "  --filter-runs N  timed runs of each filter grid and explanation (default 1)\n"
+            "  --explain-model FILE  the model of scorecam, smoothgrad, ig\n"
+            "  --layer NAME   scorecam's layer\n"
+            "  --batch N      scorecam / smoothgrad / ig items per device batch\n"
+            "  --samples N    smoothgrad samples (default 32)\n"
+            "  --ig-steps N   integrated-gradients steps (default 32)\n"
             "  --quiet        no progress on stderr\n"
             "  --profile      at the end, each layer's forward/backward kernel time and the time\n"
             "                 between kernels, per device, on stderr (as CLVIS_PROFILE=1)\n"
@@ -332,7 +345,7 @@ static cli_result check_command(cli_args *a, char *msg, size_t cap)
     int batched = a->method && (!strcmp(a->method, "scorecam") || !strcmp(a->method, "ablationcam"));
     for (int k = 0; k < a->nmethods; k++) /* a list: one of them batches */
         batched |= !strcmp(a->methods[k], "scorecam") || !strcmp(a->methods[k], "ablationcam");
-    if ((a->given & F_BATCH) && !batched)
+    if ((a->given & F_BATCH) && !batched && strcmp(n, "bench"))
         return usage(msg, cap, "--batch applies to --method scorecam and ablationcam (their "
                      "forward passes)");
     if (!strcmp(n, "filters")) {
@@ -555,6 +568,12 @@ static cli_result set_option(cli_args *a, const flag_def *f, const char *val, ch
     case F_RUNS: num = &a->runs, lo = 1, hi = 100000; break;
     case F_REFERENCE: num = &a->reference, hi = 100000; break;
     case F_FILTER_RUNS: num = &a->filter_runs, lo = 1, hi = 100000; break;
+    case F_IG_STEPS: num = &a->ig_steps, lo = 1, hi = 100000; break;
+    case F_EXPLAIN_MODEL:
+        if (!*val)
+            return usage(msg, cap, "--explain-model: expected a file, got ''");
+        a->explain_model = val;
+        break;
     case F_FILTERS: {
         /* items "N" or "A-B" (A <= B), comma-separated; at most FILTERS_MAX indices in all */
         enum { FILTERS_MAX = 4096 };

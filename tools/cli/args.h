@@ -58,6 +58,8 @@ typedef uint64_t cli_flags;
 #define F_METRIC F_BIT(40)
 #define F_PROFILE F_BIT(50) /* bench --profile: CLVIS_PROFILE=1 for the run */
 #define F_CLASSES F_BIT(45) /* targets: gradcam / saliency --classes FILE */
+#define F_EXPLAIN_MODEL F_BIT(42) /* bench --explain-model FILE: scorecam, smoothgrad, ig */
+#define F_IG_STEPS F_BIT(43)      /* bench --ig-steps N */
 
 typedef struct cli_args cli_args;
 
@@ -85,6 +87,8 @@ struct cli_args {
     int preprocess; /* -1: model default, else clvis_preprocess */
     long seed, filter, size, cls, top, chunk, steps;
     long runs, reference, filter_runs; /* bench */
+    const char *explain_model;          /* bench --explain-model; NULL: the default model */
+    long ig_steps;                      /* bench --ig-steps (32) */
     long samples;                       /* saliency: --samples (25) */
     double noise;                       /* saliency: --noise (0.15) */
     int baseline;                       /* saliency: --baseline, a clvis_baseline (black) */

@@ -7,6 +7,7 @@
 
 #include "bench.h"
 #include "cli/commands.h"
+#include "cli/datadir.h"
 #include "cli/common.h"
 #include "cli/progress.h"
 #include "cli/session.h"
@@ -61,6 +62,16 @@ int cmd_bench(cli_args *o)
     bo.model = o->model;
     bo.filter_steps = (o->given & F_STEPS) ? (int)o->steps : o->quick ? 5 : 40;
     bo.filter_runs = (int)o->filter_runs;
+    static char mbuf[4096];
+    bo.explain_model = o->explain_model;
+    if (!bo.explain_model) { /* the bundled model; a missing one fails when a workload needs it */
+        data_path(DATA_MODEL, DATA_MODEL_SRC, mbuf, sizeof mbuf);
+        bo.explain_model = mbuf;
+    }
+    bo.explain_layer = o->layer;
+    bo.explain_batch = (int)o->batch;
+    bo.sg_samples = (o->given & F_SAMPLES) ? (int)o->samples : 32;
+    bo.ig_steps = (o->given & F_IG_STEPS) ? (int)o->ig_steps : 32;
     if (o->given & F_PROFILE)
         setenv("CLVIS_PROFILE", "1", 1); /* read when each device's context is created */
 
