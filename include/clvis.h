@@ -337,6 +337,8 @@ typedef struct {
     int preprocess;                   /* how the model reads the image (x 255): -1 its own */
     const float *direction;           /* DIRECTION: one weight per channel of the layer */
     int direction_n;                  /* their count (the layer's channels) */
+    float diversity;                  /* weight of Lucid's diversity term across each device
+                                         batch at the layer (0: none; lucid_diversity.c) */
 } clvis_lucid_options;
 CLVIS_API void clvis_lucid_options_default(clvis_lucid_options *o);
 /* Maximises the objective of units[0..n) of `layer` (channels; classes for CLASS) as one device
@@ -349,6 +351,11 @@ CLVIS_API clvis_status clvis_lucid_patterns(clvis_model *m, int layer, const int
                                             float *objective, clvis_progress_fn progress,
                                             void *user);
 /* The grid of units 0..63 (fewer when the layer has fewer), laid out as clvis_filters'. */
+/* The grid of units[0..n) (repeats allowed: with diversity, different patterns of one unit),
+ * laid out as clvis_filter_grid's; one device batch as clvis_lucid_patterns. */
+CLVIS_API clvis_status clvis_lucid_grid(clvis_model *m, int layer, const int *units, int n,
+                                        const clvis_lucid_options *opt, clvis_image *out,
+                                        clvis_progress_fn progress, void *user);
 CLVIS_API clvis_status clvis_lucid_filters(clvis_model *m, int layer,
                                            const clvis_lucid_options *opt, clvis_image *out,
                                            clvis_progress_fn progress, void *user);

@@ -345,8 +345,11 @@ static cli_result check_command(cli_args *a, char *msg, size_t cap)
             return usage(msg, cap, "give --layer (one pattern / one grid) or --layers (grids)");
         if (a->lucid.given && a->lucid.style != 1)
             return usage(msg, cap, "--lr, --optimizer, --param, --[no-]decorrelate, "
-                         "--[no-]transforms, --l1, --tv, --blur, --objective and --direction need "
-                         "--style lucid");
+                         "--[no-]transforms, --l1, --tv, --blur, --diversity, --objective and "
+                         "--direction need --style lucid");
+        if (a->lucid.diversity > 0 && a->lucid.objective == CLVIS_LUCID_CLASS)
+            return usage(msg, cap, "--diversity needs a spatial layer's feature maps, not "
+                         "--objective class");
         if ((a->lucid.objective == CLVIS_LUCID_DIRECTION) != (a->lucid.direction != NULL))
             return usage(msg, cap, "--objective direction and --direction W0,W1,... go together");
         if (a->lucid.style == 1 && a->init)
