@@ -3,7 +3,9 @@
  * reference gradient against central finite differences, the fixed points (identical items:
  * -1 and no gradient; one item: 0), and the pipeline: with the term, four patterns of the same
  * unit end up measurably more different from each other than without it (the pairwise
- * cosine of their Gram matrices, at the term's layer and at one it does not see). */
+ * cosine of their Gram matrices, at the term's layer and at one it does not see). The term
+ * is across one device batch, so this file also checks that a 64-pattern grid is one batch
+ * and that the progress comes per step. */
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -230,6 +232,70 @@ static void test_pipeline(void)
     free(obj);
 }
 
+typedef struct {
+    int calls, bad;
+    long last, total;
+    char task[300];
+} counts;
+
+static void count_cb(void *user, const char *task, long done, long total)
+{
+    counts *c = user;
+    if (strncmp(task, "lucid ", 6)) /* the kernel build's lines */
+        return;
+    c->bad |= c->calls && (strcmp(task, c->task) || done <= c->last || total != c->total);
+    snprintf(c->task, sizeof c->task, "%s", task);
+    c->calls++;
+    c->last = done;
+    c->total = total;
+}
+
+static void say_cb(void *user, const char *line)
+{
+    int *batches = user;
+    if (strstr(line, "patterns ("))
+        (*batches)++;
+}
+
+/* Item 7 of issue 15: the 64 patterns of a grid are one device batch; progress per step. */
+static void test_batch_progress(void)
+{
+    counts c = {0};
+    clvis_ctx_options co = {0};
+    co.log = test_log;
+    co.progress = count_cb;
+    co.progress_user = &c;
+    clvis_ctx *cx = NULL;
+    clvis_model *m = NULL;
+    clvis_status st = clvis_ctx_create(&co, &cx);
+    if (!st)
+        st = clvis_model_load(cx, TEST_KERAS_DIR "/small_convnet.h5", NULL, &m);
+    int layer = -1, units[64], batches = 0;
+    const int n = 64, steps = 3, S = 32;
+    for (int i = 0; i < n; i++)
+        units[i] = i % 32;
+    if (!st)
+        st = clvis_model_find_layer(m, "conv2d_1", &layer);
+    if (!st)
+        st = clvis_model_set_input_size(m, S, S);
+    unsigned char *p8 = malloc((size_t)n * S * S * 3);
+    clvis_lucid_options o;
+    clvis_lucid_options_default(&o);
+    o.steps = steps;
+    if (!st)
+        st = clvis_lucid_patterns(m, layer, units, n, &o, p8, NULL, NULL, say_cb, &batches);
+    test_checkf(!st && batches == 1 && strstr(c.task, "batch 64"),
+                "a 64-pattern lucid grid runs as one device batch (%d batch line%s; task '%s') %s",
+                batches, batches == 1 ? "" : "s", c.task, st ? clvis_last_error() : "");
+    test_checkf(!st && c.calls == steps && !c.bad && c.last == (long)n * steps &&
+                    c.total == (long)n * steps,
+                "progress per step: %d updates for %d steps, rising to %ld of %ld", c.calls,
+                steps, c.last, c.total);
+    clvis_model_destroy(m);
+    clvis_ctx_destroy(cx);
+    free(p8);
+}
+
 int main(void)
 {
     int rc = test_open_ctx(&ctx);
@@ -240,6 +306,7 @@ int main(void)
     test_term(2, 3, 1);
     test_fixed_points();
     test_pipeline();
+    test_batch_progress();
     clvis_ctx_destroy(ctx);
     return test_summary();
 }

@@ -6,6 +6,7 @@
  * per step the host writes only each item's affine map (12 floats); the seed of the objective
  * is a device buffer copied into the graph. */
 #include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -114,9 +115,16 @@ static clvis_status render(clvis_ctx *ctx, lucid_bufs *b, int fft, int B, int S,
     return lucid_rgb_forward(ctx, b->img, fft ? b->t : b->p, B, S * S, mat);
 }
 
+/* Progress per step: task, and the steps of all items (n * steps) as the total. */
+typedef struct {
+    const char *task;
+    long total;
+} lucid_progress;
+
 static clvis_status run_chunk(graph *g, int layer, const int *units, int nb, int B, int item0,
                               const clvis_lucid_options *o, lucid_bufs *b, float *host,
-                              float *objective, const lucid_chanmap *cm)
+                              float *objective, const lucid_chanmap *cm,
+                              const lucid_progress *pr)
 {
     clvis_ctx *ctx = graph_ctx(g);
     shape3 in = graph_node_shape(g, 0), ls = graph_node_shape(g, layer);
@@ -235,6 +243,9 @@ static clvis_status run_chunk(graph *g, int layer, const int *units, int nb, int
         st = o->optimizer == CLVIS_LUCID_RMS
                  ? lucid_rms_step(ctx, b->p, b->g, b->ss, B, (int)per, o->lr)
                  : lucid_adam_step(ctx, &adam, b->p, b->g, b->m, b->v, (int)(B * per));
+        if (!st) /* enqueued, not waited for: the count runs ahead of the device by a step */
+            graph_progress(g, pr->task, (long)item0 * o->steps + (long)(step + 1) * nb,
+                           pr->total);
     }
     free(rng);
     free(aff);
@@ -297,12 +308,15 @@ clvis_status clvis_lucid_patterns(clvis_model *m, int layer, const int *units, i
     size_t item_dev = (graph_item_floats(g) + item_floats(fft, S, lcount) +
                        (opt->diversity > 0 ? lcount + (size_t)2 * ls.c * ls.c : 0)) *
                       sizeof(float);
-    int B = opt->chunk > 0 ? opt->chunk : (int)(graph_device_memory(g) / 4 / item_dev);
+    uint64_t gmem = graph_device_memory(g);
+    int B = opt->chunk > 0 ? opt->chunk : (int)(gmem / 4 / item_dev);
+    /* a grid (up to 64 patterns) stays one device batch while it fits in half the memory */
+    if (opt->chunk <= 0 && n <= 64 && B < n && (uint64_t)item_dev * n <= gmem / 2)
+        B = n;
     if (B < 1)
         B = 1;
     if (B > n)
         B = n;
-    uint64_t gmem = graph_device_memory(g);
     if (gmem && (uint64_t)item_dev * B > gmem)
         return err_set(CLVIS_ERR_NO_MEMORY,
                        "lucid patterns of '%s' at %dx%d, %d per batch: about %.1f GiB of device "
@@ -327,9 +341,13 @@ clvis_status clvis_lucid_patterns(clvis_model *m, int layer, const int *units, i
     if (!st && opt->diversity > 0 &&
         !(st = buffer_create(graph_ctx(g), (size_t)B * lcount * sizeof(float), &b.seed2)))
         st = lucid_diversity_alloc(graph_ctx(g), &b.dw, B, ls.c);
+    char task[300];
+    snprintf(task, sizeof task, "lucid %s (%d pattern%s x %d steps, batch %d)", lname, n,
+             n > 1 ? "s" : "", opt->steps, B);
+    const lucid_progress pr = {task, (long)n * opt->steps};
     for (int b0 = 0; b0 < n && !st; b0 += B) {
         int nb = n - b0 < B ? n - b0 : B;
-        if ((st = run_chunk(g, layer, units + b0, nb, B, b0, opt, &b, host, objective, &cm)))
+        if ((st = run_chunk(g, layer, units + b0, nb, B, b0, opt, &b, host, objective, &cm, &pr)))
             break;
         for (int k = 0; k < nb; k++)
             for (size_t p = 0; p < (size_t)S * S; p++)
