@@ -359,6 +359,27 @@ CLVIS_API clvis_status clvis_lucid_grid(clvis_model *m, int layer, const int *un
 CLVIS_API clvis_status clvis_lucid_filters(clvis_model *m, int layer,
                                            const clvis_lucid_options *opt, clvis_image *out,
                                            clvis_progress_fn progress, void *user);
+/* ---- deep dream on a photo (Mordvintsev et al. 2015; the TensorFlow deep-dream tutorial) ---- */
+typedef struct {
+    int octaves;        /* 3: sizes photo / scale^(octaves-1), ..., / scale, the photo's own */
+    float octave_scale; /* 1.4 */
+    int steps;          /* 50 gradient-ascent steps per octave */
+    float step;         /* 0.01: image += step * g / (std(g) + 1e-8), image in [0, 1], clipped */
+    int jitter;         /* 32: each step shifts the image by up to this many pixels (seeded) */
+    uint32_t seed;
+    int preprocess;     /* how the model reads the image (x 255): -1 its own */
+} clvis_dream_options;
+CLVIS_API void clvis_dream_options_default(clvis_dream_options *o);
+/* Maximises sum_l weights[l] * mean(activation of layers[l]^2) (weights NULL: all 1) from the
+ * photo, octave by octave (the image resized bilinearly between them), on the device. out:
+ * allocated RGB of the photo's size (clvis_image_free). objective (optional): octaves * steps
+ * values, before each step (at the jittered image). The model's input size is changed during
+ * the run and set back after it. */
+CLVIS_API clvis_status clvis_dream(clvis_model *m, const clvis_image *photo, const int *layers,
+                                   const float *weights, int nl, const clvis_dream_options *opt,
+                                   clvis_image *out, float *objective, clvis_progress_fn progress,
+                                   void *user);
+
 /* Share of the spectral energy (mean removed, per channel) above half the Nyquist frequency
  * (radius > 0.25 cycles per pixel) of n RGB uint8 images of size x size: a readability measure
  * (noise lies high, readable patterns low). */

@@ -64,6 +64,10 @@
     X(lucid_gram_dots)       \
     X(lucid_div_dgram)       \
     X(lucid_div_seed)        \
+    X(dream_partials)        \
+    X(dream_l2_seed)         \
+    X(dream_accum)           \
+    X(dream_step)            \
     X(selftest)
 
 typedef enum {

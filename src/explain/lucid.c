@@ -30,7 +30,7 @@ void clvis_lucid_options_default(clvis_lucid_options *o)
 
 /* The model's preprocessing of pixels 0..255 as the channel map of the resampler: model
  * channel c = img[src[c]] * 255 * scale[c] + offset[c]. */
-static void chanmap_for(clvis_preprocess mode, lucid_chanmap *cm)
+void lucid_chanmap_for(clvis_preprocess mode, lucid_chanmap *cm)
 {
     static const float caffe_mean[3] = {103.939f, 116.779f, 123.68f}; /* B, G, R */
     for (int c = 0; c < 3; c++) {
@@ -326,7 +326,7 @@ clvis_status clvis_lucid_patterns(clvis_model *m, int layer, const int *units, i
     clvis_preprocess pre = opt->preprocess >= 0 ? (clvis_preprocess)opt->preprocess
                                                 : clvis_model_preprocess(m);
     lucid_chanmap cm;
-    chanmap_for(pre, &cm);
+    lucid_chanmap_for(pre, &cm);
     size_t hfl = (size_t)B * (per > lcount ? per : lcount);
     if (hfl < (size_t)B * img)
         hfl = (size_t)B * img;

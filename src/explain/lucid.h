@@ -71,6 +71,8 @@ typedef struct {
     int src[3];
     float mul[3], add[3];
 } lucid_chanmap;
+/* The channel map of a model's preprocessing of pixels 0..255 (lucid.c; dream.c shares it). */
+void lucid_chanmap_for(clvis_preprocess mode, lucid_chanmap *cm);
 clvis_status lucid_sample_forward(clvis_ctx *ctx, tensor y, cl_mem x, cl_mem aff, int B, int Hs,
                                   int Ws, const lucid_chanmap *cm);
 /* gx = gain * adjoint(gy); aff holds both halves (a, inv) of each item's lucid_affine, packed
