@@ -251,6 +251,17 @@ void cli_help(FILE *f, const cli_command *c)
                     fprintf(f, "      %-18s %s\n", clvis_metric_name(k), clvis_metric_summary(k));
                 continue;
             }
+            if (!strcmp(c->name, "dream") && (d->flag == F_STEPS || d->flag == F_SEED ||
+                                               d->flag == F_LAYER || d->flag == F_FORMAT)) {
+                const char *t =
+                    d->flag == F_STEPS ? "N  gradient-ascent steps per octave (default 50)"
+                    : d->flag == F_SEED ? "N  the jitter's seed (default 0)"
+                    : d->flag == F_LAYER
+                        ? "L[:W][,L2[:W2]...]  the layers, each with its weight (default 1)"
+                        : "jpeg|png  the dream as JPEG, quality 95 (default) or PNG";
+                fprintf(f, "  --%-11s %s\n", d->name, t);
+                continue;
+            }
             if (d->flag == F_TOP && (sal || !strcmp(c->name, "gradcam"))) {
                 fprintf(f, "  --%-11s %s\n", d->name, "K  explain each of the top K classes (K >= 1)");
                 continue;
