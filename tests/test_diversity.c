@@ -171,9 +171,9 @@ static void test_pipeline(void)
     int layer = -1, dense = -1;
     clvis_model_find_layer(m, "conv2d_1", &layer);
     clvis_model_find_layer(m, "dense_1", &dense);
-    const int S = test_quick() ? 32 : 64, n = 4, steps = test_quick() ? 12 : 48;
+    const int S = test_quick() ? 24 : 64, n = 4, steps = test_quick() ? 6 : 48;
     if (test_quick())
-        test_quick_note("diversity pipeline at 32x32, 12 steps");
+        test_quick_note("diversity pipeline at 24x24, 6 steps");
     const int units[4] = {6, 6, 6, 6};
     size_t pix = (size_t)S * S * 3;
     unsigned char *p8 = malloc(n * pix);
@@ -271,7 +271,7 @@ static void test_batch_progress(void)
     if (!st)
         st = clvis_model_load(cx, TEST_KERAS_DIR "/small_convnet.h5", NULL, &m);
     int layer = -1, units[64], batches = 0;
-    const int n = 64, steps = 3, S = 32;
+    const int n = 64, steps = test_quick() ? 2 : 3, S = test_quick() ? 16 : 32;
     for (int i = 0; i < n; i++)
         units[i] = i % 32;
     if (!st)
