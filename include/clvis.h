@@ -344,7 +344,9 @@ CLVIS_API void clvis_lucid_options_default(clvis_lucid_options *o);
 /* Maximises the objective of units[0..n) of `layer` (channels; classes for CLASS) as one device
  * batch (or chunks) at the model's input size: patterns n*size*size*3 uint8 (RGB), images
  * (optional) the same as floats in [0, 1]; objective (optional) n*steps values, before each
- * step. */
+ * step (with diversity: each item's objective plus diversity * the batch's term). A grid of up
+ * to 64 units is one batch while it fits in half the device memory; progress per step on the
+ * context's clvis_count_fn. */
 CLVIS_API clvis_status clvis_lucid_patterns(clvis_model *m, int layer, const int *units, int n,
                                             const clvis_lucid_options *opt,
                                             unsigned char *patterns, float *images,
