@@ -268,8 +268,11 @@ clvis_status clvis_dream(clvis_model *m, const clvis_image *photo, const int *la
     }
     if (in0.h > 0 && in0.w > 0) { /* the model's size back (a failure here is the run's) */
         clvis_status s2 = clvis_model_set_input_size(m, in0.h, in0.w);
-        if (!st)
+        if (!st && s2) {
             st = s2;
+            free(out->px);
+            memset(out, 0, sizeof *out);
+        }
     }
     free(hs);
     free(ws);
