@@ -337,21 +337,51 @@ typedef struct {
     int preprocess;                   /* how the model reads the image (x 255): -1 its own */
     const float *direction;           /* DIRECTION: one weight per channel of the layer */
     int direction_n;                  /* their count (the layer's channels) */
+    float diversity;                  /* weight of Lucid's diversity term across each device
+                                         batch at the layer (0: none; lucid_diversity.c) */
 } clvis_lucid_options;
 CLVIS_API void clvis_lucid_options_default(clvis_lucid_options *o);
 /* Maximises the objective of units[0..n) of `layer` (channels; classes for CLASS) as one device
  * batch (or chunks) at the model's input size: patterns n*size*size*3 uint8 (RGB), images
  * (optional) the same as floats in [0, 1]; objective (optional) n*steps values, before each
- * step. */
+ * step (with diversity: each item's objective plus diversity * the batch's term). A grid of up
+ * to 64 units is one batch while it fits in half the device memory; progress per step on the
+ * context's clvis_count_fn. */
 CLVIS_API clvis_status clvis_lucid_patterns(clvis_model *m, int layer, const int *units, int n,
                                             const clvis_lucid_options *opt,
                                             unsigned char *patterns, float *images,
                                             float *objective, clvis_progress_fn progress,
                                             void *user);
 /* The grid of units 0..63 (fewer when the layer has fewer), laid out as clvis_filters'. */
+/* The grid of units[0..n) (repeats allowed: with diversity, different patterns of one unit),
+ * laid out as clvis_filter_grid's; one device batch as clvis_lucid_patterns. */
+CLVIS_API clvis_status clvis_lucid_grid(clvis_model *m, int layer, const int *units, int n,
+                                        const clvis_lucid_options *opt, clvis_image *out,
+                                        clvis_progress_fn progress, void *user);
 CLVIS_API clvis_status clvis_lucid_filters(clvis_model *m, int layer,
                                            const clvis_lucid_options *opt, clvis_image *out,
                                            clvis_progress_fn progress, void *user);
+/* ---- deep dream on a photo (Mordvintsev et al. 2015; the TensorFlow deep-dream tutorial) ---- */
+typedef struct {
+    int octaves;        /* 3: sizes photo / scale^(octaves-1), ..., / scale, the photo's own */
+    float octave_scale; /* 1.4 */
+    int steps;          /* 50 gradient-ascent steps per octave */
+    float step;         /* 0.01: image += step * g / (std(g) + 1e-8), image in [0, 1], clipped */
+    int jitter;         /* 32: each step shifts the image by up to this many pixels (seeded) */
+    uint32_t seed;
+    int preprocess;     /* how the model reads the image (x 255): -1 its own */
+} clvis_dream_options;
+CLVIS_API void clvis_dream_options_default(clvis_dream_options *o);
+/* Maximises sum_l weights[l] * mean(activation of layers[l]^2) (weights NULL: all 1) from the
+ * photo, octave by octave (the image resized bilinearly between them), on the device. out:
+ * allocated RGB of the photo's size (clvis_image_free). objective (optional): octaves * steps
+ * values, before each step (at the jittered image). The model's input size is changed during
+ * the run and set back after it. */
+CLVIS_API clvis_status clvis_dream(clvis_model *m, const clvis_image *photo, const int *layers,
+                                   const float *weights, int nl, const clvis_dream_options *opt,
+                                   clvis_image *out, float *objective, clvis_progress_fn progress,
+                                   void *user);
+
 /* Share of the spectral energy (mean removed, per channel) above half the Nyquist frequency
  * (radius > 0.25 cycles per pixel) of n RGB uint8 images of size x size: a readability measure
  * (noise lies high, readable patterns low). */

@@ -60,6 +60,14 @@
     X(lucid_adam)            \
     X(lucid_item_sumsq)      \
     X(lucid_rms_step)        \
+    X(lucid_gram)            \
+    X(lucid_gram_dots)       \
+    X(lucid_div_dgram)       \
+    X(lucid_div_seed)        \
+    X(dream_partials)        \
+    X(dream_l2_seed)         \
+    X(dream_accum)           \
+    X(dream_step)            \
     X(selftest)
 
 typedef enum {

@@ -6,6 +6,7 @@
  * per step the host writes only each item's affine map (12 floats); the seed of the objective
  * is a device buffer copied into the graph. */
 #include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -29,7 +30,7 @@ void clvis_lucid_options_default(clvis_lucid_options *o)
 
 /* The model's preprocessing of pixels 0..255 as the channel map of the resampler: model
  * channel c = img[src[c]] * 255 * scale[c] + offset[c]. */
-static void chanmap_for(clvis_preprocess mode, lucid_chanmap *cm)
+void lucid_chanmap_for(clvis_preprocess mode, lucid_chanmap *cm)
 {
     static const float caffe_mean[3] = {103.939f, 116.779f, 123.68f}; /* B, G, R */
     for (int c = 0; c < 3; c++) {
@@ -51,17 +52,20 @@ static void chanmap_for(clvis_preprocess mode, lucid_chanmap *cm)
 
 typedef struct {
     cl_mem p, g, m, v, z, t, img, gimg, gt, aff, seed, ss, tw;
+    cl_mem seed2;      /* diversity: the seed plus the diversity term's gradient, per step */
+    lucid_div_work dw; /* diversity: its work buffers */
 } lucid_bufs;
 
 static void bufs_free(lucid_bufs *b)
 {
     cl_mem *all[] = {&b->p, &b->g, &b->m, &b->v, &b->z, &b->t, &b->img, &b->gimg, &b->gt,
-                     &b->aff, &b->seed, &b->ss, &b->tw};
+                     &b->aff, &b->seed, &b->ss, &b->tw, &b->seed2};
     for (size_t i = 0; i < sizeof all / sizeof *all; i++)
         if (*all[i]) {
             clReleaseMemObject(*all[i]);
             *all[i] = NULL;
         }
+    lucid_diversity_free(&b->dw);
 }
 
 static clvis_status zero(clvis_ctx *ctx, cl_mem m, size_t floats)
@@ -111,9 +115,16 @@ static clvis_status render(clvis_ctx *ctx, lucid_bufs *b, int fft, int B, int S,
     return lucid_rgb_forward(ctx, b->img, fft ? b->t : b->p, B, S * S, mat);
 }
 
+/* Progress per step: task, and the steps of all items (n * steps) as the total. */
+typedef struct {
+    const char *task;
+    long total;
+} lucid_progress;
+
 static clvis_status run_chunk(graph *g, int layer, const int *units, int nb, int B, int item0,
                               const clvis_lucid_options *o, lucid_bufs *b, float *host,
-                              float *objective, const lucid_chanmap *cm)
+                              float *objective, const lucid_chanmap *cm,
+                              const lucid_progress *pr)
 {
     clvis_ctx *ctx = graph_ctx(g);
     shape3 in = graph_node_shape(g, 0), ls = graph_node_shape(g, layer);
@@ -202,7 +213,26 @@ static clvis_status run_chunk(graph *g, int layer, const int *units, int nb, int
                 objective[(size_t)(item0 + k) * o->steps + step] = (float)s;
             }
         }
-        if ((st = graph_seed_dev(g, layer, b->seed)) || (st = graph_backward(g, layer, 0, flags)) ||
+        if (o->diversity > 0) { /* seed2 = seed + the diversity term's gradient at the layer */
+            tensor act;
+            double dv = 0;
+            cl_int ce = fault_check(FAULT_ENQUEUE);
+            if (ce == CL_SUCCESS)
+                ce = clEnqueueCopyBuffer(ctx->queue, b->seed, b->seed2, 0, 0,
+                                         (size_t)B * lcount * sizeof(float), 0, NULL, NULL);
+            if (ce != CL_SUCCESS) {
+                st = cl_fail(ce, "clEnqueueCopyBuffer (diversity seed)", __FILE__, __LINE__);
+                break;
+            }
+            if ((st = graph_output_dev(g, layer, &act)) ||
+                (st = lucid_diversity_seed(ctx, b->seed2, act, nb, o->diversity, &b->dw,
+                                           objective ? &dv : NULL)))
+                break;
+            for (int k = 0; objective && k < nb; k++)
+                objective[(size_t)(item0 + k) * o->steps + step] += (float)(o->diversity * dv);
+        }
+        if ((st = graph_seed_dev(g, layer, o->diversity > 0 ? b->seed2 : b->seed)) ||
+            (st = graph_backward(g, layer, 0, flags)) ||
             (st = graph_input_grad_dev(g, &gx)) ||
             /* the loss minimised is -objective + regularisers */
             (st = lucid_sample_adjoint(ctx, b->gimg, gx, b->aff, B, S, S, -1.0f, cm)) ||
@@ -213,6 +243,9 @@ static clvis_status run_chunk(graph *g, int layer, const int *units, int nb, int
         st = o->optimizer == CLVIS_LUCID_RMS
                  ? lucid_rms_step(ctx, b->p, b->g, b->ss, B, (int)per, o->lr)
                  : lucid_adam_step(ctx, &adam, b->p, b->g, b->m, b->v, (int)(B * per));
+        if (!st) /* enqueued, not waited for: the count runs ahead of the device by a step */
+            graph_progress(g, pr->task, (long)item0 * o->steps + (long)(step + 1) * nb,
+                           pr->total);
     }
     free(rng);
     free(aff);
@@ -247,8 +280,13 @@ clvis_status clvis_lucid_patterns(clvis_model *m, int layer, const int *units, i
     if (opt->steps < 0 || !(opt->lr > 0) || opt->l1 < 0 || opt->tv < 0 || opt->blur < 0 ||
         (int)opt->param < 0 || opt->param > CLVIS_LUCID_FFT || (int)opt->optimizer < 0 ||
         opt->optimizer > CLVIS_LUCID_RMS || (int)opt->objective < 0 ||
-        opt->objective > CLVIS_LUCID_DIRECTION || opt->preprocess > CLVIS_PREPROCESS_TORCH)
+        opt->objective > CLVIS_LUCID_DIRECTION || opt->preprocess > CLVIS_PREPROCESS_TORCH ||
+        !(opt->diversity >= 0 && opt->diversity <= 1e6f))
         return err_set(CLVIS_ERR_INVALID_ARG, "lucid: bad options");
+    if (opt->diversity > 0 && opt->objective == CLVIS_LUCID_CLASS)
+        return err_set(CLVIS_ERR_INVALID_ARG,
+                       "diversity: needs the feature maps of a spatial layer, not the class "
+                       "objective's dense output '%s'", lname);
     if (opt->objective == CLVIS_LUCID_DIRECTION &&
         (!opt->direction || opt->direction_n != graph_node_shape(g, layer).c))
         return err_set(CLVIS_ERR_INVALID_ARG,
@@ -267,13 +305,18 @@ clvis_status clvis_lucid_patterns(clvis_model *m, int layer, const int *units, i
     const size_t lcount = (size_t)ls.c * ls.h * ls.w, img = (size_t)3 * S * S;
     const size_t per = fft ? lucid_spectrum_floats(S, S) : img;
     /* items per batch: asked, else what a quarter of the device memory holds */
-    size_t item_dev = (graph_item_floats(g) + item_floats(fft, S, lcount)) * sizeof(float);
-    int B = opt->chunk > 0 ? opt->chunk : (int)(graph_device_memory(g) / 4 / item_dev);
+    size_t item_dev = (graph_item_floats(g) + item_floats(fft, S, lcount) +
+                       (opt->diversity > 0 ? lcount + (size_t)2 * ls.c * ls.c : 0)) *
+                      sizeof(float);
+    uint64_t gmem = graph_device_memory(g);
+    int B = opt->chunk > 0 ? opt->chunk : (int)(gmem / 4 / item_dev);
+    /* a grid (up to 64 patterns) stays one device batch while it fits in half the memory */
+    if (opt->chunk <= 0 && n <= 64 && B < n && (uint64_t)item_dev * n <= gmem / 2)
+        B = n;
     if (B < 1)
         B = 1;
     if (B > n)
         B = n;
-    uint64_t gmem = graph_device_memory(g);
     if (gmem && (uint64_t)item_dev * B > gmem)
         return err_set(CLVIS_ERR_NO_MEMORY,
                        "lucid patterns of '%s' at %dx%d, %d per batch: about %.1f GiB of device "
@@ -283,7 +326,7 @@ clvis_status clvis_lucid_patterns(clvis_model *m, int layer, const int *units, i
     clvis_preprocess pre = opt->preprocess >= 0 ? (clvis_preprocess)opt->preprocess
                                                 : clvis_model_preprocess(m);
     lucid_chanmap cm;
-    chanmap_for(pre, &cm);
+    lucid_chanmap_for(pre, &cm);
     size_t hfl = (size_t)B * (per > lcount ? per : lcount);
     if (hfl < (size_t)B * img)
         hfl = (size_t)B * img;
@@ -295,9 +338,16 @@ clvis_status clvis_lucid_patterns(clvis_model *m, int layer, const int *units, i
     clvis_status st = graph_plan(g, B);
     if (!st)
         st = alloc_bufs(graph_ctx(g), &b, fft, B, S, lcount);
+    if (!st && opt->diversity > 0 &&
+        !(st = buffer_create(graph_ctx(g), (size_t)B * lcount * sizeof(float), &b.seed2)))
+        st = lucid_diversity_alloc(graph_ctx(g), &b.dw, B, ls.c);
+    char task[300];
+    snprintf(task, sizeof task, "lucid %s (%d pattern%s x %d steps, batch %d)", lname, n,
+             n > 1 ? "s" : "", opt->steps, B);
+    const lucid_progress pr = {task, (long)n * opt->steps};
     for (int b0 = 0; b0 < n && !st; b0 += B) {
         int nb = n - b0 < B ? n - b0 : B;
-        if ((st = run_chunk(g, layer, units + b0, nb, B, b0, opt, &b, host, objective, &cm)))
+        if ((st = run_chunk(g, layer, units + b0, nb, B, b0, opt, &b, host, objective, &cm, &pr)))
             break;
         for (int k = 0; k < nb; k++)
             for (size_t p = 0; p < (size_t)S * S; p++)
@@ -318,6 +368,24 @@ clvis_status clvis_lucid_patterns(clvis_model *m, int layer, const int *units, i
     return st;
 }
 
+clvis_status clvis_lucid_grid(clvis_model *m, int layer, const int *units, int n,
+                              const clvis_lucid_options *opt, clvis_image *out,
+                              clvis_progress_fn progress, void *user)
+{
+    if (!m || !out || !units || n < 1)
+        return err_set(CLVIS_ERR_INVALID_ARG, "clvis_lucid_grid: bad argument");
+    shape3 in = graph_node_shape(model_graph(m), 0);
+    unsigned char *pat = malloc((size_t)n * 3 * in.h * in.w);
+    if (!pat)
+        return err_set(CLVIS_ERR_NO_MEMORY, "lucid: out of host memory");
+    clvis_status st =
+        clvis_lucid_patterns(m, layer, units, n, opt, pat, NULL, NULL, progress, user);
+    if (!st)
+        st = viz_filter_grid(out, pat, n, in.h, 5);
+    free(pat);
+    return st;
+}
+
 clvis_status clvis_lucid_filters(clvis_model *m, int layer, const clvis_lucid_options *opt,
                                  clvis_image *out, clvis_progress_fn progress, void *user)
 {
@@ -326,18 +394,9 @@ clvis_status clvis_lucid_filters(clvis_model *m, int layer, const clvis_lucid_op
     graph *g = model_graph(m);
     if (layer <= 0 || layer >= graph_count(g))
         return err_set(CLVIS_ERR_INVALID_ARG, "layer index %d out of range", layer);
-    shape3 in = graph_node_shape(g, 0);
     int nf = graph_node_shape(g, layer).c < 64 ? graph_node_shape(g, layer).c : 64;
     int units[64];
     for (int i = 0; i < nf; i++)
         units[i] = i;
-    unsigned char *pat = malloc((size_t)nf * 3 * in.h * in.w);
-    if (!pat)
-        return err_set(CLVIS_ERR_NO_MEMORY, "lucid: out of host memory");
-    clvis_status st =
-        clvis_lucid_patterns(m, layer, units, nf, opt, pat, NULL, NULL, progress, user);
-    if (!st)
-        st = viz_filter_grid(out, pat, nf, in.h, 5);
-    free(pat);
-    return st;
+    return clvis_lucid_grid(m, layer, units, nf, opt, out, progress, user);
 }

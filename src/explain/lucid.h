@@ -71,6 +71,8 @@ typedef struct {
     int src[3];
     float mul[3], add[3];
 } lucid_chanmap;
+/* The channel map of a model's preprocessing of pixels 0..255 (lucid.c; dream.c shares it). */
+void lucid_chanmap_for(clvis_preprocess mode, lucid_chanmap *cm);
 clvis_status lucid_sample_forward(clvis_ctx *ctx, tensor y, cl_mem x, cl_mem aff, int B, int Hs,
                                   int Ws, const lucid_chanmap *cm);
 /* gx = gain * adjoint(gy); aff holds both halves (a, inv) of each item's lucid_affine, packed
@@ -106,5 +108,21 @@ clvis_status lucid_adam_step(clvis_ctx *ctx, lucid_adam *a, cl_mem p, cl_mem g, 
 /* p -= lr * g / (rms(g of each item) + 1e-5); ss: B floats of work space. */
 clvis_status lucid_rms_step(clvis_ctx *ctx, cl_mem p, cl_mem g, cl_mem ss, int B, int per,
                             float lr);
+
+/* ---- lucid_diversity.c: lucid.optvis.objectives.diversity across one batch ------------------------
+ * div = -1/(n(n-1)) sum_{i != j} cos(Gram_i, Gram_j) of the activations a (NCHW, items 0..n-1
+ * of its batch). Floats of the work buffer for n items of C channels: */
+size_t lucid_diversity_floats(int n, int C);
+typedef struct {
+    cl_mem G, U, D; /* the Gram matrices (n*C*C), their gradients, their dot products (n*n) */
+} lucid_div_work;
+clvis_status lucid_diversity_alloc(clvis_ctx *ctx, lucid_div_work *w, int n, int C);
+void lucid_diversity_free(lucid_div_work *w);
+/* seed (a's shape) += w * d(div)/d(a) on the device; value (optional) gets div (a read of n*n
+ * floats). n < 2: nothing, div 0. */
+clvis_status lucid_diversity_seed(clvis_ctx *ctx, cl_mem seed, tensor a, int n, float w,
+                                  const lucid_div_work *work, double *value);
+/* C reference in double: returns div; grad (optional, n*C*P) += w * d(div)/d(A). */
+double lucid_diversity_ref(float *grad, const float *A, int n, int C, int P, float w);
 
 #endif

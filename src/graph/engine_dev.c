@@ -24,6 +24,15 @@ clvis_status graph_input_grad_dev(graph *g, tensor *out)
     return CLVIS_OK;
 }
 
+clvis_status graph_output_dev(graph *g, int id, tensor *out)
+{
+    if (id < 0 || id >= g->n_nodes || !g->batch || g->forward_done < id ||
+        !graph_depends(g, g->forward_done, id))
+        return err_set(CLVIS_ERR_INVALID_ARG, "graph_output_dev: node %d not computed", id);
+    *out = g->nodes[id].y;
+    return CLVIS_OK;
+}
+
 clvis_status graph_seed_dev(graph *g, int from, cl_mem seed)
 {
     if (from < 0 || from >= g->n_nodes || !g->batch || !g->n_grad_arenas)

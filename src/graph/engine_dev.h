@@ -13,6 +13,9 @@ clvis_ctx *graph_ctx(graph *g);
 clvis_status graph_input_dev(graph *g, tensor *out);
 /* d(score)/d(input) after graph_backward down to node 0. */
 clvis_status graph_input_grad_dev(graph *g, tensor *out);
+/* Node id's output of the last forward (which must have reached it), as a device tensor of
+ * the planned batch, NCHW; valid until the next forward. */
+clvis_status graph_output_dev(graph *g, int id, tensor *out);
 /* Seeds node `from` from a device buffer of its whole batch (NCHW); graph_seed must have run
  * once since graph_plan (it allocates the gradient buffers). */
 clvis_status graph_seed_dev(graph *g, int from, cl_mem seed);

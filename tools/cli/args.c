@@ -67,6 +67,9 @@ static const flag_def FLAGS[] = {
     {"explain-model", F_EXPLAIN_MODEL, 1, "FILE  bench: the model of scorecam, smoothgrad, ig"},
     {"ig-steps", F_IG_STEPS, 1, "N  bench: integrated-gradients steps (default 32)"},
     {"classes", F_CLASSES, 1, "FILE  image<TAB>class lines: each image's class (index, wnid or name)"},
+    {"octaves", F_OCTAVES, 1, "N  dream: octaves 1..20, the photo / scale^(N-1) first (default 3)"},
+    {"octave-scale", F_OCTAVE_SCALE, 1, "F  dream: size ratio of one octave to the next, 1..4 (default 1.4)"},
+    {"step", F_STEP, 1, "F  dream: step on the image in [0, 1] per std of the gradient (default 0.01)"},
     {NULL, 0, 0, NULL}};
 
 #define IMAGES_NOTE                                                                         \
@@ -96,6 +99,17 @@ static const cli_command COMMANDS[] = {
      "Listing 5.31: every channel of the first 8 layers (or --layers) as a 16-per-row grid,\n"
      "viridis, one PNG per layer in DIR (act_<layer>.png); prints shape, zeros, dead channels.",
      cmd_activations},
+    {"dream",
+     WITH_MODEL | F_OUT | F_JSON | F_LAYER | F_STEPS | F_OCTAVES | F_OCTAVE_SCALE | F_STEP |
+         F_SEED | F_PREPROCESS | F_FORMAT | F_MAX_PIXELS,
+     "[options] PHOTO --layer L[:W][,L2[:W2]...]",
+     "Deep dream on a photo (the TensorFlow deep-dream tutorial, Lucid): gradient ascent on the\n"
+     "photo of sum_l W_l * mean(activation of L_l ^ 2) (W 1 when not given), the gradient divided\n"
+     "by its std, a seeded random shift of up to 32 pixels each step, --steps N per octave\n"
+     "(default 50) over --octaves (the photo / --octave-scale^k, smallest first, resized up\n"
+     "between them). Writes DIR/dream_<photo>.jpg (quality 95; --format png: .png) of the\n"
+     "photo's size; --json: one object with the objective before the first and last step.",
+     cmd_dream},
     {"filters",
      WITH_MODEL | F_OUT | F_SEED | F_LAYERS | F_LAYER | F_FILTER | F_FILTERS | F_SIZE | F_INIT |
          F_CHUNK | F_STEPS | F_PREPROCESS,
@@ -250,6 +264,17 @@ void cli_help(FILE *f, const cli_command *c)
                     fprintf(f, "      %-18s %s\n", clvis_metric_name(k), clvis_metric_summary(k));
                 continue;
             }
+            if (!strcmp(c->name, "dream") && (d->flag == F_STEPS || d->flag == F_SEED ||
+                                               d->flag == F_LAYER || d->flag == F_FORMAT)) {
+                const char *t =
+                    d->flag == F_STEPS ? "N  gradient-ascent steps per octave (default 50)"
+                    : d->flag == F_SEED ? "N  the jitter's seed (default 0)"
+                    : d->flag == F_LAYER
+                        ? "L[:W][,L2[:W2]...]  the layers, each with its weight (default 1)"
+                        : "jpeg|png  the dream as JPEG, quality 95 (default) or PNG";
+                fprintf(f, "  --%-11s %s\n", d->name, t);
+                continue;
+            }
             if (d->flag == F_TOP && (sal || !strcmp(c->name, "gradcam"))) {
                 fprintf(f, "  --%-11s %s\n", d->name, "K  explain each of the top K classes (K >= 1)");
                 continue;
@@ -336,6 +361,10 @@ static cli_result check_command(cli_args *a, char *msg, size_t cap)
         return usage(msg, cap, "expected at least one SHARD_DIR");
     if ((!strcmp(n, "activations") || !strcmp(n, "dump")) && a->npos != 1)
         return usage(msg, cap, "expected one IMAGE");
+    if (!strcmp(n, "dream") && a->npos != 1)
+        return usage(msg, cap, "expected one PHOTO");
+    if (!strcmp(n, "dream") && !a->layer)
+        return usage(msg, cap, "--layer L[:W][,L2[:W2]...] is needed: the layers to dream with");
     if ((!strcmp(n, "filters") || !strcmp(n, "bench") || !strcmp(n, "devices")) && a->npos)
         return usage(msg, cap, "unexpected argument '%s'", a->pos[0]);
     if (!strcmp(n, "predict") && (a->given & F_FORMAT) && !a->group)
@@ -358,8 +387,11 @@ static cli_result check_command(cli_args *a, char *msg, size_t cap)
             return usage(msg, cap, "give --layer (one pattern / one grid) or --layers (grids)");
         if (a->lucid.given && a->lucid.style != 1)
             return usage(msg, cap, "--lr, --optimizer, --param, --[no-]decorrelate, "
-                         "--[no-]transforms, --l1, --tv, --blur, --objective and --direction need "
-                         "--style lucid");
+                         "--[no-]transforms, --l1, --tv, --blur, --diversity, --objective and "
+                         "--direction need --style lucid");
+        if (a->lucid.diversity > 0 && a->lucid.objective == CLVIS_LUCID_CLASS)
+            return usage(msg, cap, "--diversity needs a spatial layer's feature maps, not "
+                         "--objective class");
         if ((a->lucid.objective == CLVIS_LUCID_DIRECTION) != (a->lucid.direction != NULL))
             return usage(msg, cap, "--objective direction and --direction W0,W1,... go together");
         if (a->lucid.style == 1 && a->init)
@@ -565,6 +597,19 @@ static cli_result set_option(cli_args *a, const flag_def *f, const char *val, ch
         return usage(msg, cap, "--baseline: expected black, blur, uniform or zero, got '%s'", val);
     }
     case F_BATCH: num = &a->batch, lo = 1, hi = 4096; break;
+    case F_OCTAVES: num = &a->octaves, lo = 1, hi = 20; break;
+    case F_OCTAVE_SCALE:
+    case F_STEP: {
+        char *end;
+        errno = 0;
+        double v = strtod(val, &end);
+        int sc = f->flag == F_OCTAVE_SCALE;
+        if (errno || end == val || *end || !(sc ? v >= 1.0 && v <= 4.0 : v > 0.0 && v <= 1000.0))
+            return usage(msg, cap, sc ? "--octave-scale: expected a number in [1, 4], got '%s'"
+                                      : "--step: expected a number in (0, 1000], got '%s'", val);
+        *(sc ? &a->octave_scale : &a->step) = v;
+        break;
+    }
     case F_RUNS: num = &a->runs, lo = 1, hi = 100000; break;
     case F_REFERENCE: num = &a->reference, hi = 100000; break;
     case F_FILTER_RUNS: num = &a->filter_runs, lo = 1, hi = 100000; break;
@@ -702,6 +747,9 @@ cli_result cli_parse(int argc, char **argv, cli_args *a, char *msg, size_t cap)
     a->samples = 25;
     a->noise = 0.15;
     a->max_pixels = 100000000L;
+    a->octaves = 3;
+    a->octave_scale = 1.4;
+    a->step = 0.01;
     cli_lucid_defaults(&a->lucid);
     if (cap)
         msg[0] = 0;

@@ -60,6 +60,10 @@ typedef uint64_t cli_flags;
 #define F_CLASSES F_BIT(45) /* targets: gradcam / saliency --classes FILE */
 #define F_EXPLAIN_MODEL F_BIT(42) /* bench --explain-model FILE: scorecam, smoothgrad, ig */
 #define F_IG_STEPS F_BIT(43)      /* bench --ig-steps N */
+/* dream */
+#define F_OCTAVES F_BIT(46)
+#define F_OCTAVE_SCALE F_BIT(47)
+#define F_STEP F_BIT(48)
 
 typedef struct cli_args cli_args;
 
@@ -108,6 +112,9 @@ struct cli_args {
     const char *metrics; /* evaluate: --metric, a comma list of clvis_metric_name() (checked);
                             --method there is a comma list of CAM and saliency methods */
     cli_lucid_args lucid;               /* filters: --style lucid and its options */
+    long octaves;          /* dream: --octaves N (3) */
+    double octave_scale;   /* dream: --octave-scale F (1.4) */
+    double step;           /* dream: --step F (0.01) */
     const char *class_name; /* --class given as a wnid or name (cls -1): resolved with the labels */
     const char *classes;    /* --classes FILE: image<TAB>class lines */
     char **pos; /* positional arguments (pointers into argv); free with cli_free */

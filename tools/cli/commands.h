@@ -11,6 +11,7 @@ int cmd_info(cli_args *o);
 int cmd_predict(cli_args *o);
 int cmd_activations(cli_args *o);
 int cmd_filters(cli_args *o);
+int cmd_dream(cli_args *o);
 /* filters --style lucid (filters_lucid.c) */
 int cmd_filters_lucid(cli_args *o);
 int cmd_gradcam(cli_args *o);

@@ -77,6 +77,7 @@ int cmd_filters_lucid(cli_args *o)
     lo.l1 = (float)la->l1;
     lo.tv = (float)la->tv;
     lo.blur = (float)la->blur;
+    lo.diversity = (float)la->diversity;
     lo.seed = (uint32_t)o->seed;
     lo.chunk = (int)o->chunk;
     lo.preprocess = o->preprocess;
@@ -121,6 +122,12 @@ int cmd_filters_lucid(cli_args *o)
                           name, sh.c);
             goto done;
         }
+        for (int k = 0; k < o->n_filters; k++)
+            if (o->filters[k] >= sh.c) {
+                rc = cli_fail("--filters: %d out of range: layer '%s' has %d %s (0..%d)",
+                              o->filters[k], name, sh.c, cls ? "units" : "filters", sh.c - 1);
+                goto done;
+            }
         if (o->filter >= sh.c) {
             rc = cli_fail("filter %ld out of range: layer '%s' has %d %s (0..%d)", o->filter, name,
                           sh.c, cls ? "units" : "filters", sh.c - 1);
@@ -146,6 +153,9 @@ int cmd_filters_lucid(cli_args *o)
              objective_names[lo.objective], param_names[lo.param],
              lo.decorrelate ? " decorrelated" : "", lo.transforms ? ", transforms" : "",
              lo.optimizer == CLVIS_LUCID_RMS ? "RMS step" : "Adam", lo.lr, lo.steps, o->seed);
+    char divs[64] = "";
+    if (lo.diversity > 0)
+        snprintf(divs, sizeof divs, ", diversity %g", lo.diversity);
     for (int i = 0; i < nl && !rc; i++) {
         const char *name = clvis_model_layer_name(s.model, layers[i]);
         double t0 = util_now_ms();
@@ -181,13 +191,21 @@ int cmd_filters_lucid(cli_args *o)
             snprintf(caps[ne], sizeof caps[ne], "Lucid-style pattern of %s %ld of %s, %dx%d (%s)",
                      cls ? "unit" : "filter", o->filter, name, size, size, how);
         } else {
-            st = clvis_lucid_filters(s.model, layers[i], &lo, &img, cli_progress, NULL);
             int nch = clvis_model_layer_shape(s.model, layers[i]).c, nshow = nch < 64 ? nch : 64;
+            char which[120];
+            snprintf(which, sizeof which, "0..%d of %d", nshow - 1, nch);
+            if (o->n_filters) { /* --filters LIST: that grid (repeats allowed) */
+                nshow = o->n_filters;
+                snprintf(which, sizeof which, "%.60s of %d", o->filters_spec, nch);
+                st = clvis_lucid_grid(s.model, layers[i], o->filters, o->n_filters, &lo, &img,
+                                      cli_progress, NULL);
+            } else
+                st = clvis_lucid_filters(s.model, layers[i], &lo, &img, cli_progress, NULL);
             snprintf(caps[ne], sizeof caps[ne],
-                     "Lucid-style patterns of %s: %s 0..%d of %d, %d rows x %d column%s (i+8j "
-                     "at row i, column j), %dx%d each (%s)", name, cls ? "units" : "filters",
-                     nshow - 1, nch, nshow < 8 ? nshow : 8, (nshow + 7) / 8,
-                     (nshow + 7) / 8 == 1 ? "" : "s", size, size, how);
+                     "Lucid-style patterns of %s: %s %s, %d rows x %d column%s (i+8j "
+                     "at row i, column j), %dx%d each (%s%s)", name, cls ? "units" : "filters",
+                     which, nshow < 8 ? nshow : 8, (nshow + 7) / 8,
+                     (nshow + 7) / 8 == 1 ? "" : "s", size, size, how, divs);
         }
         char path[1400];
         if (!st && out_path(path, sizeof path, o->out, files[ne])) {

@@ -26,6 +26,8 @@ static const lucid_flag LFLAGS[] = {
     {"l1", 1, "W  lucid: weight of L1 about grey, sum |x - 0.5| (default 0)"},
     {"tv", 1, "W  lucid: weight of total variation (default 0)"},
     {"blur", 1, "W  lucid: weight of the blur penalty, 0.5 sum (x - blur(x))^2 (default 0)"},
+    {"diversity", 1, "W  lucid: weight of the diversity term across the batch, minus the mean "
+                     "pairwise cosine of the layer's Gram matrices (default 0; try 100)"},
     {"objective", 1, "channel|neuron|class|direction  lucid: channel mean (default), its "
                      "centre neuron, the logit of a dense output's unit, or --direction"},
     {"direction", 1, "W0,W1,...  lucid: one weight per channel of the layer (--objective "
@@ -122,6 +124,7 @@ int cli_lucid_set(cli_lucid_args *l, const char *name, size_t nl, const char *va
     }
     double *num = is(name, nl, "lr") ? &l->lr : is(name, nl, "l1") ? &l->l1
                   : is(name, nl, "tv")                             ? &l->tv
+                  : is(name, nl, "diversity")                      ? &l->diversity
                                                                    : &l->blur;
     char *end;
     errno = 0;

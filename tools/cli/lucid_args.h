@@ -11,6 +11,7 @@ typedef struct {
     int style;        /* 0 book (default), 1 lucid */
     int given;        /* 1: some lucid-only option was given (needs --style lucid) */
     double lr, tv, l1, blur;
+    double diversity; /* --diversity W: the weight of the diversity term (0: none) */
     int param;        /* clvis_lucid_param; -1: default (fft) */
     int decorrelate;  /* -1 default (on), 0, 1 */
     int transforms;   /* -1 default (on), 0, 1 */
