@@ -2,17 +2,19 @@
  * stride-1 input gradient, no padded copy of the input (the oneDNN direct-conv pattern).
  *
  * Weights are packed once (conv2d_pack, src/ops/conv_blk.c) as wp[ocb][c][kh][kw][CONV_BLK_OC]:
- * for each block of CONV_BLK_OC (32) output channels, every tap's 32 weights are contiguous, so
- * a tap is two aligned 16-wide vector loads. One work-item computes 32 output channels x
- * CONV_BLK_PX (7) consecutive output pixels of one row in 2 x 7 float16 accumulators (named
- * variables: PoCL keeps them in zmm registers); per tap: two weight vectors, seven scalar input
- * broadcasts, fourteen FMAs. Vectorised along output channels, so any output width, stride and
- * dilation keep the vectors full (7 divides every VGG16 width: 224, 112, 56, 28, 14).
+ * for each block of CONV_BLK_OC (16) output channels, every tap's 16 weights are contiguous, so
+ * a tap is two aligned 8-wide vector loads. One work-item computes 16 output channels x
+ * CONV_BLK_PX (6) consecutive output pixels of one row in 2 x 6 float8 accumulators (named
+ * variables: 12 of AVX2's 16 ymm registers, plus 2 weight vectors and 1 input broadcast; the
+ * 7-pixel tile spilled and ran slower); per tap: two weight vectors, six scalar input
+ * broadcasts, twelve FMAs. Vectorised along output channels, so any output width, stride and
+ * dilation keep the vectors full.
  *
  * Borders: a tile whose window stays inside the input reads it directly (no bounds checks);
- * an edge tile skips the rows outside the input and reads each column through a select, so the
- * zero padding (any pads, also negative ones for the input gradient) is never materialised.
- * Store: y = act(acc + bias), or y += acc (accum), written as NCHW. */
+ * an edge tile skips the rows outside the input and stages each row it reads in private memory
+ * with zeros outside [0, W) (stride 1), or reads each column through a select (other strides),
+ * so the zero padding (any pads, also negative ones for the input gradient) is never
+ * materialised. Store: y = act(acc + bias), or y += acc (accum), written as NCHW. */
 #if CONV_BLK_OC != 16 || (CONV_BLK_PX != 6 && CONV_BLK_PX != 7)
 #error "conv2d_blk is written for a 6- or 7-pixel x 16-channel tile (src/ops/tunables.h)"
 #endif

@@ -157,8 +157,11 @@ clvis_status bench_fma_peak(clvis_ctx *ctx, double *gflops)
     clSetKernelArg(k, 0, sizeof out, &out);
     clSetKernelArg(k, 1, sizeof iters, &iters);
     clSetKernelArg(k, 2, sizeof s, &s);
-    double t[5];
-    for (int r = -1; r < 5; r++) {
+    /* The best of several probes: on a shared machine one probe can run beside another
+     * process and measure half the peak (issue 16); the fastest probe is the machine's. */
+    enum { PROBES = 8 };
+    double t[PROBES];
+    for (int r = -1; r < PROBES; r++) {
         double t0 = util_now_ms();
         if ((e = clEnqueueNDRangeKernel(ctx->queue, k, 1, NULL, &items, &local, 0, NULL, NULL)) ||
             (e = clFinish(ctx->queue))) {
@@ -168,7 +171,10 @@ clvis_status bench_fma_peak(clvis_ctx *ctx, double *gflops)
         if (r >= 0)
             t[r] = util_now_ms() - t0;
     }
-    *gflops = (double)items * iters * 16 * 16 * 2 / (bench_median(t, 5) * 1e6);
+    double best = t[0];
+    for (int r = 1; r < PROBES; r++)
+        best = t[r] < best ? t[r] : best;
+    *gflops = (double)items * iters * 16 * 16 * 2 / (best * 1e6);
 done:
     if (out)
         clReleaseMemObject(out);
@@ -349,7 +355,7 @@ static clvis_status w_op(wstate *s)
 {
     clvis_status st = CLVIS_OK;
     if (s->op == 0) {
-        conv2d_params p = {{3, 3, 1, 1, 1, 1, 1, 1, 1, 1}, 64, 1, ACT_RELU, 0.0f};
+        conv2d_params p = {{3, 3, 1, 1, 1, 1, 1, 1, 1, 1}, 64, 1, ACT_RELU, 0.0f, NULL};
         st = conv2d_forward(s->ctx, &p, s->ty, s->tx, s->w, s->b);
     } else if (s->op == 1)
         st = dense_forward(s->ctx, s->ty, s->tx, s->w, s->wt, s->b, ACT_RELU, 0.0f);
