@@ -113,17 +113,23 @@ __kernel void conv2d_blk(__global float *y, int y_off, __global const float *x, 
     __global const float *wc = wp + (size_t)ocb * C * taps * CONV_BLK_OC;
     __global const float *xn = x + x_off + (size_t)n * C * plane;
     CB_PX(CB_DECL)
-    int inside = ih0 >= 0 && ih0 + (KH - 1) * DH < H && iw0 >= 0 &&
-                 iw0 + (CONV_BLK_PX - 1) * SW + (KW - 1) * DW < W;
-    if (inside && SW == 1) {
-        /* Stride 1: each tap's pixels at constant offsets from one row pointer. The loops over
-         * kh and kw stay loops (their trip counts are arguments): unrolled, the compiler would
-         * share the input broadcasts between taps and spill accumulators (16 ymm registers on
-         * AVX2: 12 accumulators, 2 weight vectors, 1 broadcast). */
-        __global const float *xc = xn + (size_t)ih0 * W + iw0;
-        for (int c = 0; c < C; c++, xc += plane) {
+    int rows_inside = ih0 >= 0 && ih0 + (KH - 1) * DH < H;
+    int cols_inside = iw0 >= 0 && iw0 + (CONV_BLK_PX - 1) * SW + (KW - 1) * DW < W;
+    int inside = rows_inside && cols_inside;
+    if (cols_inside && SW == 1) {
+        /* Stride 1, the columns inside: each tap's pixels at constant offsets from one row
+         * pointer; rows outside the input (top / bottom tiles) skipped. The loops over kh and
+         * kw stay loops (their trip counts are arguments): unrolled, the compiler would share
+         * the input broadcasts between taps and spill accumulators (16 ymm registers on AVX2:
+         * 12 accumulators, 2 weight vectors, 1 broadcast). */
+        for (int c = 0; c < C; c++) {
             for (int kh = 0; kh < KH; kh++) {
-                __global const float *xr = xc + kh * DH * W;
+                int ih = ih0 + kh * DH;
+                if (!rows_inside && (ih < 0 || ih >= H)) {
+                    wc += KW * CONV_BLK_OC;
+                    continue;
+                }
+                __global const float *xr = xn + c * plane + (size_t)ih * W + iw0;
                 for (int kw = 0; kw < KW; kw++, wc += CONV_BLK_OC, xr += DW) {
                     float8 w0 = vload8(0, wc), w1 = vload8(1, wc);
                     CB_PX(CB_I1)
