@@ -137,7 +137,9 @@ int main(int argc, char **argv)
     printf("device: %s (%s, %s), %u compute units\n", d->name, d->platform, d->driver,
            d->compute_units);
     double peak = fma_peak_gflops(ctx);
-    printf("FMA peak (float16 FMA microkernel, best of its probes): %.1f GFLOP/s\n", peak);
+    printf("FMA peak (FMA microkernels, 16 float16 / 10 float8 chains, best of their probes): "
+           "%.1f GFLOP/s\n",
+           peak);
     printf("batch %d; median of %d interleaved rounds (fast, blk) after one warm-up each; fast "
            "includes its padding copy, blk's weights are packed once (in the warm-up)\n\n",
            batch, runs);
