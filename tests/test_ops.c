@@ -627,6 +627,8 @@ int main(int argc, char **argv)
             {"conv 1x1 w17 oc20 c24 batch2", 2, 24, 3, 17, 20, 1, 1, 1, 1, 1, 1, PAD_VALID, 1, 0, 0, 0, 0},
             {"conv 3x3 c160 oc17 w3", 1, 160, 4, 3, 17, 3, 3, 1, 1, 1, 1, PAD_SAME, 1, 0, 0, 0, 0},
             {"conv 3x3 c64 oc64 w14 (VGG block5-like)", 1, 64, 3, 14, 64, 3, 3, 1, 1, 1, 1, PAD_SAME, 1, 0, 0, 0, 0},
+            /* a window wider than blk's 32-float row stage: its edge tiles read through selects */
+            {"conv 3x3 dilation 14 w33 oc18", 1, 3, 30, 33, 18, 3, 3, 1, 1, 14, 14, PAD_SAME, 1, 0, 0, 0, 0},
         };
         for (size_t k = 0; k < sizeof bc / sizeof *bc; k++) {
             char nm[128];
