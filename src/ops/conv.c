@@ -19,8 +19,8 @@ static int fast_allowed(const clvis_ctx *ctx)
  * no padded copy) over conv2d_fast, from tools/bench/bench_conv on this project's 2-core AVX2
  * server (BENCHMARKS.md, interleaved rounds): CPU devices, at least 16 input and 16 output
  * channels of the run (fewer leave most of its lanes or its accumulation idle: 3->64 forward
- * 0.5x) and outputs at least 48 pixels wide (VGG16's 224/112/56-wide layers: 1.3-1.5x; the
- * 28/14-wide ones, where most tiles are edge tiles, 0.6-0.8x). */
+ * 0.5-0.7x) and outputs at least 48 pixels wide (VGG16's 224/112/56-wide layers: 0.98-1.5x,
+ * mostly 1.1-1.3x; the 28/14-wide ones, where most tiles are edge tiles, 0.6-1.08x). */
 static int blk_wanted(const clvis_ctx *ctx, int groups, int in_c, tensor out)
 {
     if (groups != 1 || ctx->conv_impl == CLVIS_CONV_REFERENCE ||
