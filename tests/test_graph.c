@@ -276,6 +276,50 @@ static void test_conv_win(clvis_ctx *ctx)
     graph_destroy(g);
 }
 
+/* A conv that conv2d_blk runs (forced; on CPUs the automatic choice for 16 -> 16 channels at
+ * 48 wide): its packed weights are kept by the node and must follow graph_set_weight, so the
+ * second check, on new weights, fails if a stale packing is reused. */
+typedef struct {
+    rconv cv;
+    double w[16 * 16 * 9], b[16];
+} conv_blk_ref;
+
+static void ref_conv_blk(const double *x, rshape xs, double *y, const void *user)
+{
+    const conv_blk_ref *c = user;
+    ref_conv2d(y, x, xs, c->w, c->b, &c->cv, xs.h, xs.w);
+}
+
+static void test_conv_blk_repack(clvis_ctx *ctx)
+{
+    graph *g;
+    int in, cv;
+    static conv_blk_ref c = {.cv = {16, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1, 1}};
+    int keep_impl = ctx->conv_impl;
+    ctx->conv_impl = CLVIS_CONV_BLK;
+    clvis_status st = graph_create(ctx, "conv_blk", &g);
+    if (!st)
+        st = graph_add_input(g, "x", (shape3){16, 2, 48}, &in);
+    if (!st)
+        st = graph_add_conv2d(g, "conv", "Conv2D", in, 16, 3, 3, 1, 1, 1, 1, PAD_SAME, 1, 1,
+                              ACT_LINEAR, 0.0f, &cv);
+    for (int round = 0; round < 2 && !st; round++) {
+        st = upload_rand(g, cv, 0, c.w, 0.3);
+        if (!st)
+            st = upload_rand(g, cv, 1, c.b, 0.3);
+        if (!st)
+            st = graph_check(g);
+        if (!st)
+            small_check(round ? "conv_blk after new weights (packed again)"
+                              : "conv_blk 16->16 at 2x48 (packed weights)",
+                        g, cv, (rshape){1, 16, 2, 48}, ref_conv_blk, &c);
+    }
+    if (st)
+        test_fail("conv_blk graph", clvis_last_error());
+    graph_destroy(g);
+    ctx->conv_impl = keep_impl;
+}
+
 /* max pool (dilation 2, ceil_mode) then average pool (explicit pads, count_include_pad) */
 static const rpool pool_a = {3, 3, 2, 2, 2, 2, 1, 0, 0, 1, 0};
 static const rpool pool_b = {3, 2, 2, 1, 1, 1, 1, 1, 0, 1, 1};
@@ -819,6 +863,7 @@ int main(void)
 
     graph_destroy(g);
     test_conv_win(ctx);
+    test_conv_blk_repack(ctx);
     test_pool_win(ctx);
     test_binary_graph(ctx);
     test_act_graph(ctx);

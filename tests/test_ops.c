@@ -424,6 +424,68 @@ static void conv_case(const char *name, int n, int c, int h, int w, int oc, int 
     free(t.b);
 }
 
+/* Bias + ReLU fused into the conv's store (forward; conv2d_backward takes dy past the ReLU):
+ * against the reference conv followed by ReLU, and packed weights kept in params.pack (packed
+ * on the first call, reused by the second, which must give the same output). */
+static void conv_relu_case(const char *sfx)
+{
+    char name[96];
+    snprintf(name, sizeof name, "conv 3x3 same relu bias w23 oc35 batch2 packed%s", sfx);
+    if (!case_begin("conv", name))
+        return;
+    enum { N = 2, C = 9, H = 5, W = 23, OC = 35 };
+    rshape xs = {N, C, H, W};
+    rconv rc = {OC, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1, 1};
+    size_t nx = (size_t)N * C * H * W, ny = (size_t)N * OC * H * W, nw = (size_t)OC * C * 9;
+    double *x = malloc(nx * sizeof *x), *w = malloc(nw * sizeof *w), *b = malloc(OC * sizeof *b);
+    double *y = malloc(ny * sizeof *y);
+    float *xf = malloc(nx * sizeof *xf), *yf = malloc(ny * sizeof *yf);
+    for (size_t i = 0; i < nx; i++)
+        xf[i] = (float)(x[i] = (float)urand());
+    for (size_t i = 0; i < nw; i++)
+        w[i] = (float)(0.5 * urand());
+    for (int i = 0; i < OC; i++)
+        b[i] = (float)(0.5 * urand());
+    ref_conv2d(y, x, xs, w, b, &rc, H, W);
+    int neg = 0;
+    for (size_t i = 0; i < ny; i++) {
+        neg += y[i] < 0;
+        y[i] = y[i] > 0 ? y[i] : 0;
+    }
+    cl_mem mx = NULL, my = NULL, mw = upload_d(w, nw), mb = upload_d(b, OC), pack[2] = {0, 0};
+    conv2d_params p = {.win = {3, 3, 1, 1, 1, 1, 1, 1, 1, 1}, .out_c = OC, .groups = 1,
+                       .act = ACT_RELU, .pack = pack};
+    tensor tx = {NULL, 3, N, C, H, W}, ty = {NULL, 1, N, OC, H, W};
+    clvis_status st = buffer_create(ctx, (nx + 3) * 4, &mx);
+    if (!st)
+        st = buffer_create(ctx, (ny + 1) * 4, &my);
+    tx.mem = mx, ty.mem = my;
+    if (!st)
+        st = buffer_write(ctx, mx, 3 * 4, nx * 4, xf);
+    for (int rep = 0; rep < 2 && !st; rep++) {
+        st = conv2d_forward(ctx, &p, ty, tx, mw, mb);
+        if (!st)
+            st = buffer_read(ctx, my, 4, ny * 4, yf);
+        if (!st) {
+            char label[160];
+            snprintf(label, sizeof label, "%s (call %d)", name, rep + 1);
+            test_compare_fd(label, yf, y, ny, 2e-5);
+        }
+    }
+    if (st)
+        test_fail(name, clvis_last_error());
+    test_check(name, neg > 0 && neg < (int)ny, "the ReLU clips some outputs, not all");
+    for (int k = 0; k < 2; k++)
+        if (pack[k])
+            clReleaseMemObject(pack[k]);
+    if (mx)
+        clReleaseMemObject(mx);
+    if (my)
+        clReleaseMemObject(my);
+    clReleaseMemObject(mw), clReleaseMemObject(mb);
+    free(x), free(w), free(b), free(y), free(xf), free(yf);
+}
+
 static void pool_case(const char *name, int is_max, int n, int c, int h, int w, int k, int s,
                       pad_mode mode)
 {
@@ -539,6 +601,45 @@ int main(int argc, char **argv)
     conv_case("fast conv 3x3 dilation 2 w20 oc10", 1, 3, 7, 20, 10, 3, 3, 1, 1, 2, 2, PAD_SAME, 1, 1, 0, 0, 0, 0);
     conv_case("fast conv 5x5 s(2,1) w19 oc3", 2, 2, 9, 19, 3, 5, 5, 2, 1, 1, 1, PAD_SAME, 1, 1, 0, 0, 0, 0);
     conv_case("fast conv 3x3 c160 oc17 w3", 1, 160, 4, 3, 17, 3, 3, 1, 1, 1, 1, PAD_SAME, 1, 1, 0, 0, 0, 0);
+    /* conv2d_blk (packed weights, 16 channels x 6 pixels per work-item, borders in edge tiles)
+     * and conv2d_fast, each forced (clvis_ctx_options.conv) on the same shapes: widths not a
+     * multiple of 6 or 16, channels not a multiple of 16, Keras VALID / SAME, ONNX SAME_LOWER and
+     * explicit asymmetric pads, pads wider than the window (the input gradient then crops dy),
+     * strides 2 and (2, 1), dilation, 1x1 and 5x5, exact tiles, batch 3, many input channels. */
+    for (int impl = 0; impl < 2; impl++) {
+        ctx->conv_impl = impl ? CLVIS_CONV_FAST : CLVIS_CONV_BLK;
+        const char *sfx = impl ? " [fast]" : " [blk]";
+        static const struct {
+            const char *name;
+            int n, c, h, w, oc, kh, kw, sh, sw, dh, dw;
+            pad_mode mode;
+            int bias, pt, pb, pl, pr;
+        } bc[] = {
+            {"conv 3x3 same w37 oc20 batch3", 3, 5, 6, 37, 20, 3, 3, 1, 1, 1, 1, PAD_SAME, 1, 0, 0, 0, 0},
+            {"conv 3x3 valid w13 oc16 c17", 1, 17, 5, 13, 16, 3, 3, 1, 1, 1, 1, PAD_VALID, 1, 0, 0, 0, 0},
+            {"conv 3x3 same exact tiles w12 oc32", 1, 8, 4, 12, 32, 3, 3, 1, 1, 1, 1, PAD_SAME, 0, 0, 0, 0, 0},
+            {"conv 4x4 same_lower s2 w15 oc18", 2, 6, 9, 15, 18, 4, 4, 2, 2, 1, 1, PAD_SAME_LOWER, 1, 0, 0, 0, 0},
+            {"conv 3x3 s2 w29 oc24", 1, 7, 8, 29, 24, 3, 3, 2, 2, 1, 1, PAD_SAME, 1, 0, 0, 0, 0},
+            {"conv 5x5 s(2,1) w19 oc17", 2, 3, 9, 19, 17, 5, 5, 2, 1, 1, 1, PAD_SAME, 1, 0, 0, 0, 0},
+            {"conv 3x3 dilation 2 w20 oc40", 1, 5, 7, 20, 40, 3, 3, 1, 1, 2, 2, PAD_SAME, 1, 0, 0, 0, 0},
+            {"conv 3x2 pads > window oc19", 1, 18, 5, 9, 19, 3, 2, 1, 1, 1, 1, PAD_EXPLICIT, 1, 3, 0, 0, 2},
+            {"conv 3x3 asymmetric pads (2,0,0,3) oc21", 1, 20, 6, 10, 21, 3, 3, 1, 1, 1, 1, PAD_EXPLICIT, 1, 2, 0, 0, 3},
+            {"conv 1x1 w17 oc20 c24 batch2", 2, 24, 3, 17, 20, 1, 1, 1, 1, 1, 1, PAD_VALID, 1, 0, 0, 0, 0},
+            {"conv 3x3 c160 oc17 w3", 1, 160, 4, 3, 17, 3, 3, 1, 1, 1, 1, PAD_SAME, 1, 0, 0, 0, 0},
+            {"conv 3x3 c64 oc64 w14 (VGG block5-like)", 1, 64, 3, 14, 64, 3, 3, 1, 1, 1, 1, PAD_SAME, 1, 0, 0, 0, 0},
+            /* a window wider than blk's 32-float row stage: its edge tiles read through selects */
+            {"conv 3x3 dilation 14 w33 oc18", 1, 3, 30, 33, 18, 3, 3, 1, 1, 14, 14, PAD_SAME, 1, 0, 0, 0, 0},
+        };
+        for (size_t k = 0; k < sizeof bc / sizeof *bc; k++) {
+            char nm[128];
+            snprintf(nm, sizeof nm, "%s%s", bc[k].name, sfx);
+            conv_case(nm, bc[k].n, bc[k].c, bc[k].h, bc[k].w, bc[k].oc, bc[k].kh, bc[k].kw,
+                      bc[k].sh, bc[k].sw, bc[k].dh, bc[k].dw, bc[k].mode, 1, bc[k].bias,
+                      bc[k].pt, bc[k].pb, bc[k].pl, bc[k].pr);
+        }
+        conv_relu_case(sfx);
+    }
+    ctx->conv_impl = CLVIS_CONV_AUTO;
     /* the same shapes through the reference kernels (clvis_ctx_options.conv) and both tile
      * orders of the fast one (clvis_ctx_options.conv_order) */
     ctx->conv_impl = CLVIS_CONV_REFERENCE;

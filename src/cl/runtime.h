@@ -14,6 +14,8 @@
     X(conv2d_bwd)            \
     X(conv2d_pad)            \
     X(conv2d_fast)           \
+    X(conv2d_blk)            \
+    X(conv2d_blk_pack)       \
     X(dense_fwd)             \
     X(dense_bwd)             \
     X(gemv_rows)             \

@@ -52,6 +52,9 @@ void graph_destroy(graph *g)
                 clReleaseMemObject(g->nodes[i].weight[s]);
         if (g->nodes[i].weight_t)
             clReleaseMemObject(g->nodes[i].weight_t);
+        for (int s = 0; s < 2; s++)
+            if (g->nodes[i].conv_pack[s])
+                clReleaseMemObject(g->nodes[i].conv_pack[s]);
     }
     for (int i = 0; i < g->n_alias; i++)
         free(g->alias[i]);
@@ -504,6 +507,12 @@ clvis_status graph_set_weight(graph *g, int id, int slot, const float *data, siz
             return err_set(CLVIS_ERR_FORMAT, "layer '%s': weight %d holds a NaN or infinity at %zu",
                            v->name, slot, i);
     clvis_status st = upload(g, v, slot, data, count);
+    if (!st && v->op == OP_CONV2D && slot == 0)
+        for (int s = 0; s < 2; s++) /* packed again from the new kernel at its next use */
+            if (v->conv_pack[s]) {
+                clReleaseMemObject(v->conv_pack[s]);
+                v->conv_pack[s] = NULL;
+            }
     if (st || v->op != OP_DENSE || slot != 0 || !dense_wants_rows(g->ctx))
         return st;
     /* CPU devices stream weight rows: keep the (out, in) transpose too */

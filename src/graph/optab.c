@@ -166,8 +166,9 @@ static clvis_status fwd_none(graph *g, node *v)
 /* Conv and dense kernels fuse every activation but softmax, which runs as its own kernel. */
 static clvis_status fwd_conv(graph *g, node *v)
 {
-    clvis_status st =
-        conv2d_forward(g->ctx, &v->conv, v->y, in_y(g, v, 0), v->weight[0], v->weight[1]);
+    conv2d_params p = v->conv;
+    p.pack = v->conv_pack; /* packed weights kept by the node (taken here: nodes move) */
+    clvis_status st = conv2d_forward(g->ctx, &p, v->y, in_y(g, v, 0), v->weight[0], v->weight[1]);
     if (!st && v->act == ACT_SOFTMAX)
         st = act_forward(g->ctx, v->y, ACT_SOFTMAX, 0.0f);
     return st;
@@ -278,7 +279,9 @@ static clvis_status bwd_none(graph *g, node *v, int k, tensor dx, int accum)
 static clvis_status bwd_conv(graph *g, node *v, int k, tensor dx, int accum)
 {
     (void)k;
-    return conv2d_backward(g->ctx, &v->conv, dx, v->dy, v->weight[0], accum);
+    conv2d_params p = v->conv;
+    p.pack = v->conv_pack;
+    return conv2d_backward(g->ctx, &p, dx, v->dy, v->weight[0], accum);
 }
 
 static clvis_status bwd_dense(graph *g, node *v, int k, tensor dx, int accum)

@@ -5,12 +5,29 @@
 #include "ops.h"
 
 /* Which implementation conv2d_forward / conv2d_backward use (ctx->conv_impl, from
- * clvis_ctx_options.conv): CLVIS_CONV_AUTO picks the fast register-blocked kernel (conv2d_fast)
- * where it applies and the reference kernels elsewhere; CLVIS_CONV_REFERENCE forces the
- * reference kernels (benchmarks, debugging). */
+ * clvis_ctx_options.conv): CLVIS_CONV_AUTO picks, where they apply (groups 1; the input
+ * gradient at stride 1), on CPU devices the blocked kernel on packed weights (conv2d_blk,
+ * conv_blk.c) and elsewhere the fast kernel (conv2d_fast, on a padded copy), and the reference
+ * kernels for the rest; CLVIS_CONV_FAST / _BLK force one of the two where it applies,
+ * CLVIS_CONV_REFERENCE the reference kernels (benchmarks, tests, debugging). */
 static int fast_allowed(const clvis_ctx *ctx)
 {
-    return ctx->conv_impl != CLVIS_CONV_REFERENCE;
+    return ctx->conv_impl == CLVIS_CONV_AUTO || ctx->conv_impl == CLVIS_CONV_FAST;
+}
+
+/* Where the automatic choice takes conv2d_blk (16 output channels x 6 pixels per work-item,
+ * no padded copy) over conv2d_fast, from tools/bench/bench_conv on this project's 2-core AVX2
+ * server (BENCHMARKS.md, interleaved rounds): CPU devices, at least 16 input and 16 output
+ * channels of the run (fewer leave most of its lanes or its accumulation idle: 3->64 forward
+ * 0.5-0.7x) and outputs at least 48 pixels wide (VGG16's 224/112/56-wide layers: 0.98-1.5x,
+ * mostly 1.1-1.3x; the 28/14-wide ones, where most tiles are edge tiles, 0.6-1.08x). */
+static int blk_wanted(const clvis_ctx *ctx, int groups, int in_c, tensor out)
+{
+    if (groups != 1 || ctx->conv_impl == CLVIS_CONV_REFERENCE ||
+        ctx->conv_impl == CLVIS_CONV_FAST)
+        return 0;
+    return ctx->conv_impl == CLVIS_CONV_BLK || (ctx->info.type == CLVIS_DEVICE_CPU &&
+                                                in_c >= 16 && out.c >= 16 && out.w >= 48);
 }
 
 /* Work-group shape for conv2d_fast. CPU devices (PoCL): one work-item per work-group, so the
@@ -110,6 +127,8 @@ clvis_status conv2d_forward(clvis_ctx *ctx, const conv2d_params *p, tensor y, te
     int y_off = (int)y.off, x_off = (int)x.off, has_bias = b != NULL, act = p->act;
     cl_mem bias = b ? b : w;
     float act_max = p->act_max;
+    if (blk_wanted(ctx, p->groups, x.c, y))
+        return conv2d_blk_forward(ctx, p, y, x, w, b);
     /* Fast path: groups 1, horizontal stride 1 or 2 (any kernel size, vertical stride and
      * dilation). Everything else (depthwise / grouped, wider strides) takes the reference. */
     if (fast_allowed(ctx) && p->groups == 1 && (v->sw == 1 || v->sw == 2) &&
@@ -132,6 +151,8 @@ clvis_status conv2d_backward(clvis_ctx *ctx, const conv2d_params *p, tensor dx, 
         return st;
     const window2d *v = &p->win;
     int dx_off = (int)dx.off, dy_off = (int)dy.off;
+    if (v->sh == 1 && v->sw == 1 && blk_wanted(ctx, p->groups, dy.c, dx))
+        return conv2d_blk_backward(ctx, p, dx, dy, w, accum);
     /* Fast path for stride 1, groups 1: dx is the convolution of dy, padded by
      * (k - 1) * d - pad, with the transposed, flipped weights (strides into OIHW). */
     if (fast_allowed(ctx) && p->groups == 1 && v->sh == 1 && v->sw == 1) {

@@ -69,6 +69,10 @@ typedef struct {
     int groups;  /* in_c % groups == 0 and out_c % groups == 0; depthwise: groups = in_c */
     act_kind act;
     float act_max;
+    /* Optional: where conv2d_blk's packed weights live (pack[0] forward, pack[1] input
+     * gradient), owned by the caller (a graph node): NULL entries are packed on first use and
+     * kept there until the caller releases them (new weights). pack NULL: packed per call. */
+    cl_mem *pack;
 } conv2d_params;
 
 /* Weights are OIHW: [out_c][in_c / groups][kh][kw]; bias [out_c] or NULL. Activation fused. */
@@ -77,6 +81,18 @@ clvis_status conv2d_forward(clvis_ctx *ctx, const conv2d_params *p, tensor y, te
 /* dx from dy, where dy is already the gradient at the conv's pre-activation output. */
 clvis_status conv2d_backward(clvis_ctx *ctx, const conv2d_params *p, tensor dx, tensor dy,
                              cl_mem w, int accum);
+
+/* conv2d_blk (conv_blk.c): the register-blocked kernel on packed weights, groups 1; forward any
+ * stride / dilation / pads, backward stride 1. conv2d_forward / _backward pick it (conv.c). */
+clvis_status conv2d_blk_forward(clvis_ctx *ctx, const conv2d_params *p, tensor y, tensor x,
+                                cl_mem w, cl_mem b);
+clvis_status conv2d_blk_backward(clvis_ctx *ctx, const conv2d_params *p, tensor dx, tensor dy,
+                                 cl_mem w, int accum);
+/* Floats of the packed weights of direction dir (0 forward, 1 input gradient) for in_c inputs;
+ * conv2d_pack creates and fills such a buffer from the OIHW weights w. */
+size_t conv2d_pack_count(const conv2d_params *p, int in_c, int dir);
+clvis_status conv2d_pack(clvis_ctx *ctx, const conv2d_params *p, int in_c, cl_mem w, int dir,
+                         cl_mem *out);
 
 /* y[n][o] = sum_i x[n][i] * w[i][o] + b[o]; w is (in, out) (the engine layout), wt the same
  * weights transposed to (out, in), which the CPU path streams row by row (dense_wants_rows);

@@ -9,6 +9,11 @@
  * named accumulators. The kernel refuses other values at build time. */
 #define CONV_FAST_PXB 16
 #define CONV_FAST_OCB 8
+/* conv2d_blk's tile (kernels/conv_blk.cl, src/ops/conv_blk.c): output pixels per work-item
+ * (7 divides every VGG16 width) and output channels (two float16 vectors) per work-item,
+ * fixed by its 2 x 7 named accumulators; the kernel refuses other values. */
+#define CONV_BLK_PX 6
+#define CONV_BLK_OC 16
 
 /* Activation codes: act_kind in ops.h, act_apply / act_grad in kernels/common.cl. */
 #define ACT_CODE_LINEAR 0
@@ -32,6 +37,7 @@
 /* The -D options of the kernel build, from the values above. */
 #define CLVIS_KERNEL_DEFINES                                                                   \
     "-DCONV_FAST_PXB=" CLVIS_STR(CONV_FAST_PXB) " -DCONV_FAST_OCB=" CLVIS_STR(CONV_FAST_OCB)  \
+    " -DCONV_BLK_PX=" CLVIS_STR(CONV_BLK_PX) " -DCONV_BLK_OC=" CLVIS_STR(CONV_BLK_OC)         \
     " -DACT_LINEAR=" CLVIS_STR(ACT_CODE_LINEAR) " -DACT_RELU=" CLVIS_STR(ACT_CODE_RELU)       \
     " -DACT_SIGMOID=" CLVIS_STR(ACT_CODE_SIGMOID) " -DACT_TANH=" CLVIS_STR(ACT_CODE_TANH)     \
     " -DACT_SOFTMAX=" CLVIS_STR(ACT_CODE_SOFTMAX) " -DACT_LEAKY=" CLVIS_STR(ACT_CODE_LEAKY)      \

@@ -110,6 +110,10 @@ void bench_report_free(bench_report *rep)
 }
 
 /* ---- FMA peak ------------------------------------------------------------------------------- */
+/* Two probes, independent FMA chains per work-item: 16 float16 chains (AVX-512: 16 of its 32
+ * zmm registers) and 10 float8 chains (AVX2: 10 of its 16 ymm registers; the float16 probe
+ * spills there, 32 ymm of accumulators, and reads about half the peak). The faster is the
+ * device's peak. */
 static const char *peak_src =
     "#define F(a) a = fma(a, m, c);\n"
     "__kernel void fma_peak(__global float *out, int iters, float s) {\n"
@@ -126,7 +130,39 @@ static const char *peak_src =
     "              a14 + a15;\n"
     "  out[get_global_id(0)] = r.s0 + r.s1 + r.s2 + r.s3 + r.s4 + r.s5 + r.s6 + r.s7 + r.s8 +\n"
     "                          r.s9 + r.sa + r.sb + r.sc + r.sd + r.se + r.sf;\n"
+    "}\n"
+    "__kernel void fma_peak8(__global float *out, int iters, float s) {\n"
+    "  float8 m = (float8)(0.999f * s), c = (float8)(0.001f);\n"
+    "  float g = (float)get_global_id(0);\n"
+    "  float8 a0 = g, a1 = g + 1, a2 = g + 2, a3 = g + 3, a4 = g + 4, a5 = g + 5, a6 = g + 6,\n"
+    "         a7 = g + 7, a8 = g + 8, a9 = g + 9;\n"
+    "  for (int i = 0; i < iters; i++) {\n"
+    "    F(a0) F(a1) F(a2) F(a3) F(a4) F(a5) F(a6) F(a7) F(a8) F(a9)\n"
+    "  }\n"
+    "  float8 r = a0 + a1 + a2 + a3 + a4 + a5 + a6 + a7 + a8 + a9;\n"
+    "  out[get_global_id(0)] = r.s0 + r.s1 + r.s2 + r.s3 + r.s4 + r.s5 + r.s6 + r.s7;\n"
     "}\n";
+
+/* The best time (ms) of several runs of kernel k after a warm-up: on a shared machine one
+ * probe can run beside another process and measure half the peak (issue 16); the fastest
+ * probe is the machine's. */
+static clvis_status peak_probe(clvis_ctx *ctx, cl_kernel k, size_t items, size_t local,
+                               double *best)
+{
+    enum { PROBES = 8 };
+    *best = 0;
+    for (int r = -1; r < PROBES; r++) {
+        double t0 = util_now_ms();
+        cl_int e;
+        if ((e = clEnqueueNDRangeKernel(ctx->queue, k, 1, NULL, &items, &local, 0, NULL, NULL)) ||
+            (e = clFinish(ctx->queue)))
+            return cl_fail(e, "fma_peak", __FILE__, __LINE__);
+        double t = util_now_ms() - t0;
+        if (r >= 0 && (*best == 0 || t < *best))
+            *best = t;
+    }
+    return CLVIS_OK;
+}
 
 clvis_status bench_fma_peak(clvis_ctx *ctx, double *gflops)
 {
@@ -135,7 +171,7 @@ clvis_status bench_fma_peak(clvis_ctx *ctx, double *gflops)
     cl_program prog = clCreateProgramWithSource(ctx->context, 1, &peak_src, NULL, &e);
     if (e)
         return cl_fail(e, "clCreateProgramWithSource(fma_peak)", __FILE__, __LINE__);
-    cl_kernel k = NULL;
+    cl_kernel k = NULL, k8 = NULL;
     cl_mem out = NULL;
     clvis_status st = CLVIS_OK;
     int cpu = ctx->info.type == CLVIS_DEVICE_CPU;
@@ -148,30 +184,32 @@ clvis_status bench_fma_peak(clvis_ctx *ctx, double *gflops)
         goto done;
     }
     k = clCreateKernel(prog, "fma_peak", &e);
+    if (!e)
+        k8 = clCreateKernel(prog, "fma_peak8", &e);
     if (e) {
         st = cl_fail(e, "clCreateKernel(fma_peak)", __FILE__, __LINE__);
         goto done;
     }
     if ((st = buffer_create(ctx, items * sizeof(float), &out)))
         goto done;
-    clSetKernelArg(k, 0, sizeof out, &out);
-    clSetKernelArg(k, 1, sizeof iters, &iters);
-    clSetKernelArg(k, 2, sizeof s, &s);
-    double t[5];
-    for (int r = -1; r < 5; r++) {
-        double t0 = util_now_ms();
-        if ((e = clEnqueueNDRangeKernel(ctx->queue, k, 1, NULL, &items, &local, 0, NULL, NULL)) ||
-            (e = clFinish(ctx->queue))) {
-            st = cl_fail(e, "fma_peak", __FILE__, __LINE__);
+    for (int v = 0; v < 2; v++) {
+        cl_kernel kk = v ? k8 : k;
+        clSetKernelArg(kk, 0, sizeof out, &out);
+        clSetKernelArg(kk, 1, sizeof iters, &iters);
+        clSetKernelArg(kk, 2, sizeof s, &s);
+        double best;
+        if ((st = peak_probe(ctx, kk, items, local, &best)))
             goto done;
-        }
-        if (r >= 0)
-            t[r] = util_now_ms() - t0;
+        double flops = (double)items * iters * (v ? 10 * 8 : 16 * 16) * 2;
+        double g = flops / (best * 1e6);
+        if (g > *gflops)
+            *gflops = g;
     }
-    *gflops = (double)items * iters * 16 * 16 * 2 / (bench_median(t, 5) * 1e6);
 done:
     if (out)
         clReleaseMemObject(out);
+    if (k8)
+        clReleaseKernel(k8);
     if (k)
         clReleaseKernel(k);
     clReleaseProgram(prog);
@@ -384,7 +422,7 @@ static clvis_status w_op(wstate *s)
 {
     clvis_status st = CLVIS_OK;
     if (s->op == 0) {
-        conv2d_params p = {{3, 3, 1, 1, 1, 1, 1, 1, 1, 1}, 64, 1, ACT_RELU, 0.0f};
+        conv2d_params p = {{3, 3, 1, 1, 1, 1, 1, 1, 1, 1}, 64, 1, ACT_RELU, 0.0f, NULL};
         st = conv2d_forward(s->ctx, &p, s->ty, s->tx, s->w, s->b);
     } else if (s->op == 1)
         st = dense_forward(s->ctx, s->ty, s->tx, s->w, s->wt, s->b, ACT_RELU, 0.0f);

@@ -66,7 +66,8 @@ int bench_selected(const char *sel, const char *name);
 /* The median of v[0..n) (sorts v). Times come from util_now_ms (tools/cli/util.h). */
 double bench_median(double *v, int n);
 
-/* FMA peak of ctx's device: 16 independent float16 FMA chains per work-item. */
+/* FMA peak of ctx's device: 16 independent float16 FMA chains per work-item; the best of 8
+ * timed probes after a warm-up (on a shared machine one probe can measure half the peak). */
 clvis_status bench_fma_peak(clvis_ctx *ctx, double *gflops);
 
 /* Runs every selected workload on ctx. rep->r is malloc'd (bench_report_free). */

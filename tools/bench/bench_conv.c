@@ -1,8 +1,10 @@
 /* bench_conv.c — benchmark (not a test) of conv2d_forward / conv2d_backward on VGG16 layer
- * shapes, batch 1: the fast kernel (conv2d_fast, chosen automatically) against the reference
- * kernels (conv2d_fwd / conv2d_bwd), with an FMA-peak microkernel measured on the same device so
- * GFLOP/s can be read as a fraction of peak. Each fast result is checked once against the
- * reference (max abs / rel difference).
+ * shapes, batch 1: the fast kernel (conv2d_fast on a padded copy, CLVIS_CONV_FAST) and the
+ * blocked kernel on packed weights (conv2d_blk, CLVIS_CONV_BLK), timed in interleaved rounds
+ * (fast, blk, fast, blk, ...: both see the same machine load), with an FMA-peak microkernel
+ * (best of several probes) measured on the same device before and after, so GFLOP/s can be read
+ * as a fraction of peak. Each result is checked once against the reference kernels
+ * (conv2d_fwd / conv2d_bwd: max rel difference = max abs / max |ref|).
  *
  *   bench_conv [--runs N] [--ref-runs M] [--batch B] [--quick]
  *   CLVIS_DEVICE selects the device as everywhere else in clvis. */
@@ -29,7 +31,8 @@
             DIE(st_);                \
     } while (0)
 
-/* FMA peak: tools/bench's microkernel (the same figure `clvis bench` reports). */
+/* FMA peak: tools/bench's microkernel (the same figure `clvis bench` reports; the best of its
+ * probes). */
 static double fma_peak_gflops(clvis_ctx *ctx)
 {
     double g = 0;
@@ -84,32 +87,26 @@ static void diff(const float *a, const float *ref, size_t n, double *max_abs, do
     *rel = r > 0 ? m / r : m;
 }
 
-typedef struct {
-    double ms, gflops;
-} timing;
 
-/* dir 0: forward, 1: backward. impl: 0 auto, 1 reference. */
-static timing time_op(clvis_ctx *ctx, int dir, int impl, int runs, const conv2d_params *p,
-                      tensor x, tensor y, cl_mem w, cl_mem b, double flops)
+/* One timed call (ms) of direction dir (0 forward, 1 backward) with implementation impl. */
+static double time_once(clvis_ctx *ctx, int dir, int impl, const conv2d_params *p, tensor x,
+                        tensor y, cl_mem w, cl_mem b)
 {
     ctx->conv_impl = impl;
-    double *t = malloc(sizeof(double) * (size_t)runs);
-    for (int r = -1; r < runs; r++) {
-        double t0 = util_now_ms();
-        TRY(dir ? conv2d_backward(ctx, p, x, y, w, 0) : conv2d_forward(ctx, p, y, x, w, b));
-        TRY(ctx_finish(ctx));
-        if (r >= 0)
-            t[r] = util_now_ms() - t0;
-    }
-    timing out = {bench_median(t, runs), 0};
-    out.gflops = flops / (out.ms * 1e6);
-    free(t);
-    return out;
+    double t0 = util_now_ms();
+    TRY(dir ? conv2d_backward(ctx, p, x, y, w, 0) : conv2d_forward(ctx, p, y, x, w, b));
+    TRY(ctx_finish(ctx));
+    return util_now_ms() - t0;
+}
+
+static void read_out(clvis_ctx *ctx, cl_mem m, size_t n, float *h)
+{
+    TRY(buffer_read(ctx, m, 0, n * sizeof(float), h));
 }
 
 int main(int argc, char **argv)
 {
-    int runs = 10, ref_runs = 3, batch = 1, quick = 0;
+    int runs = 10, ref_runs = 1, batch = 1, quick = 0;
     for (int i = 1; i < argc; i++) {
         if (!strcmp(argv[i], "--runs") && i + 1 < argc)
             runs = atoi(argv[++i]);
@@ -131,7 +128,8 @@ int main(int argc, char **argv)
         ref_runs = 1;
     clvis_ctx *ctx;
     TRY(clvis_ctx_create(NULL, &ctx));
-    /* CLVIS_CONV_OC_INNER=1|0: conv2d_fast's tile order (BENCHMARKS.md); unset: by weight size */
+    /* CLVIS_CONV_OC_INNER=1|0: the tile order of both kernels (BENCHMARKS.md); unset: by
+     * weight size */
     const char *oi = getenv("CLVIS_CONV_OC_INNER");
     if (oi && *oi)
         ctx->conv_order = strcmp(oi, "0") ? CLVIS_ORDER_CHANNELS_INNER : CLVIS_ORDER_PIXELS_INNER;
@@ -139,20 +137,23 @@ int main(int argc, char **argv)
     printf("device: %s (%s, %s), %u compute units\n", d->name, d->platform, d->driver,
            d->compute_units);
     double peak = fma_peak_gflops(ctx);
-    printf("FMA peak (float16 FMA microkernel): %.1f GFLOP/s\n", peak);
-    printf("batch %d; median of %d runs (reference: %d) after one warm-up; time includes the "
-           "fast path's padding copy\n\n",
-           batch, runs, ref_runs);
-    printf("%-28s %-4s %10s %8s %6s %10s %8s %6s %7s %10s %10s\n", "shape (3x3 same)", "dir",
-           "ref ms", "GFLOP/s", "%peak", "fast ms", "GFLOP/s", "%peak", "speedup", "max abs",
-           "max rel");
+    printf("FMA peak (FMA microkernels, 16 float16 / 10 float8 chains, best of their probes): "
+           "%.1f GFLOP/s\n",
+           peak);
+    printf("batch %d; median of %d interleaved rounds (fast, blk) after one warm-up each; fast "
+           "includes its padding copy, blk's weights are packed once (in the warm-up)\n\n",
+           batch, runs);
+    printf("%-28s %-4s %9s %7s %6s %9s %7s %6s %9s %9s %9s\n", "shape (3x3 same)", "dir",
+           "fast ms", "GFLOP/s", "%peak", "blk ms", "GFLOP/s", "%peak", "fast/blk",
+           "fast rel", "blk rel");
     unsigned seed = 12345;
     int nshapes = (int)(sizeof shapes / sizeof *shapes);
     for (int si = 0; si < nshapes; si++) {
         const shape *s = &shapes[si];
         if (quick && si != 1 && si != 4)
             continue;
-        conv2d_params p = {{3, 3, 1, 1, 1, 1, 1, 1, 1, 1}, s->oc, 1, ACT_LINEAR, 0.0f};
+        cl_mem pack[2] = {NULL, NULL};
+        conv2d_params p = {{3, 3, 1, 1, 1, 1, 1, 1, 1, 1}, s->oc, 1, ACT_LINEAR, 0.0f, pack};
         size_t nx = (size_t)batch * s->c * s->hw * s->hw;
         size_t ny = (size_t)batch * s->oc * s->hw * s->hw;
         size_t nw = (size_t)s->oc * s->c * 9;
@@ -164,27 +165,44 @@ int main(int argc, char **argv)
         double flops = 2.0 * batch * s->oc * s->hw * s->hw * s->c * 9;
         for (int dir = 0; dir < 2; dir++) {
             size_t nout = dir ? nx : ny;
-            float *fast = malloc(nout * sizeof(float)), *ref = malloc(nout * sizeof(float));
+            float *got = malloc(nout * sizeof(float)), *ref = malloc(nout * sizeof(float));
             cl_mem out = dir ? mx : my;
             if (dir) /* backward reads dy from y: restore random dy */
                 TRY(buffer_write(ctx, my, 0, ny * sizeof(float), hy));
-            timing tr = time_op(ctx, dir, 1, ref_runs, &p, x, y, mw, mb, flops);
-            TRY(buffer_read(ctx, out, 0, nout * sizeof(float), ref));
-            timing tf = time_op(ctx, dir, 0, runs, &p, x, y, mw, mb, flops);
-            TRY(buffer_read(ctx, out, 0, nout * sizeof(float), fast));
-            double ma, mr;
-            diff(fast, ref, nout, &ma, &mr);
-            printf("%-28s %-4s %10.2f %8.1f %5.1f%% %10.2f %8.1f %5.1f%% %6.1fx %10.2e %10.2e\n",
-                   s->name, dir ? "bwd" : "fwd", tr.ms, tr.gflops, 100 * tr.gflops / peak, tf.ms,
-                   tf.gflops, 100 * tf.gflops / peak, tr.ms / tf.ms, ma, mr);
+            for (int r = 0; r < ref_runs; r++)
+                time_once(ctx, dir, CLVIS_CONV_REFERENCE, &p, x, y, mw, mb);
+            read_out(ctx, out, nout, ref);
+            double ma, rel_fast, rel_blk;
+            time_once(ctx, dir, CLVIS_CONV_FAST, &p, x, y, mw, mb); /* warm-up + check */
+            read_out(ctx, out, nout, got);
+            diff(got, ref, nout, &ma, &rel_fast);
+            time_once(ctx, dir, CLVIS_CONV_BLK, &p, x, y, mw, mb); /* packs the weights */
+            read_out(ctx, out, nout, got);
+            diff(got, ref, nout, &ma, &rel_blk);
+            double *tf = malloc(sizeof(double) * (size_t)runs);
+            double *tb = malloc(sizeof(double) * (size_t)runs);
+            for (int r = 0; r < runs; r++) {
+                tf[r] = time_once(ctx, dir, CLVIS_CONV_FAST, &p, x, y, mw, mb);
+                tb[r] = time_once(ctx, dir, CLVIS_CONV_BLK, &p, x, y, mw, mb);
+            }
+            double mf = bench_median(tf, runs), mbk = bench_median(tb, runs);
+            double gf = flops / (mf * 1e6), gb = flops / (mbk * 1e6);
+            printf("%-28s %-4s %9.2f %7.1f %5.1f%% %9.2f %7.1f %5.1f%% %8.2fx %9.1e %9.1e\n",
+                   s->name, dir ? "bwd" : "fwd", mf, gf, 100 * gf / peak, mbk, gb,
+                   100 * gb / peak, mf / mbk, rel_fast, rel_blk);
             fflush(stdout);
-            free(fast);
-            free(ref);
+            free(tf), free(tb), free(got), free(ref);
         }
+        for (int k = 0; k < 2; k++)
+            if (pack[k])
+                clReleaseMemObject(pack[k]);
         clReleaseMemObject(mx), clReleaseMemObject(mw), clReleaseMemObject(mb),
             clReleaseMemObject(my);
         free(hx), free(hw), free(hb), free(hy);
     }
+    double peak2 = fma_peak_gflops(ctx);
+    printf("\nFMA peak again after the rows: %.1f GFLOP/s (the %% columns use the first, %.1f)\n",
+           peak2, peak);
     clvis_ctx_destroy(ctx);
     return 0;
 }

@@ -24,7 +24,10 @@ void session_kernel_env(clvis_ctx_options *co)
 {
     const char *c = getenv("CLVIS_CONV"), *d = getenv("CLVIS_DENSE");
     const char *oi = getenv("CLVIS_CONV_OC_INNER");
-    co->conv = c && !strcmp(c, "ref") ? CLVIS_CONV_REFERENCE : CLVIS_CONV_AUTO;
+    co->conv = c && !strcmp(c, "ref")    ? CLVIS_CONV_REFERENCE
+               : c && !strcmp(c, "fast") ? CLVIS_CONV_FAST
+               : c && !strcmp(c, "blk")  ? CLVIS_CONV_BLK
+                                         : CLVIS_CONV_AUTO;
     co->dense = d && !strcmp(d, "cols")   ? CLVIS_DENSE_COLUMNS
                 : d && !strcmp(d, "rows") ? CLVIS_DENSE_ROWS
                                           : CLVIS_DENSE_AUTO;
