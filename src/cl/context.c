@@ -76,6 +76,15 @@ static clvis_status ctx_open(clvis_ctx *ctx, const device_entry *d, const char *
     ctx->info = d->info;
     ctx->platform = d->platform;
     ctx->device = d->device;
+    /* which kernels this device runs (select.c's table, then the override): before the
+     * build, whose -D options carry the tile */
+    size_t max_wg = 0;
+    if (clGetDeviceInfo(d->device, CL_DEVICE_MAX_WORK_GROUP_SIZE, sizeof max_wg, &max_wg, NULL))
+        max_wg = 1;
+    clvis_status pst = kernel_plan_choose(&ctx->info, max_wg, &ctx->plan_override, &ctx->plan);
+    if (pst)
+        return pst;
+    kernel_plan_describe(&ctx->plan, ctx->plan_desc, sizeof ctx->plan_desc);
     cl_context_properties props[] = {CL_CONTEXT_PLATFORM, (cl_context_properties)d->platform,
                                      0};
     ctx->context = clCreateContext(props, 1, &d->device, NULL, NULL, &e);
@@ -113,9 +122,13 @@ clvis_status clvis_ctx_create(const clvis_ctx_options *opt, clvis_ctx **out)
     int use_cache = !o.no_cache && !(nc && *nc && strcmp(nc, "0")) &&
                     !(cache_dir && !strcmp(cache_dir, "off"));
 
+    kernel_plan ovr;
+    clvis_status st = kernel_plan_parse(o.kernels ? o.kernels : getenv("CLVIS_KERNELS"), &ovr);
+    if (st)
+        return st;
     device_entry *all;
     int count;
-    clvis_status st = device_enumerate(&all, &count);
+    st = device_enumerate(&all, &count);
     if (st)
         return st;
     int *order = calloc((size_t)count, sizeof *order);
@@ -129,6 +142,7 @@ clvis_status clvis_ctx_create(const clvis_ctx_options *opt, clvis_ctx **out)
     ctx->conv_impl = o.conv;
     ctx->dense_impl = o.dense;
     ctx->conv_order = o.conv_order;
+    ctx->plan_override = ovr;
     ctx->log = o.log;
     ctx->log_user = o.log_user;
     ctx->progress = o.progress;
@@ -183,6 +197,41 @@ void clvis_ctx_destroy(clvis_ctx *ctx)
 const clvis_device_info *clvis_ctx_device(const clvis_ctx *ctx)
 {
     return ctx ? &ctx->info : NULL;
+}
+
+const char *clvis_ctx_kernels(const clvis_ctx *ctx)
+{
+    return ctx ? ctx->plan_desc : NULL;
+}
+
+clvis_status clvis_device_kernels(int index, const char *spec, char *out, size_t cap)
+{
+    if (!out || cap == 0)
+        return err_set(CLVIS_ERR_INVALID_ARG, "clvis_device_kernels: no output buffer");
+    out[0] = 0;
+    kernel_plan ovr, plan;
+    clvis_status st = kernel_plan_parse(spec ? spec : getenv("CLVIS_KERNELS"), &ovr);
+    if (st)
+        return st;
+    device_entry *all;
+    int count;
+    if ((st = device_enumerate(&all, &count)))
+        return st;
+    st = err_set(CLVIS_ERR_NOT_FOUND, "no device %d (there are %d)", index, count);
+    for (int i = 0; i < count; i++) {
+        if (all[i].info.index != index)
+            continue;
+        size_t max_wg = 0;
+        if (clGetDeviceInfo(all[i].device, CL_DEVICE_MAX_WORK_GROUP_SIZE, sizeof max_wg,
+                            &max_wg, NULL))
+            max_wg = 1;
+        st = kernel_plan_choose(&all[i].info, max_wg, &ovr, &plan);
+        if (!st)
+            kernel_plan_describe(&plan, out, cap);
+        break;
+    }
+    free(all);
+    return st;
 }
 
 void clvis_ctx_build_info(const clvis_ctx *ctx, clvis_build_info *out)

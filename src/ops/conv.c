@@ -110,6 +110,8 @@ clvis_status conv2d_forward(clvis_ctx *ctx, const conv2d_params *p, tensor y, te
     int y_off = (int)y.off, x_off = (int)x.off, has_bias = b != NULL, act = p->act;
     cl_mem bias = b ? b : w;
     float act_max = p->act_max;
+    if (conv_tiled_wanted(ctx, p)) /* the GPU path (src/cl/select.c) */
+        return conv_tiled_forward(ctx, p, y, x, w, b);
     /* Fast path: groups 1, horizontal stride 1 or 2 (any kernel size, vertical stride and
      * dilation). Everything else (depthwise / grouped, wider strides) takes the reference. */
     if (fast_allowed(ctx) && p->groups == 1 && (v->sw == 1 || v->sw == 2) &&
@@ -132,6 +134,8 @@ clvis_status conv2d_backward(clvis_ctx *ctx, const conv2d_params *p, tensor dx, 
         return st;
     const window2d *v = &p->win;
     int dx_off = (int)dx.off, dy_off = (int)dy.off;
+    if (conv_tiled_wanted(ctx, p)) /* the GPU path (src/cl/select.c) */
+        return conv_tiled_backward(ctx, p, dx, dy, w, accum);
     /* Fast path for stride 1, groups 1: dx is the convolution of dy, padded by
      * (k - 1) * d - pad, with the transposed, flipped weights (strides into OIHW). */
     if (fast_allowed(ctx) && p->groups == 1 && v->sh == 1 && v->sw == 1) {
