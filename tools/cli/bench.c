@@ -87,6 +87,7 @@ int cmd_bench(cli_args *o)
         co.log = cli_log;
         co.progress = cli_count;
         session_kernel_env(&co);
+        co.kernels = o->kernels;
         clvis_ctx *ctx;
         double t0 = util_now_ms();
         clvis_status st = clvis_ctx_create(&co, &ctx);
