@@ -154,7 +154,8 @@ clvis_status clvis_ctx_create(const clvis_ctx_options *opt, clvis_ctx **out)
         if (open_st == CLVIS_OK)
             break;
         ctx_release(ctx);
-        if (named && n_order == 1) { /* the user named this device: its error stands */
+        /* the user named this device, or forced a kernel tile it cannot run: the error stands */
+        if ((named && n_order == 1) || open_st == CLVIS_ERR_INVALID_ARG) {
             st = open_st;
             break;
         }
