@@ -26,6 +26,9 @@
 #      (NVIDIA_TF32_OVERRIDE=0 and torch's allow_tf32 flags), cuDNN on (benchmark mode off, as
 #      torch's default). Interleaved: clvis tiled, torch, clvis cpu, torch again.
 # $OUT gets summary.txt (every figure, one file) and log.txt (every command's full output).
+# A dry run of the script's plumbing without a GPU (here, on PoCL; every step cut short):
+#   GPU_CHECK_OPENCL_LIB=$(ls /usr/lib/x86_64-linux-gnu/libpocl.so.2*|head -1) GPU_CHECK_LIMIT=8 \
+#       SUITE_S=1 CLVIS_DEVICE=cpu OUT=/tmp/gc tools/gpu_check.sh run
 set -uo pipefail
 cd "$(dirname "$0")/.."
 mode=${1:-run}
@@ -71,7 +74,7 @@ step() {
     shift 2
     t0=$(date +%s)
     echo "==== $title: $*" >> "$LOG"
-    timeout -k 5 "$lim" "$@" >> "$LOG" 2>&1
+    timeout -k 5 "${GPU_CHECK_LIMIT:-$lim}" "$@" >> "$LOG" 2>&1
     rc=$?
     echo "==== $title: rc=$rc, $(($(date +%s) - t0)) s" >> "$LOG"
     say "$title: rc=$rc ($(($(date +%s) - t0)) s)"
@@ -81,7 +84,7 @@ step() {
 [ -f .gpu/bundle.tar.xz ] || { say "gpu_check: no .gpu/bundle.tar.xz (run 'tools/gpu_check.sh bundle' first and carry .gpu)"; exit 1; }
 rm -rf build
 tar -xJf .gpu/bundle.tar.xz
-nv=$(ldconfig -p 2> /dev/null | awk '/libnvidia-opencl\.so\.1/ {print $NF; exit}')
+nv=${GPU_CHECK_OPENCL_LIB:-$(ldconfig -p 2> /dev/null | awk '/libnvidia-opencl\.so\.1/ {print $NF; exit}')}
 for d in /usr/local/nvidia/lib64 /usr/local/nvidia/lib /usr/lib/x86_64-linux-gnu /usr/lib64; do
     [ -z "$nv" ] && [ -e "$d/libnvidia-opencl.so.1" ] && nv=$d/libnvidia-opencl.so.1
 done
@@ -90,7 +93,7 @@ icd=$(mktemp -d)
 echo "$nv" > "$icd/nvidia.icd"
 export OCL_ICD_VENDORS=$icd
 export LD_LIBRARY_PATH=$PWD/lib:$(dirname "$nv")${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}
-export CLVIS_DEVICE=gpu CLVIS_REQUIRE_DEVICE=1 CLVIS_CACHE_DIR=$(mktemp -d)/cache
+export CLVIS_DEVICE=${CLVIS_DEVICE:-gpu} CLVIS_REQUIRE_DEVICE=1 CLVIS_CACHE_DIR=$(mktemp -d)/cache
 export NVIDIA_TF32_OVERRIDE=0 PYTHONUNBUFFERED=1
 PY=${TORCH_PY:-python3}
 say "gpu_check $(date -u +%FT%TZ); $(nvidia-smi --query-gpu=name,driver_version --format=csv,noheader 2>/dev/null | head -1)"
@@ -146,12 +149,12 @@ print('torch', torch.__version__, 'cudnn', torch.backends.cudnn.version(), 'tf32
 sys.argv = ['torch_peer.py', '--device', 'cuda', '--runs', '5', '--workload', '$W']
 runpy.run_path('tools/bench/peers/torch_peer.py', run_name='__main__')"
 for round in 1 2; do
-    step 120 "clvis bench --kernels gpu, round $round" build/clvis bench --device gpu --runs 5 --kernels gpu
+    step 120 "clvis bench --kernels gpu, round $round" build/clvis bench --device "$CLVIS_DEVICE" --runs 5 --kernels gpu
     section "clvis bench --kernels gpu, round $round" | tail -n 20 >> "$SUM"
     step 90 "torch cuda, round $round" "$PY" -c "$TORCH"
     section "torch cuda, round $round" | tail -n 20 >> "$SUM"
     if [ "$round" = 1 ]; then
-        step 120 "clvis bench --kernels cpu, round $round" build/clvis bench --device gpu --runs 5 --kernels cpu
+        step 120 "clvis bench --kernels cpu, round $round" build/clvis bench --device "$CLVIS_DEVICE" --runs 5 --kernels cpu
         section "clvis bench --kernels cpu, round $round" | tail -n 20 >> "$SUM"
     fi
 done

@@ -209,6 +209,8 @@ static void bench_help(FILE *f)
             "  --model FILE   VGG16 Keras file or 'vgg16' (default: random weights)\n"
             "  --steps N      filter-grid steps (default 40)\n"
             "  --filter-runs N  timed runs of each filter grid (default 1)\n"
+            "  --kernels K    cpu|gpu|... kernel family (default: $CLVIS_KERNELS, else the device's\n"
+            "                 row of the kernel table; 'clvis devices' shows it; man clvis)\n"
             "  --quiet        no progress on stderr\n"
             "  --profile      at the end, each layer's forward/backward kernel time and the time\n"
             "                 between kernels, per device, on stderr (as CLVIS_PROFILE=1)\n"

@@ -102,6 +102,9 @@ int cmd_bench(cli_args *o)
         devs[d].index = di->index;
         snprintf(devs[d].name, sizeof devs[d].name, "%s (%s)", di->name, di->platform);
         cli_progress(NULL, devs[d].name);
+        char kl[400];
+        snprintf(kl, sizeof kl, "kernels: %s", clvis_ctx_kernels(ctx));
+        cli_progress(NULL, kl);
         bench_fma_peak(ctx, &devs[d].peak); /* 0 when it cannot run: %peak left blank */
         bench_meter bm = {0, 0, util_now_ms()};
         for (const char *q = BENCH_WORKLOADS; *q;) { /* the workloads this run has */
