@@ -69,6 +69,36 @@ static void ctx_release(clvis_ctx *ctx)
     ctx->context = NULL;
 }
 
+/* The tiled kernels need their whole work-group (reqd_work_group_size); a compiler that gives
+ * one fewer work-items (registers) would make every launch fail, so the table's choice falls
+ * back to today's kernels then, with a notice (a forced choice stays and fails loudly). */
+static void plan_check_work_groups(clvis_ctx *ctx)
+{
+    kernel_plan *p = &ctx->plan;
+    size_t need[2] = {(size_t)(p->tm / p->wm) * (size_t)(p->tn / p->wn),
+                      (size_t)p->gv_m * (size_t)p->gv_ks};
+    kernel_id k[2] = {K_conv_tiled, K_gemv_tiled};
+    for (int i = 0; i < 2; i++) {
+        size_t wg = 0;
+        if (clGetKernelWorkGroupInfo(ctx->kernels[k[i]], ctx->device, CL_KERNEL_WORK_GROUP_SIZE,
+                                     sizeof wg, &wg, NULL) != CL_SUCCESS || wg >= need[i])
+            continue;
+        int forced = p->forced & (i ? KPLAN_FORCED_DENSE : KPLAN_FORCED_CONV);
+        int *path = i ? &p->dense : &p->conv;
+        if (*path != KPATH_TILED || forced)
+            continue;
+        *path = KPATH_CPU;
+        if (ctx->log) {
+            char line[600];
+            snprintf(line, sizeof line, "%s: the tiled %s kernel runs at most %zu work-items of the "
+                     "%zu its tile needs; using the other kernels", ctx->info.name,
+                     i ? "dense" : "conv", wg, need[i]);
+            ctx->log(ctx->log_user, line);
+        }
+        kernel_plan_describe(p, ctx->plan_desc, sizeof ctx->plan_desc);
+    }
+}
+
 static clvis_status ctx_open(clvis_ctx *ctx, const device_entry *d, const char *cache_dir,
                              int use_cache)
 {
@@ -96,7 +126,10 @@ static clvis_status ctx_open(clvis_ctx *ctx, const device_entry *d, const char *
                                       ctx->prof ? CL_QUEUE_PROFILING_ENABLE : 0, &e);
     if (e != CL_SUCCESS)
         return cl_fail(e, "clCreateCommandQueue", __FILE__, __LINE__);
-    return program_build(ctx, cache_dir, use_cache);
+    clvis_status st = program_build(ctx, cache_dir, use_cache);
+    if (st == CLVIS_OK)
+        plan_check_work_groups(ctx);
+    return st;
 }
 
 static void logf_(clvis_ctx *ctx, const char *fmt, const char *a, const char *b)
