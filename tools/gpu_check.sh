@@ -73,7 +73,8 @@ step() {
     local lim=$1 title=$2 t0 rc
     shift 2
     t0=$(date +%s)
-    echo "==== $title: $*" >> "$LOG"
+    local cmd="$*"
+    echo "==== $title: ${cmd//$'\n'/; }" >> "$LOG" # one line: section() pairs these markers
     timeout -k 5 "${GPU_CHECK_LIMIT:-$lim}" "$@" >> "$LOG" 2>&1
     rc=$?
     echo "==== $title: rc=$rc, $(($(date +%s) - t0)) s" >> "$LOG"
