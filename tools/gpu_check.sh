@@ -6,7 +6,7 @@
 # PyTorch-CUDA, but not clvis's build dependencies (libhdf5, libcjson, libzip, ...) and no network.
 # So clvis is built HERE and carried there as one compressed bundle:
 #
-#   tools/gpu_check.sh bundle          # here: build, then .gpu/bundle.tar.xz (git-ignored,
+#   tools/gpu_check.sh bundle          # here: build, then .gpu/bundle.tar.xz (.gitignore'd,
 #                                      # ~15 MB: build/ binaries + their non-glibc libraries)
 #   tools/gpu_check.sh run             # there, from the repository root; figures under $OUT
 #
@@ -53,8 +53,6 @@ if [ "$mode" = bundle ]; then
         esac
     done
     mkdir -p .gpu
-    exclude=$(git rev-parse --git-path info/exclude)
-    grep -qx '/.gpu/' "$exclude" 2> /dev/null || echo '/.gpu/' >> "$exclude"
     tar -C "$stage" -cJf .gpu/bundle.tar.xz build lib
     rm -rf "$stage"
     echo "gpu_check: .gpu/bundle.tar.xz, $(du -h .gpu/bundle.tar.xz | cut -f1); carry .gpu"
