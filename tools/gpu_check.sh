@@ -7,24 +7,27 @@
 # So clvis is built HERE and carried there as one compressed bundle:
 #
 #   tools/gpu_check.sh bundle          # here: build, then .gpu/bundle.tar.xz (.gitignore'd,
-#                                      # ~15 MB: build/ binaries + their non-glibc libraries)
+#                                      # ~8 MB: build/ binaries + their non-glibc libraries)
 #   tools/gpu_check.sh run             # there, from the repository root; figures under $OUT
 #
 # With the project's device tool: run(command="tools/gpu_check.sh run", carry=[".gpu"],
-# timeout_s=540). What "run" does, each step with its own time limit so one hang cannot eat the
-# call (STEP_S, default 150 s for the suite, 60-120 s for the rest):
+# timeout_s=560). What "run" does, each step with its own time limit so one hang cannot eat the
+# call (STEP_S, default 150 s for the suite, 40-120 s for the rest), no step started after
+# BUDGET_S (default 500 s) so the summary is always written:
 #   1. the bundle unpacked into build/, NVIDIA's libnvidia-opencl.so.1 registered as the only
 #      OpenCL platform (a private OCL_ICD_VENDORS folder), `clvis devices` (the kernel choice);
 #   2. the C test suite (build/tests/test_*) on the GPU with the table's choice (the tiled
 #      kernels; test_ops also checks today's kernels there), then test_ops again forced onto
 #      today's kernels (CLVIS_KERNELS=cpu) and test_pipelines forced onto them too;
-#   3. bench_conv (VGG16's conv layers, batch 1) with the tiled kernels, with today's, and a
-#      sweep of tile shapes (CLVIS_KERNELS=gpu,tile=...) in quick mode;
-#   4. `clvis bench` (VGG16 forward b1/b8, Grad-CAM, the four filter grids, small convnet)
+#   3. `clvis bench` (VGG16 forward b1/b8, Grad-CAM, the four filter grids, small convnet)
 #      with the tiled kernels and with today's (--kernels cpu), and PyTorch-CUDA's same
 #      workloads (tools/bench/peers/torch_peer.py --device cuda) in FP32: TF32 off
 #      (NVIDIA_TF32_OVERRIDE=0 and torch's allow_tf32 flags), cuDNN on (benchmark mode off, as
-#      torch's default). Interleaved: clvis tiled, torch, clvis cpu, torch again.
+#      torch's default). Interleaved: clvis tiled, torch, clvis cpu; after step 4 clvis tiled and
+#      torch again.
+#   4. bench_conv (VGG16's conv layers, batch 1) with the tiled kernels, with today's, and a
+#      sweep of tile shapes (CLVIS_KERNELS=gpu,tile=...) in quick mode; the dense GEMV's
+#      shapes on VGG16's fc1 (clvis bench --workload op_dense, gemv=...);
 # $OUT gets summary.txt (every figure, one file) and log.txt (every command's full output).
 # A dry run of the script's plumbing without a GPU (here, on PoCL; every step cut short):
 #   GPU_CHECK_OPENCL_LIB=$(ls /usr/lib/x86_64-linux-gnu/libpocl.so.2*|head -1) GPU_CHECK_LIMIT=8 \
@@ -62,7 +65,7 @@ fi
 
 OUT=${OUT:-/tmp/gpu-check}
 mkdir -p "$OUT"
-LOG=$OUT/log.txt SUM=$OUT/summary.txt
+LOG=$OUT/log.txt SUM=$OUT/summary.txt T0=$(date +%s)
 : > "$LOG"
 : > "$SUM"
 say() { echo "$*" | tee -a "$SUM"; }
@@ -70,6 +73,12 @@ say() { echo "$*" | tee -a "$SUM"; }
 step() {
     local lim=$1 title=$2 t0 rc
     shift 2
+    if [ $(($(date +%s) - T0)) -gt "${BUDGET_S:-500}" ]; then # the call's limit comes first
+        say "$title: not run (over BUDGET_S=${BUDGET_S:-500} s)"
+        return 124
+    fi
+    local left=$((${CALL_S:-550} - ($(date +%s) - T0))) # and never past the call's end
+    [ "$lim" -gt "$left" ] && lim=$left
     t0=$(date +%s)
     local cmd="$*"
     echo "==== $title: ${cmd//$'\n'/; }" >> "$LOG" # one line: section() pairs these markers
@@ -101,15 +110,14 @@ build/clvis devices 2>&1 | tee -a "$SUM"
 
 # the output of one step, from the log
 section() { awk -v t="==== $1:" 'index($0, t) == 1 {on = !on; next} on' "$LOG"; }
-T0=$(date +%s)
 
 # 2. the suite (the table's choice: tiled on NVIDIA), then today's kernels forced; the suite
-#    stops starting tests after SUITE_S (default 240 s) so the benchmarks still run
+#    stops starting tests after SUITE_S (default 200 s) so the benchmarks still run
 pass=0 fail=0
 for t in build/tests/test_*; do
     n=$(basename "$t")
     case $n in test_onnx_conformance) continue ;; esac # needs Debian's libonnx-testdata
-    if [ $(($(date +%s) - T0)) -gt "${SUITE_S:-240}" ]; then
+    if [ $(($(date +%s) - T0)) -gt "${SUITE_S:-200}" ]; then
         say "suite: $n not run (over SUITE_S)"
         continue
     fi
@@ -128,17 +136,7 @@ for t in test_ops test_pipelines; do
     say "    $(section "$t CLVIS_KERNELS=cpu" | grep -E '^[0-9]+ passed' | tail -n 1)"
 done
 
-# 3. bench_conv: tiled vs today's, then a sweep of tiles (quick: two layers)
-for k in gpu cpu; do
-    CLVIS_KERNELS=$k step 90 "bench_conv CLVIS_KERNELS=$k" build/tools/bench/bench_conv --runs 10
-    section "bench_conv CLVIS_KERNELS=$k" | grep -E 'fwd|bwd|peak|kernels' | sed 's/^/    /' | tee -a "$SUM"
-done
-for tile in 64x64x16/4x4 128x64x16/8x4 64x128x16/4x8 128x128x8/8x8 64x64x8/8x8 32x32x16/4x4; do
-    CLVIS_KERNELS=gpu,tile=$tile step 45 "bench_conv tile=$tile" build/tools/bench/bench_conv --quick --runs 5
-    section "bench_conv tile=$tile" | grep -E 'fwd|bwd' | sed 's/^/    /' | tee -a "$SUM"
-done
-
-# 4. clvis bench beside PyTorch-CUDA, FP32 (TF32 off), interleaved
+# 3. clvis bench beside PyTorch-CUDA, FP32 (TF32 off), interleaved
 W=vgg16_b1,vgg16_b8,gradcam,filters,small_convnet
 TORCH="import torch, runpy, sys
 torch.backends.cuda.matmul.allow_tf32 = False
@@ -147,14 +145,34 @@ torch.backends.cudnn.enabled = True
 print('torch', torch.__version__, 'cudnn', torch.backends.cudnn.version(), 'tf32 off', flush=True)
 sys.argv = ['torch_peer.py', '--device', 'cuda', '--runs', '5', '--workload', '$W']
 runpy.run_path('tools/bench/peers/torch_peer.py', run_name='__main__')"
-for round in 1 2; do
-    step 120 "clvis bench --kernels gpu, round $round" build/clvis bench --device "$CLVIS_DEVICE" --runs 5 --kernels gpu
-    section "clvis bench --kernels gpu, round $round" | tail -n 20 >> "$SUM"
-    step 90 "torch cuda, round $round" "$PY" -c "$TORCH"
-    section "torch cuda, round $round" | tail -n 20 >> "$SUM"
-    if [ "$round" = 1 ]; then
-        step 120 "clvis bench --kernels cpu, round $round" build/clvis bench --device "$CLVIS_DEVICE" --runs 5 --kernels cpu
-        section "clvis bench --kernels cpu, round $round" | tail -n 20 >> "$SUM"
+bench_round() { # $1: round; $2: 1 to add clvis's CPU kernels on the GPU too
+    step 120 "clvis bench --kernels gpu, round $1" build/clvis bench --device "$CLVIS_DEVICE" --runs 5 --kernels gpu
+    section "clvis bench --kernels gpu, round $1" | tail -n 20 >> "$SUM"
+    step 90 "torch cuda, round $1" "$PY" -c "$TORCH"
+    section "torch cuda, round $1" | tail -n 20 >> "$SUM"
+    if [ "$2" = 1 ]; then
+        step 120 "clvis bench --kernels cpu, round $1" build/clvis bench --device "$CLVIS_DEVICE" --runs 5 --kernels cpu
+        section "clvis bench --kernels cpu, round $1" | tail -n 20 >> "$SUM"
     fi
+}
+bench_round 1 1
+
+# 4. bench_conv: tiled vs today's, then a sweep of tiles (quick: two layers)
+for k in gpu cpu; do
+    CLVIS_KERNELS=$k step 90 "bench_conv CLVIS_KERNELS=$k" build/tools/bench/bench_conv --runs 10
+    section "bench_conv CLVIS_KERNELS=$k" | grep -E 'fwd|bwd|peak|kernels' | sed 's/^/    /' | tee -a "$SUM"
 done
+for tile in 128x64x16/8x4 64x128x16/4x8 128x128x8/8x8 32x32x16/4x4; do
+    CLVIS_KERNELS=gpu,tile=$tile step 45 "bench_conv tile=$tile" build/tools/bench/bench_conv --quick --runs 5
+    section "bench_conv tile=$tile" | grep -E 'fwd|bwd' | sed 's/^/    /' | tee -a "$SUM"
+done
+
+# the dense GEMV's shape (rows per work-group x lanes / batch block) on VGG16's fc1 at batch 1
+for gv in 32x8/4 8x32/4 4x64/4; do
+    step 40 "dense gemv=$gv" build/clvis bench --device "$CLVIS_DEVICE" --runs 10 --workload op_dense --kernels "gpu,gemv=$gv"
+    section "dense gemv=$gv" | grep -E 'op_dense' | sed 's/^/    /' | tee -a "$SUM"
+done
+
+# the second round of the headline comparison (interleaved with the first)
+bench_round 2 0
 say "done: $(date -u +%FT%TZ), $(($(date +%s) - T0)) s"

@@ -31,7 +31,7 @@ typedef struct {
 
 /*                                                 conv   dense  tm  tn  tk wm wn  gv: m ks nb gemm */
 static const table_row table[] = {
-    {T_GPU | T_IGPU, "nvidia", 16384, 256, {"nvidia-gpu", 1, 1, 64, 64, 16, 4, 4, 32, 8, 4, 16, 0}},
+    {T_GPU | T_IGPU, "nvidia", 16384, 256, {"nvidia-gpu", 1, 1, 64, 64, 16, 4, 4, 16, 16, 4, 16, 0}},
     {T_GPU | T_IGPU, "advanced micro", 16384, 256, {"amd-gpu", 1, 1, 64, 64, 16, 4, 4, 16, 16, 4, 16, 0}},
     {T_GPU | T_IGPU, "amd", 16384, 256, {"amd-gpu", 1, 1, 64, 64, 16, 4, 4, 16, 16, 4, 16, 0}},
     {T_GPU | T_IGPU | T_ACC, NULL, 16384, 256, {"gpu", 1, 1, 64, 64, 16, 4, 4, 16, 16, 4, 16, 0}},
