@@ -81,8 +81,8 @@ for t in "${tests[@]}"; do
     out="$log_dir/$t.log" diag="$log_dir/$t.oclgrind"
     start=$(date +%s)
     # Oclgrind is a GPU-type device, so the kernel table gives it the work-group tiled kernels;
-    # simulated (local memory, barriers, race tracking) they ran test_graph 11x slower than the
-    # CPU-tuned ones (72 s vs 6.6 s), which would push test_pipelines past the limit. test_ops
+    # simulated (local memory, barriers, race tracking) they ran test_graph 11-15x slower than
+    # the CPU-tuned ones (65-72 s vs 4.4-6.6 s), which would push test_pipelines past the limit. test_ops
     # checks both families here (its tiled section under Oclgrind's own table row); the others
     # run the CPU-tuned kernels unless CLVIS_OCLGRIND_KERNELS says otherwise.
     kern=${CLVIS_OCLGRIND_KERNELS:-cpu}
