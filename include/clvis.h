@@ -113,6 +113,12 @@ typedef struct {
      * steps, done = steps x patterns); NULL: none. */
     clvis_count_fn progress;
     void *progress_user;
+    /* Which kernel family each op runs (src/cl/select.c's table by device class picks: the
+     * work-group tiled kernels on GPUs, the PoCL-tuned ones on CPUs). NULL: $CLVIS_KERNELS;
+     * "auto", "cpu", "gpu", or comma-separated conv=cpu|gpu, dense=cpu|gpu,
+     * tile=TMxTNxTK/WMxWN, gemv=MxKS/NB, gemm-batch=N (man clvis). A malformed value:
+     * CLVIS_ERR_INVALID_ARG; a tile the device cannot run: the device fails to open. */
+    const char *kernels;
 } clvis_ctx_options;
 
 enum { CLVIS_CONV_AUTO = 0, CLVIS_CONV_REFERENCE = 1, CLVIS_CONV_FAST = 2, CLVIS_CONV_BLK = 3 };
@@ -122,6 +128,11 @@ enum { CLVIS_ORDER_AUTO = 0, CLVIS_ORDER_CHANNELS_INNER = 1, CLVIS_ORDER_PIXELS_
 CLVIS_API clvis_status clvis_ctx_create(const clvis_ctx_options *opt, clvis_ctx **out);
 CLVIS_API void clvis_ctx_destroy(clvis_ctx *ctx);
 CLVIS_API const clvis_device_info *clvis_ctx_device(const clvis_ctx *ctx);
+/* The context's kernel choice in one line ("table row 'cpu': conv cpu, dense cpu (tiled: ...)"). */
+CLVIS_API const char *clvis_ctx_kernels(const clvis_ctx *ctx);
+/* The same line for device `index` (as clvis_devices numbers them) under the override spec
+ * (NULL: $CLVIS_KERNELS), without opening it. */
+CLVIS_API clvis_status clvis_device_kernels(int index, const char *spec, char *out, size_t cap);
 
 typedef struct {
     int from_cache;     /* 1: kernels were loaded from the binary cache, not compiled */

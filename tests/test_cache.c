@@ -370,7 +370,7 @@ static unsigned char *binary_of(clvis_ctx *ctx, const char *src, size_t *len)
         return NULL;
     unsigned char *bin = NULL;
     *len = 0;
-    if (clBuildProgram(p, 1, &ctx->device, program_build_options(), NULL, NULL) == CL_SUCCESS &&
+    if (clBuildProgram(p, 1, &ctx->device, program_build_options(ctx), NULL, NULL) == CL_SUCCESS &&
         clGetProgramInfo(p, CL_PROGRAM_BINARY_SIZES, sizeof *len, len, NULL) == CL_SUCCESS &&
         *len > 0 && (bin = malloc(*len)) != NULL) {
         unsigned char *ptrs[1] = {bin};

@@ -120,6 +120,15 @@ PY
 
 # ---- devices, info -------------------------------------------------------------------------
 run devices 0 -- devices && check "devices: table" "grep -q 'OpenCL' '$T/devices.out' && [ \$(wc -l <'$T/devices.out') -ge 2 ]"
+check "devices: each device's kernel choice (the table's row)" "grep -Eq '^kernels 0: table row .*: conv (cpu|gpu), dense (cpu|gpu)' '$T/devices.out'" "$(cat "$T/devices.out")"
+run devices_k 0 -- devices --kernels conv=gpu,tile=16x16x8/4x4 --json &&
+    check "devices --kernels conv=gpu,tile=...: the override in the JSON" "grep -q '\"kernels\":\"table row [^\"]* + override: conv gpu, dense [a-z]* (tiled: conv 16x16x8/4x4' '$T/devices_k.out'" "$(cat "$T/devices_k.out")"
+run devices_bad 1 -- devices --kernels conv=fast &&
+    check "devices --kernels conv=fast: one line, names the item" "[ \$(wc -l <'$T/devices_bad.err') = 1 ] && grep -q \"^clvis: --kernels: kernel choice 'conv=fast'\" '$T/devices_bad.err'" "$(cat "$T/devices_bad.err")"
+run info_k 0 -- info --kernels gpu &&
+    check "info --kernels gpu: the choice printed" "grep -q '^Kernels: table row .* + override: conv gpu, dense gpu' '$T/info_k.out'" "$(cat "$T/info_k.out")"
+run pred_kbad 1 -- predict --kernels tile=64x64x16/3x4 samples/coffee.png &&
+    check "predict --kernels with a tile WM does not divide: exit 1, one line naming the tile" "[ \$(wc -l <'$T/pred_kbad.err') = 1 ] && grep -q 'does not fit' '$T/pred_kbad.err'" "$(cat "$T/pred_kbad.err")"
 run info 0 -- info "$K/small_convnet.h5" &&
     check "info: summary table" "grep -q 'conv2d_3 *Conv2D *(None, 4, 4, 64) *36928' '$T/info.out' && grep -q 'Total params: 77025' '$T/info.out'" "$(head -c 400 "$T/info.out")"
 

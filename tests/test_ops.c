@@ -554,6 +554,82 @@ static void dense_case(const char *name, rshape xs, int out, double ws)
     free(t.w), free(t.b);
 }
 
+/* The GPU path's kernels (conv_tiled, gemv_tiled), forced on any device: shapes that are not
+ * multiples of the tile (the device's tile, then a second context with an odd one), strides and
+ * dilation in both directions (the input gradient gathers through the stride), K over several
+ * tile depths, output channels over two tile rows; dense through the GEMV and the GEMM. */
+static void tiled_run(const char *tag, int few)
+{
+    char n[16][128];
+    int i = 0;
+#define TN_(s) (snprintf(n[i], sizeof n[i], "tiled %s [%s]", s, tag), n[i++])
+    /* few (quick mode: Oclgrind): the strided, dilated, padded and multi-tile cases only */
+    if (!few)
+        conv_case(TN_("conv 3x3 same w37 oc11 batch3"), 3, 5, 6, 37, 11, 3, 3, 1, 1, 1, 1, PAD_SAME, 1, 1, 0, 0, 0, 0);
+    if (!few)
+        conv_case(TN_("conv 3x3 same s2 w33 oc9"), 2, 4, 7, 33, 9, 3, 3, 2, 2, 1, 1, PAD_SAME, 1, 1, 0, 0, 0, 0);
+    conv_case(TN_("conv 3x3 s2 dilation 2 asymmetric pads"), 2, 3, 11, 12, 5, 3, 3, 2, 2, 2, 2, PAD_EXPLICIT, 1, 1, 2, 1, 0, 3);
+    if (!few)
+        conv_case(TN_("conv 3x3 s(1,2) dilation (2,1) pads (0,2,1,0)"), 1, 3, 8, 11, 9, 3, 3, 1, 2, 2, 1, PAD_EXPLICIT, 1, 1, 0, 2, 1, 0);
+    conv_case(TN_("conv 3x2 pads > window"), 1, 3, 5, 9, 5, 3, 2, 1, 1, 1, 1, PAD_EXPLICIT, 1, 1, 3, 0, 0, 2);
+    if (!few)
+        conv_case(TN_("conv 1x1 w17 oc20 batch2"), 2, 24, 3, 17, 20, 1, 1, 1, 1, 1, 1, PAD_VALID, 1, 0, 0, 0, 0, 0);
+    conv_case(TN_("conv 3x3 c40 oc70 5x3"), 1, 40, 5, 3, 70, 3, 3, 1, 1, 1, 1, PAD_SAME, 1, 1, 0, 0, 0, 0);
+    if (!few)
+        conv_case(TN_("depthwise 3x3 (the reference kernel)"), 1, 4, 6, 6, 4, 3, 3, 1, 1, 1, 1, PAD_SAME, 4, 1, 0, 0, 0, 0);
+    /* dense: gemv_tiled below the plan's GEMM batch, conv_tiled's GEMM from it */
+    int gb = ctx->plan.gemm_batch;
+    struct { int n, in, h, w, out; double ws; } d[] = {
+        {3, 17, 1, 1, 5, 0.5}, {2, 1000, 1, 1, 37, 0.1}, {1, 64, 3, 3, 10, 0.1}, {gb + 1, 70, 1, 1, 45, 0.2}};
+    for (int k = 0; k < 4; k++) {
+        if (few && (k == 0 || k == 2))
+            continue;
+        char dn[96];
+        snprintf(dn, sizeof dn, "dense %dx%dx%d->%d batch %d (%s)", d[k].in, d[k].h, d[k].w,
+                 d[k].out, d[k].n, d[k].n < gb ? "gemv" : "GEMM");
+        dense_case(TN_(dn), (rshape){d[k].n, d[k].in, d[k].h, d[k].w}, d[k].out, d[k].ws);
+    }
+#undef TN_
+}
+
+static void tiled_cases(kernel_plan device_plan)
+{
+    kernel_plan saved = ctx->plan;
+    ctx->plan = device_plan;
+    ctx->plan.conv = ctx->plan.dense = KPATH_TILED;
+    char tag[64];
+    snprintf(tag, sizeof tag, "%dx%dx%d/%dx%d", ctx->plan.tm, ctx->plan.tn, ctx->plan.tk,
+             ctx->plan.wm, ctx->plan.wn);
+    int few = test_quick();
+    if (few)
+        test_quick_note("tiled kernels: 3 of 8 conv cases and 2 of 4 dense cases per tile");
+    tiled_run(tag, few);
+    ctx->plan = saved;
+    /* a second context, forced onto an odd tile: 3 work-items along m, a 2-item batch block, the
+     * GEMM from batch 2 (the override grammar of $CLVIS_KERNELS; its tile in the cache key) */
+    if (!case_begin("conv", "tiled [odd tile]") && !case_begin("dense", "tiled [odd tile]"))
+        return;
+    clvis_ctx_options o = {0};
+    o.log = test_log;
+    o.kernels = "gpu,tile=12x8x5/4x2,gemv=3x4/2,gemm-batch=2";
+    clvis_ctx *main_ctx = ctx, *odd = NULL;
+    clvis_status st = clvis_ctx_create(&o, &odd);
+    test_result("context with tile=12x8x5/4x2", st == CLVIS_OK && odd->plan.tm == 12 &&
+                    odd->plan.tk == 5 && odd->plan.gv_nb == 2 && odd->plan.conv == KPATH_TILED &&
+                    strstr(odd->build_opts, "-DCT_TM=12 -DCT_TN=8 -DCT_TK=5") != NULL,
+                st ? clvis_last_error() : odd->build_opts);
+    if (st)
+        return;
+    unsigned char k1[32], k2[32];
+    program_cache_key(main_ctx, k1);
+    program_cache_key(odd, k2);
+    test_result("the tile is part of the kernel cache key", memcmp(k1, k2, 32) != 0, "keys differ");
+    ctx = odd;
+    tiled_run("12x8x5/4x2", few);
+    ctx = main_ctx;
+    clvis_ctx_destroy(odd);
+}
+
 int main(int argc, char **argv)
 {
     if (argc > 2 || (argc == 2 && (!argv[1][0] || argv[1][0] == '-'))) {
@@ -576,6 +652,11 @@ int main(int argc, char **argv)
     int rc = test_open_ctx(&ctx);
     if (rc)
         return rc;
+    /* the cases below test today's kernels (conv2d_fast, gemv_rows, ...) on every device; the
+     * work-group tiled ones (the GPU path, src/cl/select.c) have their own section */
+    const kernel_plan device_plan = ctx->plan;
+    printf("kernels: %s\n", clvis_ctx_kernels(ctx));
+    ctx->plan.conv = ctx->plan.dense = KPATH_CPU;
     /* conv2d: odd sizes, stride 1/2, 1x1/3x3/5x5, same/valid, C = 1/3/64, batch 1/3, groups */
     conv_case("conv 3x3 valid c3 7x9", 1, 3, 7, 9, 4, 3, 3, 1, 1, 1, 1, PAD_VALID, 1, 1, 0, 0, 0, 0);
     conv_case("conv 5x5 same s2 c1 8x8 batch3", 3, 1, 8, 8, 2, 5, 5, 2, 2, 1, 1, PAD_SAME, 1, 1, 0, 0, 0, 0);
@@ -664,6 +745,7 @@ int main(int argc, char **argv)
         dense_case(n3, (rshape){1, 64, 3, 3}, 10, 0.1);
     }
     ctx->dense_impl = CLVIS_DENSE_AUTO;
+    tiled_cases(device_plan);
     /* activations */
     rshape as = {2, 5, 3, 4};
     act_case("linear", ACT_LINEAR, 0, 1.0, as);

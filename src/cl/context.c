@@ -69,6 +69,36 @@ static void ctx_release(clvis_ctx *ctx)
     ctx->context = NULL;
 }
 
+/* The tiled kernels need their whole work-group (reqd_work_group_size); a compiler that gives
+ * one fewer work-items (registers) would make every launch fail, so the table's choice falls
+ * back to today's kernels then, with a notice (a forced choice stays and fails loudly). */
+static void plan_check_work_groups(clvis_ctx *ctx)
+{
+    kernel_plan *p = &ctx->plan;
+    size_t need[2] = {(size_t)(p->tm / p->wm) * (size_t)(p->tn / p->wn),
+                      (size_t)p->gv_m * (size_t)p->gv_ks};
+    kernel_id k[2] = {K_conv_tiled, K_gemv_tiled};
+    for (int i = 0; i < 2; i++) {
+        size_t wg = 0;
+        if (clGetKernelWorkGroupInfo(ctx->kernels[k[i]], ctx->device, CL_KERNEL_WORK_GROUP_SIZE,
+                                     sizeof wg, &wg, NULL) != CL_SUCCESS || wg >= need[i])
+            continue;
+        int forced = p->forced & (i ? KPLAN_FORCED_DENSE : KPLAN_FORCED_CONV);
+        int *path = i ? &p->dense : &p->conv;
+        if (*path != KPATH_TILED || forced)
+            continue;
+        *path = KPATH_CPU;
+        if (ctx->log) {
+            char line[600];
+            snprintf(line, sizeof line, "%s: the tiled %s kernel runs at most %zu work-items of the "
+                     "%zu its tile needs; using the other kernels", ctx->info.name,
+                     i ? "dense" : "conv", wg, need[i]);
+            ctx->log(ctx->log_user, line);
+        }
+        kernel_plan_describe(p, ctx->plan_desc, sizeof ctx->plan_desc);
+    }
+}
+
 static clvis_status ctx_open(clvis_ctx *ctx, const device_entry *d, const char *cache_dir,
                              int use_cache)
 {
@@ -76,6 +106,15 @@ static clvis_status ctx_open(clvis_ctx *ctx, const device_entry *d, const char *
     ctx->info = d->info;
     ctx->platform = d->platform;
     ctx->device = d->device;
+    /* which kernels this device runs (select.c's table, then the override): before the
+     * build, whose -D options carry the tile */
+    size_t max_wg = 0;
+    if (clGetDeviceInfo(d->device, CL_DEVICE_MAX_WORK_GROUP_SIZE, sizeof max_wg, &max_wg, NULL))
+        max_wg = 1;
+    clvis_status pst = kernel_plan_choose(&ctx->info, max_wg, &ctx->plan_override, &ctx->plan);
+    if (pst)
+        return pst;
+    kernel_plan_describe(&ctx->plan, ctx->plan_desc, sizeof ctx->plan_desc);
     cl_context_properties props[] = {CL_CONTEXT_PLATFORM, (cl_context_properties)d->platform,
                                      0};
     ctx->context = clCreateContext(props, 1, &d->device, NULL, NULL, &e);
@@ -87,7 +126,10 @@ static clvis_status ctx_open(clvis_ctx *ctx, const device_entry *d, const char *
                                       ctx->prof ? CL_QUEUE_PROFILING_ENABLE : 0, &e);
     if (e != CL_SUCCESS)
         return cl_fail(e, "clCreateCommandQueue", __FILE__, __LINE__);
-    return program_build(ctx, cache_dir, use_cache);
+    clvis_status st = program_build(ctx, cache_dir, use_cache);
+    if (st == CLVIS_OK)
+        plan_check_work_groups(ctx);
+    return st;
 }
 
 static void logf_(clvis_ctx *ctx, const char *fmt, const char *a, const char *b)
@@ -113,9 +155,13 @@ clvis_status clvis_ctx_create(const clvis_ctx_options *opt, clvis_ctx **out)
     int use_cache = !o.no_cache && !(nc && *nc && strcmp(nc, "0")) &&
                     !(cache_dir && !strcmp(cache_dir, "off"));
 
+    kernel_plan ovr;
+    clvis_status st = kernel_plan_parse(o.kernels ? o.kernels : getenv("CLVIS_KERNELS"), &ovr);
+    if (st)
+        return st;
     device_entry *all;
     int count;
-    clvis_status st = device_enumerate(&all, &count);
+    st = device_enumerate(&all, &count);
     if (st)
         return st;
     int *order = calloc((size_t)count, sizeof *order);
@@ -129,6 +175,7 @@ clvis_status clvis_ctx_create(const clvis_ctx_options *opt, clvis_ctx **out)
     ctx->conv_impl = o.conv;
     ctx->dense_impl = o.dense;
     ctx->conv_order = o.conv_order;
+    ctx->plan_override = ovr;
     ctx->log = o.log;
     ctx->log_user = o.log_user;
     ctx->progress = o.progress;
@@ -140,7 +187,8 @@ clvis_status clvis_ctx_create(const clvis_ctx_options *opt, clvis_ctx **out)
         if (open_st == CLVIS_OK)
             break;
         ctx_release(ctx);
-        if (named && n_order == 1) { /* the user named this device: its error stands */
+        /* the user named this device, or forced a kernel tile it cannot run: the error stands */
+        if ((named && n_order == 1) || open_st == CLVIS_ERR_INVALID_ARG) {
             st = open_st;
             break;
         }
@@ -183,6 +231,41 @@ void clvis_ctx_destroy(clvis_ctx *ctx)
 const clvis_device_info *clvis_ctx_device(const clvis_ctx *ctx)
 {
     return ctx ? &ctx->info : NULL;
+}
+
+const char *clvis_ctx_kernels(const clvis_ctx *ctx)
+{
+    return ctx ? ctx->plan_desc : NULL;
+}
+
+clvis_status clvis_device_kernels(int index, const char *spec, char *out, size_t cap)
+{
+    if (!out || cap == 0)
+        return err_set(CLVIS_ERR_INVALID_ARG, "clvis_device_kernels: no output buffer");
+    out[0] = 0;
+    kernel_plan ovr, plan;
+    clvis_status st = kernel_plan_parse(spec ? spec : getenv("CLVIS_KERNELS"), &ovr);
+    if (st)
+        return st;
+    device_entry *all;
+    int count;
+    if ((st = device_enumerate(&all, &count)))
+        return st;
+    st = err_set(CLVIS_ERR_NOT_FOUND, "no device %d (there are %d)", index, count);
+    for (int i = 0; i < count; i++) {
+        if (all[i].info.index != index)
+            continue;
+        size_t max_wg = 0;
+        if (clGetDeviceInfo(all[i].device, CL_DEVICE_MAX_WORK_GROUP_SIZE, sizeof max_wg,
+                            &max_wg, NULL))
+            max_wg = 1;
+        st = kernel_plan_choose(&all[i].info, max_wg, &ovr, &plan);
+        if (!st)
+            kernel_plan_describe(&plan, out, cap);
+        break;
+    }
+    free(all);
+    return st;
 }
 
 void clvis_ctx_build_info(const clvis_ctx *ctx, clvis_build_info *out)

@@ -26,14 +26,22 @@ static const char *const kernel_names[K_COUNT] = {
 
 #define BUILD_OPTIONS "-cl-std=CL1.2 " CLVIS_KERNEL_DEFINES
 
-const char *program_build_options(void)
+const char *program_build_options(const clvis_ctx *ctx)
 {
-    return BUILD_OPTIONS;
+    return ctx->build_opts;
+}
+
+/* ctx->build_opts from the base options and ctx->plan's tile parameters. */
+static void set_build_options(clvis_ctx *ctx)
+{
+    char defs[256];
+    kernel_plan_defines(&ctx->plan, defs, sizeof defs);
+    snprintf(ctx->build_opts, sizeof ctx->build_opts, "%s %s", BUILD_OPTIONS, defs);
 }
 
 void program_cache_key(const clvis_ctx *ctx, unsigned char key[32])
 {
-    const char *parts[] = {"clvis kernel cache 1", clvis_kernel_source, BUILD_OPTIONS,
+    const char *parts[] = {"clvis kernel cache 1", clvis_kernel_source, ctx->build_opts,
                            ctx->info.platform,     ctx->info.name,      ctx->info.vendor,
                            ctx->info.driver,       ctx->info.version};
     cache_key_hash(parts, (int)(sizeof parts / sizeof *parts), key);
@@ -109,7 +117,7 @@ static cl_program from_binary(clvis_ctx *ctx, const char *path, const unsigned c
     if (e == CL_SUCCESS && bs != CL_SUCCESS)
         e = bs;
     if (e == CL_SUCCESS)
-        e = clBuildProgram(prog, 1, &ctx->device, BUILD_OPTIONS, NULL, NULL);
+        e = clBuildProgram(prog, 1, &ctx->device, ctx->build_opts, NULL, NULL);
     if (e != CL_SUCCESS) {
         if (prog)
             clReleaseProgram(prog);
@@ -190,6 +198,7 @@ clvis_status program_build(clvis_ctx *ctx, const char *cache_dir, int use_cache)
     char dir[512] = "", path[600] = "";
     unsigned char key[32];
     memset(&ctx->build, 0, sizeof ctx->build);
+    set_build_options(ctx);
     if (use_cache) {
         if (cache_dir && *cache_dir)
             snprintf(dir, sizeof dir, "%s", cache_dir);
@@ -232,7 +241,7 @@ clvis_status program_build(clvis_ctx *ctx, const char *cache_dir, int use_cache)
             return cl_fail(e, "clCreateProgramWithSource", __FILE__, __LINE__);
         e = fault_check(FAULT_BUILD);
         if (e == CL_SUCCESS)
-            e = clBuildProgram(prog, 1, &ctx->device, BUILD_OPTIONS, NULL, NULL);
+            e = clBuildProgram(prog, 1, &ctx->device, ctx->build_opts, NULL, NULL);
         if (e != CL_SUCCESS) {
             clvis_status st = build_failed(ctx, prog, e);
             clReleaseProgram(prog);

@@ -7,6 +7,7 @@
 
 #include "../core/error.h"
 #include "clvis.h"
+#include "select.h"
 
 /* Every kernel in the kernels/ directory, by name. */
 #define CLVIS_KERNEL_LIST(X) \
@@ -16,6 +17,8 @@
     X(conv2d_fast)           \
     X(conv2d_blk)            \
     X(conv2d_blk_pack)       \
+    X(conv_tiled)            \
+    X(gemv_tiled)            \
     X(dense_fwd)             \
     X(dense_bwd)             \
     X(gemv_rows)             \
@@ -92,6 +95,10 @@ struct clvis_ctx {
     cl_mem scratch;          /* grow-only work buffer shared by ops (e.g. padded conv input) */
     size_t scratch_bytes;
     int conv_impl, dense_impl, conv_order; /* clvis_ctx_options' kernel choices */
+    kernel_plan plan_override; /* what $CLVIS_KERNELS / clvis_ctx_options.kernels force */
+    kernel_plan plan;          /* the device's row of select.c's table, overridden */
+    char plan_desc[320];       /* kernel_plan_describe(&plan): clvis_ctx_kernels() */
+    char build_opts[512];      /* every kernel build's options: base + the plan's -D */
     clvis_log_fn log;
     void *log_user;
     clvis_count_fn progress; /* clvis_ctx_options.progress */
@@ -126,9 +133,9 @@ cl_int fault_check(fault_site site);
             return cl_fail(fault_e_, what " (injected)", __FILE__, __LINE__);  \
     } while (0)
 
-/* The options every kernel build uses ("-cl-std=CL1.2" and the tunables' -D), part of the
- * cache key. */
-const char *program_build_options(void);
+/* The options ctx's kernel build uses ("-cl-std=CL1.2", the tunables' -D and the kernel plan's
+ * tile -D), part of the cache key. */
+const char *program_build_options(const clvis_ctx *ctx);
 /* Releases ctx's kernels and program (none left; safe to call twice). */
 void program_release(clvis_ctx *ctx);
 /* Builds the kernel program for ctx->device (binary cache first); fills ctx->kernels. A cached

@@ -34,6 +34,8 @@ clvis_status dense_forward(clvis_ctx *ctx, tensor y, tensor x, cl_mem w, cl_mem 
     int in = x.c * x.h * x.w, out = y.c * y.h * y.w;
     if (x.n != y.n)
         return err_set(CLVIS_ERR_SHAPE, "dense: batch %d in, %d out", x.n, y.n);
+    if (dense_tiled_wanted(ctx)) /* the GPU path (src/cl/select.c) */
+        return dense_tiled_forward(ctx, y, x, w, b, act, act_max);
     if (wt && dense_wants_rows(ctx))
         return gemv_rows(ctx, y, x, wt, b, in, out, act, act_max, 0);
     int y_off = (int)y.off, x_off = (int)x.off, has_bias = b != NULL, a_ = act;
@@ -48,6 +50,8 @@ clvis_status dense_backward(clvis_ctx *ctx, tensor dx, tensor dy, cl_mem w, int 
     int in = dx.c * dx.h * dx.w, out = dy.c * dy.h * dy.w;
     if (dx.n != dy.n)
         return err_set(CLVIS_ERR_SHAPE, "dense: batch %d in, %d out", dx.n, dy.n);
+    if (dense_tiled_wanted(ctx)) /* the GPU path (src/cl/select.c) */
+        return dense_tiled_backward(ctx, dx, dy, w, accum);
     /* dx[n][k] = sum_o dy[n][o] * w[k][o]: the rows of w as Keras stores it */
     if (dense_wants_rows(ctx))
         return gemv_rows(ctx, dx, dy, w, NULL, out, in, ACT_LINEAR, 0.0f, accum);

@@ -105,6 +105,37 @@ clvis_status dense_backward(clvis_ctx *ctx, tensor dx, tensor dy, cl_mem w, int 
  * memory-bandwidth time); GPUs read the (in, out) columns coalesced instead. */
 int dense_wants_rows(const clvis_ctx *ctx);
 
+/* The GPU path (ctx->plan, src/cl/select.c): work-group tiled kernels with local memory.
+ * conv_tiled (kernels/conv_tiled.cl) is an implicit GEMM Y[n][m][q] = act(sum_k A(m, k) B(k,
+ * (n, q)) + bias[m]), A the weights through strides, B gathered from X (conv forward,
+ * transposed 0) or from dy (the input gradient, transposed 1), zero outside X: no padding
+ * copy. conv2d_forward / conv2d_backward hand groups-1 convolutions to it when
+ * conv_tiled_wanted, dense_forward / dense_backward to dense_tiled_* when dense_tiled_wanted. */
+typedef struct {
+    cl_mem y;
+    int y_off;
+    cl_mem x;
+    int x_off;
+    cl_mem w;
+    int w_base, s_m, s_c, s_kh, s_kw;
+    cl_mem bias; /* NULL: none */
+    int n, m, yh, yw, c, xh, xw, kh, kw, sh, sw, dh, dw, pt, pl, transposed, a_k_fast;
+    int act;
+    float act_max;
+    int accum;
+} conv_tiled_args;
+clvis_status conv_tiled_run(clvis_ctx *ctx, const conv_tiled_args *t);
+int conv_tiled_wanted(const clvis_ctx *ctx, const conv2d_params *p);
+clvis_status conv_tiled_forward(clvis_ctx *ctx, const conv2d_params *p, tensor y, tensor x,
+                                cl_mem w, cl_mem b);
+clvis_status conv_tiled_backward(clvis_ctx *ctx, const conv2d_params *p, tensor dx, tensor dy,
+                                 cl_mem w, int accum);
+int dense_tiled_wanted(const clvis_ctx *ctx);
+/* gemv_tiled below ctx->plan.gemm_batch items, conv_tiled's GEMM from there; w (in, out). */
+clvis_status dense_tiled_forward(clvis_ctx *ctx, tensor y, tensor x, cl_mem w, cl_mem b,
+                                 act_kind act, float act_max);
+clvis_status dense_tiled_backward(clvis_ctx *ctx, tensor dx, tensor dy, cl_mem w, int accum);
+
 /* In place on y; linear, relu, sigmoid, tanh and softmax only. */
 clvis_status act_forward(clvis_ctx *ctx, tensor y, act_kind act, float act_max);
 /* In place: dy <- dy * f'(.) expressed through the output y (softmax: y * (dy - sum(dy * y))). */

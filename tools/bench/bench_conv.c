@@ -136,6 +136,7 @@ int main(int argc, char **argv)
     const clvis_device_info *d = clvis_ctx_device(ctx);
     printf("device: %s (%s, %s), %u compute units\n", d->name, d->platform, d->driver,
            d->compute_units);
+    printf("kernels: %s\n", clvis_ctx_kernels(ctx)); /* CLVIS_KERNELS: the "fast" columns */
     double peak = fma_peak_gflops(ctx);
     printf("FMA peak (FMA microkernels, 16 float16 / 10 float8 chains, best of their probes): "
            "%.1f GFLOP/s\n",

@@ -23,6 +23,7 @@ typedef struct {
 
 static const flag_def FLAGS[] = {
     {"device", F_DEVICE, 1, "N|cpu|gpu|igpu|NAME  OpenCL device (default: $CLVIS_DEVICE, else best); all: gradcam, saliency on every device into DIR/dK, compared (man clvis)"},
+    {"kernels", F_KERNELS, 1, "auto|cpu|gpu|conv=cpu|gpu,dense=cpu|gpu,tile=TMxTNxTK/WMxWN  kernel family (default: $CLVIS_KERNELS, else the device's row of the kernel table; man clvis)"},
     {"model", F_MODEL, 1, "FILE  Keras model (default " DATA_MODEL ")"},
     {"arch", F_ARCH, 1, "vgg16|vgg19|...  architecture of a weights-only file"},
     {"config", F_CONFIG, 1, "FILE  Keras JSON config (model.to_json(), a .keras's config.json) of a weights-only file"},
@@ -78,7 +79,7 @@ static const flag_def FLAGS[] = {
     "one process; one that cannot be read is named on stderr (with --json also as a record\n"   \
     "{\"image\", \"error\"} on stdout) and skipped; the run ends with 'done N of M, K failed'\n"  \
     "and exit status 1 when K > 0."
-#define COMMON (F_DEVICE | F_QUIET)
+#define COMMON (F_DEVICE | F_QUIET | F_KERNELS)
 #define WITH_MODEL (COMMON | F_MODEL | F_ARCH | F_CONFIG)
 static const cli_command COMMANDS[] = {
     {"devices", COMMON | F_JSON, "[--json]", "List every OpenCL platform and device.",
@@ -235,6 +236,8 @@ static void bench_help(FILE *f)
             "  --batch N      scorecam / smoothgrad / ig items per device batch\n"
             "  --samples N    smoothgrad samples (default 32)\n"
             "  --ig-steps N   integrated-gradients steps (default 32)\n"
+            "  --kernels K    cpu|gpu|... kernel family (default: $CLVIS_KERNELS, else the device's\n"
+            "                 row of the kernel table; 'clvis devices' shows it; man clvis)\n"
             "  --quiet        no progress on stderr\n"
             "  --profile      at the end, each layer's forward/backward kernel time and the time\n"
             "                 between kernels, per device, on stderr (as CLVIS_PROFILE=1)\n"
@@ -514,6 +517,7 @@ static cli_result set_option(cli_args *a, const flag_def *f, const char *val, ch
     a->given |= f->flag;
     switch (f->flag) {
     case F_DEVICE: a->device = val; break;
+    case F_KERNELS: a->kernels = val; break;
     case F_MODEL: a->model = val; break;
     case F_ARCH: a->arch = val; break;
     case F_CONFIG: a->config = val; break;

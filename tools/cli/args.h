@@ -56,6 +56,7 @@ typedef uint64_t cli_flags;
 #define F_FILTERS F_BIT(37)
 /* evaluate */
 #define F_METRIC F_BIT(40)
+#define F_KERNELS F_BIT(58) /* every command with a device: --kernels SPEC (src/cl/select.c) */
 #define F_PROFILE F_BIT(50) /* bench --profile: CLVIS_PROFILE=1 for the run */
 #define F_CLASSES F_BIT(45) /* targets: gradcam / saliency --classes FILE */
 #define F_EXPLAIN_MODEL F_BIT(42) /* bench --explain-model FILE: scorecam, smoothgrad, ig */
@@ -79,6 +80,7 @@ typedef struct {
 
 struct cli_args {
     const cli_command *cmd; /* NULL: no (known) command */
+    const char *kernels; /* --kernels SPEC: clvis_ctx_options.kernels (NULL: $CLVIS_KERNELS) */
     const char *device, *model, *arch, *config, *out, *layers, *layer, *labels, *init, *workloads;
     const char *method; /* --method: a name of clvis_cam_method_name() (checked), for saliency
                            of clvis_saliency_method_name(); NULL: none */

@@ -98,6 +98,7 @@ int cmd_bench(cli_args *o)
         co.log = cli_log;
         co.progress = cli_count;
         session_kernel_env(&co);
+        co.kernels = o->kernels;
         clvis_ctx *ctx;
         double t0 = util_now_ms();
         clvis_status st = clvis_ctx_create(&co, &ctx);
@@ -112,6 +113,9 @@ int cmd_bench(cli_args *o)
         devs[d].index = di->index;
         snprintf(devs[d].name, sizeof devs[d].name, "%s (%s)", di->name, di->platform);
         cli_progress(NULL, devs[d].name);
+        char kl[400];
+        snprintf(kl, sizeof kl, "kernels: %s", clvis_ctx_kernels(ctx));
+        cli_progress(NULL, kl);
         bench_fma_peak(ctx, &devs[d].peak); /* 0 when it cannot run: %peak left blank */
         bench_meter bm = {0, 0, util_now_ms()};
         for (const char *q = BENCH_WORKLOADS; *q;) { /* the workloads this run has */

@@ -20,9 +20,12 @@ static void fmt_bytes(char *b, size_t cap, uint64_t v)
 
 int cmd_devices(cli_args *o)
 {
-    (void)o;
     clvis_device_info *list = NULL;
     int n = 0;
+    char k0[320];
+    /* a malformed --kernels fails before any device (index -1 is none: only the grammar) */
+    if (o->kernels && clvis_device_kernels(-1, o->kernels, k0, sizeof k0) == CLVIS_ERR_INVALID_ARG)
+        return cli_fail("--kernels: %s", clvis_last_error());
     clvis_status st = clvis_devices(&list, &n);
     if (st)
         return cli_fail_st(st);
@@ -41,6 +44,11 @@ int cmd_devices(cli_args *o)
             cJSON_AddNumberToObject(j, "local_mem", (double)list[i].local_mem);
             cJSON_AddBoolToObject(j, "fp16", list[i].fp16);
             cJSON_AddBoolToObject(j, "fp64", list[i].fp64);
+            char k[320];
+            if (clvis_device_kernels(list[i].index, o->kernels, k, sizeof k) == CLVIS_OK)
+                cJSON_AddStringToObject(j, "kernels", k);
+            else
+                cJSON_AddStringToObject(j, "kernels_error", clvis_last_error());
             char *t = cJSON_PrintUnformatted(j);
             printf("%s\n", t);
             free(t);
@@ -62,6 +70,14 @@ int cmd_devices(cli_args *o)
                    list[i].index, clvis_device_type_name(list[i].type), list[i].name,
                    list[i].vendor, list[i].driver, ver, list[i].compute_units, gm, lm,
                    list[i].fp16 ? "yes" : "no", list[i].fp64 ? "yes" : "no");
+        }
+        /* which kernels each device would run (src/cl/select.c's table, --kernels) */
+        for (int i = 0; i < n; i++) {
+            char k[320];
+            if (clvis_device_kernels(list[i].index, o->kernels, k, sizeof k) == CLVIS_OK)
+                printf("kernels %d: %s\n", list[i].index, k);
+            else
+                printf("kernels %d: %s\n", list[i].index, clvis_last_error());
         }
     }
     free(list);

@@ -46,6 +46,7 @@ int cmd_info(cli_args *o)
     if (gl >= 0)
         printf("Grad-CAM layer (default): %s\n", clvis_model_layer_name(m, gl));
     printf("Outputs: %d\n", clvis_output_count(m));
+    printf("Device: %s\nKernels: %s\n", s.device, clvis_ctx_kernels(s.ctx));
     fflush(stdout);
     session_preprocess_note(o, &s, 0);
     session_close(&s);

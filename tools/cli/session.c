@@ -41,6 +41,7 @@ int session_open(const cli_args *o, session *s, int with_model)
     memset(s, 0, sizeof *s);
     clvis_ctx_options co = {0};
     co.device = o->device;
+    co.kernels = o->kernels;
     co.log = cli_log;
     co.progress = cli_count;
     session_kernel_env(&co);
