@@ -98,7 +98,7 @@ struct clvis_ctx {
     kernel_plan plan_override; /* what $CLVIS_KERNELS / clvis_ctx_options.kernels force */
     kernel_plan plan;          /* the device's row of select.c's table, overridden */
     char plan_desc[320];       /* kernel_plan_describe(&plan): clvis_ctx_kernels() */
-    char build_opts[512];      /* every kernel build's options: base + the plan's -D */
+    char build_opts[768];      /* every kernel build's options: base + the plan's -D */
     clvis_log_fn log;
     void *log_user;
     clvis_count_fn progress; /* clvis_ctx_options.progress */
