@@ -328,7 +328,15 @@ CLVIS_API clvis_status clvis_filters(clvis_model *m, int layer, const clvis_filt
 
 /* ---- feature visualisation as Lucid does it (Olah et al., Distill 2017; lucid.optvis) -------- */
 typedef enum { CLVIS_LUCID_PIXEL = 0, CLVIS_LUCID_FFT = 1 } clvis_lucid_param;
-typedef enum { CLVIS_LUCID_ADAM = 0, CLVIS_LUCID_RMS = 1 } clvis_lucid_optimizer;
+/* ADAM: TensorFlow's AdamOptimizer (Lucid's): p -= lr_t m / (sqrt(v) + eps); ADAM_TORCH:
+ * torch.optim.Adam (Lucent's): the same with eps added to the bias-corrected sqrt(v), i.e.
+ * eps * sqrt(1 - b2^t) here. They part where gradients are near eps (1e-8): on a small model's
+ * spectrum they do (tests/test_lucent.c). RMS: the book's RMS-normalised step. */
+typedef enum {
+    CLVIS_LUCID_ADAM = 0,
+    CLVIS_LUCID_RMS = 1,
+    CLVIS_LUCID_ADAM_TORCH = 2
+} clvis_lucid_optimizer;
 typedef enum {
     CLVIS_LUCID_CHANNEL = 0, /* mean of the unit's channel (the book's loss) */
     CLVIS_LUCID_NEURON = 1,  /* the unit's channel at the centre position (h / 2, w / 2) */
@@ -352,6 +360,11 @@ typedef struct {
     int direction_n;                  /* their count (the layer's channels) */
     float diversity;                  /* weight of Lucid's diversity term across each device
                                          batch at the layer (0: none; lucid_diversity.c) */
+    const float *start;               /* NULL: the seeded start above; else the n items' start
+                                         parameters, item after item: FFT lucid_spectrum_floats
+                                         (6 * size * (size / 2 + 1): the real plane [3][size]
+                                         [size/2+1], then the imaginary one), PIXEL 3 * size *
+                                         size (NCHW) before the colour matrix and the sigmoid */
 } clvis_lucid_options;
 CLVIS_API void clvis_lucid_options_default(clvis_lucid_options *o);
 /* Maximises the objective of units[0..n) of `layer` (channels; classes for CLASS) as one device

@@ -413,6 +413,10 @@ int main(void)
                     a.lucid.optimizer == CLVIS_LUCID_RMS,
                 "filters --style lucid: every option read");
     cli_free(&a);
+    a = run_case("filters --style lucid --optimizer adam-torch");
+    test_checkf(a.lucid.optimizer == CLVIS_LUCID_ADAM_TORCH,
+                "filters --style lucid --optimizer adam-torch: PyTorch's Adam");
+    cli_free(&a);
     a = run_case("filters --style lucid --decorrelate --transforms --objective class --param fft");
     test_checkf(a.lucid.decorrelate == 1 && a.lucid.transforms == 1 &&
                     a.lucid.objective == CLVIS_LUCID_CLASS && a.lucid.param == CLVIS_LUCID_FFT,
@@ -448,7 +452,7 @@ int main(void)
     usage_case("filters --style lucid --blur x", "--blur: expected a number");
     usage_case("filters --style lucid --param wavelet", "--param: expected fft or pixel");
     usage_case("filters --style lucid --objective dream", "--objective: expected channel");
-    usage_case("filters --style lucid --optimizer sgd", "--optimizer: expected adam or rms");
+    usage_case("filters --style lucid --optimizer sgd", "--optimizer: expected adam, rms or adam-torch");
     usage_case("filters --style lucid --transforms=1", "--transforms takes no value");
     usage_case("filters --style lucid --init x.png", "--init is the book's start image");
     usage_case("gradcam --style lucid x.jpg", "unknown option '--style' for 'gradcam'");

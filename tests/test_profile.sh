@@ -37,6 +37,10 @@ t1=$(date +%s%N)
 wall_ms=$(( (t1 - t0) / 1000000 ))
 check "CLVIS_PROFILE=1 gradcam: exit 0 and a table on stderr" \
     "[ $rc = 0 ] && grep -q '^clvis profile: [0-9]* kernels' '$T/on.err'" "$(head -3 "$T/on.err")"
+# gradcam of one image: the image goes up once (plus the weights), the map's layer comes back
+check "a transfers line: writes and reads counted, with bytes" \
+    "grep -Eq '^clvis profile: transfers: [1-9][0-9]* host->device \([1-9][0-9]* bytes\), [1-9][0-9]* device->host \([1-9][0-9]* bytes\)$' '$T/on.err'" \
+    "$(grep transfers "$T/on.err")"
 check "the table names the model's layers, forward and backward" \
     "grep -Eq '^conv2d +forward' '$T/on.err' && grep -Eq '^conv2d_3 +forward' '$T/on.err' &&
      grep -Eq '^dense +backward' '$T/on.err' && grep -Eq '^max_pooling2d_3 +backward' '$T/on.err'"

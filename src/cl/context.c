@@ -298,6 +298,7 @@ clvis_status buffer_write(clvis_ctx *ctx, cl_mem m, size_t off, size_t bytes, co
 {
     FAULT_TRY(FAULT_WRITE, "clEnqueueWriteBuffer");
     CL_TRY(clEnqueueWriteBuffer(ctx->queue, m, CL_TRUE, off, bytes, src, 0, NULL, NULL));
+    profile_transfer(ctx->prof, 0, bytes);
     return CLVIS_OK;
 }
 
@@ -305,6 +306,7 @@ clvis_status buffer_read(clvis_ctx *ctx, cl_mem m, size_t off, size_t bytes, voi
 {
     FAULT_TRY(FAULT_READ, "clEnqueueReadBuffer");
     CL_TRY(clEnqueueReadBuffer(ctx->queue, m, CL_TRUE, off, bytes, dst, 0, NULL, NULL));
+    profile_transfer(ctx->prof, 1, bytes);
     return CLVIS_OK;
 }
 

@@ -27,6 +27,8 @@ struct profile {
     double gap_ns;                  /* device idle between consecutive kernels */
     long kernels;
     int any;
+    long xfers[2];         /* host -> device writes, device -> host reads */
+    unsigned long long xbytes[2];
 };
 
 int profile_requested(void)
@@ -125,6 +127,14 @@ static int by_time(const void *a, const void *b)
     return x->ns < y->ns ? 1 : x->ns > y->ns ? -1 : strcmp(x->name, y->name);
 }
 
+void profile_transfer(profile *p, int to_host, size_t bytes)
+{
+    if (!p)
+        return;
+    p->xfers[to_host != 0]++;
+    p->xbytes[to_host != 0] += bytes;
+}
+
 void profile_report(profile *p)
 {
     if (!p)
@@ -138,6 +148,9 @@ void profile_report(profile *p)
         double tot = span > 0 ? span : 1;
         fprintf(stderr, "clvis profile: %ld kernels, %.3f ms from the first kernel's start to "
                         "the last one's end\n", p->kernels, span / 1e6);
+        fprintf(stderr, "clvis profile: transfers: %ld host->device (%llu bytes), %ld "
+                        "device->host (%llu bytes)\n", p->xfers[0], p->xbytes[0], p->xfers[1],
+                p->xbytes[1]);
         fprintf(stderr, "%-40s %-8s %8s %12s %7s\n", "layer", "pass", "kernels", "ms", "share");
         for (int i = 0; i < p->n_rows; i++) {
             const entry *r = &p->rows[i];
@@ -152,6 +165,7 @@ void profile_report(profile *p)
         fprintf(stderr, "%-40s %-8s %8ld %12.3f %6.1f%%\n", "(all kernels)", "-", p->kernels,
                 kern / 1e6, 100.0 * kern / tot);
     }
+
     free(p->rows);
     free(p);
 }

@@ -19,6 +19,9 @@ profile *profile_create(void);
 void profile_scope(profile *p, const char *name, char dir);
 /* Takes ownership of ev, the event of one kernel just enqueued (released once read). */
 void profile_add(profile *p, cl_event ev);
+/* Counts one blocking buffer transfer (clEnqueueWriteBuffer: to_host 0; ReadBuffer: 1); the
+ * totals are a line of the report. */
+void profile_transfer(profile *p, int to_host, size_t bytes);
 /* Waits for the events still pending, prints the table on stderr (nothing when no kernel ran)
  * and frees p. */
 void profile_report(profile *p);

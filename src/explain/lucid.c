@@ -133,10 +133,16 @@ static clvis_status run_chunk(graph *g, int layer, const int *units, int nb, int
     const size_t lhw = (size_t)ls.h * ls.w, lcount = (size_t)ls.c * lhw;
     float mat[9];
     lucid_color_matrix(o->decorrelate, mat);
-    /* the start: N(0, 0.01^2) per item from its own stream (the same whatever the chunking) */
+    /* the start: N(0, 0.01^2) per item from its own stream (the same whatever the chunking),
+     * or the caller's (a batch's padding items repeat its first) */
     for (int k = 0; k < B; k++) {
+        int item = item0 + (k < nb ? k : 0);
+        if (o->start) {
+            memcpy(host + (size_t)k * per, o->start + (size_t)item * per, per * sizeof *host);
+            continue;
+        }
         lucid_rng r;
-        lucid_rng_seed(&r, ((uint64_t)o->seed << 32) + (uint64_t)(item0 + (k < nb ? k : 0)));
+        lucid_rng_seed(&r, ((uint64_t)o->seed << 32) + (uint64_t)item);
         for (size_t i = 0; i < per; i++)
             host[(size_t)k * per + i] = (float)(0.01 * lucid_rng_normal(&r));
     }
@@ -178,7 +184,10 @@ static clvis_status run_chunk(graph *g, int layer, const int *units, int nb, int
         lucid_rng_seed(&rng[k], ((uint64_t)(o->seed ^ 0x5eedu) << 32) + 0x10000000u +
                                     (uint64_t)(item0 + k));
     lucid_adam adam;
-    lucid_adam_init(&adam, o->lr);
+    if (o->optimizer == CLVIS_LUCID_ADAM_TORCH)
+        lucid_adam_init_torch(&adam, o->lr);
+    else
+        lucid_adam_init(&adam, o->lr);
     const lucid_reg reg = {o->l1, o->tv, o->blur};
     for (int step = 0; step < o->steps && !st; step++) {
         for (int k = 0; k < B; k++) {
@@ -279,7 +288,7 @@ clvis_status clvis_lucid_patterns(clvis_model *m, int layer, const int *units, i
                        in.h, in.w, in.c);
     if (opt->steps < 0 || !(opt->lr > 0) || opt->l1 < 0 || opt->tv < 0 || opt->blur < 0 ||
         (int)opt->param < 0 || opt->param > CLVIS_LUCID_FFT || (int)opt->optimizer < 0 ||
-        opt->optimizer > CLVIS_LUCID_RMS || (int)opt->objective < 0 ||
+        opt->optimizer > CLVIS_LUCID_ADAM_TORCH || (int)opt->objective < 0 ||
         opt->objective > CLVIS_LUCID_DIRECTION || opt->preprocess > CLVIS_PREPROCESS_TORCH ||
         !(opt->diversity >= 0 && opt->diversity <= 1e6f))
         return err_set(CLVIS_ERR_INVALID_ARG, "lucid: bad options");

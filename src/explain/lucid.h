@@ -99,9 +99,12 @@ double lucid_reg_ref(float *g, const float *x, const float *frozen, int B, int H
 /* ---- lucid_optim.c: Adam (TensorFlow's, lr 0.05 in Lucid) and the book's RMS step ------------------ */
 typedef struct {
     float lr, b1, b2, eps;
-    int t; /* steps taken */
+    int t;     /* steps taken */
+    int torch; /* 1: eps added to sqrt(v / (1 - b2^t)) (PyTorch), 0: to sqrt(v) (TensorFlow) */
 } lucid_adam;
 void lucid_adam_init(lucid_adam *a, float lr);
+/* PyTorch's Adam (torch.optim.Adam, Lucent's): eps joins the bias-corrected sqrt(v). */
+void lucid_adam_init_torch(lucid_adam *a, float lr);
 /* p -= Adam(g) (descent); m, v: n floats of state, zero at the start. */
 clvis_status lucid_adam_step(clvis_ctx *ctx, lucid_adam *a, cl_mem p, cl_mem g, cl_mem m,
                              cl_mem v, int n);

@@ -2,7 +2,7 @@
  * filter patterns (40 steps, the model's preprocessing in front) and --style lucid's (its
  * defaults), the share of spectral energy above half the Nyquist frequency
  * (clvis_high_frequency_share) and the wall time of each.
- * usage: bench_lucid MODEL SIZE STEPS LAYER... */
+ * usage: bench_lucid MODEL SIZE STEPS[:N] LAYER...   (N: the first N filters, default up to 64) */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -20,10 +20,17 @@ static double now_ms(void)
 int main(int argc, char **argv)
 {
     if (argc < 5) {
-        fprintf(stderr, "usage: bench_lucid MODEL SIZE STEPS LAYER...\n");
+        fprintf(stderr, "usage: bench_lucid MODEL SIZE STEPS[:N] LAYER...\n");
         return 2;
     }
-    int S = atoi(argv[2]), steps = atoi(argv[3]);
+    int S = atoi(argv[2]), steps = atoi(argv[3]), nmax = 64;
+    const char *colon = strchr(argv[3], ':');
+    if (colon && (nmax = atoi(colon + 1)) < 1) {
+        fprintf(stderr, "bench_lucid: STEPS:N wants N >= 1\n");
+        return 2;
+    }
+    if (nmax > 64)
+        nmax = 64;
     clvis_ctx *ctx;
     clvis_model *m;
     clvis_ctx_options co = {0};
@@ -40,7 +47,8 @@ int main(int argc, char **argv)
             fprintf(stderr, "bench_lucid: %s\n", clvis_last_error());
             return 1;
         }
-        int n = clvis_model_layer_shape(m, layer).c < 64 ? clvis_model_layer_shape(m, layer).c : 64;
+        int n = clvis_model_layer_shape(m, layer).c < nmax ? clvis_model_layer_shape(m, layer).c
+                                                            : nmax;
         int units[64];
         for (int i = 0; i < n; i++)
             units[i] = i;

@@ -152,7 +152,10 @@ int cmd_filters_lucid(cli_args *o)
     snprintf(how, sizeof how, "%s objective, %s%s%s, %s lr %g, %d steps, seed %ld",
              objective_names[lo.objective], param_names[lo.param],
              lo.decorrelate ? " decorrelated" : "", lo.transforms ? ", transforms" : "",
-             lo.optimizer == CLVIS_LUCID_RMS ? "RMS step" : "Adam", lo.lr, lo.steps, o->seed);
+             lo.optimizer == CLVIS_LUCID_RMS          ? "RMS step"
+             : lo.optimizer == CLVIS_LUCID_ADAM_TORCH ? "PyTorch's Adam"
+                                                      : "Adam",
+             lo.lr, lo.steps, o->seed);
     char divs[64] = "";
     if (lo.diversity > 0)
         snprintf(divs, sizeof divs, ", diversity %g", lo.diversity);

@@ -17,7 +17,7 @@ typedef struct {
 static const lucid_flag LFLAGS[] = {
     {"style", 1, "book|lucid  the book's ascent (default) or feature visualisation as Lucid does it"},
     {"lr", 1, "F  lucid: learning rate (default 0.05, Adam)"},
-    {"optimizer", 1, "adam|rms  lucid: Adam (default) or the book's RMS-normalised step"},
+    {"optimizer", 1, "adam|rms|adam-torch  lucid: Adam as TensorFlow's (Lucid's, default), the book's RMS-normalised step, or PyTorch's Adam (Lucent's)"},
     {"param", 1, "fft|pixel  lucid: 1/f-scaled Fourier spectrum (default) or pixels"},
     {"decorrelate", 0, "lucid: colour decorrelation before the sigmoid (default)"},
     {"no-decorrelate", 0, "lucid: none"},
@@ -103,9 +103,10 @@ int cli_lucid_set(cli_lucid_args *l, const char *name, size_t nl, const char *va
         return 0;
     }
     if (is(name, nl, "optimizer")) {
-        static const char *const s[] = {"adam", "rms"};
-        if ((l->optimizer = choose(val, s, 2)) < 0)
-            return bad(msg, cap, "--optimizer: expected adam or rms, got '%.60s'", val);
+        static const char *const s[] = {"adam", "rms", "adam-torch"}; /* = the enum's order */
+        if ((l->optimizer = choose(val, s, 3)) < 0)
+            return bad(msg, cap, "--optimizer: expected adam, rms or adam-torch, got '%.60s'",
+                       val);
         return 0;
     }
     if (is(name, nl, "objective")) {
