@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "ops/ascent.h"
 #include "ops/ops.h"
 #include "ref_ops.h"
 #include "testutil.h"
@@ -51,7 +52,7 @@ static unsigned rng = 12345u;
 /* The op name of every check, for the filter (argv[1], a substring of one of these). */
 static const char *const ops[] = {"conv",   "dense",   "act",         "softmax", "maxpool",
                                   "avgpool", "zeropad", "scale_shift", "add",     "concat",
-                                  "reshape", "window",  "binary",  "prelu"};
+                                  "reshape", "window",  "binary",  "prelu", "ascent"};
 static const char *op_filter; /* NULL: every check */
 
 /* 1 when the checks of op run. Each case then starts from a seed of its own name, so a case
@@ -492,6 +493,135 @@ static void dense_case(const char *name, rshape xs, int out, double ws)
     free(t.w), free(t.b);
 }
 
+static cl_mem upload_f(const void *v, size_t bytes)
+{
+    cl_mem m = NULL;
+    if (buffer_create(ctx, bytes, &m) || buffer_write(ctx, m, 0, bytes, v))
+        m = NULL;
+    return m;
+}
+
+static void release_all(cl_mem *m, int n)
+{
+    for (int i = 0; i < n; i++)
+        if (m[i])
+            clReleaseMemObject(m[i]);
+}
+
+/* kernels/ascent.cl: the one-hot seed (exact), the preprocessing map and the RMS step vs the
+ * double reference. The step's sum of squares is a float pair: its norm must be within 1.5e-7
+ * of the double one over 67500 values spanning 6 decades (plain float partials are not). */
+static void ascent_checks(void)
+{
+    const char *l1 = "ascent seed: one-hot per item, padding item zero";
+    if (case_begin("ascent", l1)) {
+        enum { B = 3, C = 5, HW = 7 };
+        int unit[B] = {2, -1, 4};
+        float val[B] = {0.25f, 9.0f, -1.0f / 7.0f}, *got = malloc(B * C * HW * sizeof *got);
+        cl_mem m[3] = {upload_f(unit, sizeof unit), upload_f(val, sizeof val), NULL};
+        buffer_create(ctx, B * C * HW * sizeof(float), &m[2]);
+        tensor dy = {m[2], 0, B, C, 1, HW};
+        clvis_status st = m[0] && m[1] && m[2] ? ascent_seed(ctx, dy, m[0], m[1]) : CLVIS_ERR_OPENCL;
+        if (!st)
+            st = buffer_read(ctx, m[2], 0, B * C * HW * sizeof(float), got);
+        int bad = st != CLVIS_OK;
+        for (int i = 0; !bad && i < B * C * HW; i++) {
+            int b = i / (C * HW), c = i / HW % C;
+            bad = got[i] != (c == unit[b] ? val[b] : 0.0f);
+        }
+        test_check(l1, !bad, st ? clvis_last_error() : "every value exact");
+        release_all(m, 3);
+        free(got);
+    }
+    /* the preprocessing map: caffe-like (channels reversed, per-channel scale and offset), and
+     * one channel */
+    for (int nc = 3; nc >= 1; nc -= 2) {
+        char l[96];
+        snprintf(l, sizeof l, "ascent preprocessing map, %d channel%s", nc, nc > 1 ? "s" : "");
+        if (!case_begin("ascent", l))
+            continue;
+        const int B = 2, HW = 11, n = B * nc * HW;
+        ascent_map map = {nc, {nc == 3 ? 2 : 0, 1, 0}, {1.0f / 127.5f, 2.0f, 0.5f},
+                          {-1.0f, -116.779f, 3.0f}};
+        double *x = rand_array((size_t)n, 200.0), *want = malloc(n * sizeof *want);
+        float *xf = malloc(n * sizeof *xf), *got = malloc(n * sizeof *got);
+        for (int i = 0; i < n; i++)
+            xf[i] = (float)x[i];
+        for (int b = 0; b < B; b++)
+            for (int c = 0; c < nc; c++)
+                for (int p = 0; p < HW; p++)
+                    want[(b * nc + c) * HW + p] =
+                        x[(b * nc + map.src[c]) * HW + p] * map.scale[c] + map.offset[c];
+        cl_mem m[2] = {upload_f(xf, n * sizeof *xf), NULL};
+        buffer_create(ctx, n * sizeof(float), &m[1]);
+        tensor y = {m[1], 0, B, nc, 1, HW};
+        clvis_status st = m[0] && m[1] ? ascent_pre(ctx, y, m[0], &map) : CLVIS_ERR_OPENCL;
+        if (!st)
+            st = buffer_read(ctx, m[1], 0, n * sizeof(float), got);
+        if (st)
+            test_fail(l, clvis_last_error());
+        else
+            test_compare_fd(l, got, want, (size_t)n, 1e-6);
+        release_all(m, 2);
+        free(x), free(want), free(xf), free(got);
+    }
+    /* the step on 2 items of a batch of 3 (the third is left alone), 150x150x3 (quick: 31x37) */
+    {
+        const char *l = "ascent RMS step";
+        if (case_begin("ascent", l)) {
+            const int B = 3, nb = 2, nc = 3, HW = test_quick() ? 31 * 37 : 150 * 150;
+            const size_t n = (size_t)B * nc * HW;
+            ascent_map map = {nc, {2, 1, 0}, {1.0f / 127.5f, 0.75f, 1.0f}, {0, 0, 0}};
+            double *g = malloc(n * sizeof *g), *x = rand_array(n, 30.0), norm[3];
+            float *gf = malloc(n * sizeof *gf), *xf = malloc(n * sizeof *xf),
+                  *got = malloc(n * sizeof *got), ngot[3];
+            for (size_t i = 0; i < n; i++) { /* 6 decades of magnitude */
+                gf[i] = (float)(urand() * pow(10.0, 3.0 * urand()));
+                g[i] = gf[i];
+                xf[i] = (float)x[i];
+            }
+            double scale[3] = {map.scale[0], map.scale[1], map.scale[2]};
+            ref_ascent_step(x, norm, g, nb, nc, HW, map.src, scale, 1.5);
+            cl_mem m[4] = {upload_f(xf, n * sizeof *xf), upload_f(gf, n * sizeof *gf), NULL,
+                           NULL};
+            buffer_create(ctx, B * sizeof(float), &m[2]);
+            buffer_create(ctx, (size_t)nb * ASCENT_PARTS * 2 * sizeof(float), &m[3]);
+            tensor gt = {m[1], 0, B, nc, 1, HW};
+            clvis_status st = m[0] && m[1] && m[2] && m[3]
+                                  ? ascent_norm(ctx, m[2], m[3], gt, nb, &map)
+                                  : CLVIS_ERR_OPENCL;
+            if (!st)
+                st = ascent_step(ctx, m[0], gt, m[2], nb, &map, 1.5f);
+            if (!st)
+                st = buffer_read(ctx, m[0], 0, n * sizeof(float), got);
+            if (!st)
+                st = buffer_read(ctx, m[2], 0, nb * sizeof(float), ngot);
+            if (st)
+                test_fail(l, clvis_last_error());
+            else {
+                double e = 0;
+                for (int b = 0; b < nb; b++)
+                    e = fmax(e, fabs(ngot[b] - norm[b]) / norm[b]);
+                /* the pair's three roundings (mean, sqrt, + 1e-5) stay under 1.5e-7; the same
+                 * partial sums without their low parts measured 2.2e-7 here */
+                test_checkf(e <= 1.5e-7, "%s: norm within 1.5e-7 of the double sum (rel %.3g)",
+                            l, e);
+                size_t per = (size_t)nc * HW;
+                test_compare_fd("ascent RMS step: x of the stepped items", got, x, nb * per,
+                                1e-6);
+                test_check("ascent RMS step: the padding item untouched",
+                           !memcmp(got + nb * per, xf + nb * per, per * sizeof *got),
+                           "bit for bit");
+            }
+            tensor bad = {m[1], 0, B, 2, 1, HW};
+            test_expect_error("ascent: a map of 3 channels on 2", ascent_norm(ctx, m[2], m[3],
+                              bad, nb, &map), CLVIS_ERR_SHAPE);
+            release_all(m, 4);
+            free(g), free(x), free(gf), free(xf), free(got);
+        }
+    }
+}
+
 int main(int argc, char **argv)
 {
     if (argc > 2 || (argc == 2 && (!argv[1][0] || argv[1][0] == '-'))) {
@@ -760,6 +890,7 @@ int main(int argc, char **argv)
                         l, o1, o2, o3, o4, o5);
         }
     }
+    ascent_checks();
     clvis_ctx_destroy(ctx);
     return test_summary();
 }

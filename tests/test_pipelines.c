@@ -617,6 +617,37 @@ static void test_filters_preprocess(clvis_ctx *ctx)
                            xf, want, item, 1e-5);
         free(xf), free(pre), free(seed), free(g), free(want), free(pat), free(start);
     }
+    /* the device loop (kernels/ascent.cl) against the host loop it replaced (CLVIS_ASCENT=host):
+     * three preprocessings, 3 filters in batches of 2 (the second padded), 3 steps, the loss */
+    const clvis_preprocess all[3] = {CLVIS_PREPROCESS_RAW, CLVIS_PREPROCESS_TF,
+                                     CLVIS_PREPROCESS_CAFFE};
+    for (int k = 0; k < 3; k++) {
+        clvis_filter_options o;
+        clvis_filter_options_default(&o);
+        o.steps = 3;
+        o.chunk = 2;
+        o.preprocess = all[k];
+        int fs[3] = {3, 0, 5};
+        float *xd = malloc(3 * item * sizeof *xd), *xh = malloc(3 * item * sizeof *xh);
+        float ld[9], lh[9];
+        unsigned char *pd = malloc(3 * item), *ph = malloc(3 * item);
+        st = clvis_filter_patterns(m, layer, fs, 3, NULL, &o, xd, pd, ld, NULL, NULL);
+        setenv("CLVIS_ASCENT", "host", 1);
+        clvis_status s2 = clvis_filter_patterns(m, layer, fs, 3, NULL, &o, xh, ph, lh, NULL, NULL);
+        unsetenv("CLVIS_ASCENT");
+        char l[160];
+        snprintf(l, sizeof l, "filters --preprocess %s: device loop = host loop, x_final",
+                 clvis_preprocess_name(all[k]));
+        if (st || s2)
+            test_fail(l, clvis_last_error());
+        else {
+            test_compare_f(l, xd, xh, 3 * (size_t)item, 1e-6);
+            snprintf(l, sizeof l, "filters --preprocess %s: device loop = host loop, loss",
+                     clvis_preprocess_name(all[k]));
+            test_compare_f(l, ld, lh, 9, 1e-6);
+        }
+        free(xd), free(xh), free(pd), free(ph);
+    }
     float *tmp = malloc(item * sizeof *tmp);
     for (int i = 0; i < item; i++)
         tmp[i] = 0.5f;

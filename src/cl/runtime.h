@@ -60,6 +60,11 @@
     X(lucid_adam)            \
     X(lucid_item_sumsq)      \
     X(lucid_rms_step)        \
+    X(ascent_seed)           \
+    X(ascent_pre)            \
+    X(ascent_sumsq)          \
+    X(ascent_norm)           \
+    X(ascent_step)           \
     X(selftest)
 
 typedef enum {

@@ -34,3 +34,14 @@ clvis_status graph_seed_dev(graph *g, int from, cl_mem seed)
                                tensor_count(t) * sizeof(float), 0, NULL, NULL));
     return CLVIS_OK;
 }
+
+clvis_status graph_grad_dev(graph *g, int id, tensor *out)
+{
+    if (id < 0 || id >= g->n_nodes || !g->batch)
+        return err_set(CLVIS_ERR_INVALID_ARG, "graph_grad_dev: bad node or no graph_plan yet");
+    clvis_status st = graph_plan_grads(g);
+    if (st)
+        return st;
+    *out = g->nodes[id].dy;
+    return CLVIS_OK;
+}

@@ -16,5 +16,8 @@ clvis_status graph_input_grad_dev(graph *g, tensor *out);
 /* Seeds node `from` from a device buffer of its whole batch (NCHW); graph_seed must have run
  * once since graph_plan (it allocates the gradient buffers). */
 clvis_status graph_seed_dev(graph *g, int from, cl_mem seed);
+/* Node id's gradient tensor of the planned batch (the gradient buffers are made when missing),
+ * for a seed written in place on the device. */
+clvis_status graph_grad_dev(graph *g, int id, tensor *out);
 
 #endif
