@@ -14,6 +14,17 @@ __kernel void ascent_seed(__global float *dy, int dy_off, __global const int *un
     dy[dy_off + i] = c == unit[b] ? value[b] : 0.0f;
 }
 
+/* The same on the unit channels only (the rest already 0): what a step's backward changed,
+ * the activation's derivative having been applied in place there. */
+__kernel void ascent_seed_unit(__global float *dy, int dy_off, __global const int *unit,
+                               __global const float *value, int B, int C, int HW)
+{
+    FLAT_ITEM_OR_RETURN(i, B * HW);
+    int b = i / HW, u = unit[b];
+    if (u >= 0)
+        dy[dy_off + ((size_t)b * C + u) * HW + i % HW] = value[b];
+}
+
 inline int ascent_pick_i(int c, int a0, int a1, int a2)
 {
     return c == 0 ? a0 : c == 1 ? a1 : a2;
@@ -102,4 +113,89 @@ __kernel void ascent_step(__global float *x, __global const float *g, int g_off,
     float t = g[g_off + ((size_t)b * NC + c) * HW + p] * ascent_pick_f(c, k0, k1, k2);
     float q = t / norm[b];
     x[i] = x[i] + q * step;
+}
+
+/* ---- One channel of the layer per item ------------------------------------------------------
+ * The seed of a filter is one-hot: only channel unit[b] of item b has a gradient, so the layer's
+ * forward and input gradient are needed for that channel alone (the other channels' terms of the
+ * full input gradient are exact zeros). Both kernels follow conv2d_fwd / conv2d_bwd's loops
+ * (kernels/conv.cl) with the output channel fixed per item; any stride, dilation, pads, groups.
+ */
+
+/* y[b][p] = act(z), z the convolution's pre-activation of channel unit[b] of item b; dz[b][p] =
+ * value[b] * act'(y) (the seed through the fused activation). Padding items (unit -1): 0. */
+__kernel void ascent_unit_fwd(__global float *dz, __global float *y, __global const float *x,
+                              int x_off, __global const float *w, __global const float *bias,
+                              int has_bias, __global const int *unit,
+                              __global const float *value, int B, int C, int H, int W, int OC,
+                              int OH, int OW, int KH, int KW, int SH, int SW, int DH, int DW,
+                              int PT, int PL, int G, int act, float act_max)
+{
+    FLAT_ITEM_OR_RETURN(i, B * OH * OW);
+    int oh, ow;
+    int b = unpack_hw(i, OH, OW, &oh, &ow), oc = unit[b];
+    if (oc < 0) {
+        dz[i] = y[i] = 0.0f;
+        return;
+    }
+    int cpg = C / G, ocpg = OC / G;
+    int c0 = (oc / ocpg) * cpg;
+    float acc = has_bias ? bias[oc] : 0.0f;
+    __global const float *wk = w + (size_t)oc * cpg * KH * KW;
+    for (int ci = 0; ci < cpg; ci++) {
+        __global const float *xc = x + x_off + ((size_t)b * C + c0 + ci) * H * W;
+        for (int kh = 0; kh < KH; kh++) {
+            int ih = oh * SH - PT + kh * DH;
+            if (ih < 0 || ih >= H)
+                continue;
+            for (int kw = 0; kw < KW; kw++) {
+                int iw = ow * SW - PL + kw * DW;
+                if (iw < 0 || iw >= W)
+                    continue;
+                acc += xc[ih * W + iw] * wk[(ci * KH + kh) * KW + kw];
+            }
+        }
+    }
+    float v = act_apply(acc, act, act_max);
+    y[i] = v;
+    dz[i] = value[b] * act_grad(v, act, act_max);
+}
+
+/* dx[b][c] = the input gradient of channel unit[b] alone, from dz[b] (B x OH x OW): 0 outside
+ * that channel's group, and for padding items. */
+__kernel void ascent_unit_bwd(__global float *dx, int dx_off, __global const float *dz,
+                              __global const float *w, __global const int *unit, int B, int C,
+                              int H, int W, int OC, int OH, int OW, int KH, int KW, int SH,
+                              int SW, int DH, int DW, int PT, int PL, int G)
+{
+    FLAT_ITEM_OR_RETURN(i, B * C * H * W);
+    int b, c, ih, iw;
+    unpack_nchw(i, C, H, W, &b, &c, &ih, &iw);
+    int oc = unit[b], cpg = C / G, ocpg = OC / G;
+    if (oc < 0 || c / cpg != oc / ocpg) {
+        dx[dx_off + i] = 0.0f;
+        return;
+    }
+    int ci = c % cpg;
+    float acc = 0.0f;
+    __global const float *dzb = dz + (size_t)b * OH * OW;
+    __global const float *wk = w + ((size_t)oc * cpg + ci) * KH * KW;
+    for (int kh = 0; kh < KH; kh++) {
+        int th = ih + PT - kh * DH;
+        if (th < 0 || th % SH)
+            continue;
+        int oh = th / SH;
+        if (oh >= OH)
+            continue;
+        for (int kw = 0; kw < KW; kw++) {
+            int tw = iw + PL - kw * DW;
+            if (tw < 0 || tw % SW)
+                continue;
+            int ow = tw / SW;
+            if (ow >= OW)
+                continue;
+            acc += dzb[oh * OW + ow] * wk[kh * KW + kw];
+        }
+    }
+    dx[dx_off + i] = acc;
 }

@@ -530,6 +530,22 @@ static void ascent_checks(void)
             bad = got[i] != (c == unit[b] ? val[b] : 0.0f);
         }
         test_check(l1, !bad, st ? clvis_last_error() : "every value exact");
+        /* the unit channels only: scaled in between (what the backward pass does), rewritten */
+        const char *l2 = "ascent seed on the unit channels only, the rest kept";
+        for (int i = 0; i < B * C * HW; i++)
+            got[i] = (float)i;
+        if (!st)
+            st = buffer_write(ctx, m[2], 0, B * C * HW * sizeof(float), got);
+        if (!st)
+            st = ascent_seed_unit(ctx, dy, m[0], m[1]);
+        if (!st)
+            st = buffer_read(ctx, m[2], 0, B * C * HW * sizeof(float), got);
+        bad = st != CLVIS_OK;
+        for (int i = 0; !bad && i < B * C * HW; i++) {
+            int b = i / (C * HW), c = i / HW % C;
+            bad = got[i] != (c == unit[b] ? val[b] : (float)i);
+        }
+        test_check(l2, !bad, st ? clvis_last_error() : "every value exact");
         release_all(m, 3);
         free(got);
     }
@@ -620,6 +636,102 @@ static void ascent_checks(void)
             free(g), free(x), free(gf), free(xf), free(got);
         }
     }
+}
+
+/* L(x) = sum over items b and pixels of dz[b] * z(x)[b][unit[b]]: the reference whose central
+ * differences the one-channel input gradient must match. */
+static double unit_loss(const double *x, rshape xs, const double *w, const double *b,
+                        const rconv *cv, int oh, int ow, const int *unit, const double *dz,
+                        double *ybuf)
+{
+    ref_conv2d(ybuf, x, xs, w, b, cv, oh, ow);
+    double L = 0;
+    for (int n = 0; n < xs.n; n++)
+        for (int p = 0; unit[n] >= 0 && p < oh * ow; p++)
+            L += dz[n * oh * ow + p] * ybuf[((size_t)n * cv->oc + unit[n]) * oh * ow + p];
+    return L;
+}
+
+/* ascent_unit_forward / ascent_unit_backward: one output channel per item (the last item a
+ * padding item, unit -1), vs the reference conv and the central differences of unit_loss. */
+static void unit_conv_case(const char *name, int n, int c, int h, int w, int oc, int kh, int kw,
+                           int sh, int sw, int dh, int dw, pad_mode mode, int groups, int act)
+{
+    if (!case_begin("ascent", name))
+        return;
+    window2d win = {kh, kw, sh, sw, dh, dw, 0, 0, 0, 0};
+    int oh, ow;
+    if (window_resolve(&win, mode, h, w, &oh, &ow)) {
+        test_fail(name, clvis_last_error());
+        return;
+    }
+    rshape xs = {n, c, h, w};
+    rconv cv = {oc, kh, kw, sh, sw, dh, dw, win.pad_t, win.pad_b, win.pad_l, win.pad_r, groups};
+    size_t nx = count(xs), nw = (size_t)oc * (c / groups) * kh * kw, ny = (size_t)n * oh * ow;
+    double *x = rand_array(nx, 1.0), *wt = rand_array(nw, 0.5), *bs = rand_array(oc, 0.5);
+    double *yfull = malloc((size_t)n * oc * oh * ow * sizeof *yfull);
+    double *want_y = calloc(ny, sizeof *want_y), *want_dz = calloc(ny, sizeof *want_dz);
+    double *dzd = malloc(ny * sizeof *dzd), *want_dx = malloc(nx * sizeof *want_dx);
+    int *unit = malloc(n * sizeof *unit);
+    float *val = malloc(n * sizeof *val), *got = malloc((nx > ny ? nx : ny) * sizeof *got);
+    for (int b = 0; b < n; b++) {
+        unit[b] = b == n - 1 && n > 1 ? -1 : (3 * b + 1) % oc;
+        val[b] = (float)(0.5 + b);
+    }
+    ref_conv2d(yfull, x, xs, wt, bs, &cv, oh, ow);
+    for (int b = 0; b < n; b++)
+        for (int p = 0; unit[b] >= 0 && p < oh * ow; p++) {
+            double z = yfull[((size_t)b * oc + unit[b]) * oh * ow + p], y = z, d = 1;
+            if (act == ACT_RELU)
+                y = z > 0 ? z : 0, d = z > 0;
+            else if (act == ACT_TANH)
+                y = tanh(z), d = 1 - y * y;
+            want_y[b * oh * ow + p] = y;
+            want_dz[b * oh * ow + p] = val[b] * d;
+        }
+    for (size_t i = 0; i < ny; i++)
+        dzd[i] = (float)(urand() * 2.0); /* the backward's own input */
+    const double eps = 1e-3;
+    for (size_t i = 0; i < nx; i++) {
+        double keep = x[i];
+        x[i] = keep + eps;
+        double lp = unit_loss(x, xs, wt, bs, &cv, oh, ow, unit, dzd, yfull);
+        x[i] = keep - eps;
+        double lm = unit_loss(x, xs, wt, bs, &cv, oh, ow, unit, dzd, yfull);
+        x[i] = keep;
+        want_dx[i] = (lp - lm) / (2 * eps);
+    }
+    cl_mem um = NULL, vm = NULL, dzm = NULL, ym = NULL, dxm = NULL;
+    cl_mem xm = upload_d(x, nx), wm = upload_d(wt, nw), bm = upload_d(bs, oc);
+    cl_mem dzin = upload_d(dzd, ny);
+    um = upload_f(unit, n * sizeof *unit);
+    vm = upload_f(val, n * sizeof *val);
+    buffer_create(ctx, ny * sizeof(float), &dzm);
+    buffer_create(ctx, ny * sizeof(float), &ym);
+    buffer_create(ctx, nx * sizeof(float), &dxm);
+    conv2d_params p = {win, oc, groups, (act_kind)act, 0.0f};
+    tensor tx = {xm, 0, n, c, h, w}, tdz = {dzm, 0, n, 1, oh, ow}, ty = {ym, 0, n, 1, oh, ow};
+    tensor tdzin = {dzin, 0, n, 1, oh, ow}, tdx = {dxm, 0, n, c, h, w};
+    clvis_status st = xm && wm && bm && dzin && um && vm && dzm && ym && dxm
+                          ? ascent_unit_forward(ctx, &p, tdz, ty, tx, wm, bm, um, vm)
+                          : CLVIS_ERR_OPENCL;
+    char l[200];
+    snprintf(l, sizeof l, "%s: forward y", name);
+    if (!st && !(st = buffer_read(ctx, ym, 0, ny * sizeof(float), got)))
+        test_compare_fd(l, got, want_y, ny, 1e-5);
+    snprintf(l, sizeof l, "%s: seed through the activation", name);
+    if (!st && !(st = buffer_read(ctx, dzm, 0, ny * sizeof(float), got)))
+        test_compare_fd(l, got, want_dz, ny, 1e-5);
+    snprintf(l, sizeof l, "%s: input gradient vs finite differences", name);
+    if (!st && !(st = ascent_unit_backward(ctx, &p, tdx, tdzin, oc, wm, um)) &&
+        !(st = buffer_read(ctx, dxm, 0, nx * sizeof(float), got)))
+        test_compare_fd(l, got, want_dx, nx, 1e-4);
+    if (st)
+        test_fail(name, clvis_last_error());
+    cl_mem all[] = {xm, wm, bm, dzin, um, vm, dzm, ym, dxm};
+    release_all(all, 9);
+    free(x), free(wt), free(bs), free(yfull), free(want_y), free(want_dz), free(dzd);
+    free(want_dx), free(unit), free(val), free(got);
 }
 
 int main(int argc, char **argv)
@@ -891,6 +1003,16 @@ int main(int argc, char **argv)
         }
     }
     ascent_checks();
+    unit_conv_case("ascent one channel: conv 3x3 same relu batch 3", 3, 4, 6, 7, 5, 3, 3, 1, 1, 1,
+                   1, PAD_SAME, 1, ACT_RELU);
+    unit_conv_case("ascent one channel: conv 3x3 s2 valid linear", 2, 3, 9, 8, 4, 3, 3, 2, 2, 1, 1,
+                   PAD_VALID, 1, ACT_LINEAR);
+    unit_conv_case("ascent one channel: conv 3x3 dilation 2 tanh", 2, 2, 9, 9, 3, 3, 3, 1, 1, 2,
+                   2, PAD_SAME, 1, ACT_TANH);
+    unit_conv_case("ascent one channel: depthwise x2 s2 same relu", 3, 3, 7, 8, 6, 3, 3, 2, 2, 1,
+                   1, PAD_SAME, 3, ACT_RELU);
+    unit_conv_case("ascent one channel: conv 1x1 groups 2", 2, 4, 3, 5, 6, 1, 1, 1, 1, 1, 1,
+                   PAD_VALID, 2, ACT_LINEAR);
     clvis_ctx_destroy(ctx);
     return test_summary();
 }

@@ -61,10 +61,13 @@
     X(lucid_item_sumsq)      \
     X(lucid_rms_step)        \
     X(ascent_seed)           \
+    X(ascent_seed_unit)      \
     X(ascent_pre)            \
     X(ascent_sumsq)          \
     X(ascent_norm)           \
     X(ascent_step)           \
+    X(ascent_unit_fwd)       \
+    X(ascent_unit_bwd)       \
     X(selftest)
 
 typedef enum {

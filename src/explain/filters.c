@@ -9,6 +9,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "cl/profile.h"
 #include "graph/engine_dev.h"
 #include "ops/ascent.h"
 #include "io/resize.h"
@@ -133,17 +134,25 @@ typedef struct {
     float *loss;         /* NULL, or n * steps */
     const int *filters;
     int binary, preact;
+    int one;             /* the target is the layer itself (no class score): the one-channel path
+                          * may run (ascend_dev) */
     const char *task;
     long work;
     float *xb;           /* B items, pixel space: the starts in, the results out */
     float *xp, *gbuf, *seed, *lbuf; /* host scratch of the host loop (xp, lbuf may be NULL) */
 } ascent_run;
 
-/* CLVIS_ASCENT=host forces the host loop (the reference the device loop replaced). */
-static int ascent_on_host(void)
+/* CLVIS_ASCENT=host forces the host loop (the reference the device loop replaced), =full the
+ * device loop through the whole target layer (no one-channel path). */
+static int ascent_env(const char *what)
 {
     const char *e = getenv("CLVIS_ASCENT");
-    return e && !strcmp(e, "host");
+    return e && !strcmp(e, what);
+}
+
+static int ascent_on_host(void)
+{
+    return ascent_env("host");
 }
 
 /* The loss of each item at this step: the mean of its unit's map, or the class's
@@ -264,20 +273,72 @@ static clvis_status ascend_dev(ascent_run *r)
     free(u);
     free(v);
     tensor in, gin, dy;
+    profile *prof = ctx->prof;
+    /* One channel of the layer per item when it is a convolution with a plain activation: its
+     * forward and input gradient for unit[b] only (kernels/ascent.cl), the rest of the network
+     * as usual from the layer's input down. */
+    graph_conv_view cv;
+    const int hw = r->ls.h * r->ls.w;
+    int one = !st && r->one && !ascent_env("full") && graph_conv_dev(r->g, r->target, &cv) == 0 &&
+              (cv.p.act == ACT_LINEAR || cv.p.act == ACT_RELU || cv.p.act == ACT_SIGMOID ||
+               cv.p.act == ACT_TANH);
+    cl_mem dzm = NULL, yum = NULL;
+    if (one && !(st = buffer_create(ctx, (size_t)B * hw * sizeof(float), &dzm)))
+        st = buffer_create(ctx, (size_t)B * hw * sizeof(float), &yum);
+    tensor dz = {dzm, 0, B, 1, r->ls.h, r->ls.w}, yu = {yum, 0, B, 1, r->ls.h, r->ls.w}, xin, dxin;
     for (int step = 0; step < r->opt->steps && !st; step++) {
-        if ((st = graph_input_dev(r->g, &in)) || (st = ascent_pre(ctx, in, x, r->map)) ||
-            (st = graph_forward(r->g, r->target)) || (st = record_loss(r, step)) ||
-            (st = graph_grad_dev(r->g, r->target, &dy)) ||
-            (st = ascent_seed(ctx, dy, unit, val)) ||
-            (st = graph_backward(r->g, r->target, 0, r->bflags)) ||
-            (st = graph_input_grad_dev(r->g, &gin)) ||
-            (st = ascent_norm(ctx, norm, part, gin, nb, r->map)) ||
-            (st = ascent_step(ctx, x, gin, norm, nb, r->map, r->opt->step)) ||
-            (st = ctx_finish(ctx)))
+        profile_scope(prof, "(ascent: preprocessing)", 'F');
+        if ((st = graph_input_dev(r->g, &in)) || (st = ascent_pre(ctx, in, x, r->map)))
+            break;
+        profile_scope(prof, NULL, 0);
+        if (one) {
+            if ((st = graph_forward(r->g, cv.input)) ||
+                (st = graph_output_dev(r->g, cv.input, &xin)))
+                break;
+            profile_scope(prof, "(ascent: one channel)", 'F');
+            st = ascent_unit_forward(ctx, &cv.p, dz, yu, xin, cv.w, cv.b, unit, val);
+            profile_scope(prof, NULL, 0);
+            if (!st && r->loss && !(st = buffer_read(ctx, yum, 0, (size_t)nb * hw * sizeof(float),
+                                                     r->lbuf)))
+                for (int b = 0; b < nb; b++) {
+                    double s = 0;
+                    for (int p = 0; p < hw; p++)
+                        s += r->lbuf[(size_t)b * hw + p];
+                    r->loss[(size_t)(r->b0 + b) * r->opt->steps + step] = (float)(s / hw);
+                }
+            if (st || (st = graph_grad_dev(r->g, cv.input, &dxin)))
+                break;
+            profile_scope(prof, "(ascent: one channel)", 'B');
+            st = ascent_unit_backward(ctx, &cv.p, dxin, dz, cv.p.out_c, cv.w, unit);
+            profile_scope(prof, NULL, 0);
+            if (st || (cv.input > 0 && (st = graph_backward(r->g, cv.input, 0, 0))))
+                break;
+        } else {
+            if ((st = graph_forward(r->g, r->target)) || (st = record_loss(r, step)) ||
+                (st = graph_grad_dev(r->g, r->target, &dy)))
+                break;
+            /* the whole seed once; later steps rewrite only the unit channels, which the
+             * backward pass scaled in place by the activation's derivative (zeros stay zero) */
+            profile_scope(prof, "(ascent: seed)", 'B');
+            st = step == 0 ? ascent_seed(ctx, dy, unit, val)
+                           : ascent_seed_unit(ctx, dy, unit, val);
+            profile_scope(prof, NULL, 0);
+            if (st || (st = graph_backward(r->g, r->target, 0, r->bflags)))
+                break;
+        }
+        if ((st = graph_input_grad_dev(r->g, &gin)))
+            break;
+        profile_scope(prof, "(ascent: rms + step)", 'B');
+        if ((st = ascent_norm(ctx, norm, part, gin, nb, r->map)) ||
+            (st = ascent_step(ctx, x, gin, norm, nb, r->map, r->opt->step)))
+            break;
+        profile_scope(prof, NULL, 0);
+        if ((st = ctx_finish(ctx)))
             break;
         graph_progress(r->g, r->task, (long)r->b0 * r->opt->steps + (long)(step + 1) * nb,
                        r->work);
     }
+    profile_scope(prof, NULL, 0);
     if (!st)
         st = buffer_read(ctx, x, 0, xbytes, r->xb);
     release(&x);
@@ -285,6 +346,8 @@ static clvis_status ascend_dev(ascent_run *r)
     release(&val);
     release(&part);
     release(&norm);
+    release(&dzm);
+    release(&yum);
     return st;
 }
 
@@ -407,7 +470,8 @@ clvis_status clvis_filter_patterns(clvis_model *m, int layer, const int *filters
         }
         ascent_run r = {g,    target, bflags, B,     nb,      b0,     item,   lcount,
                         ls,   units,  sval,   pv,    &map,    opt,    loss,   filters,
-                        binary, preact, task, work, xb,     xp,     gbuf,   seed,   lbuf};
+                        binary, preact, target == layer && !binary && !preact, task, work, xb,
+                        xp,     gbuf,   seed,   lbuf};
         st = on_host ? ascend_host(&r) : ascend_dev(&r);
         if (st)
             break;

@@ -22,6 +22,14 @@ clvis_status ascent_seed(clvis_ctx *ctx, tensor dy, cl_mem unit, cl_mem value)
     return kernel_run(ctx, K_ascent_seed, tensor_count(dy), a, NARGS(a));
 }
 
+clvis_status ascent_seed_unit(clvis_ctx *ctx, tensor dy, cl_mem unit, cl_mem value)
+{
+    int off = (int)dy.off, hw = dy.h * dy.w;
+    karg a[] = {KMEM(dy.mem), KARG(off), KMEM(unit), KMEM(value), KARG(dy.n), KARG(dy.c),
+                KARG(hw)};
+    return kernel_run(ctx, K_ascent_seed_unit, (size_t)dy.n * hw, a, NARGS(a));
+}
+
 clvis_status ascent_pre(clvis_ctx *ctx, tensor y, cl_mem x, const ascent_map *m)
 {
     clvis_status st = map_check(m, y);
@@ -75,4 +83,41 @@ clvis_status ascent_step(clvis_ctx *ctx, cl_mem x, tensor g, cl_mem norm, int nb
                 KARG(inv[0]), KARG(inv[1]), KARG(inv[2]), KARG(k[0]), KARG(k[1]), KARG(k[2]),
                 KARG(step)};
     return kernel_run(ctx, K_ascent_step, (size_t)n, a, NARGS(a));
+}
+
+clvis_status ascent_unit_forward(clvis_ctx *ctx, const conv2d_params *p, tensor dz, tensor y,
+                                 tensor x, cl_mem w, cl_mem b, cl_mem unit, cl_mem value)
+{
+    const window2d *v = &p->win;
+    if (dz.n != x.n || y.n != x.n || dz.c != 1 || y.c != 1 || dz.h != y.h || dz.w != y.w ||
+        p->groups < 1 || x.c % p->groups || p->out_c % p->groups ||
+        (p->act != ACT_LINEAR && p->act != ACT_RELU && p->act != ACT_SIGMOID &&
+         p->act != ACT_TANH))
+        return err_set(CLVIS_ERR_SHAPE, "ascent: one-channel convolution does not fit");
+    int has_bias = b != NULL, act = p->act, x_off = (int)x.off;
+    cl_mem bias = b ? b : w;
+    float act_max = p->act_max;
+    karg a[] = {KMEM(dz.mem), KMEM(y.mem), KMEM(x.mem), KARG(x_off), KMEM(w), KMEM(bias),
+                KARG(has_bias), KMEM(unit), KMEM(value), KARG(x.n), KARG(x.c), KARG(x.h),
+                KARG(x.w), KARG(p->out_c), KARG(y.h), KARG(y.w), KARG(v->kh), KARG(v->kw),
+                KARG(v->sh), KARG(v->sw), KARG(v->dh), KARG(v->dw), KARG(v->pad_t),
+                KARG(v->pad_l), KARG(p->groups), KARG(act), KARG(act_max)};
+    if (dz.off || y.off)
+        return err_set(CLVIS_ERR_INVALID_ARG, "ascent: dz and y start their buffers");
+    return kernel_run(ctx, K_ascent_unit_fwd, tensor_count(y), a, NARGS(a));
+}
+
+clvis_status ascent_unit_backward(clvis_ctx *ctx, const conv2d_params *p, tensor dx, tensor dz,
+                                  int out_c, cl_mem w, cl_mem unit)
+{
+    const window2d *v = &p->win;
+    if (dz.n != dx.n || dz.c != 1 || dz.off || p->groups < 1 || dx.c % p->groups ||
+        out_c % p->groups)
+        return err_set(CLVIS_ERR_SHAPE, "ascent: one-channel input gradient does not fit");
+    int dx_off = (int)dx.off;
+    karg a[] = {KMEM(dx.mem), KARG(dx_off), KMEM(dz.mem), KMEM(w), KMEM(unit), KARG(dx.n),
+                KARG(dx.c), KARG(dx.h), KARG(dx.w), KARG(out_c), KARG(dz.h), KARG(dz.w),
+                KARG(v->kh), KARG(v->kw), KARG(v->sh), KARG(v->sw), KARG(v->dh), KARG(v->dw),
+                KARG(v->pad_t), KARG(v->pad_l), KARG(p->groups)};
+    return kernel_run(ctx, K_ascent_unit_bwd, tensor_count(dx), a, NARGS(a));
 }
