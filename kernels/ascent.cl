@@ -162,40 +162,53 @@ __kernel void ascent_unit_fwd(__global float *dz, __global float *y, __global co
 }
 
 /* dx[b][c] = the input gradient of channel unit[b] alone, from dz[b] (B x OH x OW): 0 outside
- * that channel's group, and for padding items. */
+ * that channel's group, and for padding items. One work-item per input pixel (b, ih, iw): each
+ * tap's dz is read once for all the group's channels, each channel's sum runs in conv2d_bwd's
+ * tap order; no integer division at stride 1. */
 __kernel void ascent_unit_bwd(__global float *dx, int dx_off, __global const float *dz,
                               __global const float *w, __global const int *unit, int B, int C,
                               int H, int W, int OC, int OH, int OW, int KH, int KW, int SH,
                               int SW, int DH, int DW, int PT, int PL, int G)
 {
-    FLAT_ITEM_OR_RETURN(i, B * C * H * W);
-    int b, c, ih, iw;
-    unpack_nchw(i, C, H, W, &b, &c, &ih, &iw);
-    int oc = unit[b], cpg = C / G, ocpg = OC / G;
-    if (oc < 0 || c / cpg != oc / ocpg) {
-        dx[dx_off + i] = 0.0f;
+    FLAT_ITEM_OR_RETURN(i, B * H * W);
+    int ih, iw;
+    int b = unpack_hw(i, H, W, &ih, &iw);
+    const int HW = H * W;
+    __global float *dxb = dx + dx_off + (size_t)b * C * HW + ih * W + iw;
+    for (int c = 0; c < C; c++)
+        dxb[(size_t)c * HW] = 0.0f;
+    int oc = unit[b];
+    if (oc < 0)
         return;
-    }
-    int ci = c % cpg;
-    float acc = 0.0f;
+    int cpg = C / G, ocpg = OC / G;
+    __global float *dxg = dxb + (size_t)(oc / ocpg) * cpg * HW;
     __global const float *dzb = dz + (size_t)b * OH * OW;
-    __global const float *wk = w + ((size_t)oc * cpg + ci) * KH * KW;
+    __global const float *wk = w + (size_t)oc * cpg * KH * KW;
     for (int kh = 0; kh < KH; kh++) {
-        int th = ih + PT - kh * DH;
-        if (th < 0 || th % SH)
+        int oh = ih + PT - kh * DH;
+        if (oh < 0)
             continue;
-        int oh = th / SH;
+        if (SH > 1) {
+            if (oh % SH)
+                continue;
+            oh /= SH;
+        }
         if (oh >= OH)
             continue;
         for (int kw = 0; kw < KW; kw++) {
-            int tw = iw + PL - kw * DW;
-            if (tw < 0 || tw % SW)
+            int ow = iw + PL - kw * DW;
+            if (ow < 0)
                 continue;
-            int ow = tw / SW;
+            if (SW > 1) {
+                if (ow % SW)
+                    continue;
+                ow /= SW;
+            }
             if (ow >= OW)
                 continue;
-            acc += dzb[oh * OW + ow] * wk[kh * KW + kw];
+            float d = dzb[oh * OW + ow];
+            for (int ci = 0; ci < cpg; ci++)
+                dxg[(size_t)ci * HW] += d * wk[(ci * KH + kh) * KW + kw];
         }
     }
-    dx[dx_off + i] = acc;
 }

@@ -119,5 +119,5 @@ clvis_status ascent_unit_backward(clvis_ctx *ctx, const conv2d_params *p, tensor
                 KARG(dx.c), KARG(dx.h), KARG(dx.w), KARG(out_c), KARG(dz.h), KARG(dz.w),
                 KARG(v->kh), KARG(v->kw), KARG(v->sh), KARG(v->sw), KARG(v->dh), KARG(v->dw),
                 KARG(v->pad_t), KARG(v->pad_l), KARG(p->groups)};
-    return kernel_run(ctx, K_ascent_unit_bwd, tensor_count(dx), a, NARGS(a));
+    return kernel_run(ctx, K_ascent_unit_bwd, (size_t)dx.n * dx.h * dx.w, a, NARGS(a));
 }
