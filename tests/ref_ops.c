@@ -227,3 +227,21 @@ void ref_prelu(double *y, const double *x, rshape xs, const double *slope)
                     AT(y, xs, n, c, i, j) = v > 0 ? v : slope[c] * v;
                 }
 }
+
+void ref_ascent_step(double *x, double *norm, const double *g, int nb, int nc, int hw,
+                     const int *src, const double *scale, double step)
+{
+    size_t per = (size_t)nc * hw;
+    for (int b = 0; b < nb; b++) {
+        double ss = 0;
+        for (size_t i = 0; i < per; i++) {
+            double t = g[b * per + i] * scale[i / hw];
+            ss += t * t;
+        }
+        norm[b] = sqrt(ss / (double)per) + 1e-5;
+        for (int c = 0; c < nc; c++)
+            for (int p = 0; p < hw; p++)
+                x[b * per + (size_t)src[c] * hw + p] +=
+                    g[b * per + (size_t)c * hw + p] * scale[c] / norm[b] * step;
+    }
+}

@@ -46,4 +46,10 @@ void ref_prelu(double *y, const double *x, rshape xs, const double *slope);
 /* Keras (NHWC-order) reshape from xs to ys on NCHW storage. */
 void ref_reshape(double *y, const double *x, rshape xs, rshape ys);
 
+/* The book's gradient-ascent step (kernels/ascent.cl) on nb items of nc x hw in double:
+ * pixel-space gradient t = g[b][c] * scale[c] written to pixel channel src[c], norm[b] =
+ * sqrt(mean(t^2)) + 1e-5, x[b] += t / norm[b] * step. */
+void ref_ascent_step(double *x, double *norm, const double *g, int nb, int nc, int hw,
+                     const int *src, const double *scale, double step);
+
 #endif

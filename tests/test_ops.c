@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "ops/ascent.h"
 #include "ops/ops.h"
 #include "ref_ops.h"
 #include "testutil.h"
@@ -51,7 +52,7 @@ static unsigned rng = 12345u;
 /* The op name of every check, for the filter (argv[1], a substring of one of these). */
 static const char *const ops[] = {"conv",   "dense",   "act",         "softmax", "maxpool",
                                   "avgpool", "zeropad", "scale_shift", "add",     "concat",
-                                  "reshape", "window",  "binary",  "prelu"};
+                                  "reshape", "window",  "binary",  "prelu", "ascent"};
 static const char *op_filter; /* NULL: every check */
 
 /* 1 when the checks of op run. Each case then starts from a seed of its own name, so a case
@@ -628,6 +629,245 @@ static void tiled_cases(kernel_plan device_plan)
     tiled_run("12x8x5/4x2", few);
     ctx = main_ctx;
     clvis_ctx_destroy(odd);
+static cl_mem upload_f(const void *v, size_t bytes)
+{
+    cl_mem m = NULL;
+    if (buffer_create(ctx, bytes, &m) || buffer_write(ctx, m, 0, bytes, v))
+        m = NULL;
+    return m;
+}
+
+static void release_all(cl_mem *m, int n)
+{
+    for (int i = 0; i < n; i++)
+        if (m[i])
+            clReleaseMemObject(m[i]);
+}
+
+/* kernels/ascent.cl: the one-hot seed (exact), the preprocessing map and the RMS step vs the
+ * double reference. The step's sum of squares is a float pair: its norm must be within 1.5e-7
+ * of the double one over 67500 values spanning 6 decades (plain float partials are not). */
+static void ascent_checks(void)
+{
+    const char *l1 = "ascent seed: one-hot per item, padding item zero";
+    if (case_begin("ascent", l1)) {
+        enum { B = 3, C = 5, HW = 7 };
+        int unit[B] = {2, -1, 4};
+        float val[B] = {0.25f, 9.0f, -1.0f / 7.0f}, *got = malloc(B * C * HW * sizeof *got);
+        cl_mem m[3] = {upload_f(unit, sizeof unit), upload_f(val, sizeof val), NULL};
+        buffer_create(ctx, B * C * HW * sizeof(float), &m[2]);
+        tensor dy = {m[2], 0, B, C, 1, HW};
+        clvis_status st = m[0] && m[1] && m[2] ? ascent_seed(ctx, dy, m[0], m[1]) : CLVIS_ERR_OPENCL;
+        if (!st)
+            st = buffer_read(ctx, m[2], 0, B * C * HW * sizeof(float), got);
+        int bad = st != CLVIS_OK;
+        for (int i = 0; !bad && i < B * C * HW; i++) {
+            int b = i / (C * HW), c = i / HW % C;
+            bad = got[i] != (c == unit[b] ? val[b] : 0.0f);
+        }
+        test_check(l1, !bad, st ? clvis_last_error() : "every value exact");
+        /* the unit channels only: scaled in between (what the backward pass does), rewritten */
+        const char *l2 = "ascent seed on the unit channels only, the rest kept";
+        for (int i = 0; i < B * C * HW; i++)
+            got[i] = (float)i;
+        if (!st)
+            st = buffer_write(ctx, m[2], 0, B * C * HW * sizeof(float), got);
+        if (!st)
+            st = ascent_seed_unit(ctx, dy, m[0], m[1]);
+        if (!st)
+            st = buffer_read(ctx, m[2], 0, B * C * HW * sizeof(float), got);
+        bad = st != CLVIS_OK;
+        for (int i = 0; !bad && i < B * C * HW; i++) {
+            int b = i / (C * HW), c = i / HW % C;
+            bad = got[i] != (c == unit[b] ? val[b] : (float)i);
+        }
+        test_check(l2, !bad, st ? clvis_last_error() : "every value exact");
+        release_all(m, 3);
+        free(got);
+    }
+    /* the preprocessing map: caffe-like (channels reversed, per-channel scale and offset), and
+     * one channel */
+    for (int nc = 3; nc >= 1; nc -= 2) {
+        char l[96];
+        snprintf(l, sizeof l, "ascent preprocessing map, %d channel%s", nc, nc > 1 ? "s" : "");
+        if (!case_begin("ascent", l))
+            continue;
+        const int B = 2, HW = 11, n = B * nc * HW;
+        ascent_map map = {nc, {nc == 3 ? 2 : 0, 1, 0}, {1.0f / 127.5f, 2.0f, 0.5f},
+                          {-1.0f, -116.779f, 3.0f}};
+        double *x = rand_array((size_t)n, 200.0), *want = malloc(n * sizeof *want);
+        float *xf = malloc(n * sizeof *xf), *got = malloc(n * sizeof *got);
+        for (int i = 0; i < n; i++)
+            xf[i] = (float)x[i];
+        for (int b = 0; b < B; b++)
+            for (int c = 0; c < nc; c++)
+                for (int p = 0; p < HW; p++)
+                    want[(b * nc + c) * HW + p] =
+                        x[(b * nc + map.src[c]) * HW + p] * map.scale[c] + map.offset[c];
+        cl_mem m[2] = {upload_f(xf, n * sizeof *xf), NULL};
+        buffer_create(ctx, n * sizeof(float), &m[1]);
+        tensor y = {m[1], 0, B, nc, 1, HW};
+        clvis_status st = m[0] && m[1] ? ascent_pre(ctx, y, m[0], &map) : CLVIS_ERR_OPENCL;
+        if (!st)
+            st = buffer_read(ctx, m[1], 0, n * sizeof(float), got);
+        if (st)
+            test_fail(l, clvis_last_error());
+        else
+            test_compare_fd(l, got, want, (size_t)n, 1e-6);
+        release_all(m, 2);
+        free(x), free(want), free(xf), free(got);
+    }
+    /* the step on 2 items of a batch of 3 (the third is left alone), 150x150x3 (quick: 31x37) */
+    {
+        const char *l = "ascent RMS step";
+        if (case_begin("ascent", l)) {
+            const int B = 3, nb = 2, nc = 3, HW = test_quick() ? 31 * 37 : 150 * 150;
+            const size_t n = (size_t)B * nc * HW;
+            ascent_map map = {nc, {2, 1, 0}, {1.0f / 127.5f, 0.75f, 1.0f}, {0, 0, 0}};
+            double *g = malloc(n * sizeof *g), *x = rand_array(n, 30.0), norm[3];
+            float *gf = malloc(n * sizeof *gf), *xf = malloc(n * sizeof *xf),
+                  *got = malloc(n * sizeof *got), ngot[3];
+            for (size_t i = 0; i < n; i++) { /* 6 decades of magnitude */
+                gf[i] = (float)(urand() * pow(10.0, 3.0 * urand()));
+                g[i] = gf[i];
+                xf[i] = (float)x[i];
+            }
+            double scale[3] = {map.scale[0], map.scale[1], map.scale[2]};
+            ref_ascent_step(x, norm, g, nb, nc, HW, map.src, scale, 1.5);
+            cl_mem m[4] = {upload_f(xf, n * sizeof *xf), upload_f(gf, n * sizeof *gf), NULL,
+                           NULL};
+            buffer_create(ctx, B * sizeof(float), &m[2]);
+            buffer_create(ctx, (size_t)nb * ASCENT_PARTS * 2 * sizeof(float), &m[3]);
+            tensor gt = {m[1], 0, B, nc, 1, HW};
+            clvis_status st = m[0] && m[1] && m[2] && m[3]
+                                  ? ascent_norm(ctx, m[2], m[3], gt, nb, &map)
+                                  : CLVIS_ERR_OPENCL;
+            if (!st)
+                st = ascent_step(ctx, m[0], gt, m[2], nb, &map, 1.5f);
+            if (!st)
+                st = buffer_read(ctx, m[0], 0, n * sizeof(float), got);
+            if (!st)
+                st = buffer_read(ctx, m[2], 0, nb * sizeof(float), ngot);
+            if (st)
+                test_fail(l, clvis_last_error());
+            else {
+                double e = 0;
+                for (int b = 0; b < nb; b++)
+                    e = fmax(e, fabs(ngot[b] - norm[b]) / norm[b]);
+                /* the pair's three roundings (mean, sqrt, + 1e-5) stay under 1.5e-7; the same
+                 * partial sums without their low parts measured 2.2e-7 here */
+                test_checkf(e <= 1.5e-7, "%s: norm within 1.5e-7 of the double sum (rel %.3g)",
+                            l, e);
+                size_t per = (size_t)nc * HW;
+                test_compare_fd("ascent RMS step: x of the stepped items", got, x, nb * per,
+                                1e-6);
+                test_check("ascent RMS step: the padding item untouched",
+                           !memcmp(got + nb * per, xf + nb * per, per * sizeof *got),
+                           "bit for bit");
+            }
+            tensor bad = {m[1], 0, B, 2, 1, HW};
+            test_expect_error("ascent: a map of 3 channels on 2", ascent_norm(ctx, m[2], m[3],
+                              bad, nb, &map), CLVIS_ERR_SHAPE);
+            release_all(m, 4);
+            free(g), free(x), free(gf), free(xf), free(got);
+        }
+    }
+}
+
+/* L(x) = sum over items b and pixels of dz[b] * z(x)[b][unit[b]]: the reference whose central
+ * differences the one-channel input gradient must match. */
+static double unit_loss(const double *x, rshape xs, const double *w, const double *b,
+                        const rconv *cv, int oh, int ow, const int *unit, const double *dz,
+                        double *ybuf)
+{
+    ref_conv2d(ybuf, x, xs, w, b, cv, oh, ow);
+    double L = 0;
+    for (int n = 0; n < xs.n; n++)
+        for (int p = 0; unit[n] >= 0 && p < oh * ow; p++)
+            L += dz[n * oh * ow + p] * ybuf[((size_t)n * cv->oc + unit[n]) * oh * ow + p];
+    return L;
+}
+
+/* ascent_unit_forward / ascent_unit_backward: one output channel per item (the last item a
+ * padding item, unit -1), vs the reference conv and the central differences of unit_loss. */
+static void unit_conv_case(const char *name, int n, int c, int h, int w, int oc, int kh, int kw,
+                           int sh, int sw, int dh, int dw, pad_mode mode, int groups, int act)
+{
+    if (!case_begin("ascent", name))
+        return;
+    window2d win = {kh, kw, sh, sw, dh, dw, 0, 0, 0, 0};
+    int oh, ow;
+    if (window_resolve(&win, mode, h, w, &oh, &ow)) {
+        test_fail(name, clvis_last_error());
+        return;
+    }
+    rshape xs = {n, c, h, w};
+    rconv cv = {oc, kh, kw, sh, sw, dh, dw, win.pad_t, win.pad_b, win.pad_l, win.pad_r, groups};
+    size_t nx = count(xs), nw = (size_t)oc * (c / groups) * kh * kw, ny = (size_t)n * oh * ow;
+    double *x = rand_array(nx, 1.0), *wt = rand_array(nw, 0.5), *bs = rand_array(oc, 0.5);
+    double *yfull = malloc((size_t)n * oc * oh * ow * sizeof *yfull);
+    double *want_y = calloc(ny, sizeof *want_y), *want_dz = calloc(ny, sizeof *want_dz);
+    double *dzd = malloc(ny * sizeof *dzd), *want_dx = malloc(nx * sizeof *want_dx);
+    int *unit = malloc(n * sizeof *unit);
+    float *val = malloc(n * sizeof *val), *got = malloc((nx > ny ? nx : ny) * sizeof *got);
+    for (int b = 0; b < n; b++) {
+        unit[b] = b == n - 1 && n > 1 ? -1 : (3 * b + 1) % oc;
+        val[b] = (float)(0.5 + b);
+    }
+    ref_conv2d(yfull, x, xs, wt, bs, &cv, oh, ow);
+    for (int b = 0; b < n; b++)
+        for (int p = 0; unit[b] >= 0 && p < oh * ow; p++) {
+            double z = yfull[((size_t)b * oc + unit[b]) * oh * ow + p], y = z, d = 1;
+            if (act == ACT_RELU)
+                y = z > 0 ? z : 0, d = z > 0;
+            else if (act == ACT_TANH)
+                y = tanh(z), d = 1 - y * y;
+            want_y[b * oh * ow + p] = y;
+            want_dz[b * oh * ow + p] = val[b] * d;
+        }
+    for (size_t i = 0; i < ny; i++)
+        dzd[i] = (float)(urand() * 2.0); /* the backward's own input */
+    const double eps = 1e-3;
+    for (size_t i = 0; i < nx; i++) {
+        double keep = x[i];
+        x[i] = keep + eps;
+        double lp = unit_loss(x, xs, wt, bs, &cv, oh, ow, unit, dzd, yfull);
+        x[i] = keep - eps;
+        double lm = unit_loss(x, xs, wt, bs, &cv, oh, ow, unit, dzd, yfull);
+        x[i] = keep;
+        want_dx[i] = (lp - lm) / (2 * eps);
+    }
+    cl_mem um = NULL, vm = NULL, dzm = NULL, ym = NULL, dxm = NULL;
+    cl_mem xm = upload_d(x, nx), wm = upload_d(wt, nw), bm = upload_d(bs, oc);
+    cl_mem dzin = upload_d(dzd, ny);
+    um = upload_f(unit, n * sizeof *unit);
+    vm = upload_f(val, n * sizeof *val);
+    buffer_create(ctx, ny * sizeof(float), &dzm);
+    buffer_create(ctx, ny * sizeof(float), &ym);
+    buffer_create(ctx, nx * sizeof(float), &dxm);
+    conv2d_params p = {win, oc, groups, (act_kind)act, 0.0f};
+    tensor tx = {xm, 0, n, c, h, w}, tdz = {dzm, 0, n, 1, oh, ow}, ty = {ym, 0, n, 1, oh, ow};
+    tensor tdzin = {dzin, 0, n, 1, oh, ow}, tdx = {dxm, 0, n, c, h, w};
+    clvis_status st = xm && wm && bm && dzin && um && vm && dzm && ym && dxm
+                          ? ascent_unit_forward(ctx, &p, tdz, ty, tx, wm, bm, um, vm)
+                          : CLVIS_ERR_OPENCL;
+    char l[200];
+    snprintf(l, sizeof l, "%s: forward y", name);
+    if (!st && !(st = buffer_read(ctx, ym, 0, ny * sizeof(float), got)))
+        test_compare_fd(l, got, want_y, ny, 1e-5);
+    snprintf(l, sizeof l, "%s: seed through the activation", name);
+    if (!st && !(st = buffer_read(ctx, dzm, 0, ny * sizeof(float), got)))
+        test_compare_fd(l, got, want_dz, ny, 1e-5);
+    snprintf(l, sizeof l, "%s: input gradient vs finite differences", name);
+    if (!st && !(st = ascent_unit_backward(ctx, &p, tdx, tdzin, oc, wm, um)) &&
+        !(st = buffer_read(ctx, dxm, 0, nx * sizeof(float), got)))
+        test_compare_fd(l, got, want_dx, nx, 1e-4);
+    if (st)
+        test_fail(name, clvis_last_error());
+    cl_mem all[] = {xm, wm, bm, dzin, um, vm, dzm, ym, dxm};
+    release_all(all, 9);
+    free(x), free(wt), free(bs), free(yfull), free(want_y), free(want_dz), free(dzd);
+    free(want_dx), free(unit), free(val), free(got);
 }
 
 int main(int argc, char **argv)
@@ -943,6 +1183,17 @@ int main(int argc, char **argv)
                         l, o1, o2, o3, o4, o5);
         }
     }
+    ascent_checks();
+    unit_conv_case("ascent one channel: conv 3x3 same relu batch 3", 3, 4, 6, 7, 5, 3, 3, 1, 1, 1,
+                   1, PAD_SAME, 1, ACT_RELU);
+    unit_conv_case("ascent one channel: conv 3x3 s2 valid linear", 2, 3, 9, 8, 4, 3, 3, 2, 2, 1, 1,
+                   PAD_VALID, 1, ACT_LINEAR);
+    unit_conv_case("ascent one channel: conv 3x3 dilation 2 tanh", 2, 2, 9, 9, 3, 3, 3, 1, 1, 2,
+                   2, PAD_SAME, 1, ACT_TANH);
+    unit_conv_case("ascent one channel: depthwise x2 s2 same relu", 3, 3, 7, 8, 6, 3, 3, 2, 2, 1,
+                   1, PAD_SAME, 3, ACT_RELU);
+    unit_conv_case("ascent one channel: conv 1x1 groups 2", 2, 4, 3, 5, 6, 1, 1, 1, 1, 1, 1,
+                   PAD_VALID, 2, ACT_LINEAR);
     clvis_ctx_destroy(ctx);
     return test_summary();
 }

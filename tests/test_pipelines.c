@@ -617,6 +617,50 @@ static void test_filters_preprocess(clvis_ctx *ctx)
                            xf, want, item, 1e-5);
         free(xf), free(pre), free(seed), free(g), free(want), free(pat), free(start);
     }
+    /* the device loop (kernels/ascent.cl) against the host loop it replaced (CLVIS_ASCENT=host):
+     * through the whole layer (=full) bit for bit, and with the one-channel path (the default)
+     * within float rounding (its sums run in another order); three preprocessings, 3 filters
+     * in batches of 2 (the second padded), 3 steps, the loss */
+    const clvis_preprocess all[3] = {CLVIS_PREPROCESS_RAW, CLVIS_PREPROCESS_TF,
+                                     CLVIS_PREPROCESS_CAFFE};
+    static const char *const envs[3] = {"host", "full", NULL};
+    for (int k = 0; k < 3; k++) {
+        clvis_filter_options o;
+        clvis_filter_options_default(&o);
+        o.steps = 3;
+        o.chunk = 2;
+        o.preprocess = all[k];
+        int fs[3] = {3, 0, 5};
+        float *xr[3], lr[3][9];
+        unsigned char *pr = malloc(3 * item);
+        clvis_status sr[3];
+        for (int e = 0; e < 3; e++) {
+            xr[e] = malloc(3 * item * sizeof *xr[e]);
+            if (envs[e])
+                setenv("CLVIS_ASCENT", envs[e], 1);
+            sr[e] = clvis_filter_patterns(m, layer, fs, 3, NULL, &o, xr[e], pr, lr[e], NULL, NULL);
+            unsetenv("CLVIS_ASCENT");
+        }
+        for (int e = 1; e < 3; e++) {
+            char l[200];
+            const char *how = e == 1 ? "device loop (CLVIS_ASCENT=full) = host loop"
+                                     : "one-channel device loop ~ host loop";
+            double tol = e == 1 ? 0.0 : 1e-5;
+            snprintf(l, sizeof l, "filters --preprocess %s: %s, x_final",
+                     clvis_preprocess_name(all[k]), how);
+            if (sr[0] || sr[e])
+                test_fail(l, clvis_last_error());
+            else {
+                test_compare_f(l, xr[e], xr[0], 3 * (size_t)item, tol);
+                snprintf(l, sizeof l, "filters --preprocess %s: %s, loss",
+                         clvis_preprocess_name(all[k]), how);
+                test_compare_f(l, lr[e], lr[0], 9, tol);
+            }
+        }
+        for (int e = 0; e < 3; e++)
+            free(xr[e]);
+        free(pr);
+    }
     float *tmp = malloc(item * sizeof *tmp);
     for (int i = 0; i < item; i++)
         tmp[i] = 0.5f;

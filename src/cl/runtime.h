@@ -73,6 +73,14 @@
     X(dream_l2_seed)         \
     X(dream_accum)           \
     X(dream_step)            \
+    X(ascent_seed)           \
+    X(ascent_seed_unit)      \
+    X(ascent_pre)            \
+    X(ascent_sumsq)          \
+    X(ascent_norm)           \
+    X(ascent_step)           \
+    X(ascent_unit_fwd)       \
+    X(ascent_unit_bwd)       \
     X(selftest)
 
 typedef enum {

@@ -9,7 +9,9 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "graph/engine.h"
+#include "cl/profile.h"
+#include "graph/engine_dev.h"
+#include "ops/ascent.h"
 #include "io/resize.h"
 #include "viz/book.h"
 #include "explain/explain.h"
@@ -116,6 +118,239 @@ static void pre_map(clvis_preprocess mode, int nc, int src[3], float scale[3], f
     }
 }
 
+/* One device batch of the ascent: what both loops below share. */
+typedef struct {
+    graph *g;
+    int target;
+    unsigned bflags;
+    int B, nb, b0;
+    size_t item, lcount;
+    shape3 ls;
+    const int *units;    /* nb: the channel (unit) of each item */
+    const float *sval;   /* nb: its seed value, +-1/(h*w) */
+    float *pv;           /* B floats of scratch (pre-activations) */
+    const ascent_map *map;
+    const clvis_filter_options *opt;
+    float *loss;         /* NULL, or n * steps */
+    const int *filters;
+    int binary, preact;
+    int one;             /* the target is the layer itself (no class score): the one-channel path
+                          * may run (ascend_dev) */
+    const char *task;
+    long work;
+    float *xb;           /* B items, pixel space: the starts in, the results out */
+    float *xp, *gbuf, *seed, *lbuf; /* host scratch of the host loop (xp, lbuf may be NULL) */
+} ascent_run;
+
+/* CLVIS_ASCENT=host forces the host loop (the reference the device loop replaced), =full the
+ * device loop through the whole target layer (no one-channel path). */
+static int ascent_env(const char *what)
+{
+    const char *e = getenv("CLVIS_ASCENT");
+    return e && !strcmp(e, what);
+}
+
+static int ascent_on_host(void)
+{
+    return ascent_env("host");
+}
+
+/* The loss of each item at this step: the mean of its unit's map, or the class's
+ * pre-activation; lbuf (host) holds the layer's output when it is read. */
+static clvis_status record_loss(ascent_run *r, int step)
+{
+    if (!r->loss)
+        return CLVIS_OK;
+    const clvis_filter_options *opt = r->opt;
+    const int hw = r->ls.h * r->ls.w;
+    clvis_status st;
+    if (r->preact) { /* the dense output's pre-activation of each item's class */
+        if ((st = graph_preact_items(r->g, r->target, r->nb, r->units, r->pv)))
+            return st;
+        for (int b = 0; b < r->nb; b++)
+            r->loss[(size_t)(r->b0 + b) * opt->steps + step] =
+                r->binary && r->filters[r->b0 + b] == 0 ? -r->pv[b] : r->pv[b];
+        return CLVIS_OK;
+    }
+    if ((st = graph_read(r->g, r->target, LAYOUT_NCHW, r->lbuf)))
+        return st;
+    for (int b = 0; b < r->nb; b++) {
+        const float *a = r->lbuf + (size_t)b * r->lcount + (size_t)r->units[b] * hw;
+        double s = 0;
+        for (int p = 0; p < hw; p++)
+            s += a[p];
+        s /= hw;
+        r->loss[(size_t)(r->b0 + b) * opt->steps + step] =
+            (float)(r->binary && r->filters[r->b0 + b] == 0 ? -s : s);
+    }
+    return CLVIS_OK;
+}
+
+/* The host loop: every step uploads the input and the seed, reads the input gradient back and
+ * normalises and steps on the host (in double for the sum of squares). */
+static clvis_status ascend_host(ascent_run *r)
+{
+    const ascent_map *m = r->map;
+    const int nc = m->nc, hw = r->ls.h * r->ls.w, B = r->B;
+    const size_t item = r->item, ihw = item / (size_t)nc;
+    const int pre = r->xp != NULL;
+    clvis_status st = CLVIS_OK;
+    memset(r->seed, 0, (size_t)B * r->lcount * sizeof *r->seed);
+    for (int b = 0; b < r->nb; b++) {
+        float *s = r->seed + (size_t)b * r->lcount + (size_t)r->units[b] * hw;
+        for (int p = 0; p < hw; p++)
+            s[p] = r->sval[b];
+    }
+    for (int step = 0; step < r->opt->steps && !st; step++) {
+        if (pre)
+            for (int b = 0; b < B; b++)
+                for (int c = 0; c < nc; c++) {
+                    const float *src = r->xb + (size_t)b * item + (size_t)m->src[c] * ihw;
+                    float *dst = r->xp + (size_t)b * item + (size_t)c * ihw;
+                    for (size_t p = 0; p < ihw; p++)
+                        dst[p] = src[p] * m->scale[c] + m->offset[c];
+                }
+        if ((st = graph_set_input(r->g, LAYOUT_NCHW, pre ? r->xp : r->xb)) ||
+            (st = graph_forward(r->g, r->target)) || (st = record_loss(r, step)) ||
+            (st = graph_seed(r->g, r->target, LAYOUT_NCHW, r->seed)) ||
+            (st = graph_backward(r->g, r->target, 0, r->bflags)) ||
+            (st = graph_read_grad(r->g, 0, LAYOUT_NCHW, r->gbuf)))
+            break;
+        if (pre) /* chain rule through the preprocessing: back to pixel space */
+            for (int b = 0; b < r->nb; b++) {
+                float *gi = r->gbuf + (size_t)b * item, *t = r->xp; /* xp is free here */
+                for (int c = 0; c < nc; c++)
+                    for (size_t p = 0; p < ihw; p++)
+                        t[(size_t)m->src[c] * ihw + p] = gi[(size_t)c * ihw + p] * m->scale[c];
+                memcpy(gi, t, item * sizeof *gi);
+            }
+        graph_progress(r->g, r->task, (long)r->b0 * r->opt->steps + (long)(step + 1) * r->nb,
+                       r->work);
+        for (int b = 0; b < r->nb; b++) {
+            float *gi = r->gbuf + (size_t)b * item, *xi = r->xb + (size_t)b * item;
+            double ss = 0;
+            for (size_t i = 0; i < item; i++)
+                ss += (double)gi[i] * gi[i];
+            float norm = sqrtf((float)(ss / (double)item)) + 1e-5f;
+            for (size_t i = 0; i < item; i++)
+                xi[i] += (gi[i] / norm) * r->opt->step;
+        }
+    }
+    return st;
+}
+
+static void release(cl_mem *m)
+{
+    if (*m)
+        clReleaseMemObject(*m);
+    *m = NULL;
+}
+
+/* The device loop: the starts uploaded once, the seed written by a kernel into the layer's
+ * gradient, the preprocessing, RMS and step as kernels, the results read once at the end
+ * (kernels/ascent.cl). The same arithmetic as ascend_host, float for float. */
+static clvis_status ascend_dev(ascent_run *r)
+{
+    clvis_ctx *ctx = graph_ctx(r->g);
+    const int B = r->B, nb = r->nb;
+    const size_t xbytes = (size_t)B * r->item * sizeof(float);
+    cl_mem x = NULL, unit = NULL, val = NULL, part = NULL, norm = NULL;
+    int *u = malloc((size_t)B * sizeof *u);
+    float *v = malloc((size_t)B * sizeof *v);
+    clvis_status st = u && v ? CLVIS_OK : err_set(CLVIS_ERR_NO_MEMORY, "filters: out of host memory");
+    for (int b = 0; !st && b < B; b++) {
+        u[b] = b < nb ? r->units[b] : -1;
+        v[b] = b < nb ? r->sval[b] : 0.0f;
+    }
+    if (!st && !(st = buffer_create(ctx, xbytes, &x)) &&
+        !(st = buffer_create(ctx, (size_t)B * sizeof(int), &unit)) &&
+        !(st = buffer_create(ctx, (size_t)B * sizeof(float), &val)) &&
+        !(st = buffer_create(ctx, (size_t)nb * ASCENT_PARTS * 2 * sizeof(float), &part)) &&
+        !(st = buffer_create(ctx, (size_t)nb * sizeof(float), &norm)) &&
+        !(st = buffer_write(ctx, x, 0, xbytes, r->xb)) &&
+        !(st = buffer_write(ctx, unit, 0, (size_t)B * sizeof(int), u)))
+        st = buffer_write(ctx, val, 0, (size_t)B * sizeof(float), v);
+    free(u);
+    free(v);
+    tensor in, gin, dy;
+    profile *prof = ctx->prof;
+    /* One channel of the layer per item when it is a convolution with a plain activation: its
+     * forward and input gradient for unit[b] only (kernels/ascent.cl), the rest of the network
+     * as usual from the layer's input down. */
+    graph_conv_view cv;
+    const int hw = r->ls.h * r->ls.w;
+    int one = !st && r->one && !ascent_env("full") && graph_conv_dev(r->g, r->target, &cv) == 0 &&
+              (cv.p.act == ACT_LINEAR || cv.p.act == ACT_RELU || cv.p.act == ACT_SIGMOID ||
+               cv.p.act == ACT_TANH);
+    cl_mem dzm = NULL, yum = NULL;
+    if (one && !(st = buffer_create(ctx, (size_t)B * hw * sizeof(float), &dzm)))
+        st = buffer_create(ctx, (size_t)B * hw * sizeof(float), &yum);
+    tensor dz = {dzm, 0, B, 1, r->ls.h, r->ls.w}, yu = {yum, 0, B, 1, r->ls.h, r->ls.w}, xin, dxin;
+    for (int step = 0; step < r->opt->steps && !st; step++) {
+        profile_scope(prof, "(ascent: preprocessing)", 'F');
+        if ((st = graph_input_dev(r->g, &in)) || (st = ascent_pre(ctx, in, x, r->map)))
+            break;
+        profile_scope(prof, NULL, 0);
+        if (one) {
+            if ((st = graph_forward(r->g, cv.input)) ||
+                (st = graph_output_dev(r->g, cv.input, &xin)))
+                break;
+            profile_scope(prof, "(ascent: one channel)", 'F');
+            st = ascent_unit_forward(ctx, &cv.p, dz, yu, xin, cv.w, cv.b, unit, val);
+            profile_scope(prof, NULL, 0);
+            if (!st && r->loss && !(st = buffer_read(ctx, yum, 0, (size_t)nb * hw * sizeof(float),
+                                                     r->lbuf)))
+                for (int b = 0; b < nb; b++) {
+                    double s = 0;
+                    for (int p = 0; p < hw; p++)
+                        s += r->lbuf[(size_t)b * hw + p];
+                    r->loss[(size_t)(r->b0 + b) * r->opt->steps + step] = (float)(s / hw);
+                }
+            if (st || (st = graph_grad_dev(r->g, cv.input, &dxin)))
+                break;
+            profile_scope(prof, "(ascent: one channel)", 'B');
+            st = ascent_unit_backward(ctx, &cv.p, dxin, dz, cv.p.out_c, cv.w, unit);
+            profile_scope(prof, NULL, 0);
+            if (st || (cv.input > 0 && (st = graph_backward(r->g, cv.input, 0, 0))))
+                break;
+        } else {
+            if ((st = graph_forward(r->g, r->target)) || (st = record_loss(r, step)) ||
+                (st = graph_grad_dev(r->g, r->target, &dy)))
+                break;
+            /* the whole seed once; later steps rewrite only the unit channels, which the
+             * backward pass scaled in place by the activation's derivative (zeros stay zero) */
+            profile_scope(prof, "(ascent: seed)", 'B');
+            st = step == 0 ? ascent_seed(ctx, dy, unit, val)
+                           : ascent_seed_unit(ctx, dy, unit, val);
+            profile_scope(prof, NULL, 0);
+            if (st || (st = graph_backward(r->g, r->target, 0, r->bflags)))
+                break;
+        }
+        if ((st = graph_input_grad_dev(r->g, &gin)))
+            break;
+        profile_scope(prof, "(ascent: rms + step)", 'B');
+        if ((st = ascent_norm(ctx, norm, part, gin, nb, r->map)) ||
+            (st = ascent_step(ctx, x, gin, norm, nb, r->map, r->opt->step)))
+            break;
+        profile_scope(prof, NULL, 0);
+        if ((st = ctx_finish(ctx)))
+            break;
+        graph_progress(r->g, r->task, (long)r->b0 * r->opt->steps + (long)(step + 1) * nb,
+                       r->work);
+    }
+    profile_scope(prof, NULL, 0);
+    if (!st)
+        st = buffer_read(ctx, x, 0, xbytes, r->xb);
+    release(&x);
+    release(&unit);
+    release(&val);
+    release(&part);
+    release(&norm);
+    release(&dzm);
+    release(&yum);
+    return st;
+}
+
 clvis_status clvis_filter_patterns(clvis_model *m, int layer, const int *filters, int n,
                                  const int *draw_order, const clvis_filter_options *opt, float *x_final,
                                  unsigned char *patterns, float *loss, clvis_progress_fn progress,
@@ -172,25 +407,26 @@ clvis_status clvis_filter_patterns(clvis_model *m, int layer, const int *filters
     if (mst)
         return mst;
 
-    /* starts, NCHW per item */
+    /* starts, NCHW per item; the host loop's scratch only when it runs */
+    const int on_host = ascent_on_host();
     float *x = malloc((size_t)n * item * sizeof *x);
-    float *gbuf = malloc((size_t)B * item * sizeof *gbuf);
+    float *gbuf = on_host ? malloc((size_t)B * item * sizeof *gbuf) : NULL;
     float *xb = malloc((size_t)B * item * sizeof *xb);
-    float *seed = calloc((size_t)B * lcount, sizeof *seed);
+    float *seed = on_host ? calloc((size_t)B * lcount, sizeof *seed) : NULL;
     float *lbuf = loss ? malloc((size_t)B * lcount * sizeof *lbuf) : NULL;
-    float *xp = pre ? malloc((size_t)B * item * sizeof *xp) : NULL;
-    int psrc[3];
-    float pscale[3], poff[3];
-    pre_map(opt->preprocess, nc, psrc, pscale, poff);
+    float *xp = pre && on_host ? malloc((size_t)B * item * sizeof *xp) : NULL;
+    ascent_map map = {nc, {0, 1, 2}, {1, 1, 1}, {0, 0, 0}};
+    pre_map(opt->preprocess, nc, map.src, map.scale, map.offset);
     clvis_status st = CLVIS_OK;
     unsigned char *gray = nc == 1 ? malloc(hw) : NULL;
     int *units = malloc((size_t)B * sizeof *units);
-    float *pv = malloc((size_t)B * sizeof *pv);
-    if (!units || !pv) {
+    float *pv = malloc((size_t)B * sizeof *pv), *sval = malloc((size_t)B * sizeof *sval);
+    if (!units || !pv || !sval) {
         st = err_set(CLVIS_ERR_NO_MEMORY, "filters: out of host memory");
         goto done;
     }
-    if (!x || !gbuf || !xb || !seed || (loss && !lbuf) || (pre && !xp) || (nc == 1 && !gray)) {
+    if (!x || !xb || (on_host && (!gbuf || !seed || (pre && !xp))) || (loss && !lbuf) ||
+        (nc == 1 && !gray)) {
         st = err_set(CLVIS_ERR_NO_MEMORY, "filters: out of host memory (%d items of %dx%d)", n,
                      in.h, in.w);
         goto done;
@@ -227,68 +463,16 @@ clvis_status clvis_filter_patterns(clvis_model *m, int layer, const int *filters
         for (int b = 0; b < B; b++)
             memcpy(xb + (size_t)b * item, x + (size_t)(b0 + (b < nb ? b : 0)) * item,
                    item * sizeof *xb);
-        memset(seed, 0, (size_t)B * lcount * sizeof *seed);
         for (int b = 0; b < nb; b++) {
             int f = filters[b0 + b];
             units[b] = binary ? 0 : f;
-            float *s = seed + (size_t)b * lcount + (size_t)units[b] * ls.h * ls.w;
-            for (int p = 0; p < ls.h * ls.w; p++)
-                s[p] = binary && f == 0 ? -inv_area : inv_area;
+            sval[b] = binary && f == 0 ? -inv_area : inv_area;
         }
-        for (int step = 0; step < opt->steps && !st; step++) {
-            if (pre)
-                for (int b = 0; b < B; b++)
-                    for (int c = 0; c < nc; c++) {
-                        const float *src = xb + (size_t)b * item + (size_t)psrc[c] * hw;
-                        float *dst = xp + (size_t)b * item + (size_t)c * hw;
-                        for (size_t p = 0; p < hw; p++)
-                            dst[p] = src[p] * pscale[c] + poff[c];
-                    }
-            if ((st = graph_set_input(g, LAYOUT_NCHW, pre ? xp : xb)) ||
-                (st = graph_forward(g, target)))
-                break;
-            if (loss && preact) { /* the dense output's pre-activation of each item's class */
-                if ((st = graph_preact_items(g, target, nb, units, pv)))
-                    break;
-                for (int b = 0; b < nb; b++)
-                    loss[(size_t)(b0 + b) * opt->steps + step] =
-                        binary && filters[b0 + b] == 0 ? -pv[b] : pv[b];
-            } else if (loss) {
-                if ((st = graph_read(g, target, LAYOUT_NCHW, lbuf)))
-                    break;
-                for (int b = 0; b < nb; b++) {
-                    const float *a = lbuf + (size_t)b * lcount + (size_t)units[b] * ls.h * ls.w;
-                    double s = 0;
-                    for (int p = 0; p < ls.h * ls.w; p++)
-                        s += a[p];
-                    s /= ls.h * ls.w;
-                    loss[(size_t)(b0 + b) * opt->steps + step] =
-                        (float)(binary && filters[b0 + b] == 0 ? -s : s);
-                }
-            }
-            if ((st = graph_seed(g, target, LAYOUT_NCHW, seed)) ||
-                (st = graph_backward(g, target, 0, bflags)) ||
-                (st = graph_read_grad(g, 0, LAYOUT_NCHW, gbuf)))
-                break;
-            if (pre) /* chain rule through the preprocessing: back to pixel space */
-                for (int b = 0; b < nb; b++) {
-                    float *gi = gbuf + (size_t)b * item, *t = xp; /* xp is free here */
-                    for (int c = 0; c < nc; c++)
-                        for (size_t p = 0; p < hw; p++)
-                            t[(size_t)psrc[c] * hw + p] = gi[(size_t)c * hw + p] * pscale[c];
-                    memcpy(gi, t, item * sizeof *gi);
-                }
-            graph_progress(g, task, (long)b0 * opt->steps + (long)(step + 1) * nb, work);
-            for (int b = 0; b < nb; b++) {
-                float *gi = gbuf + (size_t)b * item, *xi = xb + (size_t)b * item;
-                double ss = 0;
-                for (size_t i = 0; i < item; i++)
-                    ss += (double)gi[i] * gi[i];
-                float norm = sqrtf((float)(ss / (double)item)) + 1e-5f;
-                for (size_t i = 0; i < item; i++)
-                    xi[i] += (gi[i] / norm) * opt->step;
-            }
-        }
+        ascent_run r = {g,    target, bflags, B,     nb,      b0,     item,   lcount,
+                        ls,   units,  sval,   pv,    &map,    opt,    loss,   filters,
+                        binary, preact, target == layer && !binary && !preact, task, work, xb,
+                        xp,     gbuf,   seed,   lbuf};
+        st = on_host ? ascend_host(&r) : ascend_dev(&r);
         if (st)
             break;
         for (int b = 0; b < nb; b++) {
@@ -309,6 +493,7 @@ clvis_status clvis_filter_patterns(clvis_model *m, int layer, const int *filters
 done:
     free(units);
     free(pv);
+    free(sval);
     free(gray);
     free(xp);
     free(x);

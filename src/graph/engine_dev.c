@@ -43,3 +43,34 @@ clvis_status graph_seed_dev(graph *g, int from, cl_mem seed)
                                tensor_count(t) * sizeof(float), 0, NULL, NULL));
     return CLVIS_OK;
 }
+
+clvis_status graph_grad_dev(graph *g, int id, tensor *out)
+{
+    if (id < 0 || id >= g->n_nodes || !g->batch)
+        return err_set(CLVIS_ERR_INVALID_ARG, "graph_grad_dev: bad node or no graph_plan yet");
+    clvis_status st = graph_plan_grads(g);
+    if (st)
+        return st;
+    *out = g->nodes[id].dy;
+    return CLVIS_OK;
+}
+
+clvis_status graph_conv_dev(graph *g, int id, graph_conv_view *out)
+{
+    if (id <= 0 || id >= g->n_nodes || g->nodes[id].op != OP_CONV2D || g->nodes[id].n_inputs != 1)
+        return err_set(CLVIS_ERR_UNSUPPORTED, "graph_conv_dev: node %d is not a convolution", id);
+    const node *v = &g->nodes[id];
+    out->p = v->conv;
+    out->w = v->weight[0];
+    out->b = v->weight[1]; /* NULL without a bias, as fwd_conv passes it */
+    out->input = v->inputs[0];
+    return CLVIS_OK;
+}
+
+clvis_status graph_output_dev(graph *g, int id, tensor *out)
+{
+    if (id < 0 || id >= g->n_nodes || !g->batch)
+        return err_set(CLVIS_ERR_INVALID_ARG, "graph_output_dev: bad node or no graph_plan yet");
+    *out = g->nodes[id].y;
+    return CLVIS_OK;
+}

@@ -1055,12 +1055,17 @@ clvis_status graph_seed(graph *g, int from, tensor_layout layout, const float *s
         return err_set(CLVIS_ERR_INVALID_ARG, "graph_seed: bad node or NULL seed");
     if (!g->batch)
         return err_set(CLVIS_ERR_INVALID_ARG, "graph_seed before graph_plan");
-    if (!g->n_grad_arenas) {
-        clvis_status st = pack(g, g->batch, 1, &g->grad_arenas, &g->n_grad_arenas);
-        if (st)
-            return st;
-    }
+    clvis_status st = graph_plan_grads(g);
+    if (st)
+        return st;
     return put(g, g->nodes[from].dy, g->nodes[from].out, layout, seed);
+}
+
+clvis_status graph_plan_grads(graph *g)
+{
+    if (!g->batch)
+        return err_set(CLVIS_ERR_INVALID_ARG, "gradient buffers before graph_plan");
+    return g->n_grad_arenas ? CLVIS_OK : pack(g, g->batch, 1, &g->grad_arenas, &g->n_grad_arenas);
 }
 
 /* Propagates v's gradient (in v->dy; through v's own activation first unless `linear`) into

@@ -206,6 +206,9 @@ clvis_status graph_set_input_size(graph *g, int h, int w);
 /* Checks every weight is set. */
 clvis_status graph_check(const graph *g);
 
+/* Makes the gradient buffers of the planned batch when missing (graph_seed, graph_grad_dev). */
+clvis_status graph_plan_grads(graph *g);
+
 /* Running: graph_plan, graph_set_input, graph_forward, graph_seed, graph_backward and the
  * reads are the engine surface (engine.h). */
 

@@ -76,6 +76,12 @@ int bench_selected(const char *sel, const char *name)
     return 0;
 }
 
+int bench_wants(const char *sel, const char *name)
+{
+    return bench_selected(sel, name) &&
+           (strncmp(name, "filters_seq", 11) || (sel && strstr(sel, "filters_seq")));
+}
+
 void bench_opts_default(bench_opts *o)
 {
     memset(o, 0, sizeof *o);
@@ -737,10 +743,13 @@ clvis_status bench_run(clvis_ctx *ctx, const bench_opts *opt, bench_report *rep,
     static const char *flayers[4] = {"block1_conv1", "block2_conv1", "block3_conv1",
                                      "block4_conv1"};
     int resized = 0;
-    for (int i = 0; i < 4 && !st; i++) {
+    /* i >= 4: filters_seq_*, the book's sequential method (one filter, batch 1; x64 = the grid
+     * one filter at a time), run only when a selection names filters_seq */
+    for (int i = 0; i < 8 && !st; i++) {
         char name[64];
-        snprintf(name, sizeof name, "filters_%s", flayers[i]);
-        if (!bench_selected(o.workloads, name))
+        const int seq = i >= 4;
+        snprintf(name, sizeof name, "filters_%s%s", seq ? "seq_" : "", flayers[i % 4]);
+        if (!bench_wants(o.workloads, name))
             continue;
         if ((st = need_vgg(&s, rep)))
             break;
@@ -748,21 +757,27 @@ clvis_status bench_run(clvis_ctx *ctx, const bench_opts *opt, bench_report *rep,
             break;
         resized = 1;
         graph *g = model_graph(s.vgg);
-        int L = graph_find(g, flayers[i]);
+        int L = graph_find(g, flayers[i % 4]);
         if (L < 0) {
-            st = err_set(CLVIS_ERR_NOT_FOUND, "bench: the model has no layer %s", flayers[i]);
+            st = err_set(CLVIS_ERR_NOT_FOUND, "bench: the model has no layer %s", flayers[i % 4]);
             break;
         }
-        if ((st = add_result(rep, name, (size_t)fcount * 64 * 64 * 3, &res)))
+        const int nf = seq ? 1 : fcount;
+        if ((st = add_result(rep, name, (size_t)nf * 64 * 64 * 3, &res)))
             break;
-        snprintf(res->detail, sizeof res->detail,
-                 "%d filters x %d steps at 64x64, one batch (clvis_filter_patterns)", fcount,
-                 fsteps);
-        res->flops = (double)fcount * fsteps * graph_flops(g, L, L, 0);
+        if (seq)
+            snprintf(res->detail, sizeof res->detail,
+                     "1 filter x %d steps at 64x64, batch 1 (the book's method; x64 = the grid "
+                     "one filter at a time)", fsteps);
+        else
+            snprintf(res->detail, sizeof res->detail,
+                     "%d filters x %d steps at 64x64, one batch (clvis_filter_patterns)", fcount,
+                     fsteps);
+        res->flops = (double)nf * fsteps * graph_flops(g, L, L, 0);
         s.out = res->out;
         s.layer = L;
         s.steps = fsteps;
-        s.nf = fcount;
+        s.nf = nf;
         viz_say(progress, user, "bench %s: %s", name, res->detail);
         st = timed(&s, w_filters, frun, res, filters_warm);
     }

@@ -16,7 +16,9 @@ typedef void (*bench_progress_fn)(void *user, const char *line);
 /* Workload names, in run order. */
 #define BENCH_WORKLOADS                                                                      \
     "vgg16_b1,vgg16_b8,gradcam,filters_block1_conv1,filters_block2_conv1,"                 \
-    "filters_block3_conv1,filters_block4_conv1,small_convnet,op_conv3x3_64_112,"           \
+    "filters_block3_conv1,filters_block4_conv1,filters_seq_block1_conv1,"                  \
+    "filters_seq_block2_conv1,filters_seq_block3_conv1,filters_seq_block4_conv1,"          \
+    "small_convnet,op_conv3x3_64_112,"                                                     \
     "op_dense_25088_4096,op_maxpool_64_224,op_relu_64_224,scorecam,smoothgrad,ig"
 
 typedef struct {
@@ -61,6 +63,8 @@ typedef struct {
 } bench_report;
 
 /* 1 when `name` is selected by the comma list `sel` (exact names or prefixes; NULL: all). */
+/* bench_selected, except that filters_seq_* run only when the selection names filters_seq. */
+int bench_wants(const char *sel, const char *name);
 int bench_selected(const char *sel, const char *name);
 
 /* The median of v[0..n) (sorts v). Times come from util_now_ms (tools/cli/util.h). */

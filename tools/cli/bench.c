@@ -122,7 +122,7 @@ int cmd_bench(cli_args *o)
             size_t ql = strcspn(q, ",");
             char name[128];
             snprintf(name, sizeof name, "%.*s", (int)ql, q);
-            bm.total += bench_selected(bo.workloads, name);
+            bm.total += bench_wants(bo.workloads, name);
             q += ql + (q[ql] == ',');
         }
         st = bench_run(ctx, &bo, &devs[d].rep, bench_line, &bm);
