@@ -629,6 +629,8 @@ static void tiled_cases(kernel_plan device_plan)
     tiled_run("12x8x5/4x2", few);
     ctx = main_ctx;
     clvis_ctx_destroy(odd);
+}
+
 static cl_mem upload_f(const void *v, size_t bytes)
 {
     cl_mem m = NULL;
@@ -845,7 +847,7 @@ static void unit_conv_case(const char *name, int n, int c, int h, int w, int oc,
     buffer_create(ctx, ny * sizeof(float), &dzm);
     buffer_create(ctx, ny * sizeof(float), &ym);
     buffer_create(ctx, nx * sizeof(float), &dxm);
-    conv2d_params p = {win, oc, groups, (act_kind)act, 0.0f};
+    conv2d_params p = {win, oc, groups, (act_kind)act, 0.0f, NULL};
     tensor tx = {xm, 0, n, c, h, w}, tdz = {dzm, 0, n, 1, oh, ow}, ty = {ym, 0, n, 1, oh, ow};
     tensor tdzin = {dzin, 0, n, 1, oh, ow}, tdx = {dxm, 0, n, c, h, w};
     clvis_status st = xm && wm && bm && dzin && um && vm && dzm && ym && dxm

@@ -66,11 +66,3 @@ clvis_status graph_conv_dev(graph *g, int id, graph_conv_view *out)
     out->input = v->inputs[0];
     return CLVIS_OK;
 }
-
-clvis_status graph_output_dev(graph *g, int id, tensor *out)
-{
-    if (id < 0 || id >= g->n_nodes || !g->batch)
-        return err_set(CLVIS_ERR_INVALID_ARG, "graph_output_dev: bad node or no graph_plan yet");
-    *out = g->nodes[id].y;
-    return CLVIS_OK;
-}

@@ -32,7 +32,5 @@ typedef struct {
     int input;
 } graph_conv_view;
 clvis_status graph_conv_dev(graph *g, int id, graph_conv_view *out);
-/* Node id's output of the last forward, for the planned batch. */
-clvis_status graph_output_dev(graph *g, int id, tensor *out);
 
 #endif
