@@ -109,7 +109,7 @@ static const cli_command COMMANDS[] = {
      "device batch (--chunk to split). The image is fed raw as in the book; --preprocess M\n"
      "puts the model's preprocessing in front of it.",
      cmd_filters},
-    {"gradcam", WITH_MODEL | F_OUT | F_JSON | F_LAYER | F_CLASS | F_TOP | F_CLASSES | F_SCORE | F_METHOD |
+    {"gradcam", WITH_MODEL | F_OUT | F_JSON | F_LAYER | F_CLASS | F_TOP | F_CLASSES | F_SCORE | F_METHOD | F_METRIC |
                     F_LABELS | F_PREPROCESS | F_FORMAT | F_RECURSIVE | F_BATCH |
                     F_MAX_PIXELS | F_SHARD | F_SPLIT,
      "[options] IMAGE|FOLDER...",
@@ -237,6 +237,11 @@ void cli_help(FILE *f, const cli_command *c)
                     fprintf(f, "      %-18s %s\n", clvis_metric_name(k), clvis_metric_summary(k));
                 continue;
             }
+            if (d->flag == F_METRIC && !strcmp(c->name, "gradcam")) {
+                fprintf(f, "  --%-11s %s\n", d->name, "a,b  with --method all or a list: each "
+                        "method's map judged by these metrics of 'clvis evaluate --help'");
+                continue;
+            }
             if (d->flag == F_TOP && (sal || !strcmp(c->name, "gradcam"))) {
                 fprintf(f, "  --%-11s %s\n", d->name, "K  explain each of the top K classes (K >= 1)");
                 continue;
@@ -317,6 +322,9 @@ static cli_result check_command(cli_args *a, char *msg, size_t cap)
     if (a->nmethods && (a->given & (F_TOP | F_CLASSES)))
         return usage(msg, cap, "--method all or a list compares methods on one class per photo: "
                      "give --class or nothing, not --top / --classes");
+    if (!strcmp(n, "gradcam") && a->metrics && !a->nmethods)
+        return usage(msg, cap, "--metric judges the methods of a comparison: give --method all "
+                     "or a list (one method: clvis evaluate --method NAME)");
     if (a->split && (!a->device || strcmp(a->device, "all")))
         return usage(msg, cap, "--split deals the images across devices: it needs --device all");
     if (!strcmp(n, "report") && a->npos < 1)
