@@ -612,7 +612,7 @@ for cmd in gradcam saliency evaluate; do
     o=()
     [ $cmd != evaluate ] && o=(--out "$T/bad_dm_${cmd}_OUT")
     case $cmd in
-        gradcam) mpat="unknown CAM method 'nope'"; lm=(); spat="unknown option '--steps' for 'gradcam'" ;;
+        gradcam) mpat="unknown CAM method 'nope'"; lm=(); spat="steps: expected an integer in 1\.\." ;;
         saliency) mpat="unknown saliency method 'nope'"; lm=(--method guided-gradcam); spat="steps: expected an integer in 1\.\." ;;
         evaluate) mpat="unknown method 'nope'"; lm=(--method gradcam); spat="steps: expected an integer in 1\.\." ;;
     esac

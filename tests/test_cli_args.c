@@ -389,6 +389,12 @@ int main(void)
     usage_case("gradcam --method layercam --metric drop x.jpg",
                "--metric judges the methods of a comparison");
     usage_case("gradcam --method all --metric drop,nope x.jpg", "--metric: unknown metric 'nope'");
+    usage_case("gradcam --steps 4 x.jpg", "--steps applies to the insertion / deletion of --metric");
+    usage_case("gradcam --method all --metric deletion --steps 0 x.jpg",
+               "--steps: expected an integer in 1..");
+    a = run_case("gradcam --method all --metric deletion --steps 4 x.jpg");
+    test_checkf(a.steps == 4 && (a.given & F_STEPS) && a.metrics,
+                "gradcam --method all --metric deletion --steps 4: the metric's steps");
     a = run_case("gradcam --method gradcam,layercam --metric deletion,drop x.jpg");
     test_checkf(a.nmethods == 2 && a.metrics && !strcmp(a.metrics, "deletion,drop"),
                 "gradcam --method A,B --metric a,b: the comparison's metrics (got %d methods, "

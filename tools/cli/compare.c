@@ -83,6 +83,7 @@ static int method_metrics(cli_args *o, session *s, const float *x, const gradcam
     clvis_evaluate_options_default(&eo);
     eo.batch = (int)o->batch;
     eo.seed = (uint32_t)o->seed;
+    eo.steps = (o->given & F_STEPS) ? (int)o->steps : 0;
     for (int k = 0; k < t->n; k++) {
         eo.metric = t->name[k];
         clvis_evaluate_result er;
