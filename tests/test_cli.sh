@@ -366,6 +366,23 @@ assert max(m0) > 0 and max(m1) > 0 and not any(a > 0 and b > 0 for a, b in zip(m
 assert cd[\"class\"] == pr[\"top\"][0][\"index\"], (cd[\"class\"], pr)
 ' '$T/pred_sig_json.out' '$T/gc_sig0.out' '$T/gc_sig1.out' '$T/gc_sigd.out'" "$(cat "$T/gc_sig0.out" "$T/gc_sig1.out" | head -c 600)"
 bad gc_sig2 1 'class 2 out of range: .* 2 classes \(0..1; one sigmoid output: class 1 = p, class 0 = 1 - p\)' -- gradcam --model "$K/small_convnet.h5" --out "$T/bad_gc_sig2" --class 2 samples/coffee.png
+# saliency and evaluate: the same two classes of a sigmoid model (class 0 = 1 - p, its gradient
+# minus class 1's); evaluate judges one map for each class (deletion: P of class 0 = 1 - P of 1)
+run sal_sig0 0 -- saliency --quiet --json --preprocess scale --model "$K/small_convnet.h5" --out "$T/salsig" --method vanilla-signed --class 0 samples/coffee.png &&
+    run sal_sig1 0 -- saliency --quiet --json --preprocess scale --model "$K/small_convnet.h5" --out "$T/salsig" --method vanilla-signed --class 1 samples/coffee.png &&
+    run ev_sig 0 -- evaluate --quiet --json --preprocess scale --model "$K/small_convnet.h5" --method layercam --class 1 --metric deletion --steps 4 samples/coffee.png &&
+    run ev_sig0 0 -- evaluate --quiet --json --preprocess scale --model "$K/small_convnet.h5" --method vanilla --class 0 --metric deletion --steps 4 samples/coffee.png &&
+    check "saliency / evaluate on a sigmoid model: class 0 = 1 - p, its signed gradient minus class 1's; names carry _c0 / _c1; evaluate of class 0 runs" "python3 -c '
+import json, sys
+s0, s1, e1, e0 = (json.loads(open(f).readlines()[-1]) for f in sys.argv[1:5])
+assert s0[\"class\"] == 0 and s1[\"class\"] == 1 and abs(s0[\"probability\"] + s1[\"probability\"] - 1) < 1e-5, (s0[\"probability\"], s1[\"probability\"])
+a0, a1 = sum(s0[\"map\"], []), sum(s1[\"map\"], [])
+assert max(map(abs, a1)) > 0 and max(abs(x + y) for x, y in zip(a0, a1)) < 1e-6, \"class 0 = minus class 1\"
+assert e1[\"class\"] == 1 and abs(e1[\"probability\"] - s1[\"probability\"]) < 1e-5 and e0[\"class\"] == 0 and abs(e0[\"probability\"] - s0[\"probability\"]) < 1e-5, (e1, e0)
+assert len(e0[\"curves\"][\"deletion\"]) == 5 and 0 <= e0[\"metrics\"][\"deletion\"] <= 1
+' '$T/sal_sig0.out' '$T/sal_sig1.out' '$T/ev_sig.out' '$T/ev_sig0.out' && [ -s '$T/salsig/saliency_vanilla-signed_coffee_c0_map.png' ] && [ -s '$T/salsig/saliency_vanilla-signed_coffee_c1_map.png' ]" "$(ls "$T/salsig"; head -c 300 "$T/sal_sig0.out"; head -c 300 "$T/ev_sig0.out")"
+bad sal_sig2 1 'class 2 out of range: .* 2 classes \(0..1; one sigmoid output' -- saliency --model "$K/small_convnet.h5" --out "$T/bad_sal_sig2" --class 2 samples/coffee.png
+bad ev_sig2 1 'class 2 out of range: .* 2 classes \(0..1; one sigmoid output' -- evaluate --model "$K/small_convnet.h5" --class 2 samples/coffee.png
 # ---- gradcam --method all / a list: one grid per photo, the page's comparison, a record each ----
 run gc_all 0 -- gradcam --quiet --json --model "$K/functional.h5" --out "$T/gcall" --method all samples/coffee.png &&
     check "gradcam --method all: every method's pictures and a $((11 * 224 + 12 * 4))x$((2 * 224 + 3 * 4)) grid (11 cells across, map and overlay rows)" "[ \$(ls '$T/gcall' | grep -c '_overlay.jpg\$') = 11 ] && [ \"\$(jpeg_size '$T/gcall/compare_coffee_grid.jpg')\" = $((11 * 224 + 12 * 4))x$((2 * 224 + 3 * 4)) ] && [ -s '$T/gcall/thumb_coffee.jpg' ]" "$(ls "$T/gcall")" &&
@@ -387,6 +404,26 @@ assert all(m[\"ms\"] > 0 and m[\"metric\"] is None for m in c[\"methods\"])
     check "gradcam --method all: the page's comparison section names the 11 columns in order with their times" "grep -q 'id=\"compare\"' '$T/gcall/index.html' && grep -q 'src=\"compare_coffee_grid.jpg\"' '$T/gcall/index.html' && [ \$(grep -c '^<tr><td class=\"num\">[0-9]*</td><td>[a-z+-]*</td><td class=\"num\">[0-9.]*</td>' '$T/gcall/index.html') = 11 ] && grep -q '<td class=\"num\">11</td><td>fullgrad</td>' '$T/gcall/index.html' && grep -q -P '^gradcam\tcompare_coffee_grid.jpg\t.*\tcompare\tgradcam,gradcam-paper,gradcam\+\+,' '$T/gcall/manifest.tsv'" "$(grep -A3 'id=\"compare\"' "$T/gcall/index.html" | head -c 600)"
 run gc_list 0 -- gradcam --quiet --model "$K/functional.h5" --out "$T/gclist" --score logit --method layercam,gradcam,gradcam-paper samples/coffee.png samples/owl.jpg &&
     check "gradcam --method layercam,gradcam,gradcam-paper --score logit: gradcam is the paper's then, run once; a 2-column grid per photo, in the order given" "[ \"\$(jpeg_size '$T/gclist/compare_coffee_grid.jpg')\" = $((2 * 224 + 3 * 4))x$((2 * 224 + 3 * 4)) ] && [ -s '$T/gclist/compare_owl_grid.jpg' ] && [ -s '$T/gclist/layercam-logit_owl_overlay.jpg' ] && [ -z \"\$(ls '$T/gclist' | grep '_2_')\" ] && grep -q -P '\tcompare\tlayercam-logit,gradcam-paper\t' '$T/gclist/manifest.tsv' && [ \$(grep -c 'methods compared' '$T/gc_list.out') = 2 ]" "$(ls "$T/gclist"; cat "$T/gc_list.err")"
+# --metric: each method's map judged (clvis_evaluate) in its record, the text and the page;
+# --class in the names of every file, so a second class never overwrites the first
+run gc_met 0 -- gradcam --quiet --json --model "$K/functional.h5" --out "$T/gcmet" --method gradcam,layercam --metric drop,deletion --class 3 samples/coffee.png &&
+    run gc_met5 0 -- gradcam --quiet --model "$K/functional.h5" --out "$T/gcmet" --method gradcam,layercam --metric drop,deletion --class 5 samples/coffee.png &&
+    run ev_met 0 -- evaluate --quiet --json --model "$K/functional.h5" --method gradcam,layercam --metric drop,deletion --class 3 samples/coffee.png &&
+    check "gradcam --method A,B --class 3 --metric drop,deletion: names carry method and class (a run with --class 5 in the same folder overwrites nothing)" "[ -s '$T/gcmet/compare_coffee_c3_grid.jpg' ] && [ -s '$T/gcmet/compare_coffee_c5_grid.jpg' ] && [ -s '$T/gcmet/gradcam_coffee_c3_map.png' ] && [ -s '$T/gcmet/layercam_coffee_c3_overlay.jpg' ] && [ -s '$T/gcmet/layercam_coffee_c5_overlay.jpg' ] && [ ! -e '$T/gcmet/compare_coffee_grid.jpg' ] && [ -z \"\$(ls '$T/gcmet' | grep '_2[_.]')\" ] && ! grep -q warning '$T/gc_met5.err'" "$(ls "$T/gcmet"; cat "$T/gc_met5.err")" &&
+    check "gradcam --metric: each method's scores in its comparison record equal clvis evaluate's of the same method and class" "python3 -c '
+import json, sys
+c = [json.loads(l) for l in open(sys.argv[1])][-1]
+ev = {o[\"method\"]: o for o in map(json.loads, open(sys.argv[2]))}
+assert [m[\"variant\"] for m in c[\"methods\"]] == [\"gradcam\", \"layercam\"] and c[\"class\"] == 3, c
+for m in c[\"methods\"]:
+    e = ev[m[\"variant\"]]
+    assert e[\"class\"] == 3 and set(m[\"metric\"]) == {\"drop\", \"deletion\"} and m[\"metric_ms\"] > 0, (m, e)
+    for k, v in m[\"metric\"].items():
+        assert abs(v - e[\"metrics\"][k]) <= 1e-6 * max(1, abs(v)), (k, v, e[\"metrics\"][k])
+' '$T/gc_met.out' '$T/ev_met.out'" "$(tail -c 500 "$T/gc_met.out"; head -c 300 "$T/ev_met.out")" &&
+    check "gradcam --metric: the page shows both grids (class 3, class 5), each method's scores in its own grid's table, not again under Other; the text lists them per method" "[ \$(grep -c '<td>samples/coffee.png for class 3: drop [0-9.e-]*, deletion [0-9.e-]*</td></tr>' '$T/gcmet/index.html') = 2 ] && [ \$(grep -c '<td>samples/coffee.png for class 5: drop' '$T/gcmet/index.html') = 2 ] && [ \$(grep -c '<article id=\"compare-' '$T/gcmet/index.html') = 2 ] && ! grep -q 'id=\"other\"' '$T/gcmet/index.html' && [ \$(grep -c -P '\tmetric\t(gradcam|layercam)\t' '$T/gcmet/manifest.tsv') = 4 ] && grep -q -E '^  layercam +[0-9.]+ ms  drop [0-9.e-]+, deletion [0-9.e-]+\$' '$T/gc_met5.out'" "$(grep -A6 'class=\"compare\"' "$T/gcmet/index.html" | head -c 900; cat "$T/gc_met5.out")"
+bad gc_metric_one 2 "--metric judges the methods of a comparison: give --method all or a list" -- gradcam --model "$K/functional.h5" --out "$T/bad_gc_metric_one" --metric drop samples/coffee.png
+bad gc_metric_unknown 2 "--metric: unknown metric 'nope'" -- gradcam --model "$K/functional.h5" --out "$T/bad_gc_metric_unknown" --method all --metric drop,nope samples/coffee.png
 bad method_list_unknown 2 "unknown CAM method 'nope' in the list \(known: gradcam, .*, or all\)" -- gradcam --model "$K/functional.h5" --out "$T/bad_method_list_unknown" --method layercam,nope samples/coffee.png
 check "an unknown name in a --method list writes nothing" "[ ! -e '$T/bad_method_list_unknown' ]"
 check "index.html lists every picture" "[ \$(grep -o '<img' '$T/fx/index.html' | wc -l) -ge 13 ] && [ ! -e '$T/fx/index.html.tmp'* ]"
@@ -578,6 +615,37 @@ bad eval_method 2 "unknown method 'sobel'" -- evaluate --model "$K/functional.h5
 bad eval_steps0 2 "steps: expected an integer in 1\.\." -- evaluate --model "$K/functional.h5" --steps 0 samples/coffee.png
 bad eval_class 1 'class 10 out of range' -- evaluate --model "$K/functional.h5" --class 10 samples/coffee.png
 bad eval_layer 1 'not a convolutional feature map' -- evaluate --model "$K/functional.h5" --layer flatten samples/coffee.png
+# ---- #14 "done means": each bad input on each of gradcam, saliency and evaluate: a one-line
+# error, exit 2 (usage) or 1, nothing written (evaluate writes no files; the others get --out)
+for cmd in gradcam saliency evaluate; do
+    o=()
+    [ $cmd != evaluate ] && o=(--out "$T/bad_dm_${cmd}_OUT")
+    case $cmd in
+        gradcam) mpat="unknown CAM method 'nope'"; lm=(); spat="steps: expected an integer in 1\.\." ;;
+        saliency) mpat="unknown saliency method 'nope'"; lm=(--method guided-gradcam); spat="steps: expected an integer in 1\.\." ;;
+        evaluate) mpat="unknown method 'nope'"; lm=(--method gradcam); spat="steps: expected an integer in 1\.\." ;;
+    esac
+    # bad() looks for files in $T/bad_NAME: the --out of each case is that folder
+    for k in method top0 layer steps0; do
+        case $k in
+            method) args=(--method nope); pat=$mpat; rc=2 ;;
+            top0) args=(--top 0); pat="top: expected an integer in 1\.\."; rc=2
+                [ $cmd = evaluate ] && pat="unknown option '--top' for 'evaluate'" ;;
+            layer) args=("${lm[@]}" --layer flatten); pat="layer 'flatten' .*is not a convolutional feature map"; rc=1 ;;
+            steps0) args=(--steps 0); pat=$spat; rc=2 ;;
+        esac
+        oo=("${o[@]/bad_dm_${cmd}_OUT/bad_dm_${cmd}_$k}")
+        bad dm_${cmd}_$k $rc "$pat" -- $cmd --model "$K/functional.h5" "${oo[@]}" "${args[@]}" samples/coffee.png
+    done
+    if [ -f "$MOBILE" ]; then
+        oo=("${o[@]/bad_dm_${cmd}_OUT/bad_dm_${cmd}_classname}")
+        bad dm_${cmd}_classname 1 "--class: class 'tabbyy cat' is not in the label index" -- $cmd "${oo[@]}" --class 'tabbyy cat' samples/cat_chelsea.png
+    fi
+done
+if [ -f "$MOBILE" ]; then
+    run ev_name 0 -- evaluate --quiet --json --metric drop --class tabby samples/cat_chelsea.png &&
+        check "evaluate --class tabby: a class by name (281, tabby)" "python3 -c 'import json,sys; o=json.load(open(sys.argv[1])); assert o[\"class\"] == 281 and o[\"name\"] == \"tabby\", o' '$T/ev_name.out'" "$(head -c 300 "$T/ev_name.out"; cat "$T/ev_name.err")"
+fi
 # ---- targets: --class by index / wnid / name, --top K, --classes FILE, names that keep runs apart
 run tg_top 0 -- gradcam --quiet --json --model "$K/functional.h5" --out "$T/tg" --top 2 samples/coffee.png &&
     check "gradcam --top 2: the two top classes, one map + overlay each (_c<class>), one thumbnail" "python3 -c 'import json,sys; L=[json.loads(l) for l in open(sys.argv[1])]; assert len(L)==2 and L[0][\"class\"]!=L[1][\"class\"] and L[0][\"probability\"]>=L[1][\"probability\"], L' '$T/tg_top.out' && c1=\$(python3 -c 'import json,sys; print(json.loads(open(sys.argv[1]).readline())[\"class\"])' '$T/tg_top.out') && [ -s \"$T/tg/gradcam_coffee_c\${c1}_map.png\" ] && [ \$(ls '$T/tg' | grep -c '^gradcam_coffee_c[0-9]*_\(map.png\|overlay.jpg\)\$') = 4 ] && [ \$(ls '$T/tg' | grep -c '^thumb_') = 1 ] && [ ! -e '$T/tg/gradcam_coffee_map.png' ]" "$(ls "$T/tg"; head -c 300 "$T/tg_top.out")"

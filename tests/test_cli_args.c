@@ -383,7 +383,22 @@ int main(void)
     usage_case("evaluate --noise -1 x.jpg", "--noise: expected a number >= 0");
     usage_case("evaluate --quiet", "expected at least one IMAGE");
     usage_case("evaluate --out d x.jpg", "unknown option '--out' for 'evaluate'");
-    usage_case("gradcam --metric drop x.jpg", "unknown option '--metric' for 'gradcam'");
+    /* gradcam --metric: the methods of a comparison judged; one method is evaluate's work */
+    usage_case("gradcam --metric drop x.jpg", "--metric judges the methods of a comparison: "
+               "give --method all or a list");
+    usage_case("gradcam --method layercam --metric drop x.jpg",
+               "--metric judges the methods of a comparison");
+    usage_case("gradcam --method all --metric drop,nope x.jpg", "--metric: unknown metric 'nope'");
+    usage_case("gradcam --steps 4 x.jpg", "--steps applies to the insertion / deletion of --metric");
+    usage_case("gradcam --method all --metric deletion --steps 0 x.jpg",
+               "--steps: expected an integer in 1..");
+    a = run_case("gradcam --method all --metric deletion --steps 4 x.jpg");
+    test_checkf(a.steps == 4 && (a.given & F_STEPS) && a.metrics,
+                "gradcam --method all --metric deletion --steps 4: the metric's steps");
+    a = run_case("gradcam --method gradcam,layercam --metric deletion,drop x.jpg");
+    test_checkf(a.nmethods == 2 && a.metrics && !strcmp(a.metrics, "deletion,drop"),
+                "gradcam --method A,B --metric a,b: the comparison's metrics (got %d methods, "
+                "metrics %s)", a.nmethods, a.metrics ? a.metrics : "none");
 
     /* flags */
     usage_case("gradcam --frobnicate x.jpg", "unknown option '--frobnicate' for 'gradcam'");

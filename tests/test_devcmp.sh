@@ -1,10 +1,11 @@
 #!/usr/bin/env bash
-# test_devcmp.sh BUILD_DIR — `clvis gradcam|saliency --device all` on two real OpenCL platforms:
+# test_devcmp.sh BUILD_DIR — `clvis gradcam|saliency|evaluate --device all` on two real OpenCL platforms:
 # this host's ICDs (PoCL) plus Oclgrind, registered for this script's processes only (a private
 # OCL_ICD_VENDORS folder; nothing changes system-wide). The tiny functional fixture (32x32) on
 # samples/coffee.png; the two devices' maps (and saliency's attributions) must agree to
 # max abs <= 1e-4 and max rel <= 1e-2 (floor 1e-3 * max |a|), with the same class, every
-# device's files and each |a - b| picture written; any Oclgrind diagnostic fails.
+# device's files and each |a - b| picture written (evaluate: the metric scores within max abs
+# 1e-4, no file); any Oclgrind diagnostic fails.
 # Run by tools/test.sh (CI installs Oclgrind in tools/oclgrind.sh first); exit 77 (skip) without the Debian
 # package oclgrind or without a system ICD. Prints PASS/FAIL lines and "N passed, M failed".
 set -u
@@ -55,6 +56,41 @@ for cmd in gradcam saliency; do
         fail "$cmd --device all (exit $rc)" "$(cat "$T/$cmd.err" "$T/$cmd.check"; tail -c 600 "$T/$cmd.out")"
     fi
 done
+# evaluate --device all: each device's JSON lines, then the comparison of every image and
+# method's map and metric scores; no files at all (evaluate writes none)
+start=$(date +%s)
+"$CLVIS" evaluate --quiet --json --model "$K/functional.h5" --method gradcam \
+    --metric drop,deletion --steps 2 --device all samples/coffee.png \
+    >"$T/evaluate.out" 2>"$T/evaluate.err"
+rc=$?
+secs=$(($(date +%s) - start))
+if [ $rc = 0 ] && [ ! -e "$T/evaluate" ] && python3 - "$T/evaluate.out" "$n" 2>"$T/evaluate.check" <<'PY'
+import json, sys
+lines = [json.loads(l) for l in open(sys.argv[1]) if l.strip()]
+nd, cmp = int(sys.argv[2]), lines[-1]
+assert cmp["compare"] == "devices" and len(cmp["devices"]) == nd, cmp
+assert len(lines) - 1 == nd, len(lines)  # one object per device (and method)
+for k, d in enumerate(cmp["devices"]):
+    assert d["exit"] == 0 and "out" not in d and len(d["images"]) == 1, d
+    for o in lines[k:k + 1]:
+        assert set(o["metrics"]) == {"drop", "deletion"} and "files" not in o, o
+diffs = cmp["differences"]
+assert len(diffs) == nd - 1, diffs
+for e in diffs:
+    assert e["same_class"] and "file" not in e, e
+    assert e["map"]["nan_one"] == 0 and e["map"]["max_abs"] <= 1e-4, e["map"]
+    sc = e["scores"]
+    assert sc["compared"] == 2 and set(sc["metrics"]) == {"drop", "deletion"}, sc
+    assert sc["max_abs"] <= 1e-4 and sc["max_rel"] <= 1e-2, sc
+    for m, v in sc["metrics"].items():  # what each device printed, and their difference
+        want = [o["metrics"][m] for o in lines[:-1] if o["method"] == e["name"].split(":")[0]]
+        assert v["d0"] == want[0] and abs(v["abs"] - abs(v["value"] - v["d0"])) < 1e-12, (m, v)
+PY
+then
+    pass "evaluate --device all on $n devices: same class, maps and metric scores within max abs 1e-4, no files (${secs}s)"
+else
+    fail "evaluate --device all (exit $rc)" "$(cat "$T/evaluate.err" "$T/evaluate.check"; tail -c 600 "$T/evaluate.out")"
+fi
 tail -n 1 "$T/gradcam.out" | python3 -c 'import json,sys; o=json.load(sys.stdin); [print("      %s %s: map max abs %.3g, max rel %.3g" % (e["run"], e["name"], e["map"]["max_abs"], e["map"]["max_rel"])) for e in o["differences"]]'
 tail -n 1 "$T/saliency.out" | python3 -c 'import json,sys; o=json.load(sys.stdin); [print("      %s %s: map max abs %.3g, max rel %.3g; attr max abs %.3g, max rel %.3g" % (e["run"], e["name"], e["map"]["max_abs"], e["map"]["max_rel"], e["attr"]["max_abs"], e["attr"]["max_rel"])) for e in o["differences"]]'
 if [ -s "$T/oclgrind.log" ] || grep -q -E 'Invalid (read|write)|data race|OpenCL runtime error' "$T"/*.err; then

@@ -620,6 +620,127 @@ static void test_gray(clvis_ctx *ctx, const char *root)
     clvis_model_destroy(m);
 }
 
+/* #14: saliency and evaluate on the binary model, the same convention as gradcam: class 1 = p,
+ * class 0 = 1 - p. vanilla-signed of each class against Captum's Saliency(abs=False) of p and
+ * of 1 - p (sal_class*.pb, relative to the largest 1e-4), class 0's exactly minus class 1's; the default class is
+ * the predicted one; ig's completeness holds for class 0 (S = 1 - p); evaluate's deletion
+ * curve of class 0 is 1 minus class 1's for the same map, its P(x) 1 - p; class 2 refused. */
+static void binary_saliency_evaluate(clvis_model *m, const char *dir, float *x, size_t item,
+                                     float p1)
+{
+    clvis_saliency_result r[2] = {{0}, {0}}, rd = {0};
+    clvis_saliency_options so;
+    clvis_status st = CLVIS_OK;
+    for (int cls = 0; cls < 2 && !st; cls++) {
+        clvis_saliency_options_default(&so);
+        so.method = "vanilla-signed";
+        so.cls = cls;
+        st = clvis_saliency(m, x, &so, &r[cls]);
+    }
+    clvis_saliency_options_default(&so);
+    so.method = "vanilla-signed";
+    if (!st)
+        st = clvis_saliency(m, x, &so, &rd);
+    if (st) {
+        test_fail("binary ONNX model: saliency of both classes", clvis_last_error());
+        goto done;
+    }
+    double gmax = 0, neg = 0;
+    for (size_t i = 0; i < item; i++) {
+        gmax = fmax(gmax, fabs(r[1].attr[i]));
+        neg = fmax(neg, fabs(r[0].attr[i] + r[1].attr[i]));
+    }
+    /* against Captum's Saliency(abs=False) of p and of 1 - p (make_binary_fixture.py) */
+    tensor_file peer[2] = {{0}, {0}};
+    double perr[2] = {1, 1}, pmax[2] = {0, 0};
+    for (int cls = 0; cls < 2; cls++) {
+        char name[32];
+        snprintf(name, sizeof name, "sal_class%d.pb", cls);
+        if (!read_pb(dir, name, &peer[cls]) || peer[cls].n != item)
+            continue;
+        perr[cls] = 0;
+        int hw = r[cls].h * r[cls].w, c = r[cls].c;
+        for (int q = 0; q < hw; q++) /* NCHW -> NHWC */
+            for (int k = 0; k < c; k++) {
+                double v = peer[cls].v[(size_t)k * hw + q];
+                pmax[cls] = fmax(pmax[cls], fabs(v));
+                perr[cls] = fmax(perr[cls], fabs(r[cls].attr[(size_t)q * c + k] - v));
+            }
+        free(peer[cls].v);
+    }
+    test_checkf(r[1].cls == 1 && fabsf(r[1].prob - p1) < 1e-5f && fabsf(r[1].score - p1) < 1e-5f &&
+                    pmax[1] > 0 && perr[1] <= 1e-4 * pmax[1] && perr[0] <= 1e-4 * pmax[0],
+                "binary ONNX model: saliency vanilla-signed of class 1 (p %.6f) and of class 0 "
+                "vs Captum's Saliency of p and of 1 - p (max err %.3g, %.3g of max %.3g)",
+                r[1].prob, perr[1], perr[0], pmax[1]);
+    test_checkf(r[0].cls == 0 && fabsf(r[0].prob - (1 - p1)) < 1e-5f &&
+                    fabsf(r[0].score - (1 - p1)) < 1e-5f && neg <= 1e-6 * gmax,
+                "binary ONNX model: saliency class 0 = 1 - p (%.6f, score %.6f), its gradient "
+                "minus class 1's (max |g0 + g1| %.3g)", r[0].prob, r[0].score, neg);
+    test_checkf(rd.cls == (p1 > 0.5f), "binary ONNX model: saliency's default class is the "
+                "predicted one (%d, p %.4f)", rd.cls, p1);
+    clvis_saliency_result ri = {0}, ri1 = {0};
+    clvis_saliency_options_default(&so);
+    so.method = "ig";
+    so.steps = test_quick() ? 8 : 32; /* Oclgrind: fewer nodes */
+    so.cls = 1;
+    st = clvis_saliency(m, x, &so, &ri1);
+    so.cls = 0;
+    if (st || (st = clvis_saliency(m, x, &so, &ri)))
+        test_fail("binary ONNX model: ig of both classes", clvis_last_error());
+    else {
+        double want = (double)ri.score - ri.score_baseline;
+        double want1 = (double)ri1.score - ri1.score_baseline;
+        /* the ReLU kinks leave 32 Gauss-Legendre nodes about 1% off completeness here */
+        test_checkf(ri.cls == 0 && fabs(ri.ig_sum + ri1.ig_sum) <= 1e-6 * fabs(ri1.ig_sum) &&
+                        fabs(want + want1) <= 1e-6 && fabs(ri.ig_sum - want) <= 3e-2 * fabs(want),
+                    "binary ONNX model: ig of class 0 = minus class 1's (sum %.6g, %.6g); "
+                    "S(x) - S(baseline) = (1 - p(x)) - (1 - p(baseline)) = %.6g, sum(attr) "
+                    "within 3%%", ri.ig_sum, ri1.ig_sum, want);
+    }
+    clvis_saliency_free(&ri1);
+    clvis_saliency_free(&ri);
+    clvis_saliency_options_default(&so);
+    so.cls = 2;
+    test_expect_error("binary ONNX model: saliency class 2 refused", clvis_saliency(m, x, &so, &ri),
+                      CLVIS_ERR_INVALID_ARG);
+    clvis_saliency_free(&ri);
+    /* evaluate: the same map (|dp/dx|) judged for both classes */
+    float *map = malloc((size_t)r[1].h * r[1].w * sizeof *map);
+    clvis_evaluate_result e[2] = {{0}, {0}}, ed = {0};
+    clvis_evaluate_options eo;
+    clvis_evaluate_options_default(&eo);
+    eo.metric = "deletion";
+    eo.steps = 8;
+    for (int i = 0; map && i < r[1].h * r[1].w; i++)
+        map[i] = fabsf(r[1].map[i]);
+    st = map ? CLVIS_OK : CLVIS_ERR_NO_MEMORY;
+    for (int cls = 0; cls < 2 && !st; cls++)
+        st = clvis_evaluate(m, x, map, r[1].h, r[1].w, cls, &eo, &e[cls]);
+    if (!st)
+        st = clvis_evaluate(m, x, map, r[1].h, r[1].w, -1, &eo, &ed);
+    if (st)
+        test_fail("binary ONNX model: evaluate of both classes", clvis_last_error());
+    else {
+        double cerr = e[0].n_curve == e[1].n_curve && e[1].n_curve == 9 ? 0 : 1;
+        for (int i = 0; !cerr && i < e[1].n_curve; i++)
+            cerr = fmax(cerr, fabs(e[0].curve[i] - (1.0 - e[1].curve[i])));
+        test_checkf(e[1].cls == 1 && fabsf(e[1].prob - p1) < 1e-5f && e[0].cls == 0 &&
+                        fabsf(e[0].prob - (1 - p1)) < 1e-5f && cerr <= 1e-6 &&
+                        fabs(e[0].value + e[1].value - 1.0) <= 1e-5 && ed.cls == (p1 > 0.5f),
+                    "binary ONNX model: evaluate deletion of class 0 = 1 - class 1's curve "
+                    "(max err %.3g; AUC %.4f + %.4f = 1), P(x) %.6f / %.6f, the default class "
+                    "the predicted one", cerr, e[0].value, e[1].value, e[0].prob, e[1].prob);
+    }
+    clvis_evaluate_free(&e[0]), clvis_evaluate_free(&e[1]), clvis_evaluate_free(&ed);
+    test_expect_error("binary ONNX model: evaluate class 2 refused",
+                      clvis_evaluate(m, x, map ? map : x, r[1].h, r[1].w, 2, &eo, &ed),
+                      CLVIS_ERR_INVALID_ARG);
+    free(map);
+done:
+    clvis_saliency_free(&r[0]), clvis_saliency_free(&r[1]), clvis_saliency_free(&rd);
+}
+
 /* #13: a one-output sigmoid model exported from PyTorch (tests/data/onnx_binary,
  * tools/fixtures/make_binary_fixture.py): class 1 = p and class 0 = 1 - p; Grad-CAM of each
  * class against pytorch-grad-cam's GradCAM with BinaryClassifierOutputTarget (class 0: the
@@ -680,6 +801,8 @@ static void test_binary(clvis_ctx *ctx, const char *root)
         }
         clvis_gradcam_free(&r);
     }
+    if (x)
+        binary_saliency_evaluate(m, dir, x, item, p1);
     free(x);
 done:
     free(in.v), free(outp.v), free(cam[0].v), free(cam[1].v);

@@ -305,6 +305,8 @@ static void test_compare(void)
           l && strstr(l, "deletion AUC 0.123") && gc && strstr(gc, "&mdash;") &&
               (!strstr(gc, "deletion AUC") || strstr(gc, "deletion AUC") > strstr(gc, "</table>")),
           sec);
+    check("page: a method's metric row is shown in the comparison only, not under Other entries",
+          html && count(html, "deletion AUC 0.123") == 1 && !strstr(html, "id=\"other\""), html);
     check("page: the grid's time is not counted again in the timings",
           html && strstr(html, "<td>gradcam</td><td class=\"num\">3</td>"), html);
     free(html);

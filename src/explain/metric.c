@@ -62,6 +62,18 @@ static void to_prob(const graph *g, int out, float *y, int no)
     }
 }
 
+/* A one-unit output's value v as class cls's P (prob) or S: p = v (a sigmoid) or sigmoid(v) (a
+ * linear unit); P = p for class 1, 1 - p for class 0; S = P, or v / -v for a linear unit (the
+ * logit, as clvis_gradcam scores the classes). */
+static float binary_value(const graph *g, int out, float v, int cls, int prob)
+{
+    int linear = graph_node_ending(g, out) == ENDS_LINEAR;
+    float p1 = linear ? 1.0f / (1.0f + expf(-v)) : v;
+    if (linear && !prob)
+        return cls ? v : -v;
+    return cls ? p1 : 1.0f - p1;
+}
+
 clvis_status metric_scores(metric_run *r, const float *xs, int n, int prob, float *out)
 {
     graph *g = r->g;
@@ -92,6 +104,10 @@ clvis_status metric_scores(metric_run *r, const float *xs, int n, int prob, floa
             break;
         for (int j = 0; j < k; j++) {
             float *row = y + (size_t)j * no;
+            if (r->binary) {
+                out[i0 + j] = binary_value(g, r->out, row[0], r->cls, prob);
+                continue;
+            }
             if (prob)
                 to_prob(g, r->out, row, no);
             out[i0 + j] = row[r->cls];
@@ -158,10 +174,12 @@ clvis_status clvis_evaluate(clvis_model *m, const float *x, const float *map, in
     r.in = graph_node_shape(g, 0);
     r.count = (size_t)r.in.c * r.in.h * r.in.w;
     shape3 os = graph_node_shape(g, r.out);
-    int no = os.c * os.h * os.w;
-    if (cls >= no)
-        return err_set(CLVIS_ERR_INVALID_ARG, "class %d out of range: the model has %d outputs "
-                       "(0..%d)", cls, no, no - 1);
+    int no = os.c * os.h * os.w, nclasses = no == 1 ? 2 : no; /* a sigmoid: 2 classes */
+    if (cls >= nclasses)
+        return err_set(CLVIS_ERR_INVALID_ARG, "class %d out of range: the model has %d %s "
+                       "(0..%d)", cls, nclasses, no == 1 ? "classes (one sigmoid output)"
+                       : "outputs", nclasses - 1);
+    r.binary = no == 1;
     size_t hw = (size_t)r.in.h * r.in.w;
     float *rmap = NULL, *y = malloc((size_t)no * sizeof *y);
     clvis_status st = CLVIS_OK;
@@ -180,6 +198,15 @@ clvis_status clvis_evaluate(clvis_model *m, const float *x, const float *map, in
     if ((st = graph_plan(g, 1)) || (st = graph_set_input(g, LAYOUT_NHWC, x)) ||
         (st = graph_forward(g, r.out)) || (st = graph_read(g, r.out, LAYOUT_NCHW, y)))
         goto done;
+    if (r.binary) { /* class 1 = p, class 0 = 1 - p; the predicted one by default */
+        if (cls < 0)
+            cls = binary_value(g, r.out, y[0], 1, 1) > 0.5f;
+        r.cls = res->cls = cls;
+        r.score = res->score = binary_value(g, r.out, y[0], cls, 0);
+        r.prob = res->prob = binary_value(g, r.out, y[0], cls, 1);
+        st = metric->run(&r, res);
+        goto done;
+    }
     if (cls < 0) {
         cls = 0;
         for (int i = 1; i < no; i++)

@@ -19,6 +19,7 @@ typedef struct {
     const float *x;   /* one item, NHWC */
     const float *map; /* h*w, the input's size */
     int cls, out;     /* the class; the output node */
+    int binary;       /* a one-unit (sigmoid) output: class 1 = p, class 0 = 1 - p */
     shape3 in;        /* the input node's (c, h, w) */
     size_t count;     /* floats of one item */
     int chunk;        /* most items per device batch */
@@ -26,7 +27,8 @@ typedef struct {
 } metric_run;
 
 /* S (prob = 0) or P (prob = 1) of the class for n items (NHWC, one after another), in device
- * batches of at most r->chunk. */
+ * batches of at most r->chunk. A one-unit output (r->binary): P = p or 1 - p (p: the unit, or
+ * the sigmoid of a linear unit); S = P, or +-the unit when it is linear (a logit). */
 clvis_status metric_scores(metric_run *r, const float *xs, int n, int prob, float *out);
 
 typedef struct {

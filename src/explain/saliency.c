@@ -103,7 +103,7 @@ static clvis_status backward(sal_run *r, int b, int to, unsigned extra)
     if (!seed)
         return err_set(CLVIS_ERR_NO_MEMORY, "saliency: out of memory");
     for (int i = 0; i < b; i++)
-        seed[(size_t)i * per + (size_t)r->cls] = 1.0f; /* flat outputs are (units, 1, 1) */
+        seed[(size_t)i * per + (size_t)r->unit] = r->sign; /* flat outputs: (units, 1, 1) */
     clvis_status st = graph_seed(r->g, r->from, LAYOUT_NCHW, seed);
     if (!st)
         st = graph_backward(r->g, r->from, to, r->flags | extra);
@@ -175,18 +175,31 @@ clvis_status sal_score(sal_run *r, const float *x, float *score, float *prob)
     if ((st = graph_plan(g, 1)) || (st = graph_set_input(g, LAYOUT_NHWC, x)) ||
         (st = graph_forward(g, r->out)) || (st = graph_read(g, r->out, LAYOUT_NCHW, y)))
         goto done;
-    if (r->cls < 0) { /* top-1 */
+    /* a one-unit output: class 1 = p, class 0 = 1 - p (p: the unit, or the sigmoid of a linear
+     * unit), the score times -1 for class 0 (clvis_gradcam's rule, cam.c) */
+    int binary = no == 1, linear = graph_node_ending(g, r->out) == ENDS_LINEAR;
+    float p1 = binary ? (linear ? 1.0f / (1.0f + expf(-y[0])) : y[0]) : 0.0f;
+    if (r->cls < 0 && binary)
+        r->cls = p1 > 0.5f;
+    else if (r->cls < 0) { /* top-1 */
         r->cls = 0;
         for (size_t i = 1; i < no; i++)
             if (y[i] > y[r->cls])
                 r->cls = (int)i;
     }
-    *prob = *score = y[r->cls];
+    r->unit = binary ? 0 : r->cls;
+    r->sign = binary && r->cls == 0 ? -1.0f : 1.0f;
+    *prob = *score = y[r->unit];
     if (r->from != r->out) { /* a separate softmax: its input is the logit */
         if (!(st = graph_read(g, r->from, LAYOUT_NCHW, y)))
-            *score = y[r->cls];
+            *score = y[r->unit];
     } else if ((r->flags & GRAPH_LINEAR_FROM) && graph_node_role(g, r->out) == ROLE_DENSE)
-        st = graph_preact(g, r->out, r->cls, score);
+        st = graph_preact(g, r->out, r->unit, score);
+    if (binary) {
+        int logit = r->from != r->out || (r->flags & GRAPH_LINEAR_FROM) || linear;
+        *prob = r->cls ? p1 : 1.0f - p1;
+        *score = logit ? r->sign * *score : *prob; /* -logit, or 1 - p */
+    }
 done:
     free(y);
     return st;
@@ -256,14 +269,16 @@ clvis_status clvis_saliency(clvis_model *m, const float *x, const clvis_saliency
     if (o.baseline < CLVIS_BASELINE_BLACK || o.baseline > CLVIS_BASELINE_ZERO)
         return err_set(CLVIS_ERR_INVALID_ARG, "saliency: unknown baseline %d", (int)o.baseline);
     graph *g = model_graph(m);
-    sal_run r = {.m = m, .g = g, .opt = &o, .cls = o.cls, .out = graph_count(g) - 1};
+    sal_run r = {.m = m, .g = g, .opt = &o, .cls = o.cls, .out = graph_count(g) - 1,
+                 .sign = 1.0f};
     r.in = graph_node_shape(g, 0);
     r.count = (size_t)r.in.c * r.in.h * r.in.w;
     shape3 os = graph_node_shape(g, r.out);
-    int ncls = os.c * os.h * os.w;
-    if (o.cls >= ncls)
-        return err_set(CLVIS_ERR_INVALID_ARG, "class %d out of range: the model has %d outputs "
-                       "(0..%d)", o.cls, ncls, ncls - 1);
+    int ncls = os.c * os.h * os.w, nclasses = ncls == 1 ? 2 : ncls; /* a sigmoid: 2 classes */
+    if (o.cls >= nclasses)
+        return err_set(CLVIS_ERR_INVALID_ARG, "class %d out of range: the model has %d %s "
+                       "(0..%d)", o.cls, nclasses, ncls == 1 ? "classes (one sigmoid output)"
+                       : "outputs", nclasses - 1);
     int n_items = method == &sal_smoothgrad ? o.samples : method == &sal_ig ? o.steps : 1;
     r.chunk = auto_chunk(g, n_items, o.batch);
     /* the n inputs and their gradients live on the host at once: refused before anything is

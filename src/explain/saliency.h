@@ -16,6 +16,10 @@ typedef struct {
     graph *g;
     const clvis_saliency_options *opt;
     int cls, out, from; /* the output node; the seeded node (the output, or a softmax's input) */
+    /* the seeded unit and its sign: the class, +1; a one-unit (sigmoid) output's class 0 = 1 - p:
+     * unit 0, -1 (the gradient of -p, or of -logit: clvis_gradcam's rule). Set by sal_score. */
+    int unit;
+    float sign;
     unsigned flags;     /* GRAPH_LINEAR_FROM for a logit through a fused softmax / sigmoid */
     shape3 in;          /* the input node's (c, h, w) */
     size_t count;       /* floats of one input item */
@@ -30,7 +34,9 @@ clvis_status sal_layer_gradient(sal_run *r, const float *x, int layer, float *ac
 /* The baseline of integrated gradients for x (one item NHWC), by r->opt (sal_baseline.c). */
 clvis_status sal_baseline(const sal_run *r, const float *x, float *b);
 /* S(x) and the model output of the class for one item (score may equal prob); with r->cls
- * < 0 the top-1 class becomes r->cls. */
+ * < 0 the top-1 class becomes r->cls (a one-unit output: 1 when p > 0.5, else 0). A one-unit
+ * output has two classes: 1 (prob p, score p or the logit) and 0 (prob 1 - p, score 1 - p or
+ * minus the logit); r->unit and r->sign are set from the class. */
 clvis_status sal_score(sal_run *r, const float *x, float *score, float *prob);
 
 /* How a method's attribution becomes the 2-D map (h*w). */

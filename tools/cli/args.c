@@ -126,7 +126,7 @@ static const cli_command COMMANDS[] = {
      "device batch (--chunk to split). The image is fed raw as in the book; --preprocess M\n"
      "puts the model's preprocessing in front of it.",
      cmd_filters},
-    {"gradcam", WITH_MODEL | F_OUT | F_JSON | F_LAYER | F_CLASS | F_TOP | F_CLASSES | F_SCORE | F_METHOD |
+    {"gradcam", WITH_MODEL | F_OUT | F_JSON | F_LAYER | F_CLASS | F_TOP | F_CLASSES | F_SCORE | F_METHOD | F_METRIC | F_STEPS |
                     F_LABELS | F_PREPROCESS | F_FORMAT | F_RECURSIVE | F_BATCH |
                     F_MAX_PIXELS | F_SHARD | F_SPLIT,
      "[options] IMAGE|FOLDER...",
@@ -281,6 +281,16 @@ void cli_help(FILE *f, const cli_command *c)
                 fprintf(f, "  --%-11s %s\n", d->name, t);
                 continue;
             }
+            if (d->flag == F_STEPS && !strcmp(c->name, "gradcam")) {
+                fprintf(f, "  --%-11s %s\n", d->name, "N  --metric insertion / deletion steps "
+                        "(default: the input's height)");
+                continue;
+            }
+            if (d->flag == F_METRIC && !strcmp(c->name, "gradcam")) {
+                fprintf(f, "  --%-11s %s\n", d->name, "a,b  with --method all or a list: each "
+                        "method's map judged by these metrics of 'clvis evaluate --help'");
+                continue;
+            }
             if (d->flag == F_TOP && (sal || !strcmp(c->name, "gradcam"))) {
                 fprintf(f, "  --%-11s %s\n", d->name, "K  explain each of the top K classes (K >= 1)");
                 continue;
@@ -361,6 +371,11 @@ static cli_result check_command(cli_args *a, char *msg, size_t cap)
     if (a->nmethods && (a->given & (F_TOP | F_CLASSES)))
         return usage(msg, cap, "--method all or a list compares methods on one class per photo: "
                      "give --class or nothing, not --top / --classes");
+    if (!strcmp(n, "gradcam") && (a->given & F_STEPS) && !a->metrics)
+        return usage(msg, cap, "--steps applies to the insertion / deletion of --metric");
+    if (!strcmp(n, "gradcam") && a->metrics && !a->nmethods)
+        return usage(msg, cap, "--metric judges the methods of a comparison: give --method all "
+                     "or a list (one method: clvis evaluate --method NAME)");
     if (a->split && (!a->device || strcmp(a->device, "all")))
         return usage(msg, cap, "--split deals the images across devices: it needs --device all");
     if (!strcmp(n, "report") && a->npos < 1)
@@ -582,7 +597,10 @@ static cli_result set_option(cli_args *a, const flag_def *f, const char *val, ch
         break;
     case F_TOP: num = &a->top, lo = 1, hi = 100000; break;
     case F_CHUNK: num = &a->chunk, lo = 1, hi = 4096; break;
-    case F_STEPS: num = &a->steps, lo = bench || sal || ev ? 1 : 0, hi = 100000; break;
+    case F_STEPS:
+        num = &a->steps, hi = 100000;
+        lo = bench || sal || ev || !strcmp(a->cmd->name, "gradcam") ? 1 : 0;
+        break;
     case F_METRIC: return evaluate_list(val, 0, &a->metrics, msg, cap);
     case F_SAMPLES: num = &a->samples, lo = 1, hi = 100000; break;
     case F_NOISE: {

@@ -8,7 +8,9 @@
 
 #include "cli/common.h"
 #include "cli/report.h"
+#include "cli/targets.h"
 #include "cli/thumb.h"
+#include "cli/util.h"
 
 /* pic, fitted into the cell whose top-left corner is (x0, y0) of out, centred */
 static clvis_status put_cell(clvis_image *out, const clvis_image *pic, int x0, int y0)
@@ -51,9 +53,63 @@ clvis_status compare_grid(clvis_image *out, const clvis_image *maps, const clvis
     return st;
 }
 
+/* --metric: each method's scores by clvis_evaluate, in the order of the list */
+typedef struct {
+    int n;
+    char name[COMPARE_MAX_METRICS][32];
+    double v[CLI_MAX_METHODS][COMPARE_MAX_METRICS];
+    double ms[CLI_MAX_METHODS];
+} metric_table;
+
+/* The names of o->metrics (checked by the parser) into t. */
+static void metric_names(const cli_args *o, metric_table *t)
+{
+    t->n = 0;
+    for (const char *p = o->metrics; p && *p && t->n < COMPARE_MAX_METRICS;) {
+        size_t len = strcspn(p, ",");
+        if (len)
+            snprintf(t->name[t->n++], sizeof t->name[0], "%.*s", (int)(len < 31 ? len : 31), p);
+        p += len;
+        p += *p == ',';
+    }
+}
+
+/* Method i's metrics of its raw map c on x (the photo as loaded): 0, or 1 after cli_fail. */
+static int method_metrics(cli_args *o, session *s, const float *x, const gradcam_call *c, int i,
+                          metric_table *t)
+{
+    double t0 = util_now_ms();
+    clvis_evaluate_options eo;
+    clvis_evaluate_options_default(&eo);
+    eo.batch = (int)o->batch;
+    eo.seed = (uint32_t)o->seed;
+    eo.steps = (o->given & F_STEPS) ? (int)o->steps : 0;
+    for (int k = 0; k < t->n; k++) {
+        eo.metric = t->name[k];
+        clvis_evaluate_result er;
+        clvis_status st = clvis_evaluate(s->model, x, c->raw, c->rh, c->rw, c->cls, &eo, &er);
+        if (st)
+            return cli_fail_st(st);
+        t->v[i][k] = er.value;
+        clvis_evaluate_free(&er);
+    }
+    t->ms[i] = util_now_ms() - t0;
+    return 0;
+}
+
+/* "drop 12.5, insertion 0.731" of method i */
+static void metric_text(const metric_table *t, int i, char *buf, size_t cap)
+{
+    buf[0] = 0;
+    for (int k = 0; k < t->n; k++)
+        snprintf(buf + strlen(buf), cap - strlen(buf), "%s%s %.6g", k ? ", " : "", t->name[k],
+                 t->v[i][k]);
+}
+
 /* The page entry and the --json record (or line) of the grid of path. */
 static int grid_report(cli_args *o, session *s, const char *path, const char *file,
-                       const char *full, const clvis_image *g, const gradcam_call *c, int n)
+                       const char *full, const clvis_image *g, const gradcam_call *c, int n,
+                       const metric_table *mt)
 {
     char vars[CLI_MAX_METHODS * 64 + 1] = "", cap[CLI_MAX_METHODS * 80 + 400];
     double tot = 0;
@@ -64,7 +120,7 @@ static int grid_report(cli_args *o, session *s, const char *path, const char *fi
     }
     snprintf(cap, sizeof cap, "%d CAM methods on %s for class %d (left to right: %s; maps above, "
              "overlays below)", n, path, c[0].cls, vars);
-    report_entry e = {.command = "gradcam", .file = file, .caption = cap,
+    report_entry entry = {.command = "gradcam", .file = file, .caption = cap,
                       .model = s->model_path, .device = s->device, .ms = tot, .image = path,
                       .role = REPORT_ROLE_COMPARE, .variant = vars, .w = g->w, .h = g->h};
     if (o->json) {
@@ -79,7 +135,13 @@ static int grid_report(cli_args *o, session *s, const char *path, const char *fi
             cJSON_AddNumberToObject(m, "ms", c[i].ms);
             cJSON_AddNumberToObject(m, "score_value", c[i].score);
             cJSON_AddNumberToObject(m, "probability", c[i].prob);
-            cJSON_AddNullToObject(m, "metric"); /* hook: `clvis evaluate`'s metric */
+            if (mt->n) { /* --metric: clvis_evaluate's scores of the method's raw map */
+                cJSON *v = cJSON_AddObjectToObject(m, "metric");
+                for (int k = 0; k < mt->n; k++)
+                    cJSON_AddNumberToObject(v, mt->name[k], mt->v[i][k]);
+                cJSON_AddNumberToObject(m, "metric_ms", mt->ms[i]);
+            } else
+                cJSON_AddNullToObject(m, "metric");
             cJSON_AddItemToArray(ms, m);
         }
         char *t = cJSON_PrintUnformatted(j);
@@ -88,9 +150,30 @@ static int grid_report(cli_args *o, session *s, const char *path, const char *fi
         free(t);
         cJSON_Delete(j);
     } else {
-        printf("%s: %d methods compared (%.1f ms in all)\n%s\n", path, n, tot, full);
+        printf("%s: %d methods compared (%.1f ms in all)\n", path, n, tot);
+        for (int i = 0; i < n && mt->n; i++) {
+            char txt[COMPARE_MAX_METRICS * 48];
+            metric_text(mt, i, txt, sizeof txt);
+            printf("  %-16s %8.1f ms  %s\n", c[i].variant, c[i].ms, txt);
+        }
+        printf("%s\n", full);
     }
-    return out_report(o, &e, 1);
+    /* the page: the grid, and with --metric a text row of role metric per method (its
+     * subject "path for class N" keeps the rows of other photos and classes apart) */
+    report_entry e[1 + CLI_MAX_METHODS];
+    e[0] = entry;
+    int ne = 1;
+    char caps[CLI_MAX_METHODS][COMPARE_MAX_METRICS * 48 + 1200];
+    for (int i = 0; i < n && mt->n; i++, ne++) {
+        char txt[COMPARE_MAX_METRICS * 48];
+        metric_text(mt, i, txt, sizeof txt);
+        snprintf(caps[i], sizeof caps[i], "%s for class %d: %s", path, c[i].cls, txt);
+        e[ne] = (report_entry){.command = "gradcam", .file = "", .caption = caps[i],
+                               .model = s->model_path, .device = s->device, .ms = mt->ms[i],
+                               .image = path, .role = REPORT_ROLE_METRIC,
+                               .variant = c[i].variant};
+    }
+    return out_report(o, e, ne);
 }
 
 int compare_image(cli_args *o, session *s, const labels *labp, const clvis_gradcam_options *gop,
@@ -98,6 +181,12 @@ int compare_image(cli_args *o, session *s, const labels *labp, const clvis_gradc
 {
     int n = o->nmethods, rc = 0, done = 0;
     gradcam_call c[CLI_MAX_METHODS];
+    static metric_table mt;
+    metric_names(o, &mt);
+    /* the names carry the method, the class (--class given) and the layer (--layer given):
+     * <method>_<image>_c<class>_<layer>_*, compare_<image>_c<class>_<layer>_grid.jpg */
+    char suffix[160];
+    target_suffix(o, gop->cls, suffix, sizeof suffix);
     clvis_image maps[CLI_MAX_METHODS], overs[CLI_MAX_METHODS], grid = {0};
     memset(c, 0, sizeof c);
     int logit = gop->logit;
@@ -109,9 +198,11 @@ int compare_image(cli_args *o, session *s, const labels *labp, const clvis_gradc
                     goto next;
         clvis_gradcam_options go = *gop;
         go.method = o->methods[i];
-        c[done] = (gradcam_call){.print = 1, .thumb = !done, .keep = 1};
+        c[done] = (gradcam_call){.print = 1, .thumb = !done, .keep = 1, .suffix = suffix};
         rc = gradcam_image(o, s, labp, &go, path, x, names, &c[done]);
-        if (!rc)
+        if (!rc && mt.n) /* x: the photo gradcam_image loaded */
+            rc = method_metrics(o, s, x, &c[done], done, &mt);
+        if (!rc || c[done].raw)
             done++;
     next:;
     }
@@ -121,7 +212,9 @@ int compare_image(cli_args *o, session *s, const labels *labp, const clvis_gradc
     clvis_status st = CLVIS_OK;
     if (!rc && done) {
         cli_stem(path, stem, sizeof stem);
-        if (out_name(names, "compare_", stem, "_grid.jpg", path, file, sizeof file) ||
+        char tail[200];
+        snprintf(tail, sizeof tail, "%s_grid.jpg", suffix);
+        if (out_name(names, "compare_", stem, tail, path, file, sizeof file) ||
             out_path(full, sizeof full, o->out, file))
             rc = 1;
     }
@@ -131,11 +224,12 @@ int compare_image(cli_args *o, session *s, const labels *labp, const clvis_gradc
     if (!rc && done && (st = clvis_image_write_jpeg(full, &grid, 90)))
         rc = cli_fail_st(st);
     if (!rc && done)
-        rc = grid_report(o, s, path, file, full, &grid, c, done);
+        rc = grid_report(o, s, path, file, full, &grid, c, done, &mt);
     clvis_image_free(&grid);
     for (int i = 0; i < done; i++) {
         clvis_image_free(&c[i].map);
         clvis_image_free(&c[i].over);
+        free(c[i].raw);
     }
     return rc;
 }

@@ -2,6 +2,7 @@
 #include "cli/devcmp.h"
 
 #include <cjson/cJSON.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -17,6 +18,9 @@ typedef struct {
     double score;
     float *map, *attr;
     int ms[3], as[3];
+    int nm;                              /* metric scores (evaluate) */
+    char mname[DEVCMP_MAX_METRICS][32];
+    double mval[DEVCMP_MAX_METRICS];
 } rec;
 
 typedef struct {
@@ -29,6 +33,7 @@ typedef struct {
 } dev_run;
 
 static dev_run *cur; /* the run being recorded, NULL outside devcmp_run */
+static int pictures;  /* the |a - b| pictures and DIR/dK folders: not for evaluate */
 
 int devcmp_wanted(const cli_args *o)
 {
@@ -71,6 +76,17 @@ void devcmp_record(const char *path, const char *key, int cls, double score, con
         return;
     }
     cur->n++;
+}
+
+void devcmp_metric(const char *name, double value)
+{
+    if (!cur || !cur->n)
+        return;
+    rec *e = &cur->r[cur->n - 1];
+    if (e->nm == DEVCMP_MAX_METRICS)
+        return;
+    snprintf(e->mname[e->nm], sizeof e->mname[e->nm], "%s", name);
+    e->mval[e->nm++] = value;
 }
 
 /* The devices to run: every device, or (test hook) CLVIS_TEST_COMPARE_DEVICES="0,0", a list of
@@ -170,7 +186,8 @@ static int compare(const cli_args *o, const char *dir, dev_run *runs, int nd)
             cJSON_AddStringToObject(e, "run", run);
             cJSON_AddNumberToObject(e, "device_index", runs[k].index);
             cJSON_AddStringToObject(e, "device", runs[k].name);
-            cJSON_AddStringToObject(e, "out", runs[k].out);
+            if (pictures)
+                cJSON_AddStringToObject(e, "out", runs[k].out);
             cJSON_AddNumberToObject(e, "exit", runs[k].rc);
             cJSON *ims = cJSON_AddArrayToObject(e, "images");
             for (int i = 0; i < runs[k].n; i++) {
@@ -184,6 +201,8 @@ static int compare(const cli_args *o, const char *dir, dev_run *runs, int nd)
             cJSON_AddItemToArray(jd, e);
         }
         cJSON_AddNumberToObject(j, "rel_floor", DEVCMP_REL_FLOOR);
+        if (!pictures)
+            cJSON_AddNumberToObject(j, "score_floor", DEVCMP_SCORE_FLOOR);
         jres = cJSON_AddArrayToObject(j, "differences");
     } else if (nd < 2)
         printf("one device: nothing to compare\n");
@@ -208,9 +227,34 @@ static int compare(const cli_args *o, const char *dir, dev_run *runs, int nd)
                 rc = cli_fail("%s: the attributions of d0 and d%d differ in shape", a->path, k);
                 break;
             }
-            char pic[1400];
-            if ((rc = diff_picture(dir, a, b, k, pic, sizeof pic)))
+            char pic[1400] = "";
+            if (pictures && (rc = diff_picture(dir, a, b, k, pic, sizeof pic)))
                 break;
+            /* the metric scores (evaluate): each one's difference, and the largest */
+            double sabs = 0, srel = 0;
+            int nm = 0;
+            cJSON *jm = j && a->nm ? cJSON_CreateObject() : NULL;
+            for (int m = 0; m < a->nm; m++)
+                for (int q = 0; q < b->nm; q++) {
+                    if (strcmp(a->mname[m], b->mname[q]))
+                        continue;
+                    double d = fabs(b->mval[q] - a->mval[m]);
+                    double fl = fabs(a->mval[m]) > DEVCMP_SCORE_FLOOR ? fabs(a->mval[m])
+                                                                       : DEVCMP_SCORE_FLOOR;
+                    if (d != d) /* NaN on one side */
+                        d = INFINITY;
+                    sabs = d > sabs ? d : sabs;
+                    srel = d / fl > srel ? d / fl : srel;
+                    nm++;
+                    if (jm) {
+                        cJSON *v = cJSON_AddObjectToObject(jm, a->mname[m]);
+                        cJSON_AddNumberToObject(v, "d0", a->mval[m]);
+                        cJSON_AddNumberToObject(v, "value", b->mval[q]);
+                        cJSON_AddNumberToObject(v, "abs", d);
+                        cJSON_AddNumberToObject(v, "rel", d / fl);
+                    }
+                    break;
+                }
             if (j) {
                 cJSON *e = cJSON_CreateObject();
                 char run[16];
@@ -224,21 +268,35 @@ static int compare(const cli_args *o, const char *dir, dev_run *runs, int nd)
                 cJSON_AddItemToObject(e, "map", diff_json(&dm, a->ms, 2));
                 if (with_attr)
                     cJSON_AddItemToObject(e, "attr", diff_json(&da, a->as, 3));
-                cJSON_AddStringToObject(e, "file", pic);
+                if (jm) {
+                    cJSON *sc = cJSON_AddObjectToObject(e, "scores");
+                    cJSON_AddNumberToObject(sc, "compared", nm);
+                    cJSON_AddNumberToObject(sc, "max_abs", sabs);
+                    cJSON_AddNumberToObject(sc, "max_rel", srel);
+                    cJSON_AddItemToObject(sc, "metrics", jm);
+                }
+                if (pictures)
+                    cJSON_AddStringToObject(e, "file", pic);
                 cJSON_AddItemToArray(jres, e);
                 continue;
             }
-            printf("%s: d%d against d0: map %dx%d max abs %.3g, max rel %.3g", a->path, k,
-                   a->ms[0], a->ms[1], dm.max_abs, dm.max_rel);
+            /* evaluate's key is "method:path": the method named first */
+            int ml = pictures ? 0 : (int)strcspn(a->key, ":");
+            printf("%s: %.*s%sd%d against d0: map %dx%d max abs %.3g, max rel %.3g", a->path, ml,
+                   a->key, ml ? ", " : "", k, a->ms[0], a->ms[1], dm.max_abs, dm.max_rel);
             if (dm.nan_one)
                 printf(" (%zu NaN on one device only)", dm.nan_one);
             if (with_attr)
                 printf("; attribution %dx%dx%d max abs %.3g, max rel %.3g%s", a->as[0],
                        a->as[1], a->as[2], da.max_abs, da.max_rel,
                        da.nan_one ? " (NaN on one device only)" : "");
+            if (nm)
+                printf("; %d metric scores max abs %.3g, max rel %.3g", nm, sabs, srel);
             if (a->cls != b->cls)
                 printf("; class %d on d0, %d on d%d", a->cls, b->cls, k);
-            printf("\n%s\n", pic);
+            printf("\n");
+            if (pictures)
+                printf("%s\n", pic);
         }
     if (j) {
         char *t = cJSON_PrintUnformatted(j);
@@ -250,7 +308,7 @@ static int compare(const cli_args *o, const char *dir, dev_run *runs, int nd)
     return rc;
 }
 
-int devcmp_run(cli_args *o, int (*run)(cli_args *))
+static int run_all(cli_args *o, int (*run)(cli_args *))
 {
     dev_run *runs = NULL;
     int nd = 0, rc = 0;
@@ -262,12 +320,13 @@ int devcmp_run(cli_args *o, int (*run)(cli_args *))
         char name[16];
         snprintf(name, sizeof name, "d%d", k);
         snprintf(sel, sizeof sel, "%d", runs[k].index);
-        if (out_path(runs[k].out, sizeof runs[k].out, dir, name)) {
+        if (pictures && out_path(runs[k].out, sizeof runs[k].out, dir, name)) {
             rc = 1;
             break;
         }
         o->device = sel;
-        o->out = runs[k].out;
+        if (pictures)
+            o->out = runs[k].out;
         cur = &runs[k];
         runs[k].rc = run(o);
         cur = NULL;
@@ -290,4 +349,16 @@ int devcmp_run(cli_args *o, int (*run)(cli_args *))
     }
     free(runs);
     return rc;
+}
+
+int devcmp_run(cli_args *o, int (*run)(cli_args *))
+{
+    pictures = 1;
+    return run_all(o, run);
+}
+
+int devcmp_run_scores(cli_args *o, int (*run)(cli_args *))
+{
+    pictures = 0;
+    return run_all(o, run);
 }

@@ -10,8 +10,10 @@
 
 #include "cli/commands.h"
 #include "cli/common.h"
+#include "cli/devcmp.h"
 #include "cli/images.h"
 #include "cli/session.h"
+#include "cli/targets.h"
 #include "cli/util.h"
 
 #define DEFAULT_METRICS "drop,increase,road,insertion,deletion"
@@ -78,6 +80,8 @@ static int evaluate_one(cli_args *o, session *s, const labels *labp, int layer,
         return cli_fail_st(st);
     const char *metrics = o->metrics ? o->metrics : DEFAULT_METRICS;
     const char *cname = labels_name(labp, cls);
+    char key[1200]; /* --device all: the record of this image and method, "method:path" */
+    snprintf(key, sizeof key, "%s:%s", method, path);
     cJSON *j = NULL, *jm = NULL, *jc = NULL;
     if (o->json) {
         j = cJSON_CreateObject();
@@ -104,7 +108,7 @@ static int evaluate_one(cli_args *o, session *s, const labels *labp, int layer,
     eo.steps = (o->given & F_STEPS) ? (int)o->steps : 0;
     eo.road_noise = (o->given & F_NOISE) ? (float)o->noise : 0.01f;
     eo.seed = (uint32_t)o->seed;
-    int rc = 0, images = 0, step_pixels = 0;
+    int rc = 0, images = 0, step_pixels = 0, recorded = 0;
     float score = 0.0f;
     for (const char *t = metrics; *t && !rc;) {
         size_t len = strcspn(t, ",");
@@ -123,6 +127,9 @@ static int evaluate_one(cli_args *o, session *s, const labels *labp, int layer,
         }
         images += er.images;
         score = er.score;
+        if (!recorded++) /* the map is recorded once, with the first metric */
+            devcmp_record(path, key, cls, er.score, map, h, w, NULL, 0, 0, 0);
+        devcmp_metric(name, er.value);
         if (er.step_pixels)
             step_pixels = er.step_pixels;
         if (o->json) {
@@ -155,6 +162,8 @@ static int evaluate_one(cli_args *o, session *s, const labels *labp, int layer,
 
 int cmd_evaluate(cli_args *o)
 {
+    if (devcmp_wanted(o)) /* --device all: every device, its maps and scores compared */
+        return devcmp_run_scores(o, cmd_evaluate);
     session s;
     if (session_open(o, &s, 1))
         return 1;
@@ -164,12 +173,13 @@ int cmd_evaluate(cli_args *o)
     image_list il = {0};
     if (o->layer && (rc = cli_find_layer(s.model, o->layer, &layer)))
         goto done;
-    if (o->cls >= clvis_output_count(s.model)) {
-        rc = cli_fail("class %ld out of range: %s has %d classes (0..%d)", o->cls, s.model_path,
-                      clvis_output_count(s.model), clvis_output_count(s.model) - 1);
+    if ((rc = session_labels(o, &s, &lab)))
         goto done;
-    }
-    if ((rc = session_labels(o, &s, &lab)) || (rc = image_list_expand(o, &il)))
+    int cls = (int)o->cls;
+    if (o->class_name && (rc = target_class(o->class_name, &lab, &s, "--class", &cls)))
+        goto done;
+    o->cls = cls;
+    if ((rc = target_check_class(&s, cls)) || (rc = image_list_expand(o, &il)))
         goto done;
     x = malloc(clvis_input_count(s.model) * sizeof *x);
     if (!x) {

@@ -180,6 +180,8 @@ int gradcam_image(cli_args *o, session *s, const labels *labp, const clvis_gradc
     if (!rc && call->keep) { /* moved to the caller */
         call->map = mapimg, call->over = over;
         mapimg = (clvis_image){0}, over = (clvis_image){0};
+        call->raw = r.map, call->rh = r.h, call->rw = r.w;
+        r.map = NULL;
     }
 done:
     clvis_image_free(&orig);
@@ -215,13 +217,8 @@ int cmd_gradcam(cli_args *o)
     if (o->class_name && (rc = target_class(o->class_name, &lab, &s, "--class", &go.cls)))
         goto done;
     o->cls = go.cls;
-    if (go.cls >= clvis_class_count(s.model)) {
-        rc = cli_fail("class %d out of range: %s has %d classes (0..%d%s)", go.cls, s.model_path,
-                      clvis_class_count(s.model), clvis_class_count(s.model) - 1,
-                      clvis_output_count(s.model) == 1 ? "; one sigmoid output: class 1 = p, "
-                                                         "class 0 = 1 - p" : "");
+    if ((rc = target_check_class(&s, go.cls)))
         goto done;
-    }
     if ((rc = target_prepare(o, &s, &lab, &tt, &il, &cls)))
         goto done;
     x = malloc(clvis_input_count(s.model) * sizeof *x);

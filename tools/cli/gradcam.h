@@ -20,6 +20,8 @@ typedef struct {
        map / over (the caller frees them) instead of being freed */
     int keep;
     clvis_image map, over;
+    float *raw;         /* with keep: the raw map (rh x rw, malloc'd; the caller frees it) */
+    int rh, rw;
     double ms;          /* out: the method's time (load, CAM, pictures, files) */
     char variant[64];   /* out: the variant naming the files ("gradcam", "layercam-logit") */
     float score, prob;  /* out: the score differentiated and the class's probability */

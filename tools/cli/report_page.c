@@ -622,56 +622,89 @@ static void section_group(sbuf *b, const report_row *rows, int n, const image_se
     sb_puts(b, "</table></section>\n");
 }
 
-/* The comparisons of CAM methods (gradcam --method all): per photo its grid and a table of
- * the grid's columns, left to right: the method, its time and score (from its overlay's row),
- * and its metric where a row of role metric for the photo and the method exists. */
+/* The class a caption names (" for class N"), -1 when none. */
+static int caption_class(const report_row *r)
+{
+    const char *c = strstr(r->f[R_CAPTION], " for class ");
+    return c ? atoi(c + 11) : -1;
+}
+
+/* The same class, or one of the two unknown. */
+static int same_class(int a, int b)
+{
+    return a < 0 || b < 0 || a == b;
+}
+
+/* The last row of photo k with the role and the variant whose caption names class cls. */
+static const report_row *find_class_row(const report_row *rows, const image_set *s, int k,
+                                        const char *role, const char *variant, int cls)
+{
+    const report_row *hit = NULL;
+    for (int q = s->start[k]; q < s->start[k + 1]; q++) {
+        const report_row *r = &rows[s->row[q]];
+        if (is(r, R_ROLE, role) && is(r, R_VARIANT, variant) && same_class(caption_class(r), cls))
+            hit = r;
+    }
+    return hit;
+}
+
+/* The comparisons of CAM methods (gradcam --method all): per photo each of its grids (one per
+ * class explained) and a table of the grid's columns, left to right: the method, its time and
+ * score (from its overlay's row), and its metric where a row of role metric for the photo, the
+ * method and the class exists. */
 static void section_compare(sbuf *b, const report_row *rows, int n, const image_set *imgs)
 {
     sb_puts(b, "<section id=\"compare\"><h2>CAM methods compared</h2>\n<p>Each grid shows "
                "one photo's CAM methods left to right, the raw map above and the overlay "
                "below; the table names the grid's columns in order.</p>\n");
-    for (int i = 0; i < imgs->n; i++) {
-        const report_row *g = find_row(rows, imgs, i, REPORT_ROLE_COMPARE, NULL);
-        if (!g)
-            continue;
-        sb_printf(b, "<article id=\"compare-%d\"><h3><a href=\"#img-%d\">", i + 1, i + 1);
-        sb_html(b, imgs->name[i]);
-        sb_puts(b, "</a></h3>\n");
-        sb_img(b, g, FIT_BOX, 1400, g->f[R_FILE]);
-        sb_puts(b, "<p class=\"cap\">");
-        sb_html(b, g->f[R_CAPTION]);
-        sb_puts(b, "</p>\n<table class=\"compare\">\n<tr><th>column</th><th>method</th>"
-                   "<th>ms</th><th>caption</th><th>metric</th></tr>\n");
-        int col = 0;
-        for (const char *v = g->f[R_VARIANT]; *v;) {
-            size_t len = strcspn(v, ",");
-            char name[128];
-            snprintf(name, sizeof name, "%.*s", (int)(len < sizeof name ? len : sizeof name - 1),
-                     v);
-            const report_row *over = find_row(rows, imgs, i, REPORT_ROLE_OVERLAY, name);
-            const report_row *met = NULL;
-            for (int k = 0; k < n; k++)
-                if (is(&rows[k], R_ROLE, REPORT_ROLE_METRIC) &&
-                    !strcmp(rows[k].f[R_IMAGE], imgs->name[i]) && is(&rows[k], R_VARIANT, name))
-                    met = &rows[k];
-            sb_printf(b, "<tr><td class=\"num\">%d</td><td>", ++col);
-            sb_html(b, name);
-            if (over)
-                sb_printf(b, "</td><td class=\"num\">%.1f</td><td>", atof(over->f[R_MS]));
-            else
-                sb_puts(b, "</td><td>&mdash;</td><td>");
-            sb_html(b, over ? over->f[R_CAPTION] : "");
-            sb_puts(b, "</td><td>");
-            if (met)
-                sb_html(b, met->f[R_CAPTION]);
-            else
-                sb_puts(b, "&mdash;");
-            sb_puts(b, "</td></tr>\n");
-            v += len;
-            v += *v == ',';
+    int art = 0;
+    for (int i = 0; i < imgs->n; i++)
+        for (int q = imgs->start[i]; q < imgs->start[i + 1]; q++) {
+            const report_row *g = &rows[imgs->row[q]];
+            if (!is(g, R_ROLE, REPORT_ROLE_COMPARE))
+                continue;
+            int cls = caption_class(g);
+            sb_printf(b, "<article id=\"compare-%d\"><h3><a href=\"#img-%d\">", ++art, i + 1);
+            sb_html(b, imgs->name[i]);
+            sb_puts(b, "</a></h3>\n");
+            sb_img(b, g, FIT_BOX, 1400, g->f[R_FILE]);
+            sb_puts(b, "<p class=\"cap\">");
+            sb_html(b, g->f[R_CAPTION]);
+            sb_puts(b, "</p>\n<table class=\"compare\">\n<tr><th>column</th><th>method</th>"
+                       "<th>ms</th><th>caption</th><th>metric</th></tr>\n");
+            int col = 0;
+            for (const char *v = g->f[R_VARIANT]; *v;) {
+                size_t len = strcspn(v, ",");
+                char name[128];
+                snprintf(name, sizeof name, "%.*s",
+                         (int)(len < sizeof name ? len : sizeof name - 1), v);
+                const report_row *over =
+                    find_class_row(rows, imgs, i, REPORT_ROLE_OVERLAY, name, cls);
+                const report_row *met = NULL;
+                for (int k = 0; k < n; k++)
+                    if (is(&rows[k], R_ROLE, REPORT_ROLE_METRIC) &&
+                        !strcmp(rows[k].f[R_IMAGE], imgs->name[i]) &&
+                        is(&rows[k], R_VARIANT, name) &&
+                        same_class(caption_class(&rows[k]), cls))
+                        met = &rows[k];
+                sb_printf(b, "<tr><td class=\"num\">%d</td><td>", ++col);
+                sb_html(b, name);
+                if (over)
+                    sb_printf(b, "</td><td class=\"num\">%.1f</td><td>", atof(over->f[R_MS]));
+                else
+                    sb_puts(b, "</td><td>&mdash;</td><td>");
+                sb_html(b, over ? over->f[R_CAPTION] : "");
+                sb_puts(b, "</td><td>");
+                if (met)
+                    sb_html(b, met->f[R_CAPTION]);
+                else
+                    sb_puts(b, "&mdash;");
+                sb_puts(b, "</td></tr>\n");
+                v += len;
+                v += *v == ',';
+            }
+            sb_puts(b, "</table></article>\n");
         }
-        sb_puts(b, "</table></article>\n");
-    }
     sb_puts(b, "</section>\n");
 }
 
@@ -729,11 +762,11 @@ static void section_filters(sbuf *b, const report_row *rows, int n)
     sb_puts(b, "</section>\n");
 }
 
-/* rows no other section shows */
+/* rows no other section shows (a method's metric is shown in the comparison's table) */
 static int other_row(const report_row *rows, const image_set *s, int i)
 {
     return !s->key[i] && !is(&rows[i], R_COMMAND, "activations") &&
-           !is(&rows[i], R_COMMAND, "filters");
+           !is(&rows[i], R_COMMAND, "filters") && !is(&rows[i], R_ROLE, REPORT_ROLE_METRIC);
 }
 
 static void section_other(sbuf *b, const report_row *rows, int n, const image_set *imgs)

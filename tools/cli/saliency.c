@@ -219,11 +219,8 @@ int cmd_saliency(cli_args *o)
     if (o->class_name && (rc = target_class(o->class_name, &lab, &s, "--class", &so.cls)))
         goto done;
     o->cls = so.cls;
-    if (so.cls >= clvis_output_count(s.model)) {
-        rc = cli_fail("class %d out of range: %s has %d classes (0..%d)", so.cls, s.model_path,
-                      clvis_output_count(s.model), clvis_output_count(s.model) - 1);
+    if ((rc = target_check_class(&s, so.cls)))
         goto done;
-    }
     if ((rc = target_prepare(o, &s, &lab, &tt, &il, &cls)))
         goto done;
     x = malloc(clvis_input_count(s.model) * sizeof *x);

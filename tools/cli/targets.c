@@ -187,6 +187,16 @@ int target_list(const cli_args *o, session *s, const target_table *t, const char
     return st ? cli_fail_st(st) : 0;
 }
 
+int target_check_class(const session *s, int cls)
+{
+    int n = clvis_class_count(s->model);
+    if (cls < n)
+        return 0;
+    return cli_fail("class %d out of range: %s has %d classes (0..%d%s)", cls, s->model_path, n,
+                    n - 1, clvis_output_count(s->model) == 1 ? "; one sigmoid output: class 1 = "
+                                                              "p, class 0 = 1 - p" : "");
+}
+
 void target_suffix(const cli_args *o, int cls, char *buf, size_t cap)
 {
     size_t len = 0;

@@ -18,6 +18,10 @@
 int target_class(const char *spec, const labels *lab, const session *s, const char *what,
                  int *cls);
 
+/* cls (-1: the predicted one) in range for s's model: 0, or 1 after cli_fail naming the
+ * classes (a one-sigmoid-output model has two: class 1 = p, class 0 = 1 - p). */
+int target_check_class(const session *s, int cls);
+
 typedef struct {
     char **path; /* as written in the file; matched against the image arguments as given */
     int *cls;
