@@ -8,7 +8,9 @@
 # oclgrind exits 0 even when it reports an invalid read or write, so any line in that log (or
 # an oclgrind message in the test's output) is a failure here. CLVIS_TEST_QUICK=1 shrinks the
 # long cases (the simulator is 100-1000x slower than PoCL), each saying so on a QUICK line.
-# Usage: tools/oclgrind.sh [TEST...]   (default test_ops test_graph test_runtime test_pipelines;
+# Usage: tools/oclgrind.sh [TEST...]   (default test_ops test_graph test_runtime test_pipelines
+#        test_onnx test_onnx_conformance test_api_methods test_tfkv test_lucent test_diversity
+#        test_dream: every kernel file's users;
 #        CLVIS_BUILD picks the build, CLVIS_OCLGRIND_TIMEOUT the seconds per test, default 1200;
 #        CLVIS_OCLGRIND_KERNELS the CLVIS_KERNELS of every test, default auto for test_ops
 #        (both kernel families checked) and cpu for the others: see the loop)
@@ -75,7 +77,8 @@ grep -q 'Invalid write' "$work/self.log" 2> /dev/null ||
 grep -q 'Oclgrind' "$work/devices.txt" || die "no Oclgrind device: $(cat "$work/devices.txt")"
 
 tests=("$@")
-[ ${#tests[@]} -gt 0 ] || tests=(test_ops test_graph test_runtime test_pipelines test_onnx test_onnx_conformance)
+[ ${#tests[@]} -gt 0 ] || tests=(test_ops test_graph test_runtime test_pipelines test_onnx test_onnx_conformance
+    test_api_methods test_tfkv test_lucent test_diversity test_dream)
 passed=0 failed=0 t_all=$(date +%s)
 for t in "${tests[@]}"; do
     out="$log_dir/$t.log" diag="$log_dir/$t.oclgrind"
