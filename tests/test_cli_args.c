@@ -395,10 +395,12 @@ int main(void)
     a = run_case("gradcam --method all --metric deletion --steps 4 x.jpg");
     test_checkf(a.steps == 4 && (a.given & F_STEPS) && a.metrics,
                 "gradcam --method all --metric deletion --steps 4: the metric's steps");
+    cli_free(&a);
     a = run_case("gradcam --method gradcam,layercam --metric deletion,drop x.jpg");
     test_checkf(a.nmethods == 2 && a.metrics && !strcmp(a.metrics, "deletion,drop"),
                 "gradcam --method A,B --metric a,b: the comparison's metrics (got %d methods, "
                 "metrics %s)", a.nmethods, a.metrics ? a.metrics : "none");
+    cli_free(&a);
 
     /* flags */
     usage_case("gradcam --frobnicate x.jpg", "unknown option '--frobnicate' for 'gradcam'");
