@@ -157,31 +157,6 @@ static void minmax(double *v, size_t n, double eps)
         v[i] = (v[i] - lo) / (hi - lo + eps);
 }
 
-/* numpy's legacy gauss (MT19937, polar Box-Muller with its cached second value). */
-typedef struct {
-    viz_mt19937 mt;
-    int has;
-    double keep;
-} gauss_state;
-
-static double gauss(gauss_state *s)
-{
-    if (s->has) {
-        s->has = 0;
-        return s->keep;
-    }
-    double x1, x2, r2;
-    do {
-        x1 = 2.0 * viz_mt_random(&s->mt) - 1.0;
-        x2 = 2.0 * viz_mt_random(&s->mt) - 1.0;
-        r2 = x1 * x1 + x2 * x2;
-    } while (r2 >= 1.0 || r2 == 0.0);
-    double f = sqrt(-2.0 * log(r2) / r2);
-    s->keep = f * x1;
-    s->has = 1;
-    return f * x2;
-}
-
 typedef struct {
     clvis_model *m;
     hid_t f;
@@ -496,10 +471,10 @@ static void check_smoothgrad(tcase *t)
     }
     /* tf-keras-vis's noise: np.random.seed(seed); np.random.normal(0, sigma, (N, 1, H, W, C)) */
     float *nz = malloc((size_t)N * n * sizeof *nz);
-    gauss_state gs = {.has = 0};
+    viz_gauss_state gs = {.has = 0};
     viz_mt_seed(&gs.mt, seed);
     for (size_t i = 0; i < (size_t)N * n; i++)
-        nz[i] = (float)(sigma * gauss(&gs));
+        nz[i] = (float)(sigma * viz_gauss(&gs));
     clvis_saliency_options o;
     clvis_saliency_options_default(&o);
     o.method = "smoothgrad";

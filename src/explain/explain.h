@@ -26,6 +26,14 @@ typedef struct {
 } viz_mt19937;
 void viz_mt_seed(viz_mt19937 *r, uint32_t seed);
 double viz_mt_random(viz_mt19937 *r);
+/* numpy's legacy normal (RandomState.normal / standard_normal): polar Box-Muller on
+ * viz_mt_random with its cached second value. Start with has = 0 and a seeded mt. */
+typedef struct {
+    viz_mt19937 mt;
+    int has;
+    double keep;
+} viz_gauss_state;
+double viz_gauss(viz_gauss_state *s);
 
 /* Joins dir and name into buf ("dir/name"); CLVIS_ERR_INVALID_ARG when too long. */
 clvis_status viz_path(char *buf, size_t cap, const char *dir, const char *name);

@@ -11,14 +11,8 @@
 #include "explain/explain.h"
 #include "explain/saliency.h"
 
-/* numpy's legacy_gauss. */
-typedef struct {
-    viz_mt19937 mt;
-    int has;
-    double keep;
-} gauss_state;
-
-static double gauss(gauss_state *s)
+/* numpy's legacy_gauss (explain.h). */
+double viz_gauss(viz_gauss_state *s)
 {
     if (s->has) {
         s->has = 0;
@@ -48,7 +42,7 @@ static clvis_status smoothgrad(sal_run *r, const float *x, float *attr,
     }
     double sigma = (double)r->opt->noise * ((double)mx - (double)mn);
     float *xs = malloc((size_t)n * count * sizeof *xs), *gs = malloc((size_t)n * count * sizeof *gs);
-    gauss_state *gst = malloc(sizeof *gst);
+    viz_gauss_state *gst = malloc(sizeof *gst);
     if (!xs || !gs || !gst) {
         free(xs), free(gs), free(gst);
         return err_set(CLVIS_ERR_NO_MEMORY, "smoothgrad: %d samples: out of memory", n);
@@ -67,7 +61,7 @@ static clvis_status smoothgrad(sal_run *r, const float *x, float *attr,
         for (int k = 0; k < c; k++)
             for (int p = 0; p < h * w; p++) {
                 size_t i = (size_t)p * c + k;
-                d[i] = x[i] + (float)(sigma * gauss(gst));
+                d[i] = x[i] + (float)(sigma * viz_gauss(gst));
             }
     }
     clvis_status st = sal_gradients(r, xs, n, 0, gs);
