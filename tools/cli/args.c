@@ -247,6 +247,47 @@ static void bench_help(FILE *f)
             "  --help         this text\n");
 }
 
+/* Where a command reads an option differently from FLAGS' text: its own help line. */
+static const struct {
+    const char *command;
+    cli_flags flag;
+    const char *help;
+} HELP_OVERRIDES[] = {
+    {"evaluate", F_METHOD, "a,b  CAM or saliency methods (default gradcam)"},
+    {"evaluate", F_STEPS, "N  insertion / deletion steps (default: input height)"},
+    {"evaluate", F_NOISE, "F  ROAD imputer noise std (default 0.01)"},
+    {"evaluate", F_SEED, "N  ROAD noise generator seed (default 0)"},
+    {"evaluate", F_LAYER, "NAME  the CAM layer (default: the last conv)"},
+    {"dream", F_STEPS, "N  gradient-ascent steps per octave (default 50)"},
+    {"dream", F_SEED, "N  the jitter's seed (default 0)"},
+    {"dream", F_LAYER, "L[:W][,L2[:W2]...]  the layers, each with its weight (default 1)"},
+    {"dream", F_FORMAT, "jpeg|png  the dream as JPEG, quality 95 (default) or PNG"},
+    {"gradcam", F_STEPS, "N  --metric insertion / deletion steps (default: the input's height)"},
+    {"gradcam", F_METRIC,
+     "a,b  with --method all or a list: each method's map judged by these metrics of "
+     "'clvis evaluate --help'"},
+    {"gradcam", F_TOP, "K  explain each of the top K classes (K >= 1)"},
+    {"saliency", F_TOP, "K  explain each of the top K classes (K >= 1)"},
+    {"saliency", F_METHOD, "NAME  saliency method (default vanilla):"},
+    {"saliency", F_STEPS, "N  ig: integration steps (default 50)"},
+    {"saliency", F_LAYER, "NAME  guided-gradcam: the Grad-CAM layer"},
+    {"saliency", F_SEED, "N  smoothgrad noise / uniform baseline: numpy.random.RandomState(N) (0)"},
+    {"filters", F_STEPS, "N  ascent steps (default 40; --style lucid: 256)"},
+    {"filters", F_SEED,
+     "N  seed (default 0) of the book's start noise, numpy.random.RandomState(N), or of "
+     "--style lucid's start spectrum and transforms"},
+    {"filters", F_SIZE,
+     "S  pattern size 8..4096 (default 64 for grids, 150 for one --filter; --style lucid: 128)"},
+};
+
+static const char *flag_help(const cli_command *c, const flag_def *d)
+{
+    for (size_t k = 0; k < sizeof HELP_OVERRIDES / sizeof *HELP_OVERRIDES; k++)
+        if (HELP_OVERRIDES[k].flag == d->flag && !strcmp(HELP_OVERRIDES[k].command, c->name))
+            return HELP_OVERRIDES[k].help;
+    return d->help;
+}
+
 void cli_help(FILE *f, const cli_command *c)
 {
     if (!strcmp(c->name, "bench")) {
@@ -255,75 +296,26 @@ void cli_help(FILE *f, const cli_command *c)
     }
     fprintf(f, "usage: clvis %s %s\n\n%s\n\noptions:\n", c->name, c->usage, c->about);
     int sal = !strcmp(c->name, "saliency"), ev = !strcmp(c->name, "evaluate");
-    for (const flag_def *d = FLAGS; d->name; d++)
-        if (c->flags & d->flag) {
-            if (ev && (d->flag == F_METHOD || d->flag == F_STEPS || d->flag == F_NOISE ||
-                       d->flag == F_SEED || d->flag == F_METRIC || d->flag == F_LAYER)) {
-                const char *t = d->flag == F_METHOD ? "a,b  CAM or saliency methods (default gradcam)"
-                                : d->flag == F_STEPS ? "N  insertion / deletion steps (default: input height)"
-                                : d->flag == F_NOISE ? "F  ROAD imputer noise std (default 0.01)"
-                                : d->flag == F_SEED  ? "N  ROAD noise generator seed (default 0)"
-                                : d->flag == F_LAYER ? "NAME  the CAM layer (default: the last conv)"
-                                                     : d->help;
-                fprintf(f, "  --%-11s %s\n", d->name, t);
-                for (int k = 0; d->flag == F_METRIC && clvis_metric_name(k); k++)
-                    fprintf(f, "      %-18s %s\n", clvis_metric_name(k), clvis_metric_summary(k));
-                continue;
-            }
-            if (!strcmp(c->name, "dream") && (d->flag == F_STEPS || d->flag == F_SEED ||
-                                               d->flag == F_LAYER || d->flag == F_FORMAT)) {
-                const char *t =
-                    d->flag == F_STEPS ? "N  gradient-ascent steps per octave (default 50)"
-                    : d->flag == F_SEED ? "N  the jitter's seed (default 0)"
-                    : d->flag == F_LAYER
-                        ? "L[:W][,L2[:W2]...]  the layers, each with its weight (default 1)"
-                        : "jpeg|png  the dream as JPEG, quality 95 (default) or PNG";
-                fprintf(f, "  --%-11s %s\n", d->name, t);
-                continue;
-            }
-            if (d->flag == F_STEPS && !strcmp(c->name, "gradcam")) {
-                fprintf(f, "  --%-11s %s\n", d->name, "N  --metric insertion / deletion steps "
-                        "(default: the input's height)");
-                continue;
-            }
-            if (d->flag == F_METRIC && !strcmp(c->name, "gradcam")) {
-                fprintf(f, "  --%-11s %s\n", d->name, "a,b  with --method all or a list: each "
-                        "method's map judged by these metrics of 'clvis evaluate --help'");
-                continue;
-            }
-            if (d->flag == F_TOP && (sal || !strcmp(c->name, "gradcam"))) {
-                fprintf(f, "  --%-11s %s\n", d->name, "K  explain each of the top K classes (K >= 1)");
-                continue;
-            }
-            if (sal && d->flag == F_METHOD) {
-                fprintf(f, "  --%-11s %s\n", d->name, "NAME  saliency method (default vanilla):");
-                for (int k = 0; clvis_saliency_method_name(k); k++)
-                    fprintf(f, "      %-15s %s\n", clvis_saliency_method_name(k),
-                            clvis_saliency_method_summary(k));
-                continue;
-            }
-            if (sal && d->flag == F_STEPS) {
-                fprintf(f, "  --%-11s %s\n", d->name, "N  ig: integration steps (default 50)");
-                continue;
-            }
-            if (sal && d->flag == F_LAYER) {
-                fprintf(f, "  --%-11s %s\n", d->name, "NAME  guided-gradcam: the Grad-CAM layer");
-                continue;
-            }
-            if (sal && d->flag == F_SEED) {
-                fprintf(f, "  --%-11s %s\n", d->name,
-                        "N  smoothgrad noise / uniform baseline: numpy.random.RandomState(N) (0)");
-                continue;
-            }
-            fprintf(f, "  --%-11s %s\n", d->name, d->help);
-            for (int k = 0; d->flag == F_METHOD && clvis_cam_method_name(k); k++)
+    for (const flag_def *d = FLAGS; d->name; d++) {
+        if (!(c->flags & d->flag))
+            continue;
+        fprintf(f, "  --%-11s %s\n", d->name, flag_help(c, d));
+        if (ev && d->flag == F_METRIC)
+            for (int k = 0; clvis_metric_name(k); k++)
+                fprintf(f, "      %-18s %s\n", clvis_metric_name(k), clvis_metric_summary(k));
+        if (sal && d->flag == F_METHOD)
+            for (int k = 0; clvis_saliency_method_name(k); k++)
+                fprintf(f, "      %-15s %s\n", clvis_saliency_method_name(k),
+                        clvis_saliency_method_summary(k));
+        if (!sal && !ev && d->flag == F_METHOD) {
+            for (int k = 0; clvis_cam_method_name(k); k++)
                 fprintf(f, "      %-13s %s\n", clvis_cam_method_name(k),
                         clvis_cam_method_summary(k));
-            if (d->flag == F_METHOD)
-                fprintf(f, "      %-13s %s\n", "all | A,B,...",
-                        "every method (or those listed): their files and one comparison grid "
-                        "per image (compare_<image>_grid.jpg)");
+            fprintf(f, "      %-13s %s\n", "all | A,B,...",
+                    "every method (or those listed): their files and one comparison grid "
+                    "per image (compare_<image>_grid.jpg)");
         }
+    }
     if (!strcmp(c->name, "filters"))
         cli_lucid_help(f);
     fprintf(f, "  --%-11s %s\n", "help", "this text");
