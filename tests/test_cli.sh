@@ -4,31 +4,9 @@
 # Prints PASS/FAIL lines and "N passed, M failed"; exit 77 (skip) without an OpenCL device
 # unless CLVIS_REQUIRE_DEVICE=1.
 set -u
+. "$(dirname "$0")/lib.sh"
 BUILD=${1:-build}
-ROOT=$(cd "$(dirname "$0")/.." && pwd)
-CLVIS=$(cd "$BUILD" 2>/dev/null && pwd)/clvis
-cd "$ROOT" || exit 1
-passed=0
-failed=0
-pass() { echo "PASS $1"; passed=$((passed + 1)); }
-fail() { echo "FAIL $1${2:+: $2}"; failed=$((failed + 1)); }
-check() { if eval "$2"; then pass "$1"; else fail "$1" "${3:-}"; fi; }
-
-if [ ! -x "$CLVIS" ]; then
-    echo "FAIL clvis not built at $CLVIS"
-    echo "0 passed, 1 failed"
-    exit 1
-fi
-if ! "$CLVIS" devices >/dev/null 2>&1; then
-    if [ "${CLVIS_REQUIRE_DEVICE:-0}" != "0" ]; then
-        echo "FAIL no device (CLVIS_REQUIRE_DEVICE set)"
-        echo "0 passed, 1 failed"
-        exit 1
-    fi
-    echo "SKIP no OpenCL device"
-    echo "0 passed, 0 failed, 1 skipped"
-    exit 77
-fi
+need_clvis "$BUILD"
 
 T=$(mktemp -d /tmp/clvis_cli.XXXXXX)
 trap 'rm -rf "$T"' EXIT
@@ -743,5 +721,4 @@ run dc_one 0 -- gradcam --quiet --model "$K/functional.h5" --out "$T/dcone" --de
     check "gradcam --device all on this host's devices: a d0/ per device, 'one device' or a comparison line" "[ -s '$T/dcone/d0/gradcam_coffee_map.png' ] && { grep -q '^one device: nothing to compare\$' '$T/dc_one.out' || grep -q 'd1 against d0' '$T/dc_one.out'; }" "$(cat "$T/dc_one.out")"
 bad dc_bad 1 'no_such.png: cannot open' -- gradcam --model "$K/functional.h5" --out "$T/bad_dc_bad/out" --device all "$T/no_such.png"
 
-echo "$passed passed, $failed failed"
-[ "$failed" = 0 ]
+finish

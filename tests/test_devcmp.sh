@@ -17,11 +17,7 @@ BUILD=${1:-build}
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 CLVIS=$(cd "$BUILD" 2>/dev/null && pwd)/clvis
 cd "$ROOT" || exit 1
-passed=0
-failed=0
-pass() { echo "PASS $1"; passed=$((passed + 1)); }
-fail() { echo "FAIL $1${2:+: $2}"; failed=$((failed + 1)); }
-skip() { echo "SKIP $1"; echo "0 passed, 0 failed, 1 skipped"; exit 77; }
+. "$(dirname "$0")/lib.sh"
 
 icd_lib=$(dpkg -L oclgrind 2>/dev/null | grep '/liboclgrind-rt-icd\.so$' | head -n 1)
 [ -n "$icd_lib" ] && [ -f "$icd_lib" ] || skip "no Oclgrind (Debian package oclgrind)"
@@ -104,5 +100,4 @@ if [ -s "$T/oclgrind.log" ] || grep -q -E 'Invalid (read|write)|data race|OpenCL
 else
     pass "no Oclgrind diagnostic"
 fi
-echo "$passed passed, $failed failed"
-[ "$failed" = 0 ]
+finish

@@ -6,30 +6,8 @@
 # Prints PASS/FAIL lines and "N passed, M failed"; exit 77 (skip) without an OpenCL device
 # unless CLVIS_REQUIRE_DEVICE=1.
 set -u
-BUILD=${1:-build}
-ROOT=$(cd "$(dirname "$0")/.." && pwd)
-CLVIS=$(cd "$BUILD" 2>/dev/null && pwd)/clvis
-cd "$ROOT" || exit 1
-passed=0
-failed=0
-pass() { echo "PASS $1"; passed=$((passed + 1)); }
-fail() { echo "FAIL $1${2:+: $2}"; failed=$((failed + 1)); }
-
-if [ ! -x "$CLVIS" ]; then
-    echo "FAIL clvis not built at $CLVIS"
-    echo "0 passed, 1 failed"
-    exit 1
-fi
-if ! "$CLVIS" devices >/dev/null 2>&1; then
-    if [ "${CLVIS_REQUIRE_DEVICE:-0}" != "0" ]; then
-        echo "FAIL no device (CLVIS_REQUIRE_DEVICE set)"
-        echo "0 passed, 1 failed"
-        exit 1
-    fi
-    echo "SKIP no OpenCL device"
-    echo "0 passed, 0 failed, 1 skipped"
-    exit 77
-fi
+. "$(dirname "$0")/lib.sh"
+need_clvis "${1:-build}"
 
 T=$(mktemp -d /tmp/clvis_dream.XXXXXX)
 trap 'rm -rf "$T"' EXIT
@@ -108,5 +86,4 @@ else
     fail "--format png" "$(head -c 300 "$T/png.err")"
 fi
 
-echo "$passed passed, $failed failed"
-[ "$failed" = 0 ]
+finish

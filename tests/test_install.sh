@@ -12,10 +12,7 @@ BUILD=${1:-build}
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 BUILD=$(cd "$BUILD" 2>/dev/null && pwd) || { echo "FAIL no build dir"; echo "0 passed, 1 failed"; exit 1; }
 cd "$ROOT" || exit 1
-passed=0 failed=0
-pass() { echo "PASS $1"; passed=$((passed + 1)); }
-fail() { echo "FAIL $1${2:+: $2}"; failed=$((failed + 1)); }
-check() { if eval "$2"; then pass "$1"; else fail "$1" "${3:-}"; fi; }
+. "$(dirname "$0")/lib.sh"
 
 T=$(mktemp -d /tmp/clvis_install.XXXXXX)
 trap 'rm -rf "$T"' EXIT
@@ -124,5 +121,4 @@ check "example (shared, LD_LIBRARY_PATH) writes the overlay PNG" \
     >"$T/ex_static.out" 2>&1
 check "example (static) writes the overlay PNG" "png_ok '$T/ov_static.png'" "$(head -c 300 "$T/ex_static.out")"
 
-echo "$passed passed, $failed failed"
-[ "$failed" -eq 0 ]
+finish

@@ -6,24 +6,8 @@
 # Prints PASS/FAIL lines and "N passed, M failed"; exit 77 (skip) without an OpenCL device
 # unless CLVIS_REQUIRE_DEVICE=1.
 set -u
-BUILD=${1:-build}
-ROOT=$(cd "$(dirname "$0")/.." && pwd)
-CLVIS=$(cd "$BUILD" 2>/dev/null && pwd)/clvis
-cd "$ROOT" || exit 1
-passed=0
-failed=0
-pass() { echo "PASS $1"; passed=$((passed + 1)); }
-fail() { echo "FAIL $1${2:+: $2}"; failed=$((failed + 1)); }
-check() { if eval "$2"; then pass "$1"; else fail "$1" "${3:-}"; fi; }
-if [ ! -x "$CLVIS" ]; then
-    echo "FAIL clvis not built at $CLVIS"; echo "0 passed, 1 failed"; exit 1
-fi
-if ! "$CLVIS" devices >/dev/null 2>&1; then
-    if [ "${CLVIS_REQUIRE_DEVICE:-0}" != "0" ]; then
-        echo "FAIL no device (CLVIS_REQUIRE_DEVICE set)"; echo "0 passed, 1 failed"; exit 1
-    fi
-    echo "SKIP no OpenCL device"; echo "0 passed, 0 failed, 1 skipped"; exit 77
-fi
+. "$(dirname "$0")/lib.sh"
+need_clvis "${1:-build}"
 T=$(mktemp -d /tmp/clvis_profile.XXXXXX)
 trap 'rm -rf "$T"' EXIT
 M=tests/data/keras/small_convnet.h5
@@ -76,5 +60,4 @@ check "bench --profile: a table with the workload's layers" \
 "$CLVIS" bench --quiet --runs 1 --workload small_convnet >/dev/null 2>"$T/b0.err"
 check "bench without --profile: no table" "[ $? = 0 ] && ! grep -q 'clvis profile' '$T/b0.err'"
 
-echo "$passed passed, $failed failed"
-[ "$failed" = 0 ]
+finish

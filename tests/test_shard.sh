@@ -5,24 +5,8 @@
 # ten images: a few seconds. Prints PASS/FAIL lines and "N passed, M failed"; exit 77 (skip)
 # without an OpenCL device unless CLVIS_REQUIRE_DEVICE=1.
 set -u
-BUILD=${1:-build}
-ROOT=$(cd "$(dirname "$0")/.." && pwd)
-CLVIS=$(cd "$BUILD" 2>/dev/null && pwd)/clvis
-cd "$ROOT" || exit 1
-passed=0
-failed=0
-pass() { echo "PASS $1"; passed=$((passed + 1)); }
-fail() { echo "FAIL $1${2:+: $2}"; failed=$((failed + 1)); }
-check() { if eval "$2"; then pass "$1"; else fail "$1" "${3:-}"; fi; }
-if [ ! -x "$CLVIS" ]; then
-    echo "FAIL clvis not built at $CLVIS"; echo "0 passed, 1 failed"; exit 1
-fi
-if ! "$CLVIS" devices >/dev/null 2>&1; then
-    if [ "${CLVIS_REQUIRE_DEVICE:-0}" != "0" ]; then
-        echo "FAIL no device (CLVIS_REQUIRE_DEVICE set)"; echo "0 passed, 1 failed"; exit 1
-    fi
-    echo "SKIP no OpenCL device"; echo "0 passed, 0 failed, 1 skipped"; exit 77
-fi
+. "$(dirname "$0")/lib.sh"
+need_clvis "${1:-build}"
 T=$(mktemp -d /tmp/clvis_shard.XXXXXX)
 trap 'rm -rf "$T"' EXIT
 M=tests/data/keras/functional.h5
@@ -123,5 +107,4 @@ check "--split writes what one unsplit run writes: 48 entries, the same names (p
 "$CLVIS" predict --device all --split --model "$M" "$F/cmyk.jpg" >"$T/sp1.out" 2>"$T/sp1.err"
 check "--device all --split with one device (or one image): runs in-process, exit 0" "[ $? = 0 ] && grep -q 'cmyk.jpg' '$T/sp1.out'" "$(cat "$T/sp1.err")"
 
-echo "$passed passed, $failed failed"
-[ "$failed" = 0 ]
+finish
