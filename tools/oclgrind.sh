@@ -12,6 +12,8 @@
 #        test_onnx test_onnx_conformance test_api_methods test_tfkv test_lucent test_diversity
 #        test_dream: every kernel file's users;
 #        CLVIS_BUILD picks the build, CLVIS_OCLGRIND_TIMEOUT the seconds per test, default 1200;
+#        CLVIS_OCLGRIND_JOBS the tests run at once, default 2 (each with its own logs; a test's
+#        lines are printed when it ends);
 #        CLVIS_OCLGRIND_KERNELS the CLVIS_KERNELS of every test, default auto for test_ops
 #        (both kernel families checked) and cpu for the others: see the loop)
 # The last line is the total: "N passed, M failed".
@@ -77,10 +79,14 @@ grep -q 'Invalid write' "$work/self.log" 2> /dev/null ||
 grep -q 'Oclgrind' "$work/devices.txt" || die "no Oclgrind device: $(cat "$work/devices.txt")"
 
 tests=("$@")
-[ ${#tests[@]} -gt 0 ] || tests=(test_ops test_graph test_runtime test_pipelines test_onnx test_onnx_conformance
+# (the longest first: with two at a time the stage ends sooner)
+[ ${#tests[@]} -gt 0 ] || tests=(test_onnx test_pipelines test_ops test_graph test_runtime test_onnx_conformance
     test_api_methods test_tfkv test_lucent test_diversity test_dream)
-passed=0 failed=0 t_all=$(date +%s)
-for t in "${tests[@]}"; do
+# one_test T: runs test T under Oclgrind, writes T.result ("passed failed") and prints its
+# block in one write (tests run CLVIS_OCLGRIND_JOBS at a time, default 2).
+one_test() {
+    local t=$1
+    local out diag start kern rc secs line p f why ndiag expected unexpected fn err ok e u block
     out="$log_dir/$t.log" diag="$log_dir/$t.oclgrind"
     start=$(date +%s)
     # Oclgrind is a GPU-type device, so the kernel table gives it the work-group tiled kernels;
@@ -116,21 +122,42 @@ for t in "${tests[@]}"; do
         f=$((f + 1))
         why="${why:+$why; }$ndiag oclgrind diagnostic line(s)"
     fi
-    passed=$((passed + p)) failed=$((failed + f))
-    printf '%-5s %-16s %4d passed, %d failed  (%ds)%s\n' "$([ "$f" -eq 0 ] && echo ok || echo FAIL)" \
-        "$t" "$p" "$f" "$secs" "${why:+  $why}"
-    grep -E '^QUICK' "$out" | sed 's/^/      /'
-    for e in "${expected[@]}"; do
-        echo "      expected OpenCL API error (provoked by the test): $e"
-    done
-    if [ "$f" -ne 0 ]; then
-        grep -E '^FAIL' "$out" | head -n 20 | sed 's/^/      /'
-        [ -s "$diag" ] && head -n 40 "$diag" | sed 's/^/      | /'
-        grep -E "$DIAG" "$out" | head -n 10 | sed 's/^/      | /'
-        for u in "${unexpected[@]}"; do
-            echo "      | OpenCL API error: $u"
+    echo "$p $f" > "$log_dir/$t.result"
+    block=$(
+        printf '%-5s %-16s %4d passed, %d failed  (%ds)%s\n' "$([ "$f" -eq 0 ] && echo ok || echo FAIL)" \
+            "$t" "$p" "$f" "$secs" "${why:+  $why}"
+        grep -E '^QUICK' "$out" | sed 's/^/      /'
+        for e in "${expected[@]}"; do
+            echo "      expected OpenCL API error (provoked by the test): $e"
         done
+        if [ "$f" -ne 0 ]; then
+            grep -E '^FAIL' "$out" | head -n 20 | sed 's/^/      /'
+            [ -s "$diag" ] && head -n 40 "$diag" | sed 's/^/      | /'
+            grep -E "$DIAG" "$out" | head -n 10 | sed 's/^/      | /'
+            for u in "${unexpected[@]}"; do
+                echo "      | OpenCL API error: $u"
+            done
+        fi
+    )
+    printf '%s\n' "$block"
+}
+
+jobs=${CLVIS_OCLGRIND_JOBS:-2}
+case $jobs in '' | *[!0-9]* | 0) die "CLVIS_OCLGRIND_JOBS wants a positive integer" ;; esac
+t_all=$(date +%s) running=0
+for t in "${tests[@]}"; do
+    if [ "$running" -ge "$jobs" ]; then
+        wait -n
+        running=$((running - 1))
     fi
+    one_test "$t" &
+    running=$((running + 1))
+done
+wait
+passed=0 failed=0
+for t in "${tests[@]}"; do
+    read -r p f < "$log_dir/$t.result" || { p=0 f=1; }
+    passed=$((passed + p)) failed=$((failed + f))
 done
 echo "oclgrind: $(($(date +%s) - t_all)) s in all; logs: $log_dir"
 echo "$passed passed, $failed failed"
