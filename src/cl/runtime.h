@@ -117,6 +117,9 @@ struct clvis_ctx {
 /* Hands progress to the context's callback (nothing without one). */
 void ctx_progress(clvis_ctx *ctx, const char *task, long done, long total);
 
+/* The kernel function's name ("maxpool_fwd"). */
+const char *kernel_name(kernel_id k);
+
 /* Name of an OpenCL error code ("CL_OUT_OF_RESOURCES"). */
 const char *cl_error_name(cl_int e);
 /* Maps an OpenCL error to a status (allocation failures -> CLVIS_ERR_NO_MEMORY) and records
