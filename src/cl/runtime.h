@@ -35,6 +35,8 @@
     X(maxpool_fwd)           \
     X(maxpool_bwd)           \
     X(maxpool_bwd_disjoint)  \
+    X(maxpool2_fwd)          \
+    X(maxpool2_bwd)          \
     X(avgpool_fwd)           \
     X(avgpool_bwd)           \
     X(gpool_fwd)             \
