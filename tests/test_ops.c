@@ -1082,6 +1082,9 @@ int main(int argc, char **argv)
     act_case("linear", ACT_LINEAR, 0, 1.0, as);
     act_case("relu", ACT_RELU, 0, 1.0, as);
     act_case("relu6 (max_value)", ACT_RELU, 6.0, 9.0, as);
+    act_case("relu 2x3x5x7 (odd count: act_bwd4's tail)", ACT_RELU, 0, 1.0, (rshape){2, 3, 5, 7});
+    act_case("relu6 3x1x3x3 (odd count)", ACT_RELU, 6.0, 9.0, (rshape){3, 1, 3, 3});
+    act_case("sigmoid 1x1x1x7 (odd count)", ACT_SIGMOID, 0, 4.0, (rshape){1, 1, 1, 7});
     act_case("sigmoid", ACT_SIGMOID, 0, 4.0, as);
     act_case("tanh", ACT_TANH, 0, 2.0, as);
     act_case("softmax over channels", ACT_SOFTMAX, 0, 3.0, as);

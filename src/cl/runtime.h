@@ -24,6 +24,7 @@
     X(gemv_rows)             \
     X(act_fwd)               \
     X(act_bwd)               \
+    X(act_bwd4)              \
     X(softmax_fwd)           \
     X(softmax_bwd)           \
     X(act_p_fwd)             \

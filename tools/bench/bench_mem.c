@@ -1,10 +1,11 @@
 /* bench_mem.c — the bandwidth-bound kernels against a plain copy (issue 16, lever 4): GB/s of
- * copy_accum (the STREAM-like bound of this device through clvis's own launch), act_bwd (ReLU
- * gradient, 3 streams), max pool 2x2 forward / backward (row kernels and, with
- * CLVIS_POOL=generic set in-process, the general ones; the backward's fused ReLU too) and the
- * CPU dense path gemv_rows on VGG16's fc1 (25088 -> 4096, 411 MB of weights). Buffers are
- * sized well past the last-level cache. Each figure is the best of RUNS (wall clock around the
- * enqueue and clFinish); bytes are the minimum traffic (every stream read or written once).
+ * copy_accum (the STREAM-like bound of this device through clvis's own launch), act_bwd4 and
+ * act_bwd (ReLU gradient, 3 streams; CLVIS_ACT_BWD=scalar set in-process for the second), max
+ * pool 2x2 forward / backward (row kernels and, with CLVIS_POOL=generic set in-process, the
+ * general ones; the backward's fused ReLU too) and the CPU dense path gemv_rows on VGG16's fc1
+ * (25088 -> 4096, 411 MB of weights). Buffers are sized well past the last-level cache. Each
+ * figure is the best of RUNS (wall clock around the enqueue and clFinish); bytes are the
+ * minimum traffic (every stream read or written once).
  * usage: bench_mem [RUNS] (default 7) */
 #include <stdio.h>
 #include <stdlib.h>
@@ -79,25 +80,27 @@ int main(int argc, char **argv)
     struct {
         const char *name;
         which k;
-        int generic;
+        const char *env; /* NAME=VALUE set for this row (the fallback it forces), or NULL */
         double bytes;
     } rows[] = {
-        {"copy_accum (copy, 2 streams)", COPY, 0, 2.0 * n * 4},
-        {"act_bwd relu (dy *= y > 0, 3 streams)", ACT_BWD, 0, 3.0 * n * 4},
-        {"maxpool2_fwd (x in, x/4 out)", POOL_FWD, 0, 1.25 * n * 4},
-        {"maxpool_fwd (general, CLVIS_POOL=generic)", POOL_FWD, 1, 1.25 * n * 4},
-        {"maxpool2_bwd (x, dy/4 in, dx out)", POOL_BWD, 0, 2.25 * n * 4},
-        {"maxpool2_bwd + relu fused", POOL_BWD_RELU, 0, 2.25 * n * 4},
-        {"fill + maxpool_bwd_disjoint (generic)", POOL_BWD, 1, 2.25 * n * 4},
-        {"gemv_rows fc1 25088 x 4096, batch 1", GEMV, 0, (double)fc_in * fc_out * 4},
+        {"copy_accum (copy, 2 streams)", COPY, NULL, 2.0 * n * 4},
+        {"act_bwd4 relu (dy *= y > 0, 3 streams)", ACT_BWD, NULL, 3.0 * n * 4},
+        {"act_bwd relu (CLVIS_ACT_BWD=scalar)", ACT_BWD, "CLVIS_ACT_BWD=scalar", 3.0 * n * 4},
+        {"maxpool2_fwd (x in, x/4 out)", POOL_FWD, NULL, 1.25 * n * 4},
+        {"maxpool_fwd (general, CLVIS_POOL=generic)", POOL_FWD, "CLVIS_POOL=generic",
+         1.25 * n * 4},
+        {"maxpool2_bwd (x, dy/4 in, dx out)", POOL_BWD, NULL, 2.25 * n * 4},
+        {"maxpool2_bwd + relu fused", POOL_BWD_RELU, NULL, 2.25 * n * 4},
+        {"fill + maxpool_bwd_disjoint (generic)", POOL_BWD, "CLVIS_POOL=generic", 2.25 * n * 4},
+        {"gemv_rows fc1 25088 x 4096, batch 1", GEMV, NULL, (double)fc_in * fc_out * 4},
     };
     printf("bench_mem: %s, best of %d runs, 128 MiB per full-size stream\n", ctx->info.name,
            runs);
     for (size_t r = 0; r < sizeof rows / sizeof *rows && !st; r++) {
-        if (rows[r].generic)
-            setenv("CLVIS_POOL", "generic", 1);
-        else
-            unsetenv("CLVIS_POOL");
+        unsetenv("CLVIS_POOL");
+        unsetenv("CLVIS_ACT_BWD");
+        if (rows[r].env)
+            putenv((char *)rows[r].env);
         double best = 1e30;
         for (int i = 0; i <= runs && !st; i++) { /* i == 0: warm-up */
             double t0 = now_ms();
@@ -114,6 +117,7 @@ int main(int argc, char **argv)
                    rows[r].bytes / best / 1e6);
     }
     unsetenv("CLVIS_POOL");
+    unsetenv("CLVIS_ACT_BWD");
     if (st)
         fprintf(stderr, "bench_mem: %s\n", clvis_last_error());
     cl_mem ms[] = {ma, mb, mp, mdp, mw, mc};
