@@ -14,6 +14,32 @@ __kernel void act_bwd(__global float *dy, int dy_off, __global const float *y, i
     dy[dy_off + i] *= act_grad(y[y_off + i], act, act_max);
 }
 
+/* act_bwd four elements a work-item (float4 loads and stores; the last item takes the 1-3
+ * left over one by one): the same products, at the copy kernel's bandwidth where act_bwd's
+ * per-element items reach a third of it (tools/bench/bench_mem). */
+__kernel void act_bwd4(__global float *dy, int dy_off, __global const float *y, int y_off, int n,
+                       int act, float act_max)
+{
+    FLAT_ITEM_OR_RETURN(i, (n + 3) / 4);
+    __global float *d = dy + dy_off + (size_t)i * 4;
+    __global const float *v = y + y_off + (size_t)i * 4;
+    if (i * 4 + 4 <= n) {
+        float4 yv = vload4(0, v);
+        float4 g;
+        if (act == ACT_RELU)
+            g = select((float4)(0.0f), (float4)(1.0f),
+                       isgreater(yv, (float4)(0.0f)) &
+                           (act_max <= 0.0f ? (int4)(-1) : isless(yv, (float4)(act_max))));
+        else
+            g = (float4)(act_grad(yv.s0, act, act_max), act_grad(yv.s1, act, act_max),
+                         act_grad(yv.s2, act, act_max), act_grad(yv.s3, act, act_max));
+        vstore4(vload4(0, d) * g, 0, d);
+    } else {
+        for (int k = 0; k < n - i * 4; k++)
+            d[k] *= act_grad(v[k], act, act_max);
+    }
+}
+
 /* One work-item per (n, h, w) position: softmax over the c channels, in place. */
 __kernel void softmax_fwd(__global float *y, int y_off, int batch, int c, int hw)
 {

@@ -238,3 +238,97 @@ __kernel void maxpool_bwd_disjoint(__global float *dx, int dx_off, __global cons
         }
     }
 }
+
+/* ---- max pool 2x2, stride 2, no padding or dilation (VGG's, the book's convnet's): one
+ * work-item per output row, four windows per step from two float8 row loads. The same results
+ * as maxpool_fwd / maxpool_bwd_disjoint (same tap order, same first maximum), without their
+ * per-pixel index arithmetic, and the backward writes every input pixel itself (no fill). ---- */
+
+/* Max of the window in maxpool_fwd's order: fmax over (0,0), (0,1), (1,0), (1,1). */
+__kernel void maxpool2_fwd(__global float *y, int y_off, __global const float *x, int x_off,
+                           int NC, int H, int W, int OH, int OW)
+{
+    FLAT_ITEM_OR_RETURN(i, NC * OH);
+    int oh = i % OH, nc = i / OH;
+    __global const float *x0 = x + x_off + ((size_t)nc * H + 2 * oh) * W, *x1 = x0 + W;
+    __global float *yr = y + y_off + (size_t)i * OW;
+    int ow = 0;
+    for (; ow + 4 <= OW; ow += 4) {
+        float8 a = vload8(0, x0 + 2 * ow), b = vload8(0, x1 + 2 * ow);
+        vstore4(fmax(fmax(fmax(a.even, a.odd), b.even), b.odd), 0, yr + ow);
+    }
+    for (; ow < OW; ow++)
+        yr[ow] = fmax(fmax(fmax(x0[2 * ow], x0[2 * ow + 1]), x1[2 * ow]), x1[2 * ow + 1]);
+}
+
+/* dx (or dx +=, accum) gets each window's dy at its first maximum (row-major, as
+ * window_argmax), times act_grad of that maximum when act is not linear: the gradient through
+ * the activation whose output x is, fused (x = y of the conv / dense before the pool). Pixels
+ * of an odd last row or column (no window) get 0. */
+__kernel void maxpool2_bwd(__global float *dx, int dx_off, __global const float *dy, int dy_off,
+                           __global const float *x, int x_off, int NC, int H, int W, int OH,
+                           int OW, int act, float act_max, int accum)
+{
+    FLAT_ITEM_OR_RETURN(i, NC * OH);
+    int oh = i % OH, nc = i / OH;
+    size_t r = ((size_t)nc * H + 2 * oh) * W;
+    __global const float *x0 = x + x_off + r, *x1 = x0 + W;
+    __global float *d0 = dx + dx_off + r, *d1 = d0 + W;
+    __global const float *g = dy + dy_off + (size_t)i * OW;
+    int ow = 0;
+    for (; ow + 4 <= OW; ow += 4) {
+        float8 a = vload8(0, x0 + 2 * ow), b = vload8(0, x1 + 2 * ow);
+        float4 gv = vload4(0, g + ow);
+        float4 m = a.even;
+        int4 k = (int4)(0), t = isgreater(a.odd, m);
+        m = select(m, a.odd, t);
+        k = select(k, (int4)(1), t);
+        t = isgreater(b.even, m);
+        m = select(m, b.even, t);
+        k = select(k, (int4)(2), t);
+        t = isgreater(b.odd, m);
+        m = select(m, b.odd, t);
+        k = select(k, (int4)(3), t);
+        if (act != ACT_LINEAR)
+            gv *= (float4)(act_grad(m.s0, act, act_max), act_grad(m.s1, act, act_max),
+                           act_grad(m.s2, act, act_max), act_grad(m.s3, act, act_max));
+        float4 z = (float4)(0.0f);
+        float4 g0 = select(z, gv, k == 0), g1 = select(z, gv, k == 1);
+        float4 g2 = select(z, gv, k == 2), g3 = select(z, gv, k == 3);
+        float8 o0 = (float8)(g0.s0, g1.s0, g0.s1, g1.s1, g0.s2, g1.s2, g0.s3, g1.s3);
+        float8 o1 = (float8)(g2.s0, g3.s0, g2.s1, g3.s1, g2.s2, g3.s2, g2.s3, g3.s3);
+        if (accum) {
+            o0 += vload8(0, d0 + 2 * ow);
+            o1 += vload8(0, d1 + 2 * ow);
+        }
+        vstore8(o0, 0, d0 + 2 * ow);
+        vstore8(o1, 0, d1 + 2 * ow);
+    }
+    for (; ow < OW; ow++) {
+        int c = 2 * ow;
+        float v[4] = {x0[c], x0[c + 1], x1[c], x1[c + 1]}, m = v[0];
+        int k = 0;
+        for (int j = 1; j < 4; j++)
+            if (v[j] > m) {
+                m = v[j];
+                k = j;
+            }
+        float gk = g[ow];
+        if (act != ACT_LINEAR)
+            gk *= act_grad(m, act, act_max);
+        float o[4];
+        for (int j = 0; j < 4; j++)
+            o[j] = j == k ? gk : 0.0f;
+        if (accum) {
+            o[0] += d0[c], o[1] += d0[c + 1], o[2] += d1[c], o[3] += d1[c + 1];
+        }
+        d0[c] = o[0], d0[c + 1] = o[1], d1[c] = o[2], d1[c + 1] = o[3];
+    }
+    if (!accum) {
+        for (int c = 2 * OW; c < W; c++) /* odd width: the last column */
+            d0[c] = d1[c] = 0.0f;
+        if (oh == OH - 1) /* odd height: the last row */
+            for (int c = 0; c < W && 2 * OH < H; c++)
+                d1[W + c] = 0.0f;
+    }
+}

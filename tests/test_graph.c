@@ -359,6 +359,92 @@ static void test_pool_win(clvis_ctx *ctx)
     graph_destroy(g);
 }
 
+/* conv 3x3 + ReLU then max pool 2x2 / 2: the pool's gradient takes the ReLU's (graph.c's
+ * pool_fused_input); backward to the input vs FD, and backward to the conv itself, whose
+ * gradient (past its ReLU, the result) must then stay the pool's alone. */
+typedef struct {
+    rconv cv;
+    double w[4 * 2 * 9], b[4];
+} conv_pool_ref;
+
+static void ref_conv_pool(const double *x, rshape xs, double *y, const void *user)
+{
+    const conv_pool_ref *c = user;
+    rshape cs = {xs.n, 4, xs.h, xs.w};
+    size_t n = (size_t)cs.n * cs.c * cs.h * cs.w;
+    double *a = malloc(n * sizeof *a);
+    static const rpool p2 = {2, 2, 2, 2, 1, 1, 0, 0, 0, 0, 0};
+    ref_conv2d(a, x, xs, c->w, c->b, &c->cv, xs.h, xs.w);
+    ref_act(a, a, cs, ACT_RELU, 0);
+    ref_pool2(y, a, cs, 1, &p2, xs.h / 2, xs.w / 2);
+    free(a);
+}
+
+static void test_conv_relu_pool(clvis_ctx *ctx)
+{
+    graph *g;
+    int in, cv, mp;
+    static conv_pool_ref c = {.cv = {4, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1, 1}};
+    rshape xs = {2, 2, 10, 13};
+    clvis_status st = graph_create(ctx, "conv_relu_pool", &g);
+    if (!st)
+        st = graph_add_input(g, "x", (shape3){2, 10, 13}, &in);
+    if (!st)
+        st = graph_add_conv2d(g, "conv", "Conv2D", in, 4, 3, 3, 1, 1, 1, 1, PAD_SAME, 1, 1,
+                              ACT_RELU, 0.0f, &cv);
+    if (!st)
+        st = graph_add_pool(g, "pool", 1, cv, 2, 2, 2, 2, PAD_VALID, &mp);
+    if (!st)
+        st = upload_rand(g, cv, 0, c.w, 0.5);
+    if (!st)
+        st = upload_rand(g, cv, 1, c.b, 0.3);
+    if (!st)
+        st = graph_check(g);
+    if (st) {
+        test_fail("conv_relu_pool graph", clvis_last_error());
+        graph_destroy(g);
+        return;
+    }
+    small_check("conv + relu -> max pool 2x2 (fused gradient) 10x13", g, mp, xs, ref_conv_pool,
+                &c);
+    /* backward to the conv: its gradient is the pool's, the ReLU not applied (conv is `to`) */
+    size_t nc = (size_t)xs.n * 4 * xs.h * xs.w, np = (size_t)xs.n * 4 * (xs.h / 2) * (xs.w / 2);
+    float *a = malloc(nc * 4), *r = malloc(np * 4), *d = malloc(nc * 4);
+    double *want = calloc(nc, sizeof *want);
+    for (size_t i = 0; i < np; i++)
+        r[i] = (float)urand();
+    st = graph_read(g, cv, LAYOUT_NCHW, a);
+    if (!st)
+        st = graph_seed(g, mp, LAYOUT_NCHW, r);
+    if (!st)
+        st = graph_backward(g, mp, cv, 0);
+    if (!st)
+        st = graph_read_grad(g, cv, LAYOUT_NCHW, d);
+    int zero_windows = 0, oh = xs.h / 2, ow = xs.w / 2;
+    for (int pl = 0; pl < xs.n * 4; pl++)
+        for (int i = 0; i < oh; i++)
+            for (int j = 0; j < ow; j++) {
+                const float *p = a + (size_t)pl * xs.h * xs.w;
+                int best = (2 * i) * xs.w + 2 * j;
+                for (int t = 1; t < 4; t++) {
+                    int q = (2 * i + t / 2) * xs.w + 2 * j + t % 2;
+                    if (p[q] > p[best])
+                        best = q;
+                }
+                zero_windows += p[best] <= 0.0f;
+                want[(size_t)pl * xs.h * xs.w + best] = r[((size_t)pl * oh + i) * ow + j];
+            }
+    if (st)
+        test_fail("conv_relu_pool backward to the conv", clvis_last_error());
+    else
+        test_compare_fd("conv + relu -> max pool: gradient at the conv (to) is the pool's", d,
+                        want, nc, 1e-6);
+    test_checkf(zero_windows > 0, "conv_relu_pool: some windows are all zero after the ReLU "
+                                  "(%d), where a fused ReLU mask would differ", zero_windows);
+    free(a), free(r), free(d), free(want);
+    graph_destroy(g);
+}
+
 /* squeeze-excitation x * sigmoid(gap(x)), SiLU z * sigmoid(z), then (u - k) / s with constants
  * k (c, 1, 1) and s (1, 1, 1), then v * v (the same node twice) */
 typedef struct {
@@ -865,6 +951,7 @@ int main(void)
     test_conv_win(ctx);
     test_conv_blk_repack(ctx);
     test_pool_win(ctx);
+    test_conv_relu_pool(ctx);
     test_binary_graph(ctx);
     test_act_graph(ctx);
     test_prelu_graph(ctx);

@@ -14,7 +14,7 @@
 #include "testutil.h"
 
 typedef enum { K_CONV, K_DENSE, K_ACT, K_POOL, K_GPOOL, K_PAD, K_SCALE, K_ADD, K_CONCAT,
-               K_RESHAPE, K_RESHAPE_PLAIN, K_BINARY, K_PRELU } kind;
+               K_RESHAPE, K_RESHAPE_PLAIN, K_BINARY, K_PRELU, K_POOL_ACT } kind;
 
 typedef struct tcase {
     const char *name;
@@ -26,7 +26,7 @@ typedef struct tcase {
     /* pools */
     int is_max;
     pool2d_params pool;
-    /* activation */
+    /* activation (K_POOL_ACT: max pool of act(x), the gradient through both fused) */
     int act;
     double act_max, act_p1;
     double x_scale;
@@ -104,6 +104,16 @@ static void reference(const tcase *t, const double *x, double *y)
         ref_pool2(y, x, t->xs, t->is_max, &p, t->ys.h, t->ys.w);
         break;
     }
+    case K_POOL_ACT: {
+        const window2d *v = &t->pool.win;
+        rpool p = {v->kh, v->kw, v->sh, v->sw, v->dh, v->dw, v->pad_t, v->pad_b, v->pad_l,
+                   v->pad_r, 0};
+        double *a = malloc(count(t->xs) * sizeof *a);
+        ref_act(a, x, t->xs, t->act, t->act_max);
+        ref_pool2(y, a, t->xs, 1, &p, t->ys.h, t->ys.w);
+        free(a);
+        break;
+    }
     case K_GPOOL:
         ref_gpool(y, x, t->xs, t->is_max);
         break;
@@ -155,6 +165,19 @@ static tensor view(cl_mem m, size_t off, rshape s)
     return (tensor){m, off, s.n, s.c, s.h, s.w};
 }
 
+/* K_POOL_ACT: a new buffer holding act(x) (the conv's output the pool reads); a.mem is NULL
+ * or a buffer to release. */
+static clvis_status act_copy(const tcase *t, tensor x, tensor *a)
+{
+    *a = x;
+    a->mem = NULL;
+    a->off = 0;
+    clvis_status st = buffer_create(ctx, tensor_count(x) * sizeof(float), &a->mem);
+    if (!st)
+        st = copy_accum(ctx, *a, x, 0);
+    return st ? st : act_forward(ctx, *a, (act_kind)t->act, (float)t->act_max);
+}
+
 static clvis_status device_forward(const tcase *t, tensor y, tensor x)
 {
     switch (t->k) {
@@ -177,6 +200,15 @@ static clvis_status device_forward(const tcase *t, tensor y, tensor x)
     case K_POOL:
         return t->is_max ? maxpool_forward(ctx, &t->pool, y, x)
                          : avgpool_forward(ctx, &t->pool, y, x);
+    case K_POOL_ACT: {
+        tensor a;
+        clvis_status st = act_copy(t, x, &a);
+        if (!st)
+            st = maxpool_forward(ctx, &t->pool, y, a);
+        if (a.mem)
+            clReleaseMemObject(a.mem);
+        return st;
+    }
     case K_GPOOL:
         return gpool_forward(ctx, t->is_max, y, x);
     case K_PAD:
@@ -235,6 +267,17 @@ static clvis_status device_backward(const tcase *t, tensor dx, tensor dy, tensor
     case K_POOL:
         return t->is_max ? maxpool_backward(ctx, &t->pool, dx, dy, x, accum)
                          : avgpool_backward(ctx, &t->pool, dx, dy, accum);
+    case K_POOL_ACT: {
+        (void)y;
+        tensor a;
+        clvis_status st = act_copy(t, x, &a);
+        if (!st)
+            st = maxpool_backward_act(ctx, &t->pool, dx, dy, a, (act_kind)t->act,
+                                      (float)t->act_max, accum);
+        if (a.mem)
+            clReleaseMemObject(a.mem);
+        return st;
+    }
     case K_GPOOL:
         return gpool_backward(ctx, t->is_max, dx, dy, x, accum);
     case K_PAD:
@@ -518,6 +561,52 @@ static void pool_case_win(const char *name, int is_max, rshape xs, window2d win,
     tcase t = {.name = name, .k = K_POOL, .xs = xs, .ys = {xs.n, xs.c, oh, ow},
                .is_max = is_max, .pool = {win, ceil_mode, include_pad}, .x_scale = 1.0};
     run_case(&t);
+}
+
+/* Max pool 2x2 / 2 of act(x) with act's gradient fused into the pool's (graph.c does this
+ * when the pool is the only consumer of a conv / dense with that activation): FD through both,
+ * then the fused gradient must equal the two passes (maxpool_backward, act_backward) exactly. */
+static void pool_act_case(const char *name, int act, double act_max, rshape xs)
+{
+    if (!case_begin("maxpool", name))
+        return;
+    rshape ys = {xs.n, xs.c, xs.h / 2, xs.w / 2};
+    tcase t = {.name = name, .k = K_POOL_ACT, .xs = xs, .ys = ys, .act = act,
+               .act_max = act_max, .pool = {{2, 2, 2, 2, 1, 1, 0, 0, 0, 0}, 0, 0},
+               .x_scale = 2.0};
+    run_case(&t);
+    size_t nx = count(xs), ny = count(ys);
+    float *x = malloc(nx * sizeof *x), *g = malloc(ny * sizeof *g);
+    float *d1 = malloc(nx * sizeof *d1), *d2 = malloc(nx * sizeof *d2);
+    for (size_t i = 0; i < nx; i++)
+        x[i] = (float)(2.0 * urand());
+    for (size_t i = 0; i < ny; i++)
+        g[i] = (float)urand();
+    cl_mem mx = NULL, mg = NULL, md = NULL;
+    char label[160];
+    snprintf(label, sizeof label, "%s: fused == pool then act gradient, bit for bit", name);
+    clvis_status st = buffer_create(ctx, nx * 4, &mx);
+    if (!st && !(st = buffer_create(ctx, ny * 4, &mg)) && !(st = buffer_create(ctx, nx * 4, &md))) {
+        tensor tx = view(mx, 0, xs), tg = view(mg, 0, ys), td = view(md, 0, xs);
+        if (!(st = buffer_write(ctx, mx, 0, nx * 4, x)) &&
+            !(st = act_forward(ctx, tx, (act_kind)act, (float)act_max)) &&
+            !(st = buffer_write(ctx, mg, 0, ny * 4, g)) &&
+            !(st = maxpool_backward_act(ctx, &t.pool, td, tg, tx, (act_kind)act,
+                                        (float)act_max, 0)) &&
+            !(st = buffer_read(ctx, md, 0, nx * 4, d1)) &&
+            !(st = maxpool_backward(ctx, &t.pool, td, tg, tx, 0)) &&
+            !(st = act_backward(ctx, td, tx, (act_kind)act, (float)act_max)))
+            st = buffer_read(ctx, md, 0, nx * 4, d2);
+    }
+    cl_mem all[] = {mx, mg, md};
+    for (int k = 0; k < 3; k++)
+        if (all[k])
+            clReleaseMemObject(all[k]);
+    if (st)
+        test_fail(label, clvis_last_error());
+    else
+        test_check(label, memcmp(d1, d2, nx * sizeof *d1) == 0, "memcmp of the two gradients");
+    free(x), free(g), free(d1), free(d2);
 }
 
 static void act_case_p(const char *name, int act, double p0, double p1, double scale, rshape s)
@@ -993,6 +1082,9 @@ int main(int argc, char **argv)
     act_case("linear", ACT_LINEAR, 0, 1.0, as);
     act_case("relu", ACT_RELU, 0, 1.0, as);
     act_case("relu6 (max_value)", ACT_RELU, 6.0, 9.0, as);
+    act_case("relu 2x3x5x7 (odd count: act_bwd4's tail)", ACT_RELU, 0, 1.0, (rshape){2, 3, 5, 7});
+    act_case("relu6 3x1x3x3 (odd count)", ACT_RELU, 6.0, 9.0, (rshape){3, 1, 3, 3});
+    act_case("sigmoid 1x1x1x7 (odd count)", ACT_SIGMOID, 0, 4.0, (rshape){1, 1, 1, 7});
     act_case("sigmoid", ACT_SIGMOID, 0, 4.0, as);
     act_case("tanh", ACT_TANH, 0, 2.0, as);
     act_case("softmax over channels", ACT_SOFTMAX, 0, 3.0, as);
@@ -1018,6 +1110,24 @@ int main(int argc, char **argv)
     }
     /* pools */
     pool_case("maxpool 2x2 s2 valid 7x9", 1, 1, 3, 7, 9, 2, 2, PAD_VALID);
+    pool_case("maxpool 2x2 s2 valid 10x17 batch 2 (row kernels: vectors + tail, odd width)", 1,
+              2, 3, 10, 17, 2, 2, PAD_VALID);
+    pool_case("maxpool 2x2 s2 valid 9x8 (row kernels: odd height)", 1, 1, 2, 9, 8, 2, 2,
+              PAD_VALID);
+    pool_act_case("maxpool 2x2 of relu 12x16 batch 2 (gradient fused)", ACT_RELU, 0,
+                  (rshape){2, 3, 12, 16});
+    pool_act_case("maxpool 2x2 of relu6 11x13 (gradient fused, odd sizes)", ACT_RELU, 6.0,
+                  (rshape){1, 2, 11, 13});
+    pool_act_case("maxpool 2x2 of tanh 8x10 (gradient fused)", ACT_TANH, 0, (rshape){1, 2, 8, 10});
+    {
+        const char *l = "maxpool_backward_act refuses a 3x3 pool";
+        if (case_begin("maxpool", l)) {
+            pool2d_params p3 = {{3, 3, 3, 3, 1, 1, 0, 0, 0, 0}, 0, 0};
+            tensor x9 = {NULL, 0, 1, 1, 9, 9}, y3 = {NULL, 0, 1, 1, 3, 3};
+            test_expect_error(l, maxpool_backward_act(ctx, &p3, x9, y3, x9, ACT_RELU, 0.0f, 0),
+                              CLVIS_ERR_INVALID_ARG);
+        }
+    }
     pool_case("maxpool 3x3 s2 same 8x8 batch3", 1, 3, 2, 8, 8, 3, 2, PAD_SAME);
     pool_case("maxpool 3x3 s1 same 5x6", 1, 1, 2, 5, 6, 3, 1, PAD_SAME);
     pool_case("maxpool 2x2 s2 same 7x7 batch 2 (disjoint, padded)", 1, 2, 3, 7, 7, 2, 2, PAD_SAME);

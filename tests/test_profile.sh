@@ -33,15 +33,19 @@ check "stdout unchanged by the table (nothing of it on stdout)" "! grep -q 'clvi
 awk -v wall="$wall_ms" '
     /^clvis profile:/ { for (i = 1; i <= NF; i++) if ($i == "ms") span = $(i - 1) + 0 }
     /^layer / { inside = 1; next }
+    /^kernel / { inside = 0; kern = 1; next }
+    kern && NF >= 4 { ksum += $(NF - 1) + 0; kn++ }
     inside && /^\(all kernels\)/ { all = $(NF - 1) + 0; next }
     inside && NF >= 4 { ms = $(NF - 1) + 0; if (ms < 0 || $(NF - 1) ~ /^-/) bad = 1
                         if (!/^\(between/) { if (n && ms > prev + 1e-9) unsorted = 1; prev = ms; n++ }
                         sum += ms }
-    END { printf "span=%.3f sum=%.3f all=%.3f wall=%d rows=%d bad=%d unsorted=%d\n", span, sum, all, wall, n, bad, unsorted
+    END { printf "span=%.3f sum=%.3f all=%.3f wall=%d rows=%d bad=%d unsorted=%d kernel rows=%d sum=%.3f\n", span, sum, all, wall, n, bad, unsorted, kn, ksum
           ok = n >= 8 && !bad && !unsorted && span > 0 && sum <= span * 1.001 + 0.01 &&
-               sum >= span * 0.999 - 0.01 && all <= span + 0.01 && span <= wall
+               sum >= span * 0.999 - 0.01 && all <= span + 0.01 && span <= wall &&
+               kn >= 3 && ksum <= all * 1.001 + 0.01 && ksum >= all * 0.999 - 0.01
           exit ok ? 0 : 1 }' "$T/on.err" >"$T/check.txt"
-check "times non-negative, rows sorted, kernels + gaps = span <= wall ($(cat "$T/check.txt"))" "[ $? = 0 ]"
+rc=$?
+check "times non-negative, rows sorted, kernels + gaps = span <= wall; the per-kernel table sums to all kernels ($(cat "$T/check.txt"))" "[ $rc = 0 ]"
 
 # off: unset, empty and 0 print nothing
 "$CLVIS" gradcam --quiet --model "$M" --out "$T/off" "$IMG" >"$T/off.out" 2>"$T/off.err"

@@ -331,7 +331,7 @@ clvis_status kernel_run(clvis_ctx *ctx, kernel_id k, size_t global, const karg *
     CL_TRY(clEnqueueNDRangeKernel(ctx->queue, ctx->kernels[k], 1, NULL, &g, &local, 0, NULL,
                                   ctx->prof ? &ev : NULL));
     if (ev)
-        profile_add(ctx->prof, ev);
+        profile_add(ctx->prof, ev, kernel_name(k));
     return CLVIS_OK;
 }
 
@@ -348,7 +348,7 @@ clvis_status kernel_run2(clvis_ctx *ctx, kernel_id k, const size_t global[2], co
     CL_TRY(clEnqueueNDRangeKernel(ctx->queue, ctx->kernels[k], 2, NULL, global, local, 0, NULL,
                                   ctx->prof ? &ev : NULL));
     if (ev)
-        profile_add(ctx->prof, ev);
+        profile_add(ctx->prof, ev, kernel_name(k));
     return CLVIS_OK;
 }
 

@@ -22,6 +22,9 @@ struct profile {
     int n_rows, cap_rows, cur;
     cl_event pending[PENDING_MAX];
     int pending_row[PENDING_MAX];
+    int pending_kern[PENDING_MAX]; /* row in kern_rows, or -1 */
+    entry *kern_rows;              /* the same times summed per kernel name (dir '-') */
+    int n_kern, cap_kern;
     int n_pending;
     cl_ulong first_start, last_end; /* device clock, over every kernel read */
     double gap_ns;                  /* device idle between consecutive kernels */
@@ -37,24 +40,31 @@ int profile_requested(void)
     return v && *v && strcmp(v, "0") != 0;
 }
 
-static int row_for(profile *p, const char *name, char dir)
+/* The row of (name, dir) in a table, added when new; `none` when out of memory. */
+static int table_row(entry **rows, int *n, int *cap, const char *name, char dir, int none)
 {
-    for (int i = 0; i < p->n_rows; i++)
-        if (p->rows[i].dir == dir && strcmp(p->rows[i].name, name) == 0)
+    for (int i = 0; i < *n; i++)
+        if ((*rows)[i].dir == dir && strcmp((*rows)[i].name, name) == 0)
             return i;
-    if (p->n_rows == p->cap_rows) {
-        int cap = p->cap_rows ? p->cap_rows * 2 : 64;
-        entry *r = realloc(p->rows, (size_t)cap * sizeof *r);
+    if (*n == *cap) {
+        int c = *cap ? *cap * 2 : 64;
+        entry *r = realloc(*rows, (size_t)c * sizeof *r);
         if (!r)
-            return 0; /* row 0 is "(outside layers)", always there */
-        p->rows = r;
-        p->cap_rows = cap;
+            return none;
+        *rows = r;
+        *cap = c;
     }
-    entry *e = &p->rows[p->n_rows];
+    entry *e = &(*rows)[*n];
     memset(e, 0, sizeof *e);
     snprintf(e->name, sizeof e->name, "%s", name);
     e->dir = dir;
-    return p->n_rows++;
+    return (*n)++;
+}
+
+static int row_for(profile *p, const char *name, char dir)
+{
+    /* row 0 is "(outside layers)", always there */
+    return table_row(&p->rows, &p->n_rows, &p->cap_rows, name, dir, 0);
 }
 
 profile *profile_create(void)
@@ -102,6 +112,10 @@ static void drain(profile *p)
                 p->last_end = t;
             p->rows[p->pending_row[i]].ns += (double)(t - s);
             p->rows[p->pending_row[i]].kernels++;
+            if (p->pending_kern[i] >= 0) {
+                p->kern_rows[p->pending_kern[i]].ns += (double)(t - s);
+                p->kern_rows[p->pending_kern[i]].kernels++;
+            }
             p->kernels++;
         }
         clReleaseEvent(p->pending[i]);
@@ -109,7 +123,7 @@ static void drain(profile *p)
     p->n_pending = 0;
 }
 
-void profile_add(profile *p, cl_event ev)
+void profile_add(profile *p, cl_event ev, const char *kernel)
 {
     if (!p) {
         clReleaseEvent(ev);
@@ -118,6 +132,8 @@ void profile_add(profile *p, cl_event ev)
     if (p->n_pending == PENDING_MAX)
         drain(p);
     p->pending[p->n_pending] = ev;
+    p->pending_kern[p->n_pending] =
+        kernel ? table_row(&p->kern_rows, &p->n_kern, &p->cap_kern, kernel, '-', -1) : -1;
     p->pending_row[p->n_pending++] = p->cur;
 }
 
@@ -164,8 +180,19 @@ void profile_report(profile *p)
                 "-", "", p->gap_ns / 1e6, 100.0 * p->gap_ns / tot);
         fprintf(stderr, "%-40s %-8s %8ld %12.3f %6.1f%%\n", "(all kernels)", "-", p->kernels,
                 kern / 1e6, 100.0 * kern / tot);
+        if (p->n_kern) {
+            qsort(p->kern_rows, (size_t)p->n_kern, sizeof *p->kern_rows, by_time);
+            fprintf(stderr, "%-40s %-8s %8s %12s %7s\n", "kernel", "", "launches", "ms", "share");
+            for (int i = 0; i < p->n_kern; i++) {
+                const entry *r = &p->kern_rows[i];
+                if (r->kernels)
+                    fprintf(stderr, "%-40s %-8s %8ld %12.3f %6.1f%%\n", r->name, "",
+                            r->kernels, r->ns / 1e6, 100.0 * r->ns / tot);
+            }
+        }
     }
 
+    free(p->kern_rows);
     free(p->rows);
     free(p);
 }

@@ -1,7 +1,8 @@
 /* profile.h — CLVIS_PROFILE=1: OpenCL event profiling of every kernel clvis enqueues, summed
  * per graph node and direction (forward / backward), with the device's idle time between
- * kernels (host work and transfers), printed as a table on stderr when the context is
- * destroyed. When the variable is unset nothing is allocated and kernels get no event. */
+ * kernels (host work and transfers), and per kernel name, printed as two tables on stderr when
+ * the context is destroyed. When the variable is unset nothing is allocated and kernels get no
+ * event. */
 #ifndef CLVIS_CL_PROFILE_H
 #define CLVIS_CL_PROFILE_H
 
@@ -17,8 +18,9 @@ profile *profile_create(void);
 /* Kernels enqueued from now on are counted for `name` (a node's name; copied) in direction
  * dir ('F' forward, 'B' backward); name NULL: outside any layer. */
 void profile_scope(profile *p, const char *name, char dir);
-/* Takes ownership of ev, the event of one kernel just enqueued (released once read). */
-void profile_add(profile *p, cl_event ev);
+/* Takes ownership of ev, the event of one kernel just enqueued (released once read); its time
+ * also goes to a second table, per kernel name (`kernel`, copied; NULL: not in that table). */
+void profile_add(profile *p, cl_event ev, const char *kernel);
 /* Counts one blocking buffer transfer (clEnqueueWriteBuffer: to_host 0; ReadBuffer: 1); the
  * totals are a line of the report. */
 void profile_transfer(profile *p, int to_host, size_t bytes);

@@ -24,6 +24,11 @@ static const char *const kernel_names[K_COUNT] = {
 #undef X
 };
 
+const char *kernel_name(kernel_id k)
+{
+    return k >= 0 && k < K_COUNT ? kernel_names[k] : "?";
+}
+
 #define BUILD_OPTIONS "-cl-std=CL1.2 " CLVIS_KERNEL_DEFINES
 
 const char *program_build_options(const clvis_ctx *ctx)

@@ -24,6 +24,7 @@
     X(gemv_rows)             \
     X(act_fwd)               \
     X(act_bwd)               \
+    X(act_bwd4)              \
     X(softmax_fwd)           \
     X(softmax_bwd)           \
     X(act_p_fwd)             \
@@ -35,6 +36,8 @@
     X(maxpool_fwd)           \
     X(maxpool_bwd)           \
     X(maxpool_bwd_disjoint)  \
+    X(maxpool2_fwd)          \
+    X(maxpool2_bwd)          \
     X(avgpool_fwd)           \
     X(avgpool_bwd)           \
     X(gpool_fwd)             \
@@ -116,6 +119,9 @@ struct clvis_ctx {
 
 /* Hands progress to the context's callback (nothing without one). */
 void ctx_progress(clvis_ctx *ctx, const char *task, long done, long total);
+
+/* The kernel function's name ("maxpool_fwd"). */
+const char *kernel_name(kernel_id k);
 
 /* Name of an OpenCL error code ("CL_OUT_OF_RESOURCES"). */
 const char *cl_error_name(cl_int e);

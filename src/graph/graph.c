@@ -1068,15 +1068,45 @@ clvis_status graph_plan_grads(graph *g)
     return g->n_grad_arenas ? CLVIS_OK : pack(g, g->batch, 1, &g->grad_arenas, &g->n_grad_arenas);
 }
 
-/* Propagates v's gradient (in v->dy; through v's own activation first unless `linear`) into
- * its inputs that are on the path (on[u]); live[u] says whether u's gradient already holds a
- * value, so a node consumed twice gets the sum. guided: GRAPH_GUIDED_RELU's rule at a ReLU. */
+/* The input u of max pool v whose activation's gradient v's gradient takes in
+ * (maxpool_backward_act), saving the pass of act_backward over u->dy; -1 when none. Only when v
+ * is u's one consumer on the path, u's gradient is not the result (u > to) and u's step is
+ * act_backward through u->y (the pool's input), not in guided mode (its clamp follows it). */
+static int pool_fused_input(const graph *g, const node *v, int from, int to, int guided,
+                            const unsigned char *on, const unsigned char *live)
+{
+    if (v->op != OP_MAXPOOL || v->n_inputs != 1 || guided)
+        return -1;
+    int u = v->inputs[0];
+    const node *p = &g->nodes[u];
+    const op_row *row = &op_table[p->op];
+    if (u <= to || !on[u] || live[u] || !row->has_act || row->act_backward ||
+        !maxpool_fuses_act(&v->pool, v->dy, p->dy, p->act))
+        return -1;
+    int uses = 0;
+    for (int j = u + 1; j <= from; j++)
+        for (int k = 0; on[j] && k < g->nodes[j].n_inputs; k++)
+            uses += g->nodes[j].inputs[k] == u;
+    return uses == 1 ? u : -1;
+}
+
+/* live[u] bits during backward: LIVE_GRAD u's gradient holds a value (a second consumer adds
+ * to it); LIVE_ACT_DONE it is already through u's activation (a fused max pool wrote it). */
+enum { LIVE_GRAD = 1, LIVE_ACT_DONE = 2 };
+
+/* Propagates v's gradient (in v->dy; through v's own activation first unless `linear` or
+ * already done) into its inputs that are on the path (on[u]); live[u] says whether u's
+ * gradient already holds a value, so a node consumed twice gets the sum. guided:
+ * GRAPH_GUIDED_RELU's rule at a ReLU. fused >= 0: v is a max pool and its input `fused` gets
+ * the gradient through its activation too (pool_fused_input). */
 static clvis_status node_backward(graph *g, node *v, int linear, int guided,
-                                  const unsigned char *on, unsigned char *live)
+                                  const unsigned char *on, unsigned char *live, int fused)
 {
     const op_row *row = &op_table[v->op];
     clvis_status st = CLVIS_OK;
     profile_scope(g->ctx->prof, v->name, 'B');
+    if (live[v - g->nodes] & LIVE_ACT_DONE)
+        linear = 1;
     if (!linear && row->has_act)
         st = row->act_backward ? row->act_backward(g, v)
                                : act_backward(g->ctx, v->dy, v->y, v->act, v->act_max);
@@ -1088,8 +1118,15 @@ static clvis_status node_backward(graph *g, node *v, int linear, int guided,
         int u = v->inputs[k];
         if (!on[u])
             continue;
-        st = row->backward(g, v, k, g->nodes[u].dy, live[u]);
-        live[u] = 1;
+        if (u == fused) {
+            const node *p = &g->nodes[u];
+            st = maxpool_backward_act(g->ctx, &v->pool, p->dy, v->dy, p->y, p->act, p->act_max,
+                                      0);
+            live[u] = LIVE_GRAD | LIVE_ACT_DONE;
+        } else {
+            st = row->backward(g, v, k, g->nodes[u].dy, live[u] & LIVE_GRAD);
+            live[u] = LIVE_GRAD;
+        }
     }
     profile_scope(g->ctx->prof, NULL, 0);
     return st ? err_wrap(st, "gradient of layer '%s' (%s)", v->name, v->type) : CLVIS_OK;
@@ -1122,11 +1159,14 @@ clvis_status graph_backward(graph *g, int from, int to, unsigned flags)
         return err_set(CLVIS_ERR_INVALID_ARG, "layer '%s' does not depend on layer '%s'",
                        g->nodes[from].name, g->nodes[to].name);
     memset(live, 0, (size_t)g->n_nodes);
-    live[from] = 1;
+    live[from] = LIVE_GRAD;
+    const int guided = (flags & GRAPH_GUIDED_RELU) != 0;
     for (int i = from; i > to; i--)
         if (on[i] && (st = node_backward(g, &g->nodes[i],
-                                         i == from && (flags & GRAPH_LINEAR_FROM),
-                                         (flags & GRAPH_GUIDED_RELU) != 0, on, live)))
+                                         i == from && (flags & GRAPH_LINEAR_FROM), guided, on,
+                                         live,
+                                         pool_fused_input(g, &g->nodes[i], from, to, guided,
+                                                          on, live))))
             return st;
     return CLVIS_OK;
 }

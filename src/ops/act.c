@@ -2,6 +2,9 @@
  * ones fused into conv / dense) or via x (the standalone ones). */
 #include "ops.h"
 
+#include <stdlib.h>
+#include <string.h>
+
 /* The activations act_forward / act_backward know (also fused into conv / dense). */
 static int act_basic(act_kind act)
 {
@@ -42,6 +45,10 @@ clvis_status act_backward(clvis_ctx *ctx, tensor dy, tensor y, act_kind act, flo
     }
     karg a[] = {KMEM(dy.mem), KARG(dy_off), KMEM(y.mem), KARG(y_off),
                 KARG(n),      KARG(a_),     KARG(act_max)};
+    /* four elements a work-item; $CLVIS_ACT_BWD=scalar forces the one-element kernel */
+    const char *e = getenv("CLVIS_ACT_BWD");
+    if (!(e && strcmp(e, "scalar") == 0))
+        return kernel_run(ctx, K_act_bwd4, ((size_t)n + 3) / 4, a, 7);
     return kernel_run(ctx, K_act_bwd, (size_t)n, a, 7);
 }
 

@@ -168,6 +168,18 @@ typedef struct {
 clvis_status maxpool_forward(clvis_ctx *ctx, const pool2d_params *p, tensor y, tensor x);
 clvis_status maxpool_backward(clvis_ctx *ctx, const pool2d_params *p, tensor dx, tensor dy,
                               tensor x, int accum);
+/* 1 when the pool (output y, input x) is 2x2 / 2 without pads or dilation and runs the
+ * row kernels maxpool2_fwd / maxpool2_bwd ($CLVIS_POOL=generic: never). */
+int maxpool2_applies(const pool2d_params *p, tensor y, tensor x);
+/* 1 when the graph fuses act's gradient (relu, sigmoid, tanh) into this pool's with
+ * maxpool_backward_act ($CLVIS_POOL=nofuse or generic: never). */
+int maxpool_fuses_act(const pool2d_params *p, tensor y, tensor x, act_kind act);
+/* dx (=, or += with accum) maxpool_backward's gradient times act'(x), where x, the pool's
+ * input, is the output of act (act_grad through y): the separate act_backward pass over dx
+ * saved. Only for a 2x2 / 2 pool without pads and relu, sigmoid or tanh (else
+ * CLVIS_ERR_INVALID_ARG); $CLVIS_POOL does not change it. */
+clvis_status maxpool_backward_act(clvis_ctx *ctx, const pool2d_params *p, tensor dx, tensor dy,
+                                  tensor x, act_kind act, float act_max, int accum);
 clvis_status avgpool_forward(clvis_ctx *ctx, const pool2d_params *p, tensor y, tensor x);
 clvis_status avgpool_backward(clvis_ctx *ctx, const pool2d_params *p, tensor dx, tensor dy,
                               int accum);

@@ -1,6 +1,9 @@
 /* pool.c — host side of kernels/pool.cl: max / average pooling, windowed and global. */
 #include "ops.h"
 
+#include <stdlib.h>
+#include <string.h>
+
 /* The output size the window, its pads and ceil_mode give for x; y must have it. */
 static clvis_status check(const char *what, const pool2d_params *p, tensor y, tensor x)
 {
@@ -15,11 +18,57 @@ static clvis_status check(const char *what, const pool2d_params *p, tensor y, te
     return CLVIS_OK;
 }
 
+/* $CLVIS_POOL: "generic" forces the general kernels (maxpool_fwd, maxpool_bwd[_disjoint]) and
+ * the activation gradient as its own pass; "nofuse" keeps the 2x2 kernels but not the fusion. */
+static int pool_env(const char *what)
+{
+    const char *e = getenv("CLVIS_POOL");
+    return e && strcmp(e, what) == 0;
+}
+
+/* 2x2 / 2, no pads or dilation, output half the input (rounded down). */
+static int maxpool2_shape(const pool2d_params *p, tensor y, tensor x)
+{
+    const window2d *v = &p->win;
+    return v->kh == 2 && v->kw == 2 && v->sh == 2 && v->sw == 2 &&
+           v->dh == 1 && v->dw == 1 && v->pad_t == 0 && v->pad_b == 0 && v->pad_l == 0 &&
+           v->pad_r == 0 && y.n == x.n && y.c == x.c && y.h == x.h / 2 && y.w == x.w / 2 &&
+           y.h > 0 && y.w > 0;
+}
+
+static int act_fusable(act_kind act)
+{
+    return act == ACT_RELU || act == ACT_SIGMOID || act == ACT_TANH;
+}
+
+/* The row kernels: one work-item per output row (work-group size 1, 4 or 16 measured no
+ * different from the default on PoCL). */
+static clvis_status pool_rows(clvis_ctx *ctx, kernel_id k, size_t rows, const karg *a, int n)
+{
+    return kernel_run(ctx, k, rows, a, n);
+}
+
+int maxpool2_applies(const pool2d_params *p, tensor y, tensor x)
+{
+    return !pool_env("generic") && maxpool2_shape(p, y, x);
+}
+
+int maxpool_fuses_act(const pool2d_params *p, tensor y, tensor x, act_kind act)
+{
+    return !pool_env("nofuse") && maxpool2_applies(p, y, x) && act_fusable(act);
+}
+
 clvis_status maxpool_forward(clvis_ctx *ctx, const pool2d_params *p, tensor y, tensor x)
 {
     clvis_status st = check("max pool", p, y, x);
     if (st)
         return st;
+    if (maxpool2_applies(p, y, x)) {
+        int y_off = (int)y.off, x_off = (int)x.off, nc = x.n * x.c;
+        karg a[] = {KMEM(y.mem), KARG(y_off), KMEM(x.mem), KARG(x_off), KARG(nc),
+                    KARG(x.h),   KARG(x.w),   KARG(y.h),   KARG(y.w)};
+        return pool_rows(ctx, K_maxpool2_fwd, (size_t)nc * y.h, a, (int)(sizeof a / sizeof *a));
+    }
     const window2d *v = &p->win;
     int y_off = (int)y.off, x_off = (int)x.off;
     karg a[] = {KMEM(y.mem), KARG(y_off), KMEM(x.mem),    KARG(x_off),    KARG(x.n),
@@ -44,12 +93,37 @@ clvis_status avgpool_forward(clvis_ctx *ctx, const pool2d_params *p, tensor y, t
     return kernel_run(ctx, K_avgpool_fwd, tensor_count(y), a, (int)(sizeof a / sizeof *a));
 }
 
+static clvis_status maxpool2_backward(clvis_ctx *ctx, tensor dx, tensor dy, tensor x,
+                                      act_kind act, float act_max, int accum)
+{
+    int dx_off = (int)dx.off, dy_off = (int)dy.off, x_off = (int)x.off, nc = dx.n * dx.c,
+        a_ = act;
+    karg a[] = {KMEM(dx.mem), KARG(dx_off), KMEM(dy.mem), KARG(dy_off), KMEM(x.mem),
+                KARG(x_off),  KARG(nc),     KARG(dx.h),   KARG(dx.w),   KARG(dy.h),
+                KARG(dy.w),   KARG(a_),     KARG(act_max), KARG(accum)};
+    return pool_rows(ctx, K_maxpool2_bwd, (size_t)nc * dy.h, a, (int)(sizeof a / sizeof *a));
+}
+
+clvis_status maxpool_backward_act(clvis_ctx *ctx, const pool2d_params *p, tensor dx, tensor dy,
+                                  tensor x, act_kind act, float act_max, int accum)
+{
+    clvis_status st = check("max pool gradient", p, dy, dx);
+    if (st)
+        return st;
+    if (tensor_count(x) != tensor_count(dx) || !maxpool2_shape(p, dy, dx) || !act_fusable(act))
+        return err_set(CLVIS_ERR_INVALID_ARG,
+                       "max pool gradient: activation %d not fusable into this pool", (int)act);
+    return maxpool2_backward(ctx, dx, dy, x, act, act_max, accum);
+}
+
 clvis_status maxpool_backward(clvis_ctx *ctx, const pool2d_params *p, tensor dx, tensor dy,
                               tensor x, int accum)
 {
     clvis_status st = check("max pool gradient", p, dy, dx);
     if (st)
         return st;
+    if (maxpool2_applies(p, dy, dx))
+        return maxpool2_backward(ctx, dx, dy, x, ACT_LINEAR, 0.0f, accum);
     const window2d *v = &p->win;
     int dx_off = (int)dx.off, dy_off = (int)dy.off, x_off = (int)x.off;
     if (v->sh >= (v->kh - 1) * v->dh + 1 && v->sw >= (v->kw - 1) * v->dw + 1) {
