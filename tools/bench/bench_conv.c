@@ -153,7 +153,7 @@ int main(int argc, char **argv)
         const shape *s = &shapes[si];
         if (quick && si != 1 && si != 4)
             continue;
-        cl_mem pack[2] = {NULL, NULL};
+        cl_mem pack[CONV_PACK_SLOTS] = {NULL};
         conv2d_params p = {{3, 3, 1, 1, 1, 1, 1, 1, 1, 1}, s->oc, 1, ACT_LINEAR, 0.0f, pack};
         size_t nx = (size_t)batch * s->c * s->hw * s->hw;
         size_t ny = (size_t)batch * s->oc * s->hw * s->hw;
@@ -194,7 +194,7 @@ int main(int argc, char **argv)
             fflush(stdout);
             free(tf), free(tb), free(got), free(ref);
         }
-        for (int k = 0; k < 2; k++)
+        for (int k = 0; k < CONV_PACK_SLOTS; k++)
             if (pack[k])
                 clReleaseMemObject(pack[k]);
         clReleaseMemObject(mx), clReleaseMemObject(mw), clReleaseMemObject(mb),
