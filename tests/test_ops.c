@@ -491,11 +491,12 @@ static void conv_relu_case(const char *sfx)
 }
 
 /* conv2d_wino (Winograd F(2x2, 3x3), forced by clvis_ctx_options.conv where it applies):
- * odd heights and widths (partial 2 x 2 tiles), tile counts not a multiple of its 6-tile block,
- * channels not a multiple of its 16-channel block, SAME / VALID / explicit asymmetric pads and
- * pads of 2 (the input gradient then has pads 0), batch 3, many input channels, bias; each once
- * with the default chunk and once in chunks of one 6-tile block ($CLVIS_WINO_CHUNK_KB=1), so
- * chunk borders fall inside images. Shapes it does not take (5x5, stride 2, dilation, depthwise)
+ * odd heights and widths (partial 2 x 2 tiles, partial octets of tiles), widths with interior
+ * octets (vector loads and 16-float stores) and edge ones, channels not a multiple of its
+ * 6-channel block, SAME / VALID / explicit asymmetric pads and pads of 2 (the input gradient
+ * then has pads 0), batch 3, many input channels, bias; each once with the default chunk and
+ * once in chunks of one 16-tile block ($CLVIS_WINO_CHUNK_KB=1), so chunk borders fall inside
+ * images. Shapes it does not take (5x5, stride 2, dilation, depthwise)
  * must fall through to the other kernels. Forward and input gradient against the reference,
  * input gradient against finite differences (run_case). */
 static void wino_cases(void)
@@ -526,7 +527,7 @@ static void wino_cases(void)
             if (chunked && (wc[k].kh != 3 || wc[k].sh != 1 || wc[k].dh != 1 || wc[k].groups != 1))
                 continue;
             char nm[160];
-            snprintf(nm, sizeof nm, "%s [wino%s]", wc[k].name, chunked ? ", 6-tile chunks" : "");
+            snprintf(nm, sizeof nm, "%s [wino%s]", wc[k].name, chunked ? ", one-block chunks" : "");
             conv_case(nm, wc[k].n, wc[k].c, wc[k].h, wc[k].w, wc[k].oc, wc[k].kh, wc[k].kh,
                       wc[k].sh, wc[k].sh, wc[k].dh, wc[k].dh, wc[k].mode, wc[k].groups,
                       wc[k].bias, wc[k].pt, wc[k].pb, wc[k].pl, wc[k].pr);

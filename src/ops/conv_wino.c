@@ -75,8 +75,9 @@ static clvis_status weights(clvis_ctx *ctx, const conv2d_params *p, int in_c, cl
 static clvis_status wino_run(clvis_ctx *ctx, tensor ys, tensor xs, int pt, int pl, cl_mem u,
                              cl_mem b, int act, float act_max, int accum)
 {
-    int th = (ys.h + 1) / 2, tw = (ys.w + 1) / 2;
-    size_t tiles = (size_t)ys.n * th * tw;
+    /* tile rows padded to whole octets (kernels/conv_wino.cl) */
+    int th = (ys.h + 1) / 2, twp = ((ys.w + 1) / 2 + 7) / 8 * 8;
+    size_t tiles = (size_t)ys.n * th * twp;
     if (tiles > (size_t)1 << 30)
         return err_set(CLVIS_ERR_SHAPE, "conv2d (winograd): %zu tiles are too many", tiles);
     int nt = (int)tiles, ob = (ys.c + WINO_OC - 1) / WINO_OC, ocp = ob * WINO_OC;
@@ -92,7 +93,7 @@ static clvis_status wino_run(clvis_ctx *ctx, tensor ys, tensor xs, int pt, int p
         blocks = 1;
     if (blocks > need)
         blocks = need;
-    int tb = (int)blocks, chunk = tb * WINO_TB;
+    int chunk = (int)blocks * WINO_TB;
     size_t v_floats = (size_t)16 * chunk * xs.c, m_floats = (size_t)16 * chunk * ocp;
     if (v_floats + m_floats > (size_t)1 << 31)
         return err_set(CLVIS_ERR_SHAPE, "conv2d (winograd): %d channels are too many", xs.c);
@@ -109,12 +110,12 @@ static clvis_status wino_run(clvis_ctx *ctx, tensor ys, tensor xs, int pt, int p
     static const size_t one[2] = {1, 1};
     const size_t *local = ctx->info.type == CLVIS_DEVICE_CPU ? one : NULL;
     for (int t0 = 0; t0 < nt && !st; t0 += chunk) {
-        int ntc = nt - t0 < chunk ? nt - t0 : chunk;
-        int tbc = (ntc + WINO_TB - 1) / WINO_TB;
+        int ntc = nt - t0 < chunk ? nt - t0 : chunk; /* a multiple of 8 (whole octets) */
+        int tbc = (ntc + WINO_TB - 1) / WINO_TB, nq = ntc / 8;
         karg ai[] = {KMEM(s),     KARG(v_off), KMEM(xs.mem), KARG(x_off), KARG(xs.c),
                      KARG(xs.h),  KARG(xs.w),  KARG(pt),     KARG(pl),    KARG(th),
-                     KARG(tw),    KARG(nt),    KARG(t0),     KARG(tbc)};
-        st = kernel_run(ctx, K_conv2d_wino_in, (size_t)tbc * xs.c * WINO_TB, ai,
+                     KARG(twp),   KARG(nt),    KARG(t0),     KARG(tbc)};
+        st = kernel_run(ctx, K_conv2d_wino_in, (size_t)tbc * (WINO_TB / 8) * xs.c, ai,
                         (int)(sizeof ai / sizeof *ai));
         if (st)
             break;
@@ -126,9 +127,9 @@ static clvis_status wino_run(clvis_ctx *ctx, tensor ys, tensor xs, int pt, int p
             break;
         karg ao[] = {KMEM(ys.mem), KARG(y_off), KMEM(s),     KARG(m_off),  KMEM(bias),
                      KARG(has_bias), KARG(ys.c), KARG(ys.h),  KARG(ys.w),   KARG(th),
-                     KARG(tw),     KARG(t0),    KARG(ntc),   KARG(tbc),    KARG(ob),
+                     KARG(twp),    KARG(t0),    KARG(nq),    KARG(tbc),    KARG(ob),
                      KARG(act),    KARG(act_max), KARG(accum)};
-        st = kernel_run(ctx, K_conv2d_wino_out, (size_t)ntc * ys.c, ao,
+        st = kernel_run(ctx, K_conv2d_wino_out, (size_t)nq * ys.c, ao,
                         (int)(sizeof ao / sizeof *ao));
     }
     return st;

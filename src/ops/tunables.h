@@ -15,9 +15,9 @@
 #define CONV_BLK_PX 6
 #define CONV_BLK_OC 16
 /* conv2d_wino's GEMM block (kernels/conv_wino.cl, src/ops/conv_wino.c): output channels and
- * tiles per work-item, fixed by its 2 x 6 named float8 accumulators; the kernel refuses others. */
-#define WINO_OC 16
-#define WINO_TB 6
+ * tiles per work-item, fixed by its 6 x 2 named float8 accumulators; the kernel refuses others. */
+#define WINO_OC 6
+#define WINO_TB 16
 
 /* Activation codes: act_kind in ops.h, act_apply / act_grad in kernels/common.cl. */
 #define ACT_CODE_LINEAR 0
