@@ -496,7 +496,7 @@ static void conv_relu_case(const char *sfx)
         neg += y[i] < 0;
         y[i] = y[i] > 0 ? y[i] : 0;
     }
-    cl_mem mx = NULL, my = NULL, mw = upload_d(w, nw), mb = upload_d(b, OC), pack[2] = {0, 0};
+    cl_mem mx = NULL, my = NULL, mw = upload_d(w, nw), mb = upload_d(b, OC), pack[CONV_PACK_SLOTS] = {0};
     conv2d_params p = {.win = {3, 3, 1, 1, 1, 1, 1, 1, 1, 1}, .out_c = OC, .groups = 1,
                        .act = ACT_RELU, .pack = pack};
     tensor tx = {NULL, 3, N, C, H, W}, ty = {NULL, 1, N, OC, H, W};
@@ -519,7 +519,10 @@ static void conv_relu_case(const char *sfx)
     if (st)
         test_fail(name, clvis_last_error());
     test_check(name, neg > 0 && neg < (int)ny, "the ReLU clips some outputs, not all");
-    for (int k = 0; k < 2; k++)
+    if (ctx->conv_impl == CLVIS_CONV_BLK || ctx->conv_impl == CLVIS_CONV_WINO)
+        test_check(name, pack[ctx->conv_impl == CLVIS_CONV_WINO ? 2 : 0] != NULL,
+                   "the forced kernel ran and kept its packed weights in params.pack");
+    for (int k = 0; k < CONV_PACK_SLOTS; k++)
         if (pack[k])
             clReleaseMemObject(pack[k]);
     if (mx)
@@ -528,6 +531,54 @@ static void conv_relu_case(const char *sfx)
         clReleaseMemObject(my);
     clReleaseMemObject(mw), clReleaseMemObject(mb);
     free(x), free(w), free(b), free(y), free(xf), free(yf);
+}
+
+/* conv2d_wino (Winograd F(2x2, 3x3), forced by clvis_ctx_options.conv where it applies):
+ * odd heights and widths (partial 2 x 2 tiles, partial octets of tiles), widths with interior
+ * octets (vector loads and 16-float stores) and edge ones, channels not a multiple of its
+ * 6-channel block, SAME / VALID / explicit asymmetric pads and pads of 2 (the input gradient
+ * then has pads 0), batch 3, many input channels, bias; each once with the default chunk and
+ * once in chunks of one 16-tile block ($CLVIS_WINO_CHUNK_KB=1), so chunk borders fall inside
+ * images. Shapes it does not take (5x5, stride 2, dilation, depthwise)
+ * must fall through to the other kernels. Forward and input gradient against the reference,
+ * input gradient against finite differences (run_case). */
+static void wino_cases(void)
+{
+    static const struct {
+        const char *name;
+        int n, c, h, w, oc;
+        pad_mode mode;
+        int groups, kh, sh, dh, bias, pt, pb, pl, pr;
+    } wc[] = {
+        {"conv 3x3 same 7x9 c3 oc5", 1, 3, 7, 9, 5, PAD_SAME, 1, 3, 1, 1, 1, 0, 0, 0, 0},
+        {"conv 3x3 same 6x37 c5 oc20 batch3", 3, 5, 6, 37, 20, PAD_SAME, 1, 3, 1, 1, 1, 0, 0, 0, 0},
+        {"conv 3x3 valid 5x13 c17 oc16", 1, 17, 5, 13, 16, PAD_VALID, 1, 3, 1, 1, 0, 0, 0, 0, 0},
+        {"conv 3x3 pads (2,0,0,2) 6x10 c20 oc21", 1, 20, 6, 10, 21, PAD_EXPLICIT, 1, 3, 1, 1, 1, 2, 0, 0, 2},
+        {"conv 3x3 pads (0,1,2,1) 9x8 c4 oc33 batch2", 2, 4, 9, 8, 33, PAD_EXPLICIT, 1, 3, 1, 1, 1, 0, 1, 2, 1},
+        {"conv 3x3 same 4x3 c160 oc17", 1, 160, 4, 3, 17, PAD_SAME, 1, 3, 1, 1, 1, 0, 0, 0, 0},
+        {"conv 3x3 same 3x14 c64 oc64 (VGG block5-like)", 1, 64, 3, 14, 64, PAD_SAME, 1, 3, 1, 1, 1, 0, 0, 0, 0},
+        {"conv 1x1 c24 oc20 (not winograd)", 2, 24, 3, 17, 20, PAD_VALID, 1, 1, 1, 1, 1, 0, 0, 0, 0},
+        {"conv 3x3 s2 c7 oc24 (not winograd)", 1, 7, 8, 29, 24, PAD_SAME, 1, 3, 2, 1, 1, 0, 0, 0, 0},
+        {"conv 3x3 dilation 2 c5 oc10 (not winograd)", 1, 5, 7, 20, 10, PAD_SAME, 1, 3, 1, 2, 1, 0, 0, 0, 0},
+        {"depthwise 3x3 same (not winograd)", 2, 6, 9, 7, 6, PAD_SAME, 6, 3, 1, 1, 1, 0, 0, 0, 0},
+    };
+    ctx->conv_impl = CLVIS_CONV_WINO;
+    for (int chunked = 0; chunked < 2; chunked++) {
+        if (chunked)
+            setenv("CLVIS_WINO_CHUNK_KB", "1", 1);
+        for (size_t k = 0; k < sizeof wc / sizeof *wc; k++) {
+            if (chunked && (wc[k].kh != 3 || wc[k].sh != 1 || wc[k].dh != 1 || wc[k].groups != 1))
+                continue;
+            char nm[160];
+            snprintf(nm, sizeof nm, "%s [wino%s]", wc[k].name, chunked ? ", one-block chunks" : "");
+            conv_case(nm, wc[k].n, wc[k].c, wc[k].h, wc[k].w, wc[k].oc, wc[k].kh, wc[k].kh,
+                      wc[k].sh, wc[k].sh, wc[k].dh, wc[k].dh, wc[k].mode, wc[k].groups,
+                      wc[k].bias, wc[k].pt, wc[k].pb, wc[k].pl, wc[k].pr);
+        }
+        unsetenv("CLVIS_WINO_CHUNK_KB");
+    }
+    conv_relu_case(" [wino]");
+    ctx->conv_impl = CLVIS_CONV_AUTO;
 }
 
 static void pool_case(const char *name, int is_max, int n, int c, int h, int w, int k, int s,
@@ -1052,6 +1103,7 @@ int main(int argc, char **argv)
         conv_relu_case(sfx);
     }
     ctx->conv_impl = CLVIS_CONV_AUTO;
+    wino_cases();
     /* the same shapes through the reference kernels (clvis_ctx_options.conv) and both tile
      * orders of the fast one (clvis_ctx_options.conv_order) */
     ctx->conv_impl = CLVIS_CONV_REFERENCE;

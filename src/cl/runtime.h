@@ -17,6 +17,10 @@
     X(conv2d_fast)           \
     X(conv2d_blk)            \
     X(conv2d_blk_pack)       \
+    X(conv2d_wino_wt)        \
+    X(conv2d_wino_in)        \
+    X(conv2d_wino_gemm)      \
+    X(conv2d_wino_out)       \
     X(conv_tiled)            \
     X(gemv_tiled)            \
     X(dense_fwd)             \

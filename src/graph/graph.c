@@ -52,7 +52,7 @@ void graph_destroy(graph *g)
                 clReleaseMemObject(g->nodes[i].weight[s]);
         if (g->nodes[i].weight_t)
             clReleaseMemObject(g->nodes[i].weight_t);
-        for (int s = 0; s < 2; s++)
+        for (int s = 0; s < CONV_PACK_SLOTS; s++)
             if (g->nodes[i].conv_pack[s])
                 clReleaseMemObject(g->nodes[i].conv_pack[s]);
     }
@@ -508,7 +508,7 @@ clvis_status graph_set_weight(graph *g, int id, int slot, const float *data, siz
                            v->name, slot, i);
     clvis_status st = upload(g, v, slot, data, count);
     if (!st && v->op == OP_CONV2D && slot == 0)
-        for (int s = 0; s < 2; s++) /* packed again from the new kernel at its next use */
+        for (int s = 0; s < CONV_PACK_SLOTS; s++) /* packed again from the new kernel at its next use */
             if (v->conv_pack[s]) {
                 clReleaseMemObject(v->conv_pack[s]);
                 v->conv_pack[s] = NULL;

@@ -75,7 +75,7 @@ typedef struct node {
     cl_mem weight[2];
     size_t weight_count[2];
     cl_mem weight_t;          /* OP_DENSE on CPUs: the kernel transposed to (out, in) */
-    cl_mem conv_pack[2];      /* OP_CONV2D: conv2d_blk's packed weights (conv2d_params.pack) */
+    cl_mem conv_pack[CONV_PACK_SLOTS]; /* OP_CONV2D: packed weights (conv2d_params.pack) */
     size_t params;            /* parameter count as the source framework counts it */
     /* planned buffers */
     tensor y, dy;

@@ -12,7 +12,8 @@
  * CLVIS_CONV_REFERENCE the reference kernels (benchmarks, tests, debugging). */
 static int fast_allowed(const clvis_ctx *ctx)
 {
-    return ctx->conv_impl == CLVIS_CONV_AUTO || ctx->conv_impl == CLVIS_CONV_FAST;
+    return ctx->conv_impl == CLVIS_CONV_AUTO || ctx->conv_impl == CLVIS_CONV_FAST ||
+           ctx->conv_impl == CLVIS_CONV_WINO; /* wino: the automatic choice where it does not apply */
 }
 
 /* Where the automatic choice takes conv2d_blk (16 output channels x 6 pixels per work-item,
@@ -129,6 +130,8 @@ clvis_status conv2d_forward(clvis_ctx *ctx, const conv2d_params *p, tensor y, te
     float act_max = p->act_max;
     if (conv_tiled_wanted(ctx, p)) /* the GPU path (src/cl/select.c) */
         return conv_tiled_forward(ctx, p, y, x, w, b);
+    if (conv2d_wino_wanted(ctx, p, x.c)) /* Winograd F(2x2, 3x3) (conv_wino.c) */
+        return conv2d_wino_forward(ctx, p, y, x, w, b);
     if (blk_wanted(ctx, p->groups, x.c, y))
         return conv2d_blk_forward(ctx, p, y, x, w, b);
     /* Fast path: groups 1, horizontal stride 1 or 2 (any kernel size, vertical stride and
@@ -155,6 +158,8 @@ clvis_status conv2d_backward(clvis_ctx *ctx, const conv2d_params *p, tensor dx, 
     int dx_off = (int)dx.off, dy_off = (int)dy.off;
     if (conv_tiled_wanted(ctx, p)) /* the GPU path (src/cl/select.c) */
         return conv_tiled_backward(ctx, p, dx, dy, w, accum);
+    if (conv2d_wino_wanted(ctx, p, dx.c)) /* Winograd F(2x2, 3x3) (conv_wino.c) */
+        return conv2d_wino_backward(ctx, p, dx, dy, w, accum);
     if (v->sh == 1 && v->sw == 1 && blk_wanted(ctx, p->groups, dy.c, dx))
         return conv2d_blk_backward(ctx, p, dx, dy, w, accum);
     /* Fast path for stride 1, groups 1: dx is the convolution of dy, padded by

@@ -69,11 +69,13 @@ typedef struct {
     int groups;  /* in_c % groups == 0 and out_c % groups == 0; depthwise: groups = in_c */
     act_kind act;
     float act_max;
-    /* Optional: where conv2d_blk's packed weights live (pack[0] forward, pack[1] input
-     * gradient), owned by the caller (a graph node): NULL entries are packed on first use and
-     * kept there until the caller releases them (new weights). pack NULL: packed per call. */
+    /* Optional: where packed weights live, CONV_PACK_SLOTS entries owned by the caller (a graph
+     * node): conv2d_blk's (pack[0] forward, pack[1] input gradient) and conv2d_wino's
+     * transformed ones (pack[2], pack[3]). NULL entries are packed on first use and kept there
+     * until the caller releases them (new weights). pack NULL: packed per call. */
     cl_mem *pack;
 } conv2d_params;
+#define CONV_PACK_SLOTS 4
 
 /* Weights are OIHW: [out_c][in_c / groups][kh][kw]; bias [out_c] or NULL. Activation fused. */
 clvis_status conv2d_forward(clvis_ctx *ctx, const conv2d_params *p, tensor y, tensor x, cl_mem w,
@@ -93,6 +95,17 @@ clvis_status conv2d_blk_backward(clvis_ctx *ctx, const conv2d_params *p, tensor 
 size_t conv2d_pack_count(const conv2d_params *p, int in_c, int dir);
 clvis_status conv2d_pack(clvis_ctx *ctx, const conv2d_params *p, int in_c, cl_mem w, int dir,
                          cl_mem *out);
+
+/* conv2d_wino (conv_wino.c, kernels/conv_wino.cl): Winograd F(2x2, 3x3) for 3x3, stride 1,
+ * dilation 1, groups 1 (any pads), forward and input gradient, on transformed weights kept in
+ * pack[2] / pack[3]. conv2d_wino_wanted: whether conv2d_forward / _backward take it (forced by
+ * CLVIS_CONV_WINO where it applies; automatic on CPUs where measured faster, BENCHMARKS.md). */
+int conv2d_wino_applies(const conv2d_params *p);
+int conv2d_wino_wanted(const clvis_ctx *ctx, const conv2d_params *p, int in_c);
+clvis_status conv2d_wino_forward(clvis_ctx *ctx, const conv2d_params *p, tensor y, tensor x,
+                                 cl_mem w, cl_mem b);
+clvis_status conv2d_wino_backward(clvis_ctx *ctx, const conv2d_params *p, tensor dx, tensor dy,
+                                  cl_mem w, int accum);
 
 /* y[n][o] = sum_i x[n][i] * w[i][o] + b[o]; w is (in, out) (the engine layout), wt the same
  * weights transposed to (out, in), which the CPU path streams row by row (dense_wants_rows);

@@ -14,6 +14,10 @@
  * fixed by its 2 x 7 named accumulators; the kernel refuses other values. */
 #define CONV_BLK_PX 6
 #define CONV_BLK_OC 16
+/* conv2d_wino's GEMM block (kernels/conv_wino.cl, src/ops/conv_wino.c): output channels and
+ * tiles per work-item, fixed by its 6 x 2 named float8 accumulators; the kernel refuses others. */
+#define WINO_OC 6
+#define WINO_TB 16
 
 /* Activation codes: act_kind in ops.h, act_apply / act_grad in kernels/common.cl. */
 #define ACT_CODE_LINEAR 0
@@ -44,6 +48,7 @@
     " -DACT_HARDSIGMOID=" CLVIS_STR(ACT_CODE_HARDSIGMOID)                                        \
     " -DACT_HARDSWISH=" CLVIS_STR(ACT_CODE_HARDSWISH) " -DACT_CLIP=" CLVIS_STR(ACT_CODE_CLIP)   \
     " -DACT_ELU=" CLVIS_STR(ACT_CODE_ELU) " -DACT_LOGSOFTMAX=" CLVIS_STR(ACT_CODE_LOGSOFTMAX)   \
-    " -DACT_SOFTPLUS=" CLVIS_STR(ACT_CODE_SOFTPLUS)
+    " -DACT_SOFTPLUS=" CLVIS_STR(ACT_CODE_SOFTPLUS)                                           \
+    " -DWINO_OC=" CLVIS_STR(WINO_OC) " -DWINO_TB=" CLVIS_STR(WINO_TB)
 
 #endif

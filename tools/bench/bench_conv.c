@@ -1,7 +1,8 @@
 /* bench_conv.c — benchmark (not a test) of conv2d_forward / conv2d_backward on VGG16 layer
  * shapes, batch 1: the fast kernel (conv2d_fast on a padded copy, CLVIS_CONV_FAST) and the
- * blocked kernel on packed weights (conv2d_blk, CLVIS_CONV_BLK), timed in interleaved rounds
- * (fast, blk, fast, blk, ...: both see the same machine load), with an FMA-peak microkernel
+ * blocked kernel on packed weights (conv2d_blk, CLVIS_CONV_BLK) and Winograd F(2x2, 3x3)
+ * (conv2d_wino, CLVIS_CONV_WINO), timed in interleaved rounds (fast, blk, wino, fast, ...: all
+ * see the same machine load), with an FMA-peak microkernel
  * (best of several probes) measured on the same device before and after, so GFLOP/s can be read
  * as a fraction of peak. Each result is checked once against the reference kernels
  * (conv2d_fwd / conv2d_bwd: max rel difference = max abs / max |ref|).
@@ -141,19 +142,21 @@ int main(int argc, char **argv)
     printf("FMA peak (FMA microkernels, 16 float16 / 10 float8 chains, best of their probes): "
            "%.1f GFLOP/s\n",
            peak);
-    printf("batch %d; median of %d interleaved rounds (fast, blk) after one warm-up each; fast "
-           "includes its padding copy, blk's weights are packed once (in the warm-up)\n\n",
+    printf("batch %d; median of %d interleaved rounds (fast, blk, wino) after one warm-up each; "
+           "fast includes its padding copy, blk's and wino's weights are packed / transformed "
+           "once (in the warm-up); wino's GFLOP/s count the direct convolution's flops\n\n",
            batch, runs);
-    printf("%-28s %-4s %9s %7s %6s %9s %7s %6s %9s %9s %9s\n", "shape (3x3 same)", "dir",
-           "fast ms", "GFLOP/s", "%peak", "blk ms", "GFLOP/s", "%peak", "fast/blk",
-           "fast rel", "blk rel");
+    printf("%-28s %-4s %9s %7s %6s %9s %7s %6s %9s %7s %9s %9s %9s %9s %9s\n",
+           "shape (3x3 same)", "dir", "fast ms", "GFLOP/s", "%peak", "blk ms", "GFLOP/s",
+           "%peak", "wino ms", "GFLOP/s", "fast/blk", "blk/wino", "fast rel", "blk rel",
+           "wino rel");
     unsigned seed = 12345;
     int nshapes = (int)(sizeof shapes / sizeof *shapes);
     for (int si = 0; si < nshapes; si++) {
         const shape *s = &shapes[si];
         if (quick && si != 1 && si != 4)
             continue;
-        cl_mem pack[2] = {NULL, NULL};
+        cl_mem pack[CONV_PACK_SLOTS] = {NULL};
         conv2d_params p = {{3, 3, 1, 1, 1, 1, 1, 1, 1, 1}, s->oc, 1, ACT_LINEAR, 0.0f, pack};
         size_t nx = (size_t)batch * s->c * s->hw * s->hw;
         size_t ny = (size_t)batch * s->oc * s->hw * s->hw;
@@ -173,28 +176,36 @@ int main(int argc, char **argv)
             for (int r = 0; r < ref_runs; r++)
                 time_once(ctx, dir, CLVIS_CONV_REFERENCE, &p, x, y, mw, mb);
             read_out(ctx, out, nout, ref);
-            double ma, rel_fast, rel_blk;
+            double ma, rel_fast, rel_blk, rel_wino, ma_wino;
             time_once(ctx, dir, CLVIS_CONV_FAST, &p, x, y, mw, mb); /* warm-up + check */
             read_out(ctx, out, nout, got);
             diff(got, ref, nout, &ma, &rel_fast);
             time_once(ctx, dir, CLVIS_CONV_BLK, &p, x, y, mw, mb); /* packs the weights */
             read_out(ctx, out, nout, got);
             diff(got, ref, nout, &ma, &rel_blk);
+            time_once(ctx, dir, CLVIS_CONV_WINO, &p, x, y, mw, mb); /* transforms the weights */
+            read_out(ctx, out, nout, got);
+            diff(got, ref, nout, &ma_wino, &rel_wino);
             double *tf = malloc(sizeof(double) * (size_t)runs);
             double *tb = malloc(sizeof(double) * (size_t)runs);
+            double *tw = malloc(sizeof(double) * (size_t)runs);
             for (int r = 0; r < runs; r++) {
                 tf[r] = time_once(ctx, dir, CLVIS_CONV_FAST, &p, x, y, mw, mb);
                 tb[r] = time_once(ctx, dir, CLVIS_CONV_BLK, &p, x, y, mw, mb);
+                tw[r] = time_once(ctx, dir, CLVIS_CONV_WINO, &p, x, y, mw, mb);
             }
             double mf = bench_median(tf, runs), mbk = bench_median(tb, runs);
-            double gf = flops / (mf * 1e6), gb = flops / (mbk * 1e6);
-            printf("%-28s %-4s %9.2f %7.1f %5.1f%% %9.2f %7.1f %5.1f%% %8.2fx %9.1e %9.1e\n",
+            double mwn = bench_median(tw, runs);
+            double gf = flops / (mf * 1e6), gb = flops / (mbk * 1e6), gw = flops / (mwn * 1e6);
+            printf("%-28s %-4s %9.2f %7.1f %5.1f%% %9.2f %7.1f %5.1f%% %9.2f %7.1f %8.2fx "
+                   "%8.2fx %9.1e %9.1e %9.1e (wino max abs %.1e)\n",
                    s->name, dir ? "bwd" : "fwd", mf, gf, 100 * gf / peak, mbk, gb,
-                   100 * gb / peak, mf / mbk, rel_fast, rel_blk);
+                   100 * gb / peak, mwn, gw, mf / mbk, mbk / mwn, rel_fast, rel_blk, rel_wino,
+                   ma_wino);
             fflush(stdout);
-            free(tf), free(tb), free(got), free(ref);
+            free(tf), free(tb), free(tw), free(got), free(ref);
         }
-        for (int k = 0; k < 2; k++)
+        for (int k = 0; k < CONV_PACK_SLOTS; k++)
             if (pack[k])
                 clReleaseMemObject(pack[k]);
         clReleaseMemObject(mx), clReleaseMemObject(mw), clReleaseMemObject(mb),
