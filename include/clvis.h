@@ -109,7 +109,7 @@ typedef struct {
                        _FAST / _BLK: that one where it applies; _REFERENCE: neither */
     int dense;      /* CLVIS_DENSE_AUTO: rows on CPUs, columns elsewhere; _COLUMNS; _ROWS */
     int conv_order; /* CLVIS_ORDER_AUTO: by weight size; _CHANNELS_INNER; _PIXELS_INNER */
-    int conv_blk_px; /* the blocked kernel's tile: 0 by output width, 6 or 7 pixels */
+    int conv_blk_px; /* the blocked kernel's tile: 6 or 7 pixels; 0 (or other): by width */
     /* Progress of the context's long work (the first build of the kernels; filter-pattern
      * steps, done = steps x patterns); NULL: none. */
     clvis_count_fn progress;
