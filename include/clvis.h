@@ -103,12 +103,13 @@ typedef struct {
     clvis_log_fn log;
     void *log_user;
     /* Kernel choices, for benchmarks and tests; 0 (the default) is automatic. The command line
-     * takes them from $CLVIS_CONV=ref|fast|blk|wino, $CLVIS_DENSE=cols|rows and
-     * $CLVIS_CONV_OC_INNER=1|0. */
+     * takes them from $CLVIS_CONV=ref|fast|blk|wino, $CLVIS_DENSE=cols|rows,
+     * $CLVIS_CONV_OC_INNER=1|0 and $CLVIS_CONV_BLK_PX=6|7. */
     int conv;       /* CLVIS_CONV_AUTO: the blocked (CPU) or fast kernel where it applies;
                        _FAST / _BLK / _WINO: that one where it applies; _REFERENCE: none */
     int dense;      /* CLVIS_DENSE_AUTO: rows on CPUs, columns elsewhere; _COLUMNS; _ROWS */
     int conv_order; /* CLVIS_ORDER_AUTO: by weight size; _CHANNELS_INNER; _PIXELS_INNER */
+    int conv_blk_px; /* the blocked kernel's tile: 6 or 7 pixels; 0 (or other): by width */
     /* Progress of the context's long work (the first build of the kernels; filter-pattern
      * steps, done = steps x patterns); NULL: none. */
     clvis_count_fn progress;

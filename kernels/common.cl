@@ -33,6 +33,24 @@ inline void unpack_nchw(int i, int C, int H, int W, int *n, int *c, int *h, int 
     *n = nc / C;
 }
 
+/* Splits the flat index i of a register-tiled conv's work-item (conv2d_fast, conv2d_blk) into
+ * its pixel tile *owt (of OWT per row) and output-channel block *ocb (of OCB); returns the
+ * output row index n * OH + oh. oc_inner: the channel block varies fastest (the input rows of a
+ * tile stay in cache across blocks), else the pixel tile does (a block's weights stay). */
+inline int unpack_tile(int i, int OWT, int OCB, int oc_inner, int *owt, int *ocb)
+{
+    if (oc_inner) {
+        *ocb = i % OCB;
+        i /= OCB;
+        *owt = i % OWT;
+    } else {
+        *owt = i % OWT;
+        i /= OWT;
+        *ocb = i % OCB;
+    }
+    return i / (oc_inner ? OWT : OCB);
+}
+
 /* Elementwise activation; softmax is handled by its own kernels. */
 inline float act_apply(float v, int act, float act_max)
 {

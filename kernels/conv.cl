@@ -168,21 +168,10 @@ __kernel void conv2d_fast(__global float *y, int y_off, __global const float *xp
                           int DH, int DW, int act, float act_max, int accum, int OWT, int OCT,
                           int oc_inner)
 {
-    /* One work-item per tile; oc_inner: the output-channel block varies fastest (input rows
-     * stay in cache across blocks), else the pixel tile does (weights stay in cache). */
+    /* One work-item per tile (order: unpack_tile, common.cl) */
     FLAT_ITEM_OR_RETURN(i, N * OH * OWT * OCT);
     int ocb, owt;
-    if (oc_inner) {
-        ocb = i % OCT;
-        i /= OCT;
-        owt = i % OWT;
-        i /= OWT;
-    } else {
-        owt = i % OWT;
-        i /= OWT;
-        ocb = i % OCT;
-        i /= OCT;
-    }
+    i = unpack_tile(i, OWT, OCT, oc_inner, &owt, &ocb);
     int oh = i % OH, n = i / OH;
     int ow0 = owt * CONV_FAST_PXB, oc0 = ocb * CONV_FAST_OCB;
     __global const float *wb = w + w_base;

@@ -15,15 +15,13 @@
  * with zeros outside [0, W) (stride 1), or reads each column through a select (other strides),
  * so the zero padding (any pads, also negative ones for the input gradient) is never
  * materialised. Store: y = act(acc + bias), or y += acc (accum), written as NCHW. */
-#if CONV_BLK_OC != 16 || (CONV_BLK_PX != 6 && CONV_BLK_PX != 7)
-#error "conv2d_blk is written for a 6- or 7-pixel x 16-channel tile (src/ops/tunables.h)"
+#if CONV_BLK_OC != 16 || CONV_BLK_PX != 6 || CONV_BLK_PX7 != 7
+#error "conv2d_blk / conv2d_blk7 are written for 6- / 7-pixel x 16-channel tiles (tunables.h)"
 #endif
 
-#if CONV_BLK_PX == 6
-#define CB_PX(X) X(0) X(1) X(2) X(3) X(4) X(5)
-#else
-#define CB_PX(X) X(0) X(1) X(2) X(3) X(4) X(5) X(6)
-#endif
+/* The pixels of each tile, as X-macro lists */
+#define CB_PX6(X) X(0) X(1) X(2) X(3) X(4) X(5)
+#define CB_PX7(X) CB_PX6(X) X(6)
 #define CB_DECL(p) float8 a##p = 0.0f, b##p = 0.0f;
 /* One tap for pixel p: input value V (a scalar expression), weight vectors w0, w1. */
 #define CB_FMA(p, V)                 \
@@ -84,125 +82,125 @@ inline float8 cb_bias(__global const float *b, int has_bias, int o0, int OC)
     return vload8(0, t);
 }
 
-__kernel void conv2d_blk(__global float *y, int y_off, __global const float *x, int x_off,
-                         __global const float *wp, __global const float *bias, int has_bias, int N, int C, int H, int W,
-                         int OC, int OH, int OW, int KH, int KW, int SH, int SW, int DH, int DW,
-                         int PT, int PL, int act, float act_max, int accum, int OWT, int OCB,
-                         int oc_inner)
-{
-    /* oc_inner: the channel block varies fastest (the input rows of a tile stay in cache across
-     * blocks), else the pixel tile does (the block's weights stay in cache). */
-    FLAT_ITEM_OR_RETURN(i, N * OH * OWT * OCB);
-    int ocb, owt;
-    if (oc_inner) {
-        ocb = i % OCB;
-        i /= OCB;
-        owt = i % OWT;
-        i /= OWT;
-    } else {
-        owt = i % OWT;
-        i /= OWT;
-        ocb = i % OCB;
-        i /= OCB;
-    }
-    int oh = i % OH, n = i / OH;
-    int ow0 = owt * CONV_BLK_PX, oc0 = ocb * CONV_BLK_OC;
-    int ih0 = oh * SH - PT, iw0 = ow0 * SW - PL;
-    int taps = KH * KW;
-    size_t plane = (size_t)H * W;
-    __global const float *wc = wp + (size_t)ocb * C * taps * CONV_BLK_OC;
-    __global const float *xn = x + x_off + (size_t)n * C * plane;
-    CB_PX(CB_DECL)
-    int rows_inside = ih0 >= 0 && ih0 + (KH - 1) * DH < H;
-    int cols_inside = iw0 >= 0 && iw0 + (CONV_BLK_PX - 1) * SW + (KW - 1) * DW < W;
-    int inside = rows_inside && cols_inside;
-    if (cols_inside && SW == 1) {
-        /* Stride 1, the columns inside: each tap's pixels at constant offsets from one row
-         * pointer; rows outside the input (top / bottom tiles) skipped. The loops over kh and
-         * kw stay loops (their trip counts are arguments): unrolled, the compiler would share
-         * the input broadcasts between taps and spill accumulators (16 ymm registers on AVX2:
-         * 12 accumulators, 2 weight vectors, 1 broadcast). */
-        for (int c = 0; c < C; c++) {
-            for (int kh = 0; kh < KH; kh++) {
-                int ih = ih0 + kh * DH;
-                if (!rows_inside && (ih < 0 || ih >= H)) {
-                    wc += KW * CONV_BLK_OC;
-                    continue;
-                }
-                __global const float *xr = xn + c * plane + (size_t)ih * W + iw0;
-                for (int kw = 0; kw < KW; kw++, wc += CONV_BLK_OC, xr += DW) {
-                    float8 w0 = vload8(0, wc), w1 = vload8(1, wc);
-                    CB_PX(CB_I1)
-                }
-            }
-        }
-    } else if (inside) {
-        __global const float *xc = xn + (size_t)ih0 * W + iw0;
-        for (int c = 0; c < C; c++, xc += plane) {
-            for (int kh = 0; kh < KH; kh++) {
-                for (int kw = 0; kw < KW; kw++, wc += CONV_BLK_OC) {
-                    float8 w0 = vload8(0, wc), w1 = vload8(1, wc);
-                    __global const float *xr = xc + kh * DH * W + kw * DW;
-                    CB_PX(CB_IG)
-                }
-            }
-        }
-    } else if (SW == 1 && CONV_BLK_PX + (KW - 1) * DW <= 32) {
-        /* Edge tile, stride 1: each input row the tile reads is staged once in private memory
-         * with zeros outside [0, W), then the taps read it as the interior does. */
-        int span = CONV_BLK_PX + (KW - 1) * DW;
-        float st[32];
-        for (int c = 0; c < C; c++) {
-            for (int kh = 0; kh < KH; kh++) {
-                int ih = ih0 + kh * DH;
-                if (ih < 0 || ih >= H) {
-                    wc += KW * CONV_BLK_OC;
-                    continue;
-                }
-                __global const float *row = xn + c * plane + (size_t)ih * W;
-                for (int q = 0; q < span; q++) {
-                    int iw = iw0 + q;
-                    float v = row[clamp(iw, 0, W - 1)];
-                    st[q] = iw >= 0 && iw < W ? v : 0.0f;
-                }
-                const float *xr = st;
-                for (int kw = 0; kw < KW; kw++, wc += CONV_BLK_OC, xr += DW) {
-                    float8 w0 = vload8(0, wc), w1 = vload8(1, wc);
-                    CB_PX(CB_I1)
-                }
-            }
-        }
-    } else {
-        for (int c = 0; c < C; c++) {
-            for (int kh = 0; kh < KH; kh++) {
-                int ih = ih0 + kh * DH;
-                if (ih < 0 || ih >= H) {
-                    wc += KW * CONV_BLK_OC;
-                    continue;
-                }
-                __global const float *xr = xn + c * plane + (size_t)ih * W;
-                for (int kw = 0; kw < KW; kw++, wc += CONV_BLK_OC) {
-                    float8 w0 = vload8(0, wc), w1 = vload8(1, wc);
-                    int col = iw0 + kw * DW;
-                    CB_PX(CB_EG)
-                }
-            }
-        }
-    }
-    float8 bias0 = cb_bias(bias, has_bias, oc0, OC), bias1 = cb_bias(bias, has_bias, oc0 + 8, OC);
-    size_t ys = (size_t)OH * OW;
-    __global float *yr = y + y_off + (((size_t)n * OC + oc0) * OH + oh) * OW + ow0;
-    int n0 = clamp(OC - oc0, 0, 8), n1 = clamp(OC - oc0 - 8, 0, 8);
-    int nv = min(CONV_BLK_PX, OW - ow0);
-#define CB_OUT(p)                                                                       \
+/* Stores pixel p of the tile (the output pointer yr, nv pixels of it inside the row, n0 / n1
+ * channels in the two halves). */
+#define CB_OUT(p)                                                                    \
     if (p < nv) {                                                                       \
         cb_store(yr + p, ys, a##p, bias0, n0, act, act_max, accum);                     \
         if (n1)                                                                         \
             cb_store(yr + p + 8 * ys, ys, b##p, bias1, n1, act, act_max, accum);        \
     }
-    CB_PX(CB_OUT)
-#undef CB_OUT
+
+/* The kernel for an NPX-pixel tile whose pixels are listed by LIST (CB_PX6 / CB_PX7): the
+ * same code for both, one work-item per tile of 16 output channels x NPX pixels of one row. */
+#define CB_KERNEL(NAME, LIST, NPX)                                                                 \
+__kernel void NAME(__global float *y, int y_off, __global const float *x, int x_off,               \
+                   __global const float *wp, __global const float *bias, int has_bias,             \
+                   int N, int C, int H, int W, int OC, int OH, int OW, int KH, int KW,             \
+                   int SH, int SW, int DH, int DW, int PT, int PL, int act, float act_max,         \
+                   int accum, int OWT, int OCB, int oc_inner)                                      \
+{                                                                                                  \
+    /* one work-item per tile (order: unpack_tile, common.cl) */                                   \
+    FLAT_ITEM_OR_RETURN(i, N * OH * OWT * OCB);                                                    \
+    int ocb, owt;                                                                                  \
+    i = unpack_tile(i, OWT, OCB, oc_inner, &owt, &ocb);                                            \
+    int oh = i % OH, n = i / OH;                                                                   \
+    int ow0 = owt * NPX, oc0 = ocb * CONV_BLK_OC;                                                  \
+    int ih0 = oh * SH - PT, iw0 = ow0 * SW - PL;                                                   \
+    int taps = KH * KW;                                                                            \
+    size_t plane = (size_t)H * W;                                                                  \
+    __global const float *wc = wp + (size_t)ocb * C * taps * CONV_BLK_OC;                          \
+    __global const float *xn = x + x_off + (size_t)n * C * plane;                                  \
+    LIST(CB_DECL)                                                                                  \
+    int rows_inside = ih0 >= 0 && ih0 + (KH - 1) * DH < H;                                         \
+    int cols_inside = iw0 >= 0 && iw0 + (NPX - 1) * SW + (KW - 1) * DW < W;                        \
+    int inside = rows_inside && cols_inside;                                                       \
+    if (cols_inside && SW == 1) {                                                                  \
+        /* Stride 1, the columns inside: each tap's pixels at constant offsets from one row        \
+         * pointer; rows outside the input (top / bottom tiles) skipped. The loops over kh and     \
+         * kw stay loops (their trip counts are arguments): unrolled, the compiler would share     \
+         * the input broadcasts between taps and spill accumulators (16 ymm registers on AVX2:     \
+         * 12 accumulators, 2 weight vectors, 1 broadcast). */                                     \
+        for (int c = 0; c < C; c++) {                                                              \
+            for (int kh = 0; kh < KH; kh++) {                                                      \
+                int ih = ih0 + kh * DH;                                                            \
+                if (!rows_inside && (ih < 0 || ih >= H)) {                                         \
+                    wc += KW * CONV_BLK_OC;                                                        \
+                    continue;                                                                      \
+                }                                                                                  \
+                __global const float *xr = xn + c * plane + (size_t)ih * W + iw0;                  \
+                for (int kw = 0; kw < KW; kw++, wc += CONV_BLK_OC, xr += DW) {                     \
+                    float8 w0 = vload8(0, wc), w1 = vload8(1, wc);                                 \
+                    LIST(CB_I1)                                                                    \
+                }                                                                                  \
+            }                                                                                      \
+        }                                                                                          \
+    } else if (inside) {                                                                           \
+        __global const float *xc = xn + (size_t)ih0 * W + iw0;                                     \
+        for (int c = 0; c < C; c++, xc += plane) {                                                 \
+            for (int kh = 0; kh < KH; kh++) {                                                      \
+                for (int kw = 0; kw < KW; kw++, wc += CONV_BLK_OC) {                               \
+                    float8 w0 = vload8(0, wc), w1 = vload8(1, wc);                                 \
+                    __global const float *xr = xc + kh * DH * W + kw * DW;                         \
+                    LIST(CB_IG)                                                                    \
+                }                                                                                  \
+            }                                                                                      \
+        }                                                                                          \
+    } else if (SW == 1 && NPX + (KW - 1) * DW <= 32) {                                             \
+        /* Edge tile, stride 1: each input row the tile reads is staged once in private memory     \
+         * with zeros outside [0, W), then the taps read it as the interior does. */               \
+        int span = NPX + (KW - 1) * DW;                                                            \
+        float st[32];                                                                              \
+        for (int c = 0; c < C; c++) {                                                              \
+            for (int kh = 0; kh < KH; kh++) {                                                      \
+                int ih = ih0 + kh * DH;                                                            \
+                if (ih < 0 || ih >= H) {                                                           \
+                    wc += KW * CONV_BLK_OC;                                                        \
+                    continue;                                                                      \
+                }                                                                                  \
+                __global const float *row = xn + c * plane + (size_t)ih * W;                       \
+                for (int q = 0; q < span; q++) {                                                   \
+                    int iw = iw0 + q;                                                              \
+                    float v = row[clamp(iw, 0, W - 1)];                                            \
+                    st[q] = iw >= 0 && iw < W ? v : 0.0f;                                          \
+                }                                                                                  \
+                const float *xr = st;                                                              \
+                for (int kw = 0; kw < KW; kw++, wc += CONV_BLK_OC, xr += DW) {                     \
+                    float8 w0 = vload8(0, wc), w1 = vload8(1, wc);                                 \
+                    LIST(CB_I1)                                                                    \
+                }                                                                                  \
+            }                                                                                      \
+        }                                                                                          \
+    } else {                                                                                       \
+        for (int c = 0; c < C; c++) {                                                              \
+            for (int kh = 0; kh < KH; kh++) {                                                      \
+                int ih = ih0 + kh * DH;                                                            \
+                if (ih < 0 || ih >= H) {                                                           \
+                    wc += KW * CONV_BLK_OC;                                                        \
+                    continue;                                                                      \
+                }                                                                                  \
+                __global const float *xr = xn + c * plane + (size_t)ih * W;                        \
+                for (int kw = 0; kw < KW; kw++, wc += CONV_BLK_OC) {                               \
+                    float8 w0 = vload8(0, wc), w1 = vload8(1, wc);                                 \
+                    int col = iw0 + kw * DW;                                                       \
+                    LIST(CB_EG)                                                                    \
+                }                                                                                  \
+            }                                                                                      \
+        }                                                                                          \
+    }                                                                                              \
+    float8 bias0 = cb_bias(bias, has_bias, oc0, OC), bias1 = cb_bias(bias, has_bias, oc0 + 8, OC); \
+    size_t ys = (size_t)OH * OW;                                                                   \
+    __global float *yr = y + y_off + (((size_t)n * OC + oc0) * OH + oh) * OW + ow0;                \
+    int n0 = clamp(OC - oc0, 0, 8), n1 = clamp(OC - oc0 - 8, 0, 8);                                \
+    int nv = min(NPX, OW - ow0);                                                                   \
+    LIST(CB_OUT)                                                                                   \
 }
+
+/* 16 channels x 6 pixels: 12 accumulators, 2 weight vectors, 1 broadcast (15 of 16 ymm) */
+CB_KERNEL(conv2d_blk, CB_PX6, 6)
+/* 16 channels x 7 pixels (7 divides VGG16's 14 and 28 widths): 14 accumulators, so one of the
+ * two weight vectors is read from memory by its FMAs (17 values for 16 ymm) */
+CB_KERNEL(conv2d_blk7, CB_PX7, 7)
 
 /* Packs OIHW weights w [OC][C][KH][KW] (forward, flip 0) into wp[ocb][c][kh][kw][16], zero for
  * channels past OC; the input gradient (flip 1) packs the transposed, flipped weights: its

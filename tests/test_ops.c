@@ -1064,14 +1064,16 @@ int main(int argc, char **argv)
     conv_case("fast conv 3x3 dilation 2 w20 oc10", 1, 3, 7, 20, 10, 3, 3, 1, 1, 2, 2, PAD_SAME, 1, 1, 0, 0, 0, 0);
     conv_case("fast conv 5x5 s(2,1) w19 oc3", 2, 2, 9, 19, 3, 5, 5, 2, 1, 1, 1, PAD_SAME, 1, 1, 0, 0, 0, 0);
     conv_case("fast conv 3x3 c160 oc17 w3", 1, 160, 4, 3, 17, 3, 3, 1, 1, 1, 1, PAD_SAME, 1, 1, 0, 0, 0, 0);
-    /* conv2d_blk (packed weights, 16 channels x 6 pixels per work-item, borders in edge tiles)
-     * and conv2d_fast, each forced (clvis_ctx_options.conv) on the same shapes: widths not a
-     * multiple of 6 or 16, channels not a multiple of 16, Keras VALID / SAME, ONNX SAME_LOWER and
-     * explicit asymmetric pads, pads wider than the window (the input gradient then crops dy),
-     * strides 2 and (2, 1), dilation, 1x1 and 5x5, exact tiles, batch 3, many input channels. */
-    for (int impl = 0; impl < 2; impl++) {
-        ctx->conv_impl = impl ? CLVIS_CONV_FAST : CLVIS_CONV_BLK;
-        const char *sfx = impl ? " [fast]" : " [blk]";
+    /* conv2d_blk (packed weights, 16 channels x 6 or 7 pixels per work-item, borders in edge
+     * tiles) with each tile (clvis_ctx_options.conv_blk_px) and conv2d_fast, each forced
+     * (clvis_ctx_options.conv) on the same shapes: widths not a multiple of 6, 7 or 16,
+     * channels not a multiple of 16, Keras VALID / SAME, ONNX SAME_LOWER and explicit
+     * asymmetric pads, pads wider than the window (the input gradient then crops dy), strides 2
+     * and (2, 1), dilation, 1x1 and 5x5, exact tiles, batch 3, many input channels. */
+    for (int impl = 0; impl < 3; impl++) {
+        ctx->conv_impl = impl == 2 ? CLVIS_CONV_FAST : CLVIS_CONV_BLK;
+        ctx->conv_blk_px = impl == 0 ? 6 : impl == 1 ? 7 : 0;
+        const char *sfx = impl == 0 ? " [blk6]" : impl == 1 ? " [blk7]" : " [fast]";
         static const struct {
             const char *name;
             int n, c, h, w, oc, kh, kw, sh, sw, dh, dw;
@@ -1090,6 +1092,7 @@ int main(int argc, char **argv)
             {"conv 1x1 w17 oc20 c24 batch2", 2, 24, 3, 17, 20, 1, 1, 1, 1, 1, 1, PAD_VALID, 1, 0, 0, 0, 0},
             {"conv 3x3 c160 oc17 w3", 1, 160, 4, 3, 17, 3, 3, 1, 1, 1, 1, PAD_SAME, 1, 0, 0, 0, 0},
             {"conv 3x3 c64 oc64 w14 (VGG block5-like)", 1, 64, 3, 14, 64, 3, 3, 1, 1, 1, 1, PAD_SAME, 1, 0, 0, 0, 0},
+            {"conv 3x3 exact 7-px tiles w21 oc16 c16", 1, 16, 4, 21, 16, 3, 3, 1, 1, 1, 1, PAD_SAME, 1, 0, 0, 0, 0},
             /* a window wider than blk's 32-float row stage: its edge tiles read through selects */
             {"conv 3x3 dilation 14 w33 oc18", 1, 3, 30, 33, 18, 3, 3, 1, 1, 14, 14, PAD_SAME, 1, 0, 0, 0, 0},
         };
@@ -1103,6 +1106,7 @@ int main(int argc, char **argv)
         conv_relu_case(sfx);
     }
     ctx->conv_impl = CLVIS_CONV_AUTO;
+    ctx->conv_blk_px = 0;
     wino_cases();
     /* the same shapes through the reference kernels (clvis_ctx_options.conv) and both tile
      * orders of the fast one (clvis_ctx_options.conv_order) */

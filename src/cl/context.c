@@ -175,6 +175,7 @@ clvis_status clvis_ctx_create(const clvis_ctx_options *opt, clvis_ctx **out)
     ctx->conv_impl = o.conv;
     ctx->dense_impl = o.dense;
     ctx->conv_order = o.conv_order;
+    ctx->conv_blk_px = o.conv_blk_px;
     ctx->plan_override = ovr;
     ctx->log = o.log;
     ctx->log_user = o.log_user;

@@ -16,6 +16,7 @@
     X(conv2d_pad)            \
     X(conv2d_fast)           \
     X(conv2d_blk)            \
+    X(conv2d_blk7)           \
     X(conv2d_blk_pack)       \
     X(conv2d_wino_wt)        \
     X(conv2d_wino_in)        \
@@ -110,6 +111,7 @@ struct clvis_ctx {
     cl_mem scratch;          /* grow-only work buffer shared by ops (e.g. padded conv input) */
     size_t scratch_bytes;
     int conv_impl, dense_impl, conv_order; /* clvis_ctx_options' kernel choices */
+    int conv_blk_px;                       /* clvis_ctx_options.conv_blk_px */
     kernel_plan plan_override; /* what $CLVIS_KERNELS / clvis_ctx_options.kernels force */
     kernel_plan plan;          /* the device's row of select.c's table, overridden */
     char plan_desc[320];       /* kernel_plan_describe(&plan): clvis_ctx_kernels() */

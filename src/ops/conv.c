@@ -16,7 +16,7 @@ static int fast_allowed(const clvis_ctx *ctx)
            ctx->conv_impl == CLVIS_CONV_WINO; /* wino: the automatic choice where it does not apply */
 }
 
-/* Where the automatic choice takes conv2d_blk (16 output channels x 6 pixels per work-item,
+/* Where the automatic choice takes conv2d_blk (16 output channels x 6 or 7 pixels per work-item,
  * no padded copy) over conv2d_fast, from tools/bench/bench_conv on this project's 2-core AVX2
  * server (BENCHMARKS.md, interleaved rounds): CPU devices, at least 16 input and 16 output
  * channels of the run (fewer leave most of its lanes or its accumulation idle: 3->64 forward

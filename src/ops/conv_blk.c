@@ -1,5 +1,5 @@
 /* conv_blk.c — host side of kernels/conv_blk.cl: the register-blocked direct convolution on
- * packed weights (32 output channels x 7 pixels per work-item, no padded input copy), forward
+ * packed weights (16 output channels x 6 or 7 pixels per work-item, no padded input copy), forward
  * and stride-1 input gradient, and the weight packing it streams. */
 #include "ops.h"
 
@@ -63,13 +63,24 @@ static clvis_status packed(clvis_ctx *ctx, const conv2d_params *p, int in_c, cl_
     return st ? st : conv2d_pack_into(ctx, p, in_c, w, dir, *wp);
 }
 
+/* The tile width for an output ys wide: ctx->conv_blk_px where set (6 or 7), else 7 where it
+ * divides the width and the width is at most 28 (VGG16's 14- and 28-wide layers, where 6-pixel
+ * tiles leave a ragged last tile and most tiles are edge tiles), else 6 (BENCHMARKS.md). */
+int conv2d_blk_px(const clvis_ctx *ctx, int ow)
+{
+    if (ctx->conv_blk_px == CONV_BLK_PX || ctx->conv_blk_px == CONV_BLK_PX7)
+        return ctx->conv_blk_px;
+    return ow % CONV_BLK_PX7 == 0 && ow <= 28 ? CONV_BLK_PX7 : CONV_BLK_PX;
+}
+
 /* One run of conv2d_blk: ys = conv(xs) with window (kh, kw, sh, sw, dh, dw) and pads (pt, pl)
  * on packed weights wp. */
 static clvis_status blk_run(clvis_ctx *ctx, tensor ys, tensor xs, int kh, int kw, int sh, int sw,
                             int dh, int dw, int pt, int pl, cl_mem wp, cl_mem b, int act,
                             float act_max, int accum)
 {
-    int owt = (ys.w + CONV_BLK_PX - 1) / CONV_BLK_PX;
+    int px = conv2d_blk_px(ctx, ys.w);
+    int owt = (ys.w + px - 1) / px;
     int ocb = (ys.c + CONV_BLK_OC - 1) / CONV_BLK_OC;
     /* Tile order as conv2d_fast's (conv.c): the channel block innermost while the packed
      * weights fit in a core's L2 (1 MiB assumed), else the pixel tile innermost. */
@@ -88,7 +99,7 @@ static clvis_status blk_run(clvis_ctx *ctx, tensor ys, tensor xs, int kh, int kw
     static const size_t one[2] = {1, 1};
     const size_t *local = ctx->info.type == CLVIS_DEVICE_CPU ? one : NULL;
     size_t g[2] = {(size_t)owt * ys.h * ocb * ys.n, 1};
-    return kernel_run2(ctx, K_conv2d_blk, g, local, a, (int)(sizeof a / sizeof *a));
+    return kernel_run2(ctx, px == CONV_BLK_PX7 ? K_conv2d_blk7 : K_conv2d_blk, g, local, a, (int)(sizeof a / sizeof *a));
 }
 
 clvis_status conv2d_blk_forward(clvis_ctx *ctx, const conv2d_params *p, tensor y, tensor x,

@@ -90,6 +90,8 @@ clvis_status conv2d_blk_forward(clvis_ctx *ctx, const conv2d_params *p, tensor y
                                 cl_mem w, cl_mem b);
 clvis_status conv2d_blk_backward(clvis_ctx *ctx, const conv2d_params *p, tensor dx, tensor dy,
                                  cl_mem w, int accum);
+/* Its tile width (CONV_BLK_PX or CONV_BLK_PX7 pixels) for an output ow wide. */
+int conv2d_blk_px(const clvis_ctx *ctx, int ow);
 /* Floats of the packed weights of direction dir (0 forward, 1 input gradient) for in_c inputs;
  * conv2d_pack creates and fills such a buffer from the OIHW weights w. */
 size_t conv2d_pack_count(const conv2d_params *p, int in_c, int dir);

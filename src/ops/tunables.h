@@ -9,10 +9,12 @@
  * named accumulators. The kernel refuses other values at build time. */
 #define CONV_FAST_PXB 16
 #define CONV_FAST_OCB 8
-/* conv2d_blk's tile (kernels/conv_blk.cl, src/ops/conv_blk.c): output pixels per work-item
- * (7 divides every VGG16 width) and output channels (two float16 vectors) per work-item,
- * fixed by its 2 x 7 named accumulators; the kernel refuses other values. */
+/* conv2d_blk's tiles (kernels/conv_blk.cl, src/ops/conv_blk.c): output pixels per work-item
+ * of conv2d_blk and of conv2d_blk7 (7 divides VGG16's 14..224 widths), and output channels
+ * (two float8 vectors) per work-item, fixed by their 2 x 6 / 2 x 7 named accumulators; the
+ * kernels refuse other values. */
 #define CONV_BLK_PX 6
+#define CONV_BLK_PX7 7
 #define CONV_BLK_OC 16
 /* conv2d_wino's GEMM block (kernels/conv_wino.cl, src/ops/conv_wino.c): output channels and
  * tiles per work-item, fixed by its 6 x 2 named float8 accumulators; the kernel refuses others. */
@@ -42,6 +44,7 @@
 #define CLVIS_KERNEL_DEFINES                                                                   \
     "-DCONV_FAST_PXB=" CLVIS_STR(CONV_FAST_PXB) " -DCONV_FAST_OCB=" CLVIS_STR(CONV_FAST_OCB)  \
     " -DCONV_BLK_PX=" CLVIS_STR(CONV_BLK_PX) " -DCONV_BLK_OC=" CLVIS_STR(CONV_BLK_OC)         \
+    " -DCONV_BLK_PX7=" CLVIS_STR(CONV_BLK_PX7)                                                \
     " -DACT_LINEAR=" CLVIS_STR(ACT_CODE_LINEAR) " -DACT_RELU=" CLVIS_STR(ACT_CODE_RELU)       \
     " -DACT_SIGMOID=" CLVIS_STR(ACT_CODE_SIGMOID) " -DACT_TANH=" CLVIS_STR(ACT_CODE_TANH)     \
     " -DACT_SOFTMAX=" CLVIS_STR(ACT_CODE_SOFTMAX) " -DACT_LEAKY=" CLVIS_STR(ACT_CODE_LEAKY)      \

@@ -1,13 +1,15 @@
 /* bench_conv.c — benchmark (not a test) of conv2d_forward / conv2d_backward on VGG16 layer
  * shapes, batch 1: the fast kernel (conv2d_fast on a padded copy, CLVIS_CONV_FAST) and the
- * blocked kernel on packed weights (conv2d_blk, CLVIS_CONV_BLK) and Winograd F(2x2, 3x3)
- * (conv2d_wino, CLVIS_CONV_WINO), timed in interleaved rounds (fast, blk, wino, fast, ...: all
- * see the same machine load), with an FMA-peak microkernel
+ * blocked kernel on packed weights (conv2d_blk, CLVIS_CONV_BLK) with each of its two tiles
+ * (6 and 7 pixels) and Winograd F(2x2, 3x3) (conv2d_wino, CLVIS_CONV_WINO), timed in
+ * interleaved rounds (fast, blk6, blk7, wino, fast, ...: all see the same machine load), with
+ * an FMA-peak microkernel
  * (best of several probes) measured on the same device before and after, so GFLOP/s can be read
  * as a fraction of peak. Each result is checked once against the reference kernels
  * (conv2d_fwd / conv2d_bwd: max rel difference = max abs / max |ref|).
  *
- *   bench_conv [--runs N] [--ref-runs M] [--batch B] [--quick]
+ *   bench_conv [--runs N] [--ref-runs M] [--batch B] [--quick] [--only LIST]
+ *   (--only 4,5: only those rows of the shape table, counted from 0)
  *   CLVIS_DEVICE selects the device as everywhere else in clvis. */
 #include <math.h>
 #include <stdio.h>
@@ -54,6 +56,21 @@ static const shape shapes[] = {
     {"block4_conv2 512->512 @28", 512, 512, 28}, {"block5_conv2 512->512 @14", 512, 512, 14},
 };
 
+/* whether index i is in the comma-separated list s */
+static int listed(const char *s, int i)
+{
+    while (*s) {
+        char *end;
+        long v = strtol(s, &end, 10);
+        if (end == s)
+            return 0;
+        if (v == i)
+            return 1;
+        s = *end == ',' ? end + 1 : end;
+    }
+    return 0;
+}
+
 static float *rand_buf(size_t n, unsigned *seed, float scale)
 {
     float *p = malloc(n * sizeof *p);
@@ -93,7 +110,9 @@ static void diff(const float *a, const float *ref, size_t n, double *max_abs, do
 static double time_once(clvis_ctx *ctx, int dir, int impl, const conv2d_params *p, tensor x,
                         tensor y, cl_mem w, cl_mem b)
 {
-    ctx->conv_impl = impl;
+    /* impl CLVIS_CONV_BLK + 7: conv2d_blk with its 7-pixel tile, CLVIS_CONV_BLK: the 6-pixel */
+    ctx->conv_blk_px = impl == CLVIS_CONV_BLK + 7 ? 7 : impl == CLVIS_CONV_BLK ? 6 : 0;
+    ctx->conv_impl = impl == CLVIS_CONV_BLK + 7 ? CLVIS_CONV_BLK : impl;
     double t0 = util_now_ms();
     TRY(dir ? conv2d_backward(ctx, p, x, y, w, 0) : conv2d_forward(ctx, p, y, x, w, b));
     TRY(ctx_finish(ctx));
@@ -108,6 +127,7 @@ static void read_out(clvis_ctx *ctx, cl_mem m, size_t n, float *h)
 int main(int argc, char **argv)
 {
     int runs = 10, ref_runs = 1, batch = 1, quick = 0;
+    const char *only = NULL;
     for (int i = 1; i < argc; i++) {
         if (!strcmp(argv[i], "--runs") && i + 1 < argc)
             runs = atoi(argv[++i]);
@@ -117,8 +137,10 @@ int main(int argc, char **argv)
             batch = atoi(argv[++i]);
         else if (!strcmp(argv[i], "--quick"))
             quick = 1;
+        else if (!strcmp(argv[i], "--only") && i + 1 < argc)
+            only = argv[++i];
         else {
-            fprintf(stderr, "usage: %s [--runs N] [--ref-runs M] [--batch B] [--quick]\n",
+            fprintf(stderr, "usage: %s [--runs N] [--ref-runs M] [--batch B] [--quick] [--only I,J]\n",
                     argv[0]);
             return 2;
         }
@@ -142,19 +164,22 @@ int main(int argc, char **argv)
     printf("FMA peak (FMA microkernels, 16 float16 / 10 float8 chains, best of their probes): "
            "%.1f GFLOP/s\n",
            peak);
-    printf("batch %d; median of %d interleaved rounds (fast, blk, wino) after one warm-up each; "
-           "fast includes its padding copy, blk's and wino's weights are packed / transformed "
-           "once (in the warm-up); wino's GFLOP/s count the direct convolution's flops\n\n",
+    printf("batch %d; median of %d interleaved rounds (fast, blk 6-px tile, blk 7-px tile, wino) "
+           "after one warm-up each; fast includes its padding copy, blk's and wino's weights are "
+           "packed / transformed once (in the warm-up); wino's %%peak counts the direct "
+           "convolution's flops; auto: the tile conv2d_blk_px picks\n\n",
            batch, runs);
-    printf("%-28s %-4s %9s %7s %6s %9s %7s %6s %9s %7s %9s %9s %9s %9s %9s\n",
-           "shape (3x3 same)", "dir", "fast ms", "GFLOP/s", "%peak", "blk ms", "GFLOP/s",
-           "%peak", "wino ms", "GFLOP/s", "fast/blk", "blk/wino", "fast rel", "blk rel",
+    printf("%-28s %-4s %8s %6s %8s %6s %8s %6s %8s %6s %8s %8s %8s %4s %8s %8s %8s\n",
+           "shape (3x3 same)", "dir", "fast ms", "%peak", "blk6 ms", "%peak", "blk7 ms", "%peak",
+           "wino ms", "%peak", "fast/b6", "fast/b7", "fast/wi", "auto", "fast rel", "blk rel",
            "wino rel");
     unsigned seed = 12345;
     int nshapes = (int)(sizeof shapes / sizeof *shapes);
     for (int si = 0; si < nshapes; si++) {
         const shape *s = &shapes[si];
         if (quick && si != 1 && si != 4)
+            continue;
+        if (only && !listed(only, si))
             continue;
         cl_mem pack[CONV_PACK_SLOTS] = {NULL};
         conv2d_params p = {{3, 3, 1, 1, 1, 1, 1, 1, 1, 1}, s->oc, 1, ACT_LINEAR, 0.0f, pack};
@@ -176,34 +201,44 @@ int main(int argc, char **argv)
             for (int r = 0; r < ref_runs; r++)
                 time_once(ctx, dir, CLVIS_CONV_REFERENCE, &p, x, y, mw, mb);
             read_out(ctx, out, nout, ref);
-            double ma, rel_fast, rel_blk, rel_wino, ma_wino;
+            double ma, rel_fast, rel_blk, rel_b7, rel_wino, ma_wino;
             time_once(ctx, dir, CLVIS_CONV_FAST, &p, x, y, mw, mb); /* warm-up + check */
             read_out(ctx, out, nout, got);
             diff(got, ref, nout, &ma, &rel_fast);
             time_once(ctx, dir, CLVIS_CONV_BLK, &p, x, y, mw, mb); /* packs the weights */
             read_out(ctx, out, nout, got);
             diff(got, ref, nout, &ma, &rel_blk);
+            time_once(ctx, dir, CLVIS_CONV_BLK + 7, &p, x, y, mw, mb);
+            read_out(ctx, out, nout, got);
+            diff(got, ref, nout, &ma, &rel_b7);
+            if (rel_b7 > rel_blk)
+                rel_blk = rel_b7;
             time_once(ctx, dir, CLVIS_CONV_WINO, &p, x, y, mw, mb); /* transforms the weights */
             read_out(ctx, out, nout, got);
             diff(got, ref, nout, &ma_wino, &rel_wino);
             double *tf = malloc(sizeof(double) * (size_t)runs);
             double *tb = malloc(sizeof(double) * (size_t)runs);
+            double *t7 = malloc(sizeof(double) * (size_t)runs);
             double *tw = malloc(sizeof(double) * (size_t)runs);
             for (int r = 0; r < runs; r++) {
                 tf[r] = time_once(ctx, dir, CLVIS_CONV_FAST, &p, x, y, mw, mb);
                 tb[r] = time_once(ctx, dir, CLVIS_CONV_BLK, &p, x, y, mw, mb);
+                t7[r] = time_once(ctx, dir, CLVIS_CONV_BLK + 7, &p, x, y, mw, mb);
                 tw[r] = time_once(ctx, dir, CLVIS_CONV_WINO, &p, x, y, mw, mb);
             }
             double mf = bench_median(tf, runs), mbk = bench_median(tb, runs);
-            double mwn = bench_median(tw, runs);
-            double gf = flops / (mf * 1e6), gb = flops / (mbk * 1e6), gw = flops / (mwn * 1e6);
-            printf("%-28s %-4s %9.2f %7.1f %5.1f%% %9.2f %7.1f %5.1f%% %9.2f %7.1f %8.2fx "
-                   "%8.2fx %9.1e %9.1e %9.1e (wino max abs %.1e)\n",
-                   s->name, dir ? "bwd" : "fwd", mf, gf, 100 * gf / peak, mbk, gb,
-                   100 * gb / peak, mwn, gw, mf / mbk, mbk / mwn, rel_fast, rel_blk, rel_wino,
-                   ma_wino);
+            double m7 = bench_median(t7, runs), mwn = bench_median(tw, runs);
+            double gf = flops / (mf * 1e6), gb = flops / (mbk * 1e6), g7 = flops / (m7 * 1e6);
+            double gw = flops / (mwn * 1e6);
+            ctx->conv_blk_px = 0;
+            printf("%-28s %-4s %8.2f %5.1f%% %8.2f %5.1f%% %8.2f %5.1f%% %8.2f %5.1f%% %7.2fx "
+                   "%7.2fx %7.2fx %4d %8.1e %8.1e %8.1e (wino max abs %.1e)\n",
+                   s->name, dir ? "bwd" : "fwd", mf, 100 * gf / peak, mbk, 100 * gb / peak, m7,
+                   100 * g7 / peak, mwn, 100 * gw / peak, mf / mbk, mf / m7, mf / mwn,
+                   conv2d_blk_px(ctx, s->hw), rel_fast, rel_blk, rel_wino, ma_wino);
             fflush(stdout);
-            free(tf), free(tb), free(tw), free(got), free(ref);
+            free(t7), free(tw);
+            free(tf), free(tb), free(got), free(ref);
         }
         for (int k = 0; k < CONV_PACK_SLOTS; k++)
             if (pack[k])

@@ -23,7 +23,7 @@ static int default_file(const char *what, const char *flag, const char *rel, con
 void session_kernel_env(clvis_ctx_options *co)
 {
     const char *c = getenv("CLVIS_CONV"), *d = getenv("CLVIS_DENSE");
-    const char *oi = getenv("CLVIS_CONV_OC_INNER");
+    const char *oi = getenv("CLVIS_CONV_OC_INNER"), *bp = getenv("CLVIS_CONV_BLK_PX");
     co->conv = c && !strcmp(c, "ref")    ? CLVIS_CONV_REFERENCE
                : c && !strcmp(c, "fast") ? CLVIS_CONV_FAST
                : c && !strcmp(c, "blk")  ? CLVIS_CONV_BLK
@@ -35,6 +35,7 @@ void session_kernel_env(clvis_ctx_options *co)
     co->conv_order = !oi || !*oi       ? CLVIS_ORDER_AUTO
                      : !strcmp(oi, "0") ? CLVIS_ORDER_PIXELS_INNER
                                         : CLVIS_ORDER_CHANNELS_INNER;
+    co->conv_blk_px = bp && !strcmp(bp, "6") ? 6 : bp && !strcmp(bp, "7") ? 7 : 0;
 }
 
 int session_open(const cli_args *o, session *s, int with_model)
