@@ -103,10 +103,13 @@ typedef struct {
     clvis_log_fn log;
     void *log_user;
     /* Kernel choices, for benchmarks and tests; 0 (the default) is automatic. The command line
-     * takes them from $CLVIS_CONV=ref|fast|blk, $CLVIS_DENSE=cols|rows and
+     * takes them from $CLVIS_CONV=ref|fast|blk|dw, $CLVIS_DENSE=cols|rows and
      * $CLVIS_CONV_OC_INNER=1|0. */
     int conv;       /* CLVIS_CONV_AUTO: the blocked (CPU) or fast kernel where it applies;
-                       _FAST / _BLK: that one where it applies; _REFERENCE: neither */
+                       _FAST / _BLK: that one where it applies; _REFERENCE: neither;
+                       depthwise convs and the input gradient of convs with at most 4 input
+                       channels: the pixel-vector kernels (AUTO on CPUs; _DW on any device,
+                       the rest as AUTO), else the reference ones */
     int dense;      /* CLVIS_DENSE_AUTO: rows on CPUs, columns elsewhere; _COLUMNS; _ROWS */
     int conv_order; /* CLVIS_ORDER_AUTO: by weight size; _CHANNELS_INNER; _PIXELS_INNER */
     /* Progress of the context's long work (the first build of the kernels; filter-pattern
@@ -121,7 +124,8 @@ typedef struct {
     const char *kernels;
 } clvis_ctx_options;
 
-enum { CLVIS_CONV_AUTO = 0, CLVIS_CONV_REFERENCE = 1, CLVIS_CONV_FAST = 2, CLVIS_CONV_BLK = 3 };
+enum { CLVIS_CONV_AUTO = 0, CLVIS_CONV_REFERENCE = 1, CLVIS_CONV_FAST = 2, CLVIS_CONV_BLK = 3,
+       CLVIS_CONV_DW = 4 };
 enum { CLVIS_DENSE_AUTO = 0, CLVIS_DENSE_COLUMNS = 1, CLVIS_DENSE_ROWS = 2 };
 enum { CLVIS_ORDER_AUTO = 0, CLVIS_ORDER_CHANNELS_INNER = 1, CLVIS_ORDER_PIXELS_INNER = 2 };
 

@@ -17,6 +17,9 @@
     X(conv2d_fast)           \
     X(conv2d_blk)            \
     X(conv2d_blk_pack)       \
+    X(conv2d_dw_fwd)         \
+    X(conv2d_dw_bwd)         \
+    X(conv2d_dxc)            \
     X(conv_tiled)            \
     X(gemv_tiled)            \
     X(dense_fwd)             \

@@ -127,6 +127,8 @@ clvis_status conv2d_forward(clvis_ctx *ctx, const conv2d_params *p, tensor y, te
     int y_off = (int)y.off, x_off = (int)x.off, has_bias = b != NULL, act = p->act;
     cl_mem bias = b ? b : w;
     float act_max = p->act_max;
+    if (conv_dw_wanted(ctx, p, x.c, 0)) /* depthwise (conv_dw.c) */
+        return conv_dw_forward(ctx, p, y, x, w, b);
     if (conv_tiled_wanted(ctx, p)) /* the GPU path (src/cl/select.c) */
         return conv_tiled_forward(ctx, p, y, x, w, b);
     if (blk_wanted(ctx, p->groups, x.c, y))
@@ -153,6 +155,8 @@ clvis_status conv2d_backward(clvis_ctx *ctx, const conv2d_params *p, tensor dx, 
         return st;
     const window2d *v = &p->win;
     int dx_off = (int)dx.off, dy_off = (int)dy.off;
+    if (conv_dw_wanted(ctx, p, dx.c, 1)) /* depthwise, or few input channels (conv_dw.c) */
+        return conv_dw_backward(ctx, p, dx, dy, w, accum);
     if (conv_tiled_wanted(ctx, p)) /* the GPU path (src/cl/select.c) */
         return conv_tiled_backward(ctx, p, dx, dy, w, accum);
     if (v->sh == 1 && v->sw == 1 && blk_wanted(ctx, p->groups, dy.c, dx))
