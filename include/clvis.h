@@ -107,9 +107,10 @@ typedef struct {
      * $CLVIS_CONV_OC_INNER=1|0. */
     int conv;       /* CLVIS_CONV_AUTO: the blocked (CPU) or fast kernel where it applies;
                        _FAST / _BLK: that one where it applies; _REFERENCE: neither;
-                       depthwise convs and the input gradient of convs with at most 4 input
-                       channels: the pixel-vector kernels (AUTO on CPUs; _DW on any device,
-                       the rest as AUTO), else the reference ones */
+                       depthwise convs and the input gradient of convs with at most 3 input
+                       channels: the pixel-vector kernels (AUTO: on CPUs, the few-channel
+                       gradient at strides other than 1; _DW: on any device, the rest as
+                       AUTO), else the reference ones */
     int dense;      /* CLVIS_DENSE_AUTO: rows on CPUs, columns elsewhere; _COLUMNS; _ROWS */
     int conv_order; /* CLVIS_ORDER_AUTO: by weight size; _CHANNELS_INNER; _PIXELS_INNER */
     /* Progress of the context's long work (the first build of the kernels; filter-pattern

@@ -43,6 +43,15 @@ inline void dw_store(__global float *yr, float8 v, int nv, float b, int act, flo
         yr[j] = accum ? yr[j] + t[j] : t[j];
 }
 
+/* Lanes p of row r at columns col + p * step (0 <= p < 8), each clamped into [0, n): the
+ * vector gather of the border taps (no private arrays: they kept PoCL's code from vectorising). */
+#define DW_GATHER8(r, col, step, n)                                                          \
+    (float8)((r)[clamp((col), 0, (n) - 1)], (r)[clamp((col) + (step), 0, (n) - 1)],          \
+             (r)[clamp((col) + 2 * (step), 0, (n) - 1)], (r)[clamp((col) + 3 * (step), 0, (n) - 1)], \
+             (r)[clamp((col) + 4 * (step), 0, (n) - 1)], (r)[clamp((col) + 5 * (step), 0, (n) - 1)], \
+             (r)[clamp((col) + 6 * (step), 0, (n) - 1)], (r)[clamp((col) + 7 * (step), 0, (n) - 1)])
+#define DW_LANES ((int8)(0, 1, 2, 3, 4, 5, 6, 7))
+
 /* Forward tap: lanes p = xr[col + p * SW] of an input row of W values, zero outside [0, W). */
 inline float8 dw_xv(__global const float *xr, int col, int W, int SW)
 {
@@ -50,13 +59,8 @@ inline float8 dw_xv(__global const float *xr, int col, int W, int SW)
         return vload8(0, xr + col);
     if (SW == 2 && col >= 0 && col + 2 * DW_PX <= W)
         return vload16(0, xr + col).even;
-    float t[DW_PX];
-    for (int p = 0; p < DW_PX; p++) {
-        int iw = col + p * SW;
-        float v = xr[clamp(iw, 0, W - 1)];
-        t[p] = iw >= 0 && iw < W ? v : 0.0f;
-    }
-    return vload8(0, t);
+    int8 iw = (int8)(col) + DW_LANES * SW;
+    return select((float8)(0.0f), DW_GATHER8(xr, col, SW, W), iw >= 0 && iw < W);
 }
 
 /* Input-gradient tap, gathered: lane p is dyr[(base + p) / SW] where base + p is a multiple of
@@ -65,32 +69,43 @@ inline float8 dw_xv(__global const float *xr, int col, int W, int SW)
  * lanes of one parity meet and spreads them onto those lanes. */
 inline float8 dw_dyv(__global const float *dyr, int base, int OW, int SW)
 {
-    if (SW == 1 && base >= 0 && base + DW_PX <= OW)
-        return vload8(0, dyr + base);
+    if (SW == 1) {
+        if (base >= 0 && base + DW_PX <= OW)
+            return vload8(0, dyr + base);
+        int8 ow = (int8)(base) + DW_LANES;
+        return select((float8)(0.0f), DW_GATHER8(dyr, base, 1, OW), ow >= 0 && ow < OW);
+    }
     if (SW == 2) {
         int odd = base & 1, s = (base + odd) / 2; /* exact division, also below 0 */
         float4 d;
         if (s >= 0 && s + 4 <= OW) {
             d = vload4(0, dyr + s);
         } else {
-            float t[4];
-            for (int j = 0; j < 4; j++) {
-                float v = dyr[clamp(s + j, 0, OW - 1)];
-                t[j] = s + j >= 0 && s + j < OW ? v : 0.0f;
-            }
-            d = vload4(0, t);
+            int4 ow = (int4)(s) + (int4)(0, 1, 2, 3);
+            float4 g = (float4)(dyr[clamp(s, 0, OW - 1)], dyr[clamp(s + 1, 0, OW - 1)],
+                                dyr[clamp(s + 2, 0, OW - 1)], dyr[clamp(s + 3, 0, OW - 1)]);
+            d = select((float4)(0.0f), g, ow >= 0 && ow < OW);
         }
-        return odd ? (float8)(0.0f, d.s0, 0.0f, d.s1, 0.0f, d.s2, 0.0f, d.s3)
-                   : (float8)(d.s0, 0.0f, d.s1, 0.0f, d.s2, 0.0f, d.s3, 0.0f);
+        int8 lane_odd = (DW_LANES & 1) == 1; /* -1 in the odd lanes */
+        return select((float8)(0.0f), d.s00112233, odd ? lane_odd : ~lane_odd);
     }
-    float t[DW_PX];
-    for (int p = 0; p < DW_PX; p++) {
-        int tw = base + p;
-        int ow = tw >= 0 ? tw / SW : 0;
-        float v = dyr[clamp(ow, 0, OW - 1)];
-        t[p] = tw >= 0 && tw % SW == 0 && ow < OW ? v : 0.0f;
-    }
-    return vload8(0, t);
+    int8 tw = (int8)(base) + DW_LANES;
+    int8 ow = clamp(select((int8)(0), tw / SW, tw >= 0), 0, OW - 1);
+    float8 g = (float8)(dyr[ow.s0], dyr[ow.s1], dyr[ow.s2], dyr[ow.s3], dyr[ow.s4], dyr[ow.s5],
+                        dyr[ow.s6], dyr[ow.s7]);
+    return select((float8)(0.0f), g, tw >= 0 && tw % SW == 0 && tw / SW < OW);
+}
+
+/* The dy row that input row ih meets through tap th = ih + PT - kh * DH: th / SH when th is a
+ * multiple of SH in [0, OH * SH), else -1. Strides 1 and 2 without a division (per run and
+ * tap, an integer division cost more than the tap's vector work). */
+inline int dw_row(int th, int SH, int OH)
+{
+    if (SH == 1)
+        return th >= 0 && th < OH ? th : -1;
+    if (SH == 2)
+        return th >= 0 && !(th & 1) && (th >> 1) < OH ? th >> 1 : -1;
+    return th >= 0 && th % SH == 0 && th / SH < OH ? th / SH : -1;
 }
 
 /* y[n][oc] = act(sum over the window of x[n][oc / M] * w[oc] + bias[oc]); one work-item per
@@ -152,10 +167,10 @@ __kernel void conv2d_dw_bwd(__global float *dx, int dx_off, __global const float
             __global const float *dyc = dy + dy_off + ((size_t)n * OC + oc) * OH * OW;
             __global const float *wk = w + (size_t)oc * KH * KW;
             for (int kh = 0; kh < KH; kh++) {
-                int th = ih + PT - kh * DH;
-                if (th < 0 || th % SH || th / SH >= OH)
+                int oh = dw_row(ih + PT - kh * DH, SH, OH);
+                if (oh < 0)
                     continue;
-                __global const float *dyr = dyc + (size_t)(th / SH) * OW;
+                __global const float *dyr = dyc + (size_t)oh * OW;
                 __global const float *wr = wk + kh * KW;
                 if (k3) {
                     acc = fma(dw_dyv(dyr, base, OW, SW), (float8)(wr[0]), acc);
@@ -171,10 +186,10 @@ __kernel void conv2d_dw_bwd(__global float *dx, int dx_off, __global const float
     }
 }
 
-/* The input gradient of a groups-1 convolution with C <= DXC_C (4) input channels: one
- * work-item per input row (n, ih) computes all C channels of it, each dy tap vector (gathered
- * as in conv2d_dw_bwd) feeding C FMAs, summed over the OC output channels. */
-#define DXC_C 4
+/* The input gradient of a groups-1 convolution with C <= 3 input channels (an RGB or grey
+ * image): one work-item per input row (n, ih) computes all C channels of it in runs of 16
+ * pixels (2 x 3 float8 accumulators), each dy tap vector (gathered as in conv2d_dw_bwd) feeding
+ * C FMAs, summed over the OC output channels. */
 __kernel void conv2d_dxc(__global float *dx, int dx_off, __global const float *dy, int dy_off,
                          __global const float *w, int N, int C, int H, int W, int OC, int OH,
                          int OW, int KH, int KW, int SH, int SW, int DH, int DW, int PT, int PL,
@@ -184,37 +199,46 @@ __kernel void conv2d_dxc(__global float *dx, int dx_off, __global const float *d
     int ih = i % H, n = i / H;
     int taps = KH * KW;
     /* the weights of channels past C repeat the last one; their sums are not stored */
-    int c1 = min(1, C - 1), c2 = min(2, C - 1), c3 = min(3, C - 1);
+    int s1 = min(1, C - 1) * taps, s2 = min(2, C - 1) * taps;
     __global float *dxr = dx + dx_off + ((size_t)n * C * H + ih) * W;
     size_t dxs = (size_t)H * W;
-    for (int iw0 = 0; iw0 < W; iw0 += DW_PX) {
-        float8 a0 = 0.0f, a1 = 0.0f, a2 = 0.0f, a3 = 0.0f;
+    for (int iw0 = 0; iw0 < W; iw0 += 2 * DW_PX) {
+        float8 a0 = 0.0f, a1 = 0.0f, a2 = 0.0f, b0 = 0.0f, b1 = 0.0f, b2 = 0.0f;
         int base = iw0 + PL;
         for (int oc = 0; oc < OC; oc++) {
             __global const float *dyc = dy + dy_off + ((size_t)n * OC + oc) * OH * OW;
             __global const float *wo = w + (size_t)oc * C * taps;
             for (int kh = 0; kh < KH; kh++) {
-                int th = ih + PT - kh * DH;
-                if (th < 0 || th % SH || th / SH >= OH)
+                int oh = dw_row(ih + PT - kh * DH, SH, OH);
+                if (oh < 0)
                     continue;
-                __global const float *dyr = dyc + (size_t)(th / SH) * OW;
+                __global const float *dyr = dyc + (size_t)oh * OW;
                 __global const float *wr = wo + kh * KW;
                 for (int kw = 0; kw < KW; kw++, wr++) {
-                    float8 v = dw_dyv(dyr, base - kw * DW, OW, SW);
-                    a0 = fma(v, (float8)(wr[0]), a0);
-                    a1 = fma(v, (float8)(wr[c1 * taps]), a1);
-                    a2 = fma(v, (float8)(wr[c2 * taps]), a2);
-                    a3 = fma(v, (float8)(wr[c3 * taps]), a3);
+                    float8 u = dw_dyv(dyr, base - kw * DW, OW, SW);
+                    float8 v = dw_dyv(dyr, base + DW_PX - kw * DW, OW, SW);
+                    float8 w0 = (float8)(wr[0]), w1 = (float8)(wr[s1]), w2 = (float8)(wr[s2]);
+                    a0 = fma(u, w0, a0);
+                    b0 = fma(v, w0, b0);
+                    a1 = fma(u, w1, a1);
+                    b1 = fma(v, w1, b1);
+                    a2 = fma(u, w2, a2);
+                    b2 = fma(v, w2, b2);
                 }
             }
         }
-        int nv = min(DW_PX, W - iw0);
-        dw_store(dxr + iw0, a0, nv, 0.0f, ACT_LINEAR, 0.0f, accum);
+        int nu = min(DW_PX, W - iw0), nv = min(DW_PX, W - iw0 - DW_PX);
+        dw_store(dxr + iw0, a0, nu, 0.0f, ACT_LINEAR, 0.0f, accum);
         if (C > 1)
-            dw_store(dxr + dxs + iw0, a1, nv, 0.0f, ACT_LINEAR, 0.0f, accum);
+            dw_store(dxr + dxs + iw0, a1, nu, 0.0f, ACT_LINEAR, 0.0f, accum);
         if (C > 2)
-            dw_store(dxr + 2 * dxs + iw0, a2, nv, 0.0f, ACT_LINEAR, 0.0f, accum);
-        if (C > 3)
-            dw_store(dxr + 3 * dxs + iw0, a3, nv, 0.0f, ACT_LINEAR, 0.0f, accum);
+            dw_store(dxr + 2 * dxs + iw0, a2, nu, 0.0f, ACT_LINEAR, 0.0f, accum);
+        if (nv > 0) {
+            dw_store(dxr + iw0 + DW_PX, b0, nv, 0.0f, ACT_LINEAR, 0.0f, accum);
+            if (C > 1)
+                dw_store(dxr + dxs + iw0 + DW_PX, b1, nv, 0.0f, ACT_LINEAR, 0.0f, accum);
+            if (C > 2)
+                dw_store(dxr + 2 * dxs + iw0 + DW_PX, b2, nv, 0.0f, ACT_LINEAR, 0.0f, accum);
+        }
     }
 }

@@ -1025,11 +1025,11 @@ int main(int argc, char **argv)
     }
     ctx->conv_impl = CLVIS_CONV_AUTO;
     /* The pixel-vector kernels (conv_dw.cl: depthwise forward and input gradient, the input
-     * gradient of convs with <= 4 input channels) forced (clvis_ctx_options.conv = _DW), and the
+     * gradient of convs with <= 3 input channels) forced (clvis_ctx_options.conv = _DW), and the
      * same shapes through the reference kernels: widths not a multiple of their 8-pixel runs and
      * narrower than one, batch 2, strides 1, 2, 3 and (2, 1), Keras SAME at stride 2 (pads 0, 1),
      * ONNX SAME_LOWER and explicit asymmetric pads, pads wider than the window, dilation, depth
-     * multipliers 1-3, 1x1 / 5x5 / 3x2 windows, 1-4 input channels (the few-channel gradient). */
+     * multipliers 1-3, 1x1 / 5x5 / 3x2 windows, 1-3 input channels (the few-channel gradient; 4: the other kernels). */
     for (int impl = 0; impl < 2; impl++) {
         ctx->conv_impl = impl ? CLVIS_CONV_REFERENCE : CLVIS_CONV_DW;
         const char *sfx = impl ? " [reference]" : " [dw]";
@@ -1058,7 +1058,9 @@ int main(int argc, char **argv)
             {"conv c3 oc5 3x3 s2 pads (1,0,1,0) w24", 1, 3, 7, 24, 5, 3, 3, 2, 2, 1, 1, PAD_EXPLICIT, 1, 1, 1, 0, 1, 0},
             {"conv c1 oc4 5x5 s(2,1) w19", 2, 1, 9, 19, 4, 5, 5, 2, 1, 1, 1, PAD_SAME, 1, 1, 0, 0, 0, 0},
             {"conv c2 oc6 3x3 dilation 2 w13", 1, 2, 7, 13, 6, 3, 3, 1, 1, 2, 2, PAD_SAME, 1, 1, 0, 0, 0, 0},
-            {"conv c4 oc9 3x3 s3 w20", 1, 4, 9, 20, 9, 3, 3, 3, 3, 1, 1, PAD_SAME, 1, 0, 0, 0, 0, 0},
+            {"conv c3 oc9 3x3 s3 w20", 1, 3, 9, 20, 9, 3, 3, 3, 3, 1, 1, PAD_SAME, 1, 0, 0, 0, 0, 0},
+            {"conv c4 oc6 3x3 same w13 (past conv2d_dxc: blk / fast / reference)", 1, 4, 5, 13, 6, 3, 3, 1, 1, 1, 1, PAD_SAME, 1, 1, 0, 0, 0, 0},
+            {"conv c2 oc5 3x3 same w6 (narrower than a run)", 2, 2, 4, 6, 5, 3, 3, 1, 1, 1, 1, PAD_SAME, 1, 1, 0, 0, 0, 0},
             {"conv c3 oc5 3x2 pads > window w9", 1, 3, 5, 9, 5, 3, 2, 1, 1, 1, 1, PAD_EXPLICIT, 1, 1, 3, 0, 0, 2},
             {"conv c3 oc4 4x4 same_lower s2 w15", 2, 3, 9, 15, 4, 4, 4, 2, 2, 1, 1, PAD_SAME_LOWER, 1, 1, 0, 0, 0, 0},
         };

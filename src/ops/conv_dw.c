@@ -3,9 +3,9 @@
  * a groups-1 convolution with few input channels, vectorised along pixels. */
 #include "ops.h"
 
-/* Input channels the few-channel input gradient computes per work-item (DXC_C in
- * kernels/conv_dw.cl: its four named accumulators). */
-#define CONV_DXC_C 4
+/* Input channels the few-channel input gradient computes per work-item (conv2d_dxc in
+ * kernels/conv_dw.cl: its 2 x 3 named accumulators). */
+#define CONV_DXC_C 3
 
 int conv_dw_wanted(const clvis_ctx *ctx, const conv2d_params *p, int in_c, int dir)
 {
@@ -14,9 +14,16 @@ int conv_dw_wanted(const clvis_ctx *ctx, const conv2d_params *p, int in_c, int d
         return 0;
     int depthwise = p->groups > 1 && p->groups == in_c;
     int few = dir == 1 && p->groups == 1 && in_c <= CONV_DXC_C;
-    /* Automatic choice: CPU devices (PoCL), where BENCHMARKS.md measured them; on GPUs the
-     * reference kernels' one work-item per element is left as it was (not measured there). */
-    return (depthwise || few) && (impl == CLVIS_CONV_DW || ctx->info.type == CLVIS_DEVICE_CPU);
+    if (impl == CLVIS_CONV_DW)
+        return depthwise || few;
+    /* Automatic choice: CPU devices (PoCL), where BENCHMARKS.md measured them (on GPUs the
+     * reference kernels' one work-item per element is left as it was: not measured there);
+     * the few-channel gradient only at strides other than 1, where neither conv2d_blk nor
+     * conv2d_fast applies (MobileNetV2's Conv1: 9x the reference); at stride 1 (VGG16's
+     * block1_conv1) conv2d_blk measured 1.1-1.7x faster than it. */
+    const window2d *v = &p->win;
+    return ctx->info.type == CLVIS_DEVICE_CPU &&
+           (depthwise || (few && (v->sh != 1 || v->sw != 1)));
 }
 
 /* One work-item per row: on CPUs one per work-group, so the float8 code runs as written (as
