@@ -63,6 +63,16 @@ inline float8 dw_xv(__global const float *xr, int col, int W, int SW)
     return select((float8)(0.0f), DW_GATHER8(xr, col, SW, W), iw >= 0 && iw < W);
 }
 
+/* One lane of an input-gradient tap at strides other than 1 and 2 (scalar: the vector integer
+ * division and remainder of an earlier version gave wrong lanes under Oclgrind). */
+inline float dw_dy1(__global const float *dyr, int tw, int OW, int SW)
+{
+    if (tw < 0 || tw % SW)
+        return 0.0f;
+    int ow = tw / SW;
+    return ow < OW ? dyr[ow] : 0.0f;
+}
+
 /* Input-gradient tap, gathered: lane p is dyr[(base + p) / SW] where base + p is a multiple of
  * SW and the quotient lies in [0, OW), else 0 (base = iw0 + PL - kw * DW: the dy column that
  * input column iw0 + p meets through tap kw, times SW). Stride 2 reads the four dy values the
@@ -89,11 +99,10 @@ inline float8 dw_dyv(__global const float *dyr, int base, int OW, int SW)
         int8 lane_odd = (DW_LANES & 1) == 1; /* -1 in the odd lanes */
         return select((float8)(0.0f), d.s00112233, odd ? lane_odd : ~lane_odd);
     }
-    int8 tw = (int8)(base) + DW_LANES;
-    int8 ow = clamp(select((int8)(0), tw / SW, tw >= 0), 0, OW - 1);
-    float8 g = (float8)(dyr[ow.s0], dyr[ow.s1], dyr[ow.s2], dyr[ow.s3], dyr[ow.s4], dyr[ow.s5],
-                        dyr[ow.s6], dyr[ow.s7]);
-    return select((float8)(0.0f), g, tw >= 0 && tw % SW == 0 && tw / SW < OW);
+    return (float8)(dw_dy1(dyr, base, OW, SW), dw_dy1(dyr, base + 1, OW, SW),
+                    dw_dy1(dyr, base + 2, OW, SW), dw_dy1(dyr, base + 3, OW, SW),
+                    dw_dy1(dyr, base + 4, OW, SW), dw_dy1(dyr, base + 5, OW, SW),
+                    dw_dy1(dyr, base + 6, OW, SW), dw_dy1(dyr, base + 7, OW, SW));
 }
 
 /* The dy row that input row ih meets through tap th = ih + PT - kh * DH: th / SH when th is a
