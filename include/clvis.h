@@ -103,10 +103,14 @@ typedef struct {
     clvis_log_fn log;
     void *log_user;
     /* Kernel choices, for benchmarks and tests; 0 (the default) is automatic. The command line
-     * takes them from $CLVIS_CONV=ref|fast|blk|wino, $CLVIS_DENSE=cols|rows,
+     * takes them from $CLVIS_CONV=ref|fast|blk|wino|dw, $CLVIS_DENSE=cols|rows,
      * $CLVIS_CONV_OC_INNER=1|0 and $CLVIS_CONV_BLK_PX=6|7. */
     int conv;       /* CLVIS_CONV_AUTO: the blocked (CPU) or fast kernel where it applies;
-                       _FAST / _BLK / _WINO: that one where it applies; _REFERENCE: none */
+                       _FAST / _BLK / _WINO: that one where it applies; _REFERENCE: none;
+                       depthwise convs and the input gradient of convs with at most 3 input
+                       channels: the pixel-vector kernels (AUTO: on CPUs, the few-channel
+                       gradient at strides other than 1; _DW: on any device, the rest as
+                       AUTO), else the reference ones */
     int dense;      /* CLVIS_DENSE_AUTO: rows on CPUs, columns elsewhere; _COLUMNS; _ROWS */
     int conv_order; /* CLVIS_ORDER_AUTO: by weight size; _CHANNELS_INNER; _PIXELS_INNER */
     int conv_blk_px; /* the blocked kernel's tile: 6 or 7 pixels; 0 (or other): by width */
@@ -127,7 +131,8 @@ enum {
     CLVIS_CONV_REFERENCE = 1,
     CLVIS_CONV_FAST = 2,
     CLVIS_CONV_BLK = 3,
-    CLVIS_CONV_WINO = 4 /* Winograd F(2x2, 3x3) for 3x3 stride-1 groups-1 convs, the rest auto */
+    CLVIS_CONV_WINO = 4, /* Winograd F(2x2, 3x3) for 3x3 stride-1 groups-1 convs, the rest auto */
+    CLVIS_CONV_DW = 5    /* the pixel-vector kernels on any device, the rest auto */
 };
 enum { CLVIS_DENSE_AUTO = 0, CLVIS_DENSE_COLUMNS = 1, CLVIS_DENSE_ROWS = 2 };
 enum { CLVIS_ORDER_AUTO = 0, CLVIS_ORDER_CHANNELS_INNER = 1, CLVIS_ORDER_PIXELS_INNER = 2 };

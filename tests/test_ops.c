@@ -581,6 +581,67 @@ static void wino_cases(void)
     ctx->conv_impl = CLVIS_CONV_AUTO;
 }
 
+/* Bias + an activation fused into the store of a depthwise conv (forward; ReLU with a
+ * max_value is Keras's ReLU6), depth multiplier 2, batch 2, stride 1 or 2 (Keras SAME: pads
+ * (1, 1) or (0, 1)), 22 wide (two full 8-pixel runs and a partial one): against
+ * the reference conv followed by the reference activation, at the current ctx->conv_impl. */
+static void conv_dw_act_case(const char *name, int act, double act_max, int sh)
+{
+    if (!case_begin("conv", name))
+        return;
+    enum { N = 2, C = 5, H = 10, W = 22, M = 2, OC = C * M };
+    window2d win = {3, 3, sh, sh, 1, 1, 0, 0, 0, 0};
+    int OH, OW;
+    if (window_resolve(&win, PAD_SAME, H, W, &OH, &OW)) {
+        test_fail(name, clvis_last_error());
+        return;
+    }
+    rshape xs = {N, C, H, W}, ys = {N, OC, OH, OW};
+    rconv rc = {OC, 3, 3, sh, sh, 1, 1, win.pad_t, win.pad_b, win.pad_l, win.pad_r, C};
+    size_t nx = count(xs), ny = count(ys), nw = (size_t)OC * 9;
+    double *x = malloc(nx * sizeof *x), *w = malloc(nw * sizeof *w), *b = malloc(OC * sizeof *b);
+    double *pre = malloc(ny * sizeof *pre), *y = malloc(ny * sizeof *y);
+    float *xf = malloc(nx * sizeof *xf), *yf = malloc(ny * sizeof *yf);
+    for (size_t i = 0; i < nx; i++) /* outputs of a few units: ReLU6 clips at both ends */
+        xf[i] = (float)(x[i] = (float)(8.0 * urand()));
+    for (size_t i = 0; i < nw; i++)
+        w[i] = (float)(0.5 * urand());
+    for (int i = 0; i < OC; i++)
+        b[i] = (float)(0.5 * urand());
+    ref_conv2d(pre, x, xs, w, b, &rc, OH, OW);
+    ref_act(y, pre, ys, act, act_max);
+    int lo = 0, hi = 0;
+    for (size_t i = 0; i < ny; i++)
+        lo += pre[i] < 0, hi += act_max > 0 && pre[i] > act_max;
+    cl_mem mx = NULL, my = NULL, mw = upload_d(w, nw), mb = upload_d(b, OC);
+    conv2d_params p = {.win = win, .out_c = OC, .groups = C, .act = (act_kind)act,
+                       .act_max = (float)act_max};
+    tensor tx = {NULL, 3, N, C, H, W}, ty = {NULL, 1, N, OC, OH, OW};
+    clvis_status st = buffer_create(ctx, (nx + 3) * 4, &mx);
+    if (!st)
+        st = buffer_create(ctx, (ny + 1) * 4, &my);
+    tx.mem = mx, ty.mem = my;
+    if (!st)
+        st = buffer_write(ctx, mx, 3 * 4, nx * 4, xf);
+    if (!st)
+        st = conv2d_forward(ctx, &p, ty, tx, mw, mb);
+    if (!st)
+        st = buffer_read(ctx, my, 4, ny * 4, yf);
+    if (st)
+        test_fail(name, clvis_last_error());
+    else
+        test_compare_fd(name, yf, y, ny, 2e-5);
+    if (act == ACT_RELU)
+        test_check(name, lo > 0 && lo < (int)ny && (act_max <= 0 || hi > 0),
+                   "the ReLU clips some outputs (below 0 and above max_value), not all");
+    if (mx)
+        clReleaseMemObject(mx);
+    if (my)
+        clReleaseMemObject(my);
+    clReleaseMemObject(mw), clReleaseMemObject(mb);
+    free(x), free(w), free(b), free(pre), free(y), free(xf), free(yf);
+}
+
 static void pool_case(const char *name, int is_max, int n, int c, int h, int w, int k, int s,
                       pad_mode mode)
 {
@@ -717,7 +778,7 @@ static void tiled_run(const char *tag, int few)
         conv_case(TN_("conv 1x1 w17 oc20 batch2"), 2, 24, 3, 17, 20, 1, 1, 1, 1, 1, 1, PAD_VALID, 1, 0, 0, 0, 0, 0);
     conv_case(TN_("conv 3x3 c40 oc70 5x3"), 1, 40, 5, 3, 70, 3, 3, 1, 1, 1, 1, PAD_SAME, 1, 1, 0, 0, 0, 0);
     if (!few)
-        conv_case(TN_("depthwise 3x3 (the reference kernel)"), 1, 4, 6, 6, 4, 3, 3, 1, 1, 1, 1, PAD_SAME, 4, 1, 0, 0, 0, 0);
+        conv_case(TN_("depthwise 3x3 (not tiled: conv_dw on CPUs, else the reference)"), 1, 4, 6, 6, 4, 3, 3, 1, 1, 1, 1, PAD_SAME, 4, 1, 0, 0, 0, 0);
     /* dense: gemv_tiled below the plan's GEMM batch, conv_tiled's GEMM from it */
     int gb = ctx->plan.gemm_batch;
     struct { int n, in, h, w, out; double ws; } d[] = {
@@ -1108,6 +1169,67 @@ int main(int argc, char **argv)
     ctx->conv_impl = CLVIS_CONV_AUTO;
     ctx->conv_blk_px = 0;
     wino_cases();
+    /* The pixel-vector kernels (conv_dw.cl: depthwise forward and input gradient, the input
+     * gradient of convs with <= 3 input channels) forced (clvis_ctx_options.conv = _DW), and the
+     * same shapes through the reference kernels: widths not a multiple of their 8-pixel runs and
+     * narrower than one, batch 2, strides 1, 2, 3 and (2, 1), Keras SAME at stride 2 (pads 0, 1),
+     * ONNX SAME_LOWER and explicit asymmetric pads, pads wider than the window, dilation, depth
+     * multipliers 1-3, 1x1 / 5x5 / 3x2 windows, 1-3 input channels (the few-channel gradient; 4: the other kernels). */
+    for (int impl = 0; impl < 2; impl++) {
+        ctx->conv_impl = impl ? CLVIS_CONV_REFERENCE : CLVIS_CONV_DW;
+        const char *sfx = impl ? " [reference]" : " [dw]";
+        static const struct {
+            const char *name;
+            int n, c, h, w, oc, kh, kw, sh, sw, dh, dw;
+            pad_mode mode;
+            int groups, bias, pt, pb, pl, pr;
+        } dc[] = {
+            {"depthwise 3x3 same w37 batch2", 2, 3, 6, 37, 3, 3, 3, 1, 1, 1, 1, PAD_SAME, 3, 1, 0, 0, 0, 0},
+            {"depthwise 3x3 same s2 w32 (keras pads 0,1)", 1, 4, 8, 32, 4, 3, 3, 2, 2, 1, 1, PAD_SAME, 4, 1, 0, 0, 0, 0},
+            {"depthwise 3x3 s2 w30 pads (1,0,1,0) batch2", 2, 3, 7, 30, 3, 3, 3, 2, 2, 1, 1, PAD_EXPLICIT, 3, 1, 1, 0, 1, 0},
+            {"depthwise 3x3 same_lower s2 w17", 1, 2, 9, 17, 2, 3, 3, 2, 2, 1, 1, PAD_SAME_LOWER, 2, 0, 0, 0, 0, 0},
+            {"depthwise 3x3 valid w19", 1, 3, 5, 19, 3, 3, 3, 1, 1, 1, 1, PAD_VALID, 3, 1, 0, 0, 0, 0},
+            {"depthwise 3x3 w5 (narrower than a run)", 2, 2, 5, 5, 2, 3, 3, 1, 1, 1, 1, PAD_SAME, 2, 1, 0, 0, 0, 0},
+            {"depthwise multiplier 3 5x5 s2 w23", 1, 2, 9, 23, 6, 5, 5, 2, 2, 1, 1, PAD_SAME, 2, 1, 0, 0, 0, 0},
+            {"depthwise multiplier 2 3x3 w20 asymmetric pads (2,0,0,3)", 1, 3, 6, 20, 6, 3, 3, 1, 1, 1, 1, PAD_EXPLICIT, 3, 1, 2, 0, 0, 3},
+            {"depthwise 3x3 dilation 2 w21", 1, 2, 8, 21, 2, 3, 3, 1, 1, 2, 2, PAD_SAME, 2, 1, 0, 0, 0, 0},
+            {"depthwise 3x3 s2 dilation 2 w26", 1, 2, 11, 26, 2, 3, 3, 2, 2, 2, 2, PAD_SAME, 2, 1, 0, 0, 0, 0},
+            {"depthwise 3x3 s3 w28", 1, 2, 10, 28, 2, 3, 3, 3, 3, 1, 1, PAD_SAME, 2, 1, 0, 0, 0, 0},
+            {"depthwise 3x3 s(2,1) w18", 2, 2, 9, 18, 2, 3, 3, 2, 1, 1, 1, PAD_SAME, 2, 1, 0, 0, 0, 0},
+            {"depthwise 3x2 pads > window w11", 1, 2, 5, 11, 2, 3, 2, 1, 1, 1, 1, PAD_EXPLICIT, 2, 1, 3, 0, 0, 2},
+            {"depthwise 1x1 w9", 1, 3, 3, 9, 3, 1, 1, 1, 1, 1, 1, PAD_VALID, 3, 1, 0, 0, 0, 0},
+            {"conv c3 oc10 3x3 same w37 batch2", 2, 3, 5, 37, 10, 3, 3, 1, 1, 1, 1, PAD_SAME, 1, 1, 0, 0, 0, 0},
+            {"conv c3 oc7 3x3 same s2 w28 (keras pads 0,1)", 1, 3, 8, 28, 7, 3, 3, 2, 2, 1, 1, PAD_SAME, 1, 1, 0, 0, 0, 0},
+            {"conv c3 oc5 3x3 s2 pads (1,0,1,0) w24", 1, 3, 7, 24, 5, 3, 3, 2, 2, 1, 1, PAD_EXPLICIT, 1, 1, 1, 0, 1, 0},
+            {"conv c1 oc4 5x5 s(2,1) w19", 2, 1, 9, 19, 4, 5, 5, 2, 1, 1, 1, PAD_SAME, 1, 1, 0, 0, 0, 0},
+            {"conv c2 oc6 3x3 dilation 2 w13", 1, 2, 7, 13, 6, 3, 3, 1, 1, 2, 2, PAD_SAME, 1, 1, 0, 0, 0, 0},
+            {"conv c3 oc9 3x3 s3 w20", 1, 3, 9, 20, 9, 3, 3, 3, 3, 1, 1, PAD_SAME, 1, 0, 0, 0, 0, 0},
+            {"conv c4 oc6 3x3 same w13 (past conv2d_dxc: blk / fast / reference)", 1, 4, 5, 13, 6, 3, 3, 1, 1, 1, 1, PAD_SAME, 1, 1, 0, 0, 0, 0},
+            {"conv c2 oc5 3x3 same w6 (narrower than a run)", 2, 2, 4, 6, 5, 3, 3, 1, 1, 1, 1, PAD_SAME, 1, 1, 0, 0, 0, 0},
+            {"conv c3 oc5 3x2 pads > window w9", 1, 3, 5, 9, 5, 3, 2, 1, 1, 1, 1, PAD_EXPLICIT, 1, 1, 3, 0, 0, 2},
+            {"conv c3 oc4 4x4 same_lower s2 w15", 2, 3, 9, 15, 4, 4, 4, 2, 2, 1, 1, PAD_SAME_LOWER, 1, 1, 0, 0, 0, 0},
+        };
+        for (size_t k = 0; k < sizeof dc / sizeof *dc; k++) {
+            char nm[128];
+            snprintf(nm, sizeof nm, "%s%s", dc[k].name, sfx);
+            conv_case(nm, dc[k].n, dc[k].c, dc[k].h, dc[k].w, dc[k].oc, dc[k].kh, dc[k].kw,
+                      dc[k].sh, dc[k].sw, dc[k].dh, dc[k].dw, dc[k].mode, dc[k].groups,
+                      dc[k].bias, dc[k].pt, dc[k].pb, dc[k].pl, dc[k].pr);
+        }
+        static const struct {
+            const char *name;
+            int act;
+            double act_max;
+            int sh;
+        } ac[] = {{"depthwise relu6 bias s2", ACT_RELU, 6.0, 2}, {"depthwise relu bias", ACT_RELU, 0.0, 1},
+                  {"depthwise sigmoid bias s2", ACT_SIGMOID, 0.0, 2}, {"depthwise tanh bias", ACT_TANH, 0.0, 1}};
+        for (size_t k = 0; k < sizeof ac / sizeof *ac; k++) {
+            char nm[128];
+            snprintf(nm, sizeof nm, "%s%s", ac[k].name, sfx);
+            conv_dw_act_case(nm, ac[k].act, ac[k].act_max, ac[k].sh);
+        }
+    }
+    ctx->conv_impl = CLVIS_CONV_AUTO;
     /* the same shapes through the reference kernels (clvis_ctx_options.conv) and both tile
      * orders of the fast one (clvis_ctx_options.conv_order) */
     ctx->conv_impl = CLVIS_CONV_REFERENCE;

@@ -22,6 +22,9 @@
     X(conv2d_wino_in)        \
     X(conv2d_wino_gemm)      \
     X(conv2d_wino_out)       \
+    X(conv2d_dw_fwd)         \
+    X(conv2d_dw_bwd)         \
+    X(conv2d_dxc)            \
     X(conv_tiled)            \
     X(gemv_tiled)            \
     X(dense_fwd)             \

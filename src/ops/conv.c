@@ -12,8 +12,9 @@
  * CLVIS_CONV_REFERENCE the reference kernels (benchmarks, tests, debugging). */
 static int fast_allowed(const clvis_ctx *ctx)
 {
+    /* wino, dw: the automatic choice where their kernels do not apply */
     return ctx->conv_impl == CLVIS_CONV_AUTO || ctx->conv_impl == CLVIS_CONV_FAST ||
-           ctx->conv_impl == CLVIS_CONV_WINO; /* wino: the automatic choice where it does not apply */
+           ctx->conv_impl == CLVIS_CONV_WINO || ctx->conv_impl == CLVIS_CONV_DW;
 }
 
 /* Where the automatic choice takes conv2d_blk (16 output channels x 6 or 7 pixels per work-item,
@@ -128,6 +129,8 @@ clvis_status conv2d_forward(clvis_ctx *ctx, const conv2d_params *p, tensor y, te
     int y_off = (int)y.off, x_off = (int)x.off, has_bias = b != NULL, act = p->act;
     cl_mem bias = b ? b : w;
     float act_max = p->act_max;
+    if (conv_dw_wanted(ctx, p, x.c, 0)) /* depthwise (conv_dw.c) */
+        return conv_dw_forward(ctx, p, y, x, w, b);
     if (conv_tiled_wanted(ctx, p)) /* the GPU path (src/cl/select.c) */
         return conv_tiled_forward(ctx, p, y, x, w, b);
     if (conv2d_wino_wanted(ctx, p, x.c)) /* Winograd F(2x2, 3x3) (conv_wino.c) */
@@ -156,6 +159,8 @@ clvis_status conv2d_backward(clvis_ctx *ctx, const conv2d_params *p, tensor dx, 
         return st;
     const window2d *v = &p->win;
     int dx_off = (int)dx.off, dy_off = (int)dy.off;
+    if (conv_dw_wanted(ctx, p, dx.c, 1)) /* depthwise, or few input channels (conv_dw.c) */
+        return conv_dw_backward(ctx, p, dx, dy, w, accum);
     if (conv_tiled_wanted(ctx, p)) /* the GPU path (src/cl/select.c) */
         return conv_tiled_backward(ctx, p, dx, dy, w, accum);
     if (conv2d_wino_wanted(ctx, p, dx.c)) /* Winograd F(2x2, 3x3) (conv_wino.c) */

@@ -120,6 +120,18 @@ clvis_status dense_backward(clvis_ctx *ctx, tensor dx, tensor dy, cl_mem w, int 
  * memory-bandwidth time); GPUs read the (in, out) columns coalesced instead. */
 int dense_wants_rows(const clvis_ctx *ctx);
 
+/* conv_dw.c: the depthwise convolution (groups = in_c, any depth multiplier) forward (dir 0)
+ * and input gradient (dir 1), and the input gradient of a groups-1 convolution with at most 3
+ * input channels, vectorised along pixels. conv_dw_wanted: whether conv2d_forward / _backward
+ * take them for a layer with in_c input channels (ctx->conv_impl: CLVIS_CONV_DW forces them,
+ * _REFERENCE / _FAST / _BLK never take them; automatically on CPU devices, the few-channel
+ * gradient there at strides other than 1 only). */
+int conv_dw_wanted(const clvis_ctx *ctx, const conv2d_params *p, int in_c, int dir);
+clvis_status conv_dw_forward(clvis_ctx *ctx, const conv2d_params *p, tensor y, tensor x,
+                             cl_mem w, cl_mem b);
+clvis_status conv_dw_backward(clvis_ctx *ctx, const conv2d_params *p, tensor dx, tensor dy,
+                              cl_mem w, int accum);
+
 /* The GPU path (ctx->plan, src/cl/select.c): work-group tiled kernels with local memory.
  * conv_tiled (kernels/conv_tiled.cl) is an implicit GEMM Y[n][m][q] = act(sum_k A(m, k) B(k,
  * (n, q)) + bias[m]), A the weights through strides, B gathered from X (conv forward,

@@ -8,7 +8,12 @@
  * as a fraction of peak. Each result is checked once against the reference kernels
  * (conv2d_fwd / conv2d_bwd: max rel difference = max abs / max |ref|).
  *
- *   bench_conv [--runs N] [--ref-runs M] [--batch B] [--quick] [--only LIST]
+ * A second table times the pixel-vector kernels (conv_dw.c: CLVIS_CONV_DW) against the
+ * reference kernels (and, for the groups-1 rows, the blocked and fast ones) on MobileNetV2's
+ * depthwise layers and on the input gradient of the first conv of VGG16 / MobileNetV2 (3 input
+ * channels); --dw runs that table only.
+ *
+ *   bench_conv [--runs N] [--ref-runs M] [--batch B] [--quick] [--only LIST] [--dw]
  *   (--only 4,5: only those rows of the shape table, counted from 0)
  *   CLVIS_DEVICE selects the device as everywhere else in clvis. */
 #include <math.h>
@@ -71,6 +76,27 @@ static int listed(const char *s, int i)
     return 0;
 }
 
+/* The pixel-vector kernels' rows: a depthwise layer (groups = c) or a groups-1 conv whose
+ * input gradient has c <= 4 channels (bwd only); 3x3, stride s, pads (t, b, l, r) as Keras
+ * MobileNetV2 has them (stride 2: ZeroPadding2D (0, 1) then VALID, here as explicit pads). */
+typedef struct {
+    const char *name;
+    int c, oc, hw, s, groups, pt, pb, pl, pr;
+} dw_shape;
+
+static const dw_shape dw_shapes[] = {
+    {"mnv2 expanded_conv_dw 32 @112", 32, 32, 112, 1, 32, 1, 1, 1, 1},
+    {"mnv2 block_1_dw 96 @112 s2", 96, 96, 112, 2, 96, 0, 1, 0, 1},
+    {"mnv2 block_2_dw 144 @56", 144, 144, 56, 1, 144, 1, 1, 1, 1},
+    {"mnv2 block_3_dw 144 @56 s2", 144, 144, 56, 2, 144, 0, 1, 0, 1},
+    {"mnv2 block_4_dw 192 @28", 192, 192, 28, 1, 192, 1, 1, 1, 1},
+    {"mnv2 block_7_dw 384 @14", 384, 384, 14, 1, 384, 1, 1, 1, 1},
+    {"mnv2 block_13_dw 576 @14 s2", 576, 576, 14, 2, 576, 0, 1, 0, 1},
+    {"mnv2 block_14_dw 960 @7", 960, 960, 7, 1, 960, 1, 1, 1, 1},
+    {"vgg16 block1_conv1 3->64 @224", 3, 64, 224, 1, 1, 1, 1, 1, 1},
+    {"mnv2 Conv1 3->32 @224 s2", 3, 32, 224, 2, 1, 0, 1, 0, 1},
+};
+
 static float *rand_buf(size_t n, unsigned *seed, float scale)
 {
     float *p = malloc(n * sizeof *p);
@@ -124,9 +150,79 @@ static void read_out(clvis_ctx *ctx, cl_mem m, size_t n, float *h)
     TRY(buffer_read(ctx, m, 0, n * sizeof(float), h));
 }
 
+/* The second table: per row and direction, the reference kernels and conv_dw (and blk, fast
+ * where they apply: groups 1, stride 1) in interleaved rounds, medians in ms. */
+static void dw_table(clvis_ctx *ctx, int runs, int batch, double peak)
+{
+    printf("\npixel-vector kernels (conv_dw.c, CLVIS_CONV_DW) vs the reference kernels, batch "
+           "%d, median of %d interleaved rounds (ref, dw, blk, fast)\n\n", batch, runs);
+    printf("%-31s %-4s %9s %9s %7s %6s %8s %9s %9s %9s\n", "shape (3x3)", "dir", "ref ms",
+           "dw ms", "GFLOP/s", "%peak", "ref/dw", "blk ms", "fast ms", "dw rel");
+    unsigned seed = 777;
+    for (size_t si = 0; si < sizeof dw_shapes / sizeof *dw_shapes; si++) {
+        const dw_shape *s = &dw_shapes[si];
+        cl_mem pack[2] = {NULL, NULL};
+        conv2d_params p = {{3, 3, s->s, s->s, 1, 1, s->pt, s->pb, s->pl, s->pr}, s->oc,
+                           s->groups, ACT_LINEAR, 0.0f, pack};
+        int oh = (s->hw + s->pt + s->pb - 3) / s->s + 1;
+        size_t nx = (size_t)batch * s->c * s->hw * s->hw, ny = (size_t)batch * s->oc * oh * oh;
+        size_t nw = (size_t)s->oc * (s->c / s->groups) * 9;
+        float *hx = rand_buf(nx, &seed, 1.0f), *hw = rand_buf(nw, &seed, 0.1f);
+        float *hb = rand_buf((size_t)s->oc, &seed, 0.1f), *hy = rand_buf(ny, &seed, 1.0f);
+        cl_mem mx = upload(ctx, hx, nx), mw = upload(ctx, hw, nw), mb = upload(ctx, hb, s->oc);
+        cl_mem my = upload(ctx, hy, ny);
+        tensor x = {mx, 0, batch, s->c, s->hw, s->hw}, y = {my, 0, batch, s->oc, oh, oh};
+        double flops = 2.0 * (double)ny * (s->c / s->groups) * 9;
+        int others = s->groups == 1 && s->s == 1; /* blk / fast apply (groups 1, stride 1) */
+        for (int dir = s->groups == 1; dir < 2; dir++) {
+            size_t nout = dir ? nx : ny;
+            float *got = malloc(nout * sizeof(float)), *ref = malloc(nout * sizeof(float));
+            cl_mem out = dir ? mx : my;
+            if (dir)
+                TRY(buffer_write(ctx, my, 0, ny * sizeof(float), hy));
+            time_once(ctx, dir, CLVIS_CONV_REFERENCE, &p, x, y, mw, mb);
+            read_out(ctx, out, nout, ref);
+            double ma, rel;
+            time_once(ctx, dir, CLVIS_CONV_DW, &p, x, y, mw, mb);
+            read_out(ctx, out, nout, got);
+            diff(got, ref, nout, &ma, &rel);
+            if (others) { /* warm-ups (blk packs its weights) */
+                time_once(ctx, dir, CLVIS_CONV_BLK, &p, x, y, mw, mb);
+                time_once(ctx, dir, CLVIS_CONV_FAST, &p, x, y, mw, mb);
+            }
+            double *t = malloc(sizeof(double) * 4 * (size_t)runs);
+            for (int r = 0; r < runs; r++) {
+                t[r] = time_once(ctx, dir, CLVIS_CONV_REFERENCE, &p, x, y, mw, mb);
+                t[runs + r] = time_once(ctx, dir, CLVIS_CONV_DW, &p, x, y, mw, mb);
+                if (others) {
+                    t[2 * runs + r] = time_once(ctx, dir, CLVIS_CONV_BLK, &p, x, y, mw, mb);
+                    t[3 * runs + r] = time_once(ctx, dir, CLVIS_CONV_FAST, &p, x, y, mw, mb);
+                }
+            }
+            double mr = bench_median(t, runs), md = bench_median(t + runs, runs);
+            double g = flops / (md * 1e6);
+            char bk[16] = "-", fs[16] = "-";
+            if (others) {
+                snprintf(bk, sizeof bk, "%.2f", bench_median(t + 2 * runs, runs));
+                snprintf(fs, sizeof fs, "%.2f", bench_median(t + 3 * runs, runs));
+            }
+            printf("%-31s %-4s %9.2f %9.2f %7.1f %5.1f%% %7.2fx %9s %9s %9.1e\n", s->name,
+                   dir ? "bwd" : "fwd", mr, md, g, 100 * g / peak, mr / md, bk, fs, rel);
+            fflush(stdout);
+            free(t), free(got), free(ref);
+        }
+        for (int k = 0; k < 2; k++)
+            if (pack[k])
+                clReleaseMemObject(pack[k]);
+        clReleaseMemObject(mx), clReleaseMemObject(mw), clReleaseMemObject(mb),
+            clReleaseMemObject(my);
+        free(hx), free(hw), free(hb), free(hy);
+    }
+}
+
 int main(int argc, char **argv)
 {
-    int runs = 10, ref_runs = 1, batch = 1, quick = 0;
+    int runs = 10, ref_runs = 1, batch = 1, quick = 0, dw_only = 0;
     const char *only = NULL;
     for (int i = 1; i < argc; i++) {
         if (!strcmp(argv[i], "--runs") && i + 1 < argc)
@@ -139,8 +235,10 @@ int main(int argc, char **argv)
             quick = 1;
         else if (!strcmp(argv[i], "--only") && i + 1 < argc)
             only = argv[++i];
+        else if (!strcmp(argv[i], "--dw"))
+            dw_only = 1;
         else {
-            fprintf(stderr, "usage: %s [--runs N] [--ref-runs M] [--batch B] [--quick] [--only I,J]\n",
+            fprintf(stderr, "usage: %s [--runs N] [--ref-runs M] [--batch B] [--quick] [--only I,J] [--dw]\n",
                     argv[0]);
             return 2;
         }
@@ -177,7 +275,7 @@ int main(int argc, char **argv)
     int nshapes = (int)(sizeof shapes / sizeof *shapes);
     for (int si = 0; si < nshapes; si++) {
         const shape *s = &shapes[si];
-        if (quick && si != 1 && si != 4)
+        if (dw_only || (quick && si != 1 && si != 4))
             continue;
         if (only && !listed(only, si))
             continue;
@@ -247,6 +345,7 @@ int main(int argc, char **argv)
             clReleaseMemObject(my);
         free(hx), free(hw), free(hb), free(hy);
     }
+    dw_table(ctx, runs, batch, peak);
     double peak2 = fma_peak_gflops(ctx);
     printf("\nFMA peak again after the rows: %.1f GFLOP/s (the %% columns use the first, %.1f)\n",
            peak2, peak);

@@ -28,6 +28,7 @@ void session_kernel_env(clvis_ctx_options *co)
                : c && !strcmp(c, "fast") ? CLVIS_CONV_FAST
                : c && !strcmp(c, "blk")  ? CLVIS_CONV_BLK
                : c && !strcmp(c, "wino") ? CLVIS_CONV_WINO
+               : c && !strcmp(c, "dw")   ? CLVIS_CONV_DW
                                          : CLVIS_CONV_AUTO;
     co->dense = d && !strcmp(d, "cols")   ? CLVIS_DENSE_COLUMNS
                 : d && !strcmp(d, "rows") ? CLVIS_DENSE_ROWS

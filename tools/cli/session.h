@@ -17,7 +17,7 @@ typedef struct {
 
 /* 0, or 1 after cli_fail (nothing left open). with_model 0: the context only. */
 int session_open(const cli_args *o, session *s, int with_model);
-/* The kernel choices of the environment ($CLVIS_CONV=ref|fast|blk|wino, $CLVIS_DENSE=cols|rows,
+/* The kernel choices of the environment ($CLVIS_CONV=ref|fast|blk|wino|dw, $CLVIS_DENSE=cols|rows,
  * $CLVIS_CONV_OC_INNER=1|0) into context options. */
 void session_kernel_env(clvis_ctx_options *co);
 void session_close(session *s);
