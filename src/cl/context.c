@@ -106,6 +106,10 @@ static clvis_status ctx_open(clvis_ctx *ctx, const device_entry *d, const char *
     ctx->info = d->info;
     ctx->platform = d->platform;
     ctx->device = d->device;
+    ctx->float_width = 0;
+    if (clGetDeviceInfo(d->device, CL_DEVICE_NATIVE_VECTOR_WIDTH_FLOAT, sizeof ctx->float_width,
+                        &ctx->float_width, NULL) != CL_SUCCESS)
+        ctx->float_width = 0; /* unknown: the kernel choices that read it take their default */
     /* which kernels this device runs (select.c's table, then the override): before the
      * build, whose -D options carry the tile */
     size_t max_wg = 0;

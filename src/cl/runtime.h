@@ -115,6 +115,7 @@ struct clvis_ctx {
     size_t scratch_bytes;
     int conv_impl, dense_impl, conv_order; /* clvis_ctx_options' kernel choices */
     int conv_blk_px;                       /* clvis_ctx_options.conv_blk_px */
+    cl_uint float_width; /* CL_DEVICE_NATIVE_VECTOR_WIDTH_FLOAT: 8 AVX2, 16 AVX-512 (PoCL) */
     kernel_plan plan_override; /* what $CLVIS_KERNELS / clvis_ctx_options.kernels force */
     kernel_plan plan;          /* the device's row of select.c's table, overridden */
     char plan_desc[320];       /* kernel_plan_describe(&plan): clvis_ctx_kernels() */

@@ -17,19 +17,23 @@ static int fast_allowed(const clvis_ctx *ctx)
            ctx->conv_impl == CLVIS_CONV_WINO || ctx->conv_impl == CLVIS_CONV_DW;
 }
 
-/* Where the automatic choice takes conv2d_blk (16 output channels x 6 or 7 pixels per work-item,
- * no padded copy) over conv2d_fast, from tools/bench/bench_conv on this project's 2-core AVX2
- * server (BENCHMARKS.md, interleaved rounds): CPU devices, at least 16 input and 16 output
- * channels of the run (fewer leave most of its lanes or its accumulation idle: 3->64 forward
- * 0.5-0.7x) and outputs at least 48 pixels wide (VGG16's 224/112/56-wide layers: 0.98-1.5x,
- * mostly 1.1-1.3x; the 28/14-wide ones, where most tiles are edge tiles, 0.6-1.08x). */
+/* Where the automatic choice takes conv2d_blk (16 output channels x 6 or 7 pixels per work-item
+ * in float8 vectors, no padded copy) over conv2d_fast (8 channels x 16 pixels in float16
+ * vectors, on a padded copy): CPU devices whose native float vector is at most 8 wide (AVX2:
+ * blk's float8 accumulators fill its 16 registers), at least 16 input and 16 output channels
+ * of the run (fewer leave most of its lanes or its accumulation idle: 3->64 forward 0.5-0.7x)
+ * and outputs at least 48 pixels wide. Measured with tools/bench/bench_conv (BENCHMARKS.md):
+ * on the AVX2 server (Zen 3) blk was 1.1-1.4x faster than fast on VGG16's 224/112/56-wide
+ * layers and 0.8-1.1x on the 28/14-wide ones; on an AVX-512 one (Zen 4, native width 16) fast
+ * is 1.2-2.1x faster than blk on every 64..512-channel row, so there it keeps fast. */
 static int blk_wanted(const clvis_ctx *ctx, int groups, int in_c, tensor out)
 {
     if (groups != 1 || ctx->conv_impl == CLVIS_CONV_REFERENCE ||
         ctx->conv_impl == CLVIS_CONV_FAST)
         return 0;
-    return ctx->conv_impl == CLVIS_CONV_BLK || (ctx->info.type == CLVIS_DEVICE_CPU &&
-                                                in_c >= 16 && out.c >= 16 && out.w >= 48);
+    return ctx->conv_impl == CLVIS_CONV_BLK ||
+           (ctx->info.type == CLVIS_DEVICE_CPU && ctx->float_width <= 8 && in_c >= 16 &&
+            out.c >= 16 && out.w >= 48);
 }
 
 /* Work-group shape for conv2d_fast. CPU devices (PoCL): one work-item per work-group, so the

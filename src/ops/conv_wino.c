@@ -19,11 +19,25 @@ int conv2d_wino_applies(const conv2d_params *p)
            v->dh == 1 && v->dw == 1;
 }
 
-/* Forced by CLVIS_CONV_WINO where it applies. Automatic: not yet (opt-in while measured). */
+/* Forced by CLVIS_CONV_WINO where it applies. The automatic choice takes it on CPU devices
+ * for 3x3 stride-1 convolutions with at least WINO_AUTO_CHANNELS input and output channels
+ * (the layer's; the input gradient swaps them, so both directions agree): there bench_conv
+ * measured it 1.18-1.68x faster than the fastest direct kernel on VGG16's 256- and
+ * 512-channel layers (AVX-512 host, quiet) and faster than conv2d_blk from 128 channels on
+ * (AVX2 host, loaded), with a max relative error of 1.8-2.6e-6 against the reference kernels
+ * instead of the direct kernels' ~1e-6 (BENCHMARKS.md). Below it, at 64-128 channels, it was
+ * 0.6-1.1x, and the book's small convnet (32-128 channels) keeps the direct kernels, whose
+ * filter-pattern fixtures are chaotic enough to tell the difference. */
+#define WINO_AUTO_CHANNELS 256
+
 int conv2d_wino_wanted(const clvis_ctx *ctx, const conv2d_params *p, int in_c)
 {
-    (void)in_c;
-    return ctx->conv_impl == CLVIS_CONV_WINO && conv2d_wino_applies(p);
+    if (!conv2d_wino_applies(p))
+        return 0;
+    if (ctx->conv_impl == CLVIS_CONV_WINO)
+        return 1;
+    return ctx->conv_impl == CLVIS_CONV_AUTO && ctx->info.type == CLVIS_DEVICE_CPU &&
+           in_c >= WINO_AUTO_CHANNELS && p->out_c >= WINO_AUTO_CHANNELS;
 }
 
 /* Output / input channel counts of the convolution run in direction dir (1: the input
