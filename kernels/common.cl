@@ -65,6 +65,25 @@ inline float act_apply(float v, int act, float act_max)
     return v;
 }
 
+/* The same on a vector: act_apply_float8 / act_apply_float16, for the kernels that store their
+ * register tiles through fused bias + activation (conv.cl, conv_blk.cl, conv_wino.cl,
+ * conv_dw.cl). */
+#define ACT_APPLY_VEC(T)                                                                   \
+    inline T act_apply_##T(T v, int act, float act_max)                                    \
+    {                                                                                      \
+        if (act == ACT_RELU) {                                                             \
+            v = fmax(v, (T)(0.0f));                                                        \
+            return act_max > 0.0f ? fmin(v, (T)(act_max)) : v;                             \
+        }                                                                                  \
+        if (act == ACT_SIGMOID)                                                            \
+            return 1.0f / (1.0f + exp(-v));                                                \
+        if (act == ACT_TANH)                                                               \
+            return tanh(v);                                                                \
+        return v;                                                                          \
+    }
+ACT_APPLY_VEC(float8)
+ACT_APPLY_VEC(float16)
+
 /* Derivative through the output y. ReLU: 1 on the open interval (0, max). */
 inline float act_grad(float y, int act, float act_max)
 {

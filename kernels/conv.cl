@@ -130,19 +130,6 @@ __kernel void conv2d_pad(__global float *xp, __global const float *x, int x_off,
     CF_TAP(xc + 2 * Wp, FL, 6) CF_TAP(xc + 2 * Wp + 1, FL, 7) CF_TAP(xc + 2 * Wp + 2, FL, 8)
 #define CF_ADV(S) w0 += S; w1 += S; w2 += S; w3 += S; w4 += S; w5 += S; w6 += S; w7 += S;
 
-inline float16 act16(float16 v, int act, float act_max)
-{
-    if (act == ACT_RELU) {
-        v = fmax(v, (float16)(0.0f));
-        return act_max > 0.0f ? fmin(v, (float16)(act_max)) : v;
-    }
-    if (act == ACT_SIGMOID)
-        return 1.0f / (1.0f + exp(-v));
-    if (act == ACT_TANH)
-        return tanh(v);
-    return v;
-}
-
 inline void cf_store(__global float *yr, float16 v, float b, int n_valid, int act, float act_max,
                      int accum)
 {
@@ -151,7 +138,7 @@ inline void cf_store(__global float *yr, float16 v, float b, int n_valid, int ac
         if (accum)
             v += vload16(0, yr);
         else
-            v = act16(v, act, act_max);
+            v = act_apply_float16(v, act, act_max);
         vstore16(v, 0, yr);
     } else {
         float t[CONV_FAST_PXB];

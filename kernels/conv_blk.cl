@@ -43,19 +43,6 @@
         CB_FMA(p, (iw >= 0 && iw < W) ? v : 0.0f)                          \
     }
 
-inline float8 cb_act(float8 v, int act, float act_max)
-{
-    if (act == ACT_RELU) {
-        v = fmax(v, (float8)(0.0f));
-        return act_max > 0.0f ? fmin(v, (float8)(act_max)) : v;
-    }
-    if (act == ACT_SIGMOID)
-        return 1.0f / (1.0f + exp(-v));
-    if (act == ACT_TANH)
-        return tanh(v);
-    return v;
-}
-
 /* Stores 8 output channels (oc0 .. oc0 + 7, those < OC) of pixel column yp (NCHW, channel
  * stride ys): bias added, activation or accumulation. */
 inline void cb_store(__global float *yp, size_t ys, float8 v, float8 bias, int nc, int act,
@@ -67,7 +54,7 @@ inline void cb_store(__global float *yp, size_t ys, float8 v, float8 bias, int n
         for (int j = 0; j < nc; j++)
             yp[j * ys] += t[j];
     } else {
-        vstore8(cb_act(v + bias, act, act_max), 0, t);
+        vstore8(act_apply_float8(v + bias, act, act_max), 0, t);
         for (int j = 0; j < nc; j++)
             yp[j * ys] = t[j];
     }

@@ -14,25 +14,12 @@
  * three taps written out. Store: y = act(acc + bias), or y += acc (accum). */
 #define DW_PX 8
 
-inline float8 dw_act(float8 v, int act, float act_max)
-{
-    if (act == ACT_RELU) {
-        v = fmax(v, (float8)(0.0f));
-        return act_max > 0.0f ? fmin(v, (float8)(act_max)) : v;
-    }
-    if (act == ACT_SIGMOID)
-        return 1.0f / (1.0f + exp(-v));
-    if (act == ACT_TANH)
-        return tanh(v);
-    return v;
-}
-
 /* Stores the first nv (1..8) lanes of v at yr: + bias then the activation, or added (accum). */
 inline void dw_store(__global float *yr, float8 v, int nv, float b, int act, float act_max,
                      int accum)
 {
     if (!accum)
-        v = dw_act(v + (float8)(b), act, act_max);
+        v = act_apply_float8(v + (float8)(b), act, act_max);
     if (nv == DW_PX) {
         vstore8(accum ? v + vload8(0, yr) : v, 0, yr);
         return;

@@ -177,19 +177,6 @@ __kernel void conv2d_wino_gemm(__global float *m, int m_off, __global const floa
 #undef WG_ST
 }
 
-inline float16 wo_act16(float16 v, int act, float act_max)
-{
-    if (act == ACT_RELU) {
-        v = fmax(v, (float16)(0.0f));
-        return act_max > 0.0f ? fmin(v, (float16)(act_max)) : v;
-    }
-    if (act == ACT_SIGMOID)
-        return 1.0f / (1.0f + exp(-v));
-    if (act == ACT_TANH)
-        return tanh(v);
-    return v;
-}
-
 /* y = act(v + bias) or y += v, at yp (n floats there, at most 16) */
 inline void wo_store(__global float *yp, float16 v, int n, float bv, int act, float act_max,
                      int accum)
@@ -198,7 +185,7 @@ inline void wo_store(__global float *yp, float16 v, int n, float bv, int act, fl
         if (accum)
             vstore16(vload16(0, yp) + v, 0, yp);
         else
-            vstore16(wo_act16(v + bv, act, act_max), 0, yp);
+            vstore16(act_apply_float16(v + bv, act, act_max), 0, yp);
         return;
     }
     float s[16];
