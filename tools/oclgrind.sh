@@ -11,7 +11,7 @@
 # Usage: tools/oclgrind.sh [TEST...]   (default test_ops test_graph test_runtime test_pipelines
 #        test_onnx test_onnx_conformance test_api_methods test_tfkv test_lucent test_diversity
 #        test_dream: every kernel file's users;
-#        CLVIS_BUILD picks the build, CLVIS_OCLGRIND_TIMEOUT the seconds per test, default 1200;
+#        CLVIS_BUILD picks the build, CLVIS_OCLGRIND_TIMEOUT the seconds per test, default 1800;
 #        CLVIS_OCLGRIND_JOBS the tests run at once, default 1 (each with its own logs; a test's
 #        lines are printed when it ends; Oclgrind spreads a kernel's work-groups over the cores
 #        itself, so two at a time gained little and pushed test_pipelines past its limit in CI);
@@ -96,7 +96,7 @@ one_test() {
     # run the CPU-tuned kernels unless CLVIS_OCLGRIND_KERNELS says otherwise.
     kern=${CLVIS_OCLGRIND_KERNELS:-cpu}
     [ "$t" = test_ops ] && kern=${CLVIS_OCLGRIND_KERNELS:-auto}
-    CLVIS_KERNELS=$kern OCLGRIND_LOG="$diag" timeout "${CLVIS_OCLGRIND_TIMEOUT:-1200}" "$B/tests/$t" > "$out" 2>&1
+    CLVIS_KERNELS=$kern OCLGRIND_LOG="$diag" timeout "${CLVIS_OCLGRIND_TIMEOUT:-1800}" "$B/tests/$t" > "$out" 2>&1
     rc=$?
     secs=$(($(date +%s) - start))
     line=$(grep -E '^[0-9]+ passed, [0-9]+ failed' "$out" | tail -n 1)
@@ -104,7 +104,7 @@ one_test() {
     f=$(echo "$line" | sed -nE 's/^[0-9]+ passed, ([0-9]+) failed.*/\1/p')
     p=${p:-0} f=${f:-0}
     why=""
-    [ $rc -eq 124 ] && why="timed out after ${CLVIS_OCLGRIND_TIMEOUT:-1200} s"
+    [ $rc -eq 124 ] && why="timed out after ${CLVIS_OCLGRIND_TIMEOUT:-1800} s"
     [ $rc -ne 0 ] && [ "$f" -eq 0 ] && { f=1; why=${why:-"exit $rc without a FAIL line"}; }
     ndiag=0
     [ -s "$diag" ] && ndiag=$(grep -c -E '^[^[:space:]]' "$diag")
