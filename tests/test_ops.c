@@ -542,6 +542,62 @@ static void conv_relu_case(const char *sfx)
  * images. Shapes it does not take (5x5, stride 2, dilation, depthwise)
  * must fall through to the other kernels. Forward and input gradient against the reference,
  * input gradient against finite differences (run_case). */
+/* The automatic conv choice (src/ops/conv.c, conv_wino.c) by which packed-weight slot a forward
+ * call fills: on CPU devices Winograd (pack[2]) for 3x3 stride-1 convs with >= 256 input and
+ * output channels, conv2d_blk (pack[0]) for >= 16 channels and >= 48 wide only where the
+ * device's native float vector is <= 8 wide (AVX2), neither on other devices. */
+static void conv_auto_choice_case(const char *name, int c, int oc, int h, int w, int want_slot)
+{
+    if (!case_begin("conv", name))
+        return;
+    size_t nx = (size_t)c * h * w, ny = (size_t)oc * h * w, nw = (size_t)oc * c * 9;
+    double *wd = calloc(nw, sizeof *wd), *bd = calloc((size_t)oc, sizeof *bd);
+    cl_mem mx = NULL, my = NULL, mw = upload_d(wd, nw), mb = upload_d(bd, (size_t)oc);
+    cl_mem pack[CONV_PACK_SLOTS] = {0};
+    conv2d_params p = {.win = {3, 3, 1, 1, 1, 1, 1, 1, 1, 1}, .out_c = oc, .groups = 1,
+                       .act = ACT_LINEAR, .pack = pack};
+    tensor tx = {NULL, 0, 1, c, h, w}, ty = {NULL, 0, 1, oc, h, w};
+    clvis_status st = buffer_create(ctx, nx * 4, &mx);
+    if (!st)
+        st = buffer_create(ctx, ny * 4, &my);
+    tx.mem = mx, ty.mem = my;
+    int saved = ctx->conv_impl;
+    ctx->conv_impl = CLVIS_CONV_AUTO;
+    if (!st)
+        st = conv2d_forward(ctx, &p, ty, tx, mw, mb);
+    ctx->conv_impl = saved;
+    if (st)
+        test_fail(name, clvis_last_error());
+    char d[160];
+    snprintf(d, sizeof d, "packed slots filled: %d %d %d %d, wanted %d (native float width %u)",
+             pack[0] != NULL, pack[1] != NULL, pack[2] != NULL, pack[3] != NULL, want_slot,
+             ctx->float_width);
+    int ok = 1;
+    for (int k = 0; k < CONV_PACK_SLOTS; k++)
+        ok &= (pack[k] != NULL) == (k == want_slot);
+    test_check(name, !st && ok, d);
+    for (int k = 0; k < CONV_PACK_SLOTS; k++)
+        if (pack[k])
+            clReleaseMemObject(pack[k]);
+    if (mx)
+        clReleaseMemObject(mx);
+    if (my)
+        clReleaseMemObject(my);
+    clReleaseMemObject(mw), clReleaseMemObject(mb);
+    free(wd), free(bd);
+}
+
+static void conv_auto_choice_cases(void)
+{
+    int cpu = ctx->info.type == CLVIS_DEVICE_CPU;
+    conv_auto_choice_case("auto choice: 256->256 3x3 at 6x6 takes Winograd on CPUs", 256, 256, 6, 6,
+                          cpu ? 2 : -1);
+    conv_auto_choice_case("auto choice: 128->256 3x3 keeps a direct kernel", 128, 256, 6, 6,
+                          -1);
+    conv_auto_choice_case("auto choice: 16->16 3x3 at 2x48 takes blk only on <= 8-wide CPUs", 16, 16,
+                          2, 48, cpu && ctx->float_width <= 8 ? 0 : -1);
+}
+
 static void wino_cases(void)
 {
     static const struct {
@@ -1169,6 +1225,7 @@ int main(int argc, char **argv)
     ctx->conv_impl = CLVIS_CONV_AUTO;
     ctx->conv_blk_px = 0;
     wino_cases();
+    conv_auto_choice_cases();
     /* The pixel-vector kernels (conv_dw.cl: depthwise forward and input gradient, the input
      * gradient of convs with <= 3 input channels) forced (clvis_ctx_options.conv = _DW), and the
      * same shapes through the reference kernels: widths not a multiple of their 8-pixel runs and
