@@ -220,3 +220,123 @@ __kernel void conv2d_fast(__global float *y, int y_off, __global const float *xp
     CF_OUT(4, a4) CF_OUT(5, a5) CF_OUT(6, a6) CF_OUT(7, a7)
 #undef CF_OUT
 }
+
+/* ---- conv2d_3x3: conv2d_fast's tile without the padded copy ------------------------------------
+ * For 3x3 windows, stride 1, dilation 1, and either one pixel of zero padding on every side
+ * (P = 1, "same": the output the input's size; VGG16's convs and their input gradients) or
+ * none (P = 0, "valid": the output 2 smaller; the book's small convnet), outputs at least 16
+ * pixels wide. Per input row of a tile the three taps' 16-wide vectors are unaligned loads at
+ * ow0 - P + 0, 1, 2, as conv2d_fast's from the padded copy. With P = 1, in a tile at the left /
+ * right border the lane that crossed it (the row before's last pixel, the next row's first) is
+ * zeroed by a select, and rows above / below the image are skipped; those crossing loads stay
+ * inside the tensor except in its very first and last rows: the work-items that read those
+ * (first and last image, two output rows each) build the shifted vectors from the tile's own
+ * in registers instead (slower: PoCL's compiler rebuilds such a shuffle of a load from
+ * pieces). The ragged last tile of a row (OW not a multiple of 16) is moved left to end at the
+ * row's end, so no load leaves the row, and stores only the pixels the tile before it did not.
+ * flip: the input gradient (weights transposed and flipped: taps at w_base - k, see
+ * conv2d_backward). */
+inline void c3_store(__global float *yr, float16 v, float b, int skip, int act, float act_max,
+                     int accum)
+{
+    if (skip == 0) {
+        cf_store(yr, v, b, CONV_FAST_PXB, act, act_max, accum);
+        return;
+    }
+    v += (float16)(b);
+    float t[CONV_FAST_PXB];
+    vstore16(v, 0, t);
+    for (int j = skip; j < CONV_FAST_PXB; j++)
+        yr[j] = accum ? yr[j] + t[j] : act_apply(t[j], act, act_max);
+}
+
+/* One input row R of the window (R points at the tile's first tap, column ow0 - P): taps
+ * K .. K + 2. */
+#define C3_ROW(R, FL, K)                                                                  \
+    {                                                                                     \
+        __global const float *r_ = (R);                                                   \
+        float16 vl = select(vload16(0, r_), (float16)(0.0f), zl);                          \
+        float16 v = vload16(0, r_ + 1);                                                   \
+        float16 vr = select(vload16(0, r_ + 2), (float16)(0.0f), zr);                      \
+        CF_FMA8(vl, FL(K + 0)) CF_FMA8(v, FL(K + 1)) CF_FMA8(vr, FL(K + 2))               \
+    }
+/* The same (P = 1 only) with no load outside the row: the tile's own vector rotated by a
+ * lane, the neighbour (zero past a border) put in the lane that wrapped around. */
+#define C3_ROW_SAFE(R, FL, K)                                                             \
+    {                                                                                     \
+        __global const float *r_ = (R) + 1;                                               \
+        float16 v = vload16(0, r_);                                                       \
+        float16 nl = (float16)(lb ? 0.0f : r_[-1]), nr = (float16)(rb ? 0.0f : r_[16]);    \
+        float16 vl = select(shuffle(v, sl), nl, lane0);                                   \
+        float16 vr = select(shuffle(v, sr), nr, lane15);                                  \
+        CF_FMA8(vl, FL(K + 0)) CF_FMA8(v, FL(K + 1)) CF_FMA8(vr, FL(K + 2))               \
+    }
+#define C3_FWD(K) K
+#define C3_BWD(K) -(K)
+/* xc: the window's top row (oh - P) at column ow0 - P, of input channel c */
+#define C3_WINDOW(ROW, FL)                                        \
+    for (int c = 0; c < C; c++, xc += plane) {                    \
+        if (top)                                                  \
+            ROW(xc, FL, 0)                                        \
+        ROW(xc + W, FL, 3)                                        \
+        if (bot)                                                  \
+            ROW(xc + 2 * W, FL, 6)                                \
+        CF_ADV(s_c)                                               \
+    }
+
+__kernel void conv2d_3x3(__global float *y, int y_off, __global const float *x, int x_off,
+                         __global const float *w, int w_base, int s_o, int s_c, int flip,
+                         __global const float *bias, int has_bias, int N, int C, int H, int W,
+                         int P, int OC, int act, float act_max, int accum, int OWT, int OCT,
+                         int oc_inner)
+{
+    int OH = H + 2 * P - 2, OW = W + 2 * P - 2;
+    FLAT_ITEM_OR_RETURN(i, N * OH * OWT * OCT);
+    int ocb, owt;
+    i = unpack_tile(i, OWT, OCT, oc_inner, &owt, &ocb);
+    int oh = i % OH, n = i / OH;
+    int ow0 = min(owt * CONV_FAST_PXB, OW - CONV_FAST_PXB), oc0 = ocb * CONV_FAST_OCB;
+    int skip = owt * CONV_FAST_PXB - ow0; /* pixels the tile before this one stored */
+    int lb = P && ow0 == 0, rb = P && ow0 + CONV_FAST_PXB == OW;
+    int top = !P || oh > 0, bot = !P || oh < OH - 1;
+    /* lane rotations by one (vl: each lane takes its left neighbour; vr: its right one) */
+    const uint16 sl = (uint16)(15, 0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14);
+    const uint16 sr = (uint16)(1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 0);
+    const int16 lane0 = (int16)(-1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0);
+    const int16 lane15 = (int16)(0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, -1);
+    int16 zl = lb ? lane0 : (int16)(0), zr = rb ? lane15 : (int16)(0);
+    /* rows whose crossing loads could leave the tensor: its first row (image 0, row 0, read by
+     * output rows 0 and 1) and its last (last image, row H - 1) */
+    int safe = (lb && n == 0 && oh <= 1) || (rb && n == N - 1 && oh >= OH - 2);
+    __global const float *wb = w + w_base;
+    __global const float *w0 = wb + (size_t)min(oc0 + 0, OC - 1) * s_o;
+    __global const float *w1 = wb + (size_t)min(oc0 + 1, OC - 1) * s_o;
+    __global const float *w2 = wb + (size_t)min(oc0 + 2, OC - 1) * s_o;
+    __global const float *w3 = wb + (size_t)min(oc0 + 3, OC - 1) * s_o;
+    __global const float *w4 = wb + (size_t)min(oc0 + 4, OC - 1) * s_o;
+    __global const float *w5 = wb + (size_t)min(oc0 + 5, OC - 1) * s_o;
+    __global const float *w6 = wb + (size_t)min(oc0 + 6, OC - 1) * s_o;
+    __global const float *w7 = wb + (size_t)min(oc0 + 7, OC - 1) * s_o;
+    float16 a0 = 0.0f, a1 = 0.0f, a2 = 0.0f, a3 = 0.0f, a4 = 0.0f, a5 = 0.0f, a6 = 0.0f,
+            a7 = 0.0f;
+    size_t plane = (size_t)H * W;
+    /* as an offset: with P = 1 the top row may be above the image (never read then) */
+    __global const float *xc =
+        x + (x_off + (long)n * C * plane + (long)(oh - P) * W + ow0 - P);
+    if (safe && flip)
+        C3_WINDOW(C3_ROW_SAFE, C3_BWD)
+    else if (safe)
+        C3_WINDOW(C3_ROW_SAFE, C3_FWD)
+    else if (flip)
+        C3_WINDOW(C3_ROW, C3_BWD)
+    else
+        C3_WINDOW(C3_ROW, C3_FWD)
+    size_t oplane = (size_t)OH * OW;
+    __global float *yr = y + y_off + (((size_t)n * OC + oc0) * OH + oh) * OW + ow0;
+#define CF_OUT(k, A)                                                                          \
+    if (oc0 + k < OC)                                                                         \
+        c3_store(yr + k * oplane, A, has_bias ? bias[oc0 + k] : 0.0f, skip, act, act_max, accum);
+    CF_OUT(0, a0) CF_OUT(1, a1) CF_OUT(2, a2) CF_OUT(3, a3)
+    CF_OUT(4, a4) CF_OUT(5, a5) CF_OUT(6, a6) CF_OUT(7, a7)
+#undef CF_OUT
+}

@@ -1181,6 +1181,22 @@ int main(int argc, char **argv)
     conv_case("fast conv 3x3 dilation 2 w20 oc10", 1, 3, 7, 20, 10, 3, 3, 1, 1, 2, 2, PAD_SAME, 1, 1, 0, 0, 0, 0);
     conv_case("fast conv 5x5 s(2,1) w19 oc3", 2, 2, 9, 19, 3, 5, 5, 2, 1, 1, 1, PAD_SAME, 1, 1, 0, 0, 0, 0);
     conv_case("fast conv 3x3 c160 oc17 w3", 1, 160, 4, 3, 17, 3, 3, 1, 1, 1, 1, PAD_SAME, 1, 1, 0, 0, 0, 0);
+    /* conv2d_3x3 (3x3 same or valid, stride 1, outputs >= 16 wide: no padded copy;
+     * $CLVIS_CONV_PAD=copy forces the copy, test_ops_conv_padcopy): one tile touching both
+     * borders, one row (no row above or below), two border tiles and a batch (the first and
+     * last images' guarded rows), interior tiles, ragged last tiles moved left (OW % 16 = 5
+     * and 15); valid: exact and ragged tiles (the input gradient, padded by 2, takes the copy);
+     * forced, as other devices (GPUs, Oclgrind) take the tiled kernels by default. */
+    int saved_impl = ctx->conv_impl;
+    ctx->conv_impl = CLVIS_CONV_FAST;
+    conv_case("3x3 same conv w16 h1 oc8 batch2", 2, 3, 1, 16, 8, 3, 3, 1, 1, 1, 1, PAD_SAME, 1, 1, 0, 0, 0, 0);
+    conv_case("3x3 same conv w32 h2 oc13 batch4", 4, 9, 2, 32, 13, 3, 3, 1, 1, 1, 1, PAD_SAME, 1, 1, 0, 0, 0, 0);
+    conv_case("3x3 same conv w64 h5 c17 oc16 batch3", 3, 17, 5, 64, 16, 3, 3, 1, 1, 1, 1, PAD_SAME, 1, 1, 0, 0, 0, 0);
+    conv_case("3x3 same conv w21 h3 oc9", 1, 5, 3, 21, 9, 3, 3, 1, 1, 1, 1, PAD_SAME, 1, 0, 0, 0, 0, 0);
+    conv_case("3x3 same conv w47 h4 oc24 batch2", 2, 6, 4, 47, 24, 3, 3, 1, 1, 1, 1, PAD_SAME, 1, 1, 0, 0, 0, 0);
+    conv_case("3x3 valid conv w18 h4 oc8 batch2", 2, 4, 4, 18, 8, 3, 3, 1, 1, 1, 1, PAD_VALID, 1, 1, 0, 0, 0, 0);
+    conv_case("3x3 valid conv w40 h6 c11 oc20 batch3", 3, 11, 6, 40, 20, 3, 3, 1, 1, 1, 1, PAD_VALID, 1, 1, 0, 0, 0, 0);
+    ctx->conv_impl = saved_impl;
     /* conv2d_blk (packed weights, 16 channels x 6 or 7 pixels per work-item, borders in edge
      * tiles) with each tile (clvis_ctx_options.conv_blk_px) and conv2d_fast, each forced
      * (clvis_ctx_options.conv) on the same shapes: widths not a multiple of 6, 7 or 16,

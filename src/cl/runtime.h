@@ -15,12 +15,14 @@
     X(conv2d_bwd)            \
     X(conv2d_pad)            \
     X(conv2d_fast)           \
+    X(conv2d_3x3)            \
     X(conv2d_blk)            \
     X(conv2d_blk7)           \
     X(conv2d_blk_pack)       \
     X(conv2d_wino_wt)        \
     X(conv2d_wino_in)        \
     X(conv2d_wino_gemm)      \
+    X(conv2d_wino_gemm16)    \
     X(conv2d_wino_out)       \
     X(conv2d_dw_fwd)         \
     X(conv2d_dw_bwd)         \

@@ -46,8 +46,24 @@ static const size_t *fast_local(clvis_ctx *ctx)
     return ctx->info.type == CLVIS_DEVICE_CPU ? one : NULL;
 }
 
+/* conv2d_3x3 (conv2d_fast's tile, borders handled in the kernel, no padded copy) applies: a
+ * 3x3 window, stride and dilation 1, and one pixel of padding on each side (top / left given;
+ * the output the input's size implies the rest) or none (the output 2 smaller), at least one
+ * full 16-pixel tile per output row. Returns the padding (0 or 1), or -1.
+ * $CLVIS_CONV_PAD=copy forces the padded copy + conv2d_fast instead (both stay tested). */
+static int c3_pad(tensor ys, tensor xs, int pt, int pl, int kh, int kw, int sh, int sw, int dh,
+                  int dw)
+{
+    const char *e = getenv("CLVIS_CONV_PAD");
+    if ((e && strcmp(e, "copy") == 0) || kh != 3 || kw != 3 || sh != 1 || sw != 1 || dh != 1 ||
+        dw != 1 || pt != pl || (pt != 0 && pt != 1) || ys.n != xs.n || ys.w < CONV_FAST_PXB)
+        return -1;
+    return ys.h == xs.h + 2 * pt - 2 && ys.w == xs.w + 2 * pt - 2 ? pt : -1;
+}
+
 /* Zero-padded copy of x into the context's scratch buffer (allocated once, grown as needed),
- * then conv2d_fast. (xs: the conv's input as [N][C][H][W]; ys: its output.) */
+ * then conv2d_fast; or conv2d_3x3 with no copy where it applies. (xs: the conv's input as
+ * [N][C][H][W]; ys: its output.) */
 static clvis_status fast_run(clvis_ctx *ctx, tensor ys, tensor xs, int pt, int pl, int kh,
                              int kw, int sh, int sw, int dh, int dw, cl_mem w, int w_base,
                              int s_o, int s_c, int s_kh, int s_kw, cl_mem b, int act,
@@ -67,6 +83,20 @@ static clvis_status fast_run(clvis_ctx *ctx, tensor ys, tensor xs, int pt, int p
                    : ctx->conv_order == CLVIS_ORDER_PIXELS_INNER ? 0
                                                                  : wbytes <= ((size_t)1 << 20);
     int nc = xs.n * xs.c, x_off = (int)xs.off, y_off = (int)ys.off;
+    int has_bias = b != NULL;
+    cl_mem bias = b ? b : w;
+    const size_t *local = fast_local(ctx);
+    int p3 = s_kw == 1 || s_kw == -1 ? c3_pad(ys, xs, pt, pl, kh, kw, sh, sw, dh, dw) : -1;
+    if (p3 >= 0) {
+        int flip = s_kw < 0;
+        karg a[] = {KMEM(ys.mem), KARG(y_off), KMEM(xs.mem), KARG(x_off), KMEM(w),
+                    KARG(w_base), KARG(s_o), KARG(s_c), KARG(flip), KMEM(bias),
+                    KARG(has_bias), KARG(xs.n), KARG(xs.c), KARG(xs.h), KARG(xs.w), KARG(p3),
+                    KARG(ys.c), KARG(act), KARG(act_max), KARG(accum), KARG(owt), KARG(oct),
+                    KARG(oc_inner)};
+        size_t g[2] = {(size_t)owt * ys.h * oct * ys.n, 1};
+        return kernel_run2(ctx, K_conv2d_3x3, g, local, a, (int)(sizeof a / sizeof *a));
+    }
     cl_mem xp;
     clvis_status st = ctx_scratch(ctx, (size_t)nc * hp * wp * sizeof(float), &xp);
     if (st)
@@ -77,14 +107,11 @@ static clvis_status fast_run(clvis_ctx *ctx, tensor ys, tensor xs, int pt, int p
     size_t plocal[2] = {pl_, 1};
     st = kernel_run2(ctx, K_conv2d_pad, pg, plocal, pa, (int)(sizeof pa / sizeof *pa));
     if (st == CLVIS_OK) {
-        int has_bias = b != NULL;
-        cl_mem bias = b ? b : w;
         karg a[] = {KMEM(ys.mem), KARG(y_off), KMEM(xp), KMEM(w), KARG(w_base), KARG(s_o),
                     KARG(s_c), KARG(s_kh), KARG(s_kw), KMEM(bias), KARG(has_bias),
                     KARG(xs.n), KARG(xs.c), KARG(hp), KARG(wp), KARG(ys.c), KARG(ys.h),
                     KARG(ys.w), KARG(kh), KARG(kw), KARG(sh), KARG(sw), KARG(dh), KARG(dw),
                     KARG(act), KARG(act_max), KARG(accum), KARG(owt), KARG(oct), KARG(oc_inner)};
-        const size_t *local = fast_local(ctx);
         size_t g[2] = {(size_t)owt * ys.h * oct * ys.n, 1};
         st = kernel_run2(ctx, K_conv2d_fast, g, local, a, (int)(sizeof a / sizeof *a));
     }

@@ -4,6 +4,7 @@
  * output transform, the tiles run in chunks so that the transformed input and product stay
  * small (in cache where they fit). */
 #include <stdlib.h>
+#include <string.h>
 
 #include "ops.h"
 
@@ -40,6 +41,23 @@ int conv2d_wino_wanted(const clvis_ctx *ctx, const conv2d_params *p, int in_c)
            in_c >= WINO_AUTO_CHANNELS && p->out_c >= WINO_AUTO_CHANNELS;
 }
 
+/* The GEMM's output-channel block: conv2d_wino_gemm16's 24 float16 accumulators on devices
+ * whose native float vector is 16 wide (AVX-512: 32 registers), conv2d_wino_gemm's 6 x 2
+ * float8 elsewhere (AVX2's 16 registers; GPUs untuned); $CLVIS_WINO_GEMM=8 forces the float8
+ * one (both stay tested). */
+static int gemm16(const clvis_ctx *ctx)
+{
+    const char *e = getenv("CLVIS_WINO_GEMM");
+    if (e && strcmp(e, "8") == 0)
+        return 0;
+    return ctx->float_width >= 16;
+}
+
+static int ocb_of(const clvis_ctx *ctx)
+{
+    return gemm16(ctx) ? WINO_OC16 : WINO_OC;
+}
+
 /* Output / input channel counts of the convolution run in direction dir (1: the input
  * gradient, whose outputs are the layer's inputs). */
 static void dims(const conv2d_params *p, int in_c, int dir, int *to, int *ti)
@@ -48,18 +66,18 @@ static void dims(const conv2d_params *p, int in_c, int dir, int *to, int *ti)
     *ti = dir ? p->out_c : in_c;
 }
 
-static size_t wt_count(const conv2d_params *p, int in_c, int dir)
+static size_t wt_count(const clvis_ctx *ctx, const conv2d_params *p, int in_c, int dir)
 {
-    int to, ti;
+    int to, ti, ocb = ocb_of(ctx);
     dims(p, in_c, dir, &to, &ti);
-    return (size_t)16 * ((to + WINO_OC - 1) / WINO_OC) * WINO_OC * ti;
+    return (size_t)16 * ((to + ocb - 1) / ocb) * ocb * ti;
 }
 
 static clvis_status wt_into(clvis_ctx *ctx, const conv2d_params *p, int in_c, cl_mem w, int dir,
                             cl_mem u)
 {
-    int total = (int)(wt_count(p, in_c, dir) / 16), oc = p->out_c;
-    karg a[] = {KMEM(u), KMEM(w), KARG(oc), KARG(in_c), KARG(dir), KARG(total)};
+    int total = (int)(wt_count(ctx, p, in_c, dir) / 16), oc = p->out_c, ocb = ocb_of(ctx);
+    karg a[] = {KMEM(u), KMEM(w), KARG(oc), KARG(in_c), KARG(dir), KARG(ocb), KARG(total)};
     return kernel_run(ctx, K_conv2d_wino_wt, (size_t)total, a, (int)(sizeof a / sizeof *a));
 }
 
@@ -72,7 +90,7 @@ static clvis_status weights(clvis_ctx *ctx, const conv2d_params *p, int in_c, cl
     cl_mem *slot = p->pack ? &p->pack[2 + dir] : own;
     if (!*slot) {
         cl_mem m;
-        clvis_status st = buffer_create(ctx, wt_count(p, in_c, dir) * sizeof(float), &m);
+        clvis_status st = buffer_create(ctx, wt_count(ctx, p, in_c, dir) * sizeof(float), &m);
         if (st)
             return st;
         if ((st = wt_into(ctx, p, in_c, w, dir, m))) {
@@ -94,7 +112,8 @@ static clvis_status wino_run(clvis_ctx *ctx, tensor ys, tensor xs, int pt, int p
     size_t tiles = (size_t)ys.n * th * twp;
     if (tiles > (size_t)1 << 30)
         return err_set(CLVIS_ERR_SHAPE, "conv2d (winograd): %zu tiles are too many", tiles);
-    int nt = (int)tiles, ob = (ys.c + WINO_OC - 1) / WINO_OC, ocp = ob * WINO_OC;
+    int ocb = ocb_of(ctx), wide = gemm16(ctx);
+    int nt = (int)tiles, ob = (ys.c + ocb - 1) / ocb, ocp = ob * ocb;
     /* tiles per chunk: a multiple of WINO_TB, V and M within the chunk budget */
     size_t budget = WINO_CHUNK_BYTES;
     const char *kb = getenv("CLVIS_WINO_CHUNK_KB");
@@ -136,12 +155,13 @@ static clvis_status wino_run(clvis_ctx *ctx, tensor ys, tensor xs, int pt, int p
         karg ag[] = {KMEM(s),     KARG(m_off), KMEM(u),  KMEM(s),       KARG(v_off),
                      KARG(xs.c),  KARG(ob),    KARG(tbc), KARG(oc_inner)};
         size_t g[2] = {(size_t)16 * ob * tbc, 1};
-        st = kernel_run2(ctx, K_conv2d_wino_gemm, g, local, ag, (int)(sizeof ag / sizeof *ag));
+        st = kernel_run2(ctx, wide ? K_conv2d_wino_gemm16 : K_conv2d_wino_gemm, g, local, ag,
+                         (int)(sizeof ag / sizeof *ag));
         if (st)
             break;
         karg ao[] = {KMEM(ys.mem), KARG(y_off), KMEM(s),     KARG(m_off),  KMEM(bias),
                      KARG(has_bias), KARG(ys.c), KARG(ys.h),  KARG(ys.w),   KARG(th),
-                     KARG(twp),    KARG(t0),    KARG(nq),    KARG(tbc),    KARG(ob),
+                     KARG(twp),    KARG(t0),    KARG(nq),    KARG(tbc),    KARG(ocp),
                      KARG(act),    KARG(act_max), KARG(accum)};
         st = kernel_run(ctx, K_conv2d_wino_out, (size_t)nq * ys.c, ao,
                         (int)(sizeof ao / sizeof *ao));

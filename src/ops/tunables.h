@@ -20,6 +20,10 @@
  * tiles per work-item, fixed by its 6 x 2 named float8 accumulators; the kernel refuses others. */
 #define WINO_OC 6
 #define WINO_TB 16
+/* conv2d_wino_gemm16's (the same on devices with 16-wide native float vectors: AVX-512):
+ * output channels per work-item, fixed by its 24 named float16 accumulators (one per channel,
+ * WINO_TB tiles each) */
+#define WINO_OC16 24
 
 /* Activation codes: act_kind in ops.h, act_apply / act_grad in kernels/common.cl. */
 #define ACT_CODE_LINEAR 0
@@ -52,6 +56,6 @@
     " -DACT_HARDSWISH=" CLVIS_STR(ACT_CODE_HARDSWISH) " -DACT_CLIP=" CLVIS_STR(ACT_CODE_CLIP)   \
     " -DACT_ELU=" CLVIS_STR(ACT_CODE_ELU) " -DACT_LOGSOFTMAX=" CLVIS_STR(ACT_CODE_LOGSOFTMAX)   \
     " -DACT_SOFTPLUS=" CLVIS_STR(ACT_CODE_SOFTPLUS)                                           \
-    " -DWINO_OC=" CLVIS_STR(WINO_OC) " -DWINO_TB=" CLVIS_STR(WINO_TB)
+    " -DWINO_OC=" CLVIS_STR(WINO_OC) " -DWINO_TB=" CLVIS_STR(WINO_TB) " -DWINO_OC16=" CLVIS_STR(WINO_OC16)
 
 #endif
