@@ -6,9 +6,11 @@
 
 /* Which implementation conv2d_forward / conv2d_backward use (ctx->conv_impl, from
  * clvis_ctx_options.conv): CLVIS_CONV_AUTO picks, where they apply (groups 1; the input
- * gradient at stride 1), on CPU devices the blocked kernel on packed weights (conv2d_blk,
- * conv_blk.c) and elsewhere the fast kernel (conv2d_fast, on a padded copy), and the reference
- * kernels for the rest; CLVIS_CONV_FAST / _BLK force one of the two where it applies,
+ * gradient at stride 1), depthwise and GPU-tiled kernels first, then Winograd (conv_wino.c),
+ * on CPU devices with <= 8-wide vectors the blocked kernel on packed weights (conv2d_blk,
+ * conv_blk.c), and elsewhere the fast tile: conv2d_3x3 for 3x3 stride-1 same / valid windows
+ * (borders in the kernel), conv2d_fast on a padded copy for the other shapes; the reference
+ * kernels for the rest. CLVIS_CONV_FAST / _BLK force one of the two where it applies,
  * CLVIS_CONV_REFERENCE the reference kernels (benchmarks, tests, debugging). */
 static int fast_allowed(const clvis_ctx *ctx)
 {

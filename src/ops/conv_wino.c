@@ -43,13 +43,13 @@ int conv2d_wino_wanted(const clvis_ctx *ctx, const conv2d_params *p, int in_c)
 
 /* The GEMM's output-channel block: conv2d_wino_gemm16's 24 float16 accumulators on devices
  * whose native float vector is 16 wide (AVX-512: 32 registers), conv2d_wino_gemm's 6 x 2
- * float8 elsewhere (AVX2's 16 registers; GPUs untuned); $CLVIS_WINO_GEMM=8 forces the float8
- * one (both stay tested). */
+ * float8 elsewhere (AVX2's 16 registers; GPUs untuned); $CLVIS_WINO_GEMM=8 or 16 forces
+ * either (both stay tested; 16 also on Oclgrind, whose native width is not 16). */
 static int gemm16(const clvis_ctx *ctx)
 {
     const char *e = getenv("CLVIS_WINO_GEMM");
-    if (e && strcmp(e, "8") == 0)
-        return 0;
+    if (e && (strcmp(e, "8") == 0 || strcmp(e, "16") == 0))
+        return e[0] == '1';
     return ctx->float_width >= 16;
 }
 
