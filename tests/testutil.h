@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "clvis.h"
 
@@ -165,6 +166,14 @@ static inline void test_quick_note(const char *what)
 {
     printf("QUICK %s\n", what);
     fflush(stdout);
+}
+
+/* Wall-clock milliseconds (a monotonic clock), for a test's section times. */
+static inline double test_now_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return ts.tv_sec * 1e3 + ts.tv_nsec / 1e6;
 }
 
 static inline int test_summary(void)

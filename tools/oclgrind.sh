@@ -126,7 +126,7 @@ one_test() {
     block=$(
         printf '%-5s %-16s %4d passed, %d failed  (%ds)%s\n' "$([ "$f" -eq 0 ] && echo ok || echo FAIL)" \
             "$t" "$p" "$f" "$secs" "${why:+  $why}"
-        grep -E '^QUICK' "$out" | sed 's/^/      /'
+        grep -E '^(QUICK|SECTION)' "$out" | sed 's/^/      /'
         for e in "${expected[@]}"; do
             echo "      expected OpenCL API error (provoked by the test): $e"
         done
