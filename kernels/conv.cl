@@ -99,6 +99,20 @@ __kernel void conv2d_pad(__global float *xp, __global const float *x, int x_off,
     xp[(size_t)r * Wp + q] = v;
 }
 
+/* The 8-channel tile's weight pointers w0..w7 (channels past OC repeat the last one; their
+ * results are not stored) from WB, and its accumulators a0..a7, zeroed. */
+#define CF_TILE_START(WB, OC0, OC, S_O)                                                       \
+    __global const float *w0 = (WB) + (size_t)min((OC0) + 0, (OC) - 1) * (S_O);              \
+    __global const float *w1 = (WB) + (size_t)min((OC0) + 1, (OC) - 1) * (S_O);              \
+    __global const float *w2 = (WB) + (size_t)min((OC0) + 2, (OC) - 1) * (S_O);              \
+    __global const float *w3 = (WB) + (size_t)min((OC0) + 3, (OC) - 1) * (S_O);              \
+    __global const float *w4 = (WB) + (size_t)min((OC0) + 4, (OC) - 1) * (S_O);              \
+    __global const float *w5 = (WB) + (size_t)min((OC0) + 5, (OC) - 1) * (S_O);              \
+    __global const float *w6 = (WB) + (size_t)min((OC0) + 6, (OC) - 1) * (S_O);              \
+    __global const float *w7 = (WB) + (size_t)min((OC0) + 7, (OC) - 1) * (S_O);              \
+    float16 a0 = 0.0f, a1 = 0.0f, a2 = 0.0f, a3 = 0.0f, a4 = 0.0f, a5 = 0.0f, a6 = 0.0f,     \
+            a7 = 0.0f;
+
 #define CF_FMA8(V, WI)                 \
     a0 = fma((float16)(w0[WI]), V, a0); \
     a1 = fma((float16)(w1[WI]), V, a1); \
@@ -161,17 +175,7 @@ __kernel void conv2d_fast(__global float *y, int y_off, __global const float *xp
     i = unpack_tile(i, OWT, OCT, oc_inner, &owt, &ocb);
     int oh = i % OH, n = i / OH;
     int ow0 = owt * CONV_FAST_PXB, oc0 = ocb * CONV_FAST_OCB;
-    __global const float *wb = w + w_base;
-    __global const float *w0 = wb + (size_t)min(oc0 + 0, OC - 1) * s_o;
-    __global const float *w1 = wb + (size_t)min(oc0 + 1, OC - 1) * s_o;
-    __global const float *w2 = wb + (size_t)min(oc0 + 2, OC - 1) * s_o;
-    __global const float *w3 = wb + (size_t)min(oc0 + 3, OC - 1) * s_o;
-    __global const float *w4 = wb + (size_t)min(oc0 + 4, OC - 1) * s_o;
-    __global const float *w5 = wb + (size_t)min(oc0 + 5, OC - 1) * s_o;
-    __global const float *w6 = wb + (size_t)min(oc0 + 6, OC - 1) * s_o;
-    __global const float *w7 = wb + (size_t)min(oc0 + 7, OC - 1) * s_o;
-    float16 a0 = 0.0f, a1 = 0.0f, a2 = 0.0f, a3 = 0.0f, a4 = 0.0f, a5 = 0.0f, a6 = 0.0f,
-            a7 = 0.0f;
+    CF_TILE_START(w + w_base, oc0, OC, s_o)
     size_t plane = (size_t)Hp * Wp;
     __global const float *xc = xp + (size_t)n * C * plane + (size_t)oh * SH * Wp + ow0 * SW;
     if (SW == 1 && KH == 3 && KW == 3 && DH == 1 && DW == 1 && s_kw == 1 && s_kh == 3) {
@@ -308,17 +312,7 @@ __kernel void conv2d_3x3(__global float *y, int y_off, __global const float *x, 
     /* rows whose crossing loads could leave the tensor: its first row (image 0, row 0, read by
      * output rows 0 and 1) and its last (last image, row H - 1) */
     int safe = (lb && n == 0 && oh <= 1) || (rb && n == N - 1 && oh >= OH - 2);
-    __global const float *wb = w + w_base;
-    __global const float *w0 = wb + (size_t)min(oc0 + 0, OC - 1) * s_o;
-    __global const float *w1 = wb + (size_t)min(oc0 + 1, OC - 1) * s_o;
-    __global const float *w2 = wb + (size_t)min(oc0 + 2, OC - 1) * s_o;
-    __global const float *w3 = wb + (size_t)min(oc0 + 3, OC - 1) * s_o;
-    __global const float *w4 = wb + (size_t)min(oc0 + 4, OC - 1) * s_o;
-    __global const float *w5 = wb + (size_t)min(oc0 + 5, OC - 1) * s_o;
-    __global const float *w6 = wb + (size_t)min(oc0 + 6, OC - 1) * s_o;
-    __global const float *w7 = wb + (size_t)min(oc0 + 7, OC - 1) * s_o;
-    float16 a0 = 0.0f, a1 = 0.0f, a2 = 0.0f, a3 = 0.0f, a4 = 0.0f, a5 = 0.0f, a6 = 0.0f,
-            a7 = 0.0f;
+    CF_TILE_START(w + w_base, oc0, OC, s_o)
     size_t plane = (size_t)H * W;
     /* as an offset: with P = 1 the top row may be above the image (never read then) */
     __global const float *xc =

@@ -129,6 +129,22 @@ __kernel void conv2d_wino_in(__global float *v, int v_off, __global const float 
     }
 }
 
+/* The GEMMs' work-item i -> its channel block *ob, tile block *tb; returns xi. oc_inner: the
+ * channel block varies fastest. */
+inline int wg_unpack(int i, int OB, int TB, int oc_inner, int *ob, int *tb)
+{
+    if (oc_inner) {
+        *ob = i % OB;
+        i /= OB;
+        *tb = i % TB;
+        return i / TB;
+    }
+    *tb = i % TB;
+    i /= TB;
+    *ob = i % OB;
+    return i / OB;
+}
+
 #define WG_OC(X) X(0) X(1) X(2) X(3) X(4) X(5)
 #define WG_DECL(k) float8 a##k = 0.0f, b##k = 0.0f;
 #define WG_FMA(k)                    \
@@ -148,19 +164,7 @@ __kernel void conv2d_wino_gemm(__global float *m, int m_off, __global const floa
                                int oc_inner)
 {
     FLAT_ITEM_OR_RETURN(i, 16 * OB * TB);
-    int ob, tb;
-    if (oc_inner) {
-        ob = i % OB;
-        i /= OB;
-        tb = i % TB;
-        i /= TB;
-    } else {
-        tb = i % TB;
-        i /= TB;
-        ob = i % OB;
-        i /= OB;
-    }
-    int xi = i;
+    int ob, tb, xi = wg_unpack(i, OB, TB, oc_inner, &ob, &tb);
     __global const float *uc = u + ((size_t)xi * OB + ob) * C * WINO_OC;
     __global const float *vc = v + v_off + ((size_t)xi * TB + tb) * C * WINO_TB;
     WG_OC(WG_DECL)
@@ -193,19 +197,7 @@ __kernel void conv2d_wino_gemm16(__global float *m, int m_off, __global const fl
                                  int oc_inner)
 {
     FLAT_ITEM_OR_RETURN(i, 16 * OB * TB);
-    int ob, tb;
-    if (oc_inner) {
-        ob = i % OB;
-        i /= OB;
-        tb = i % TB;
-        i /= TB;
-    } else {
-        tb = i % TB;
-        i /= TB;
-        ob = i % OB;
-        i /= OB;
-    }
-    int xi = i;
+    int ob, tb, xi = wg_unpack(i, OB, TB, oc_inner, &ob, &tb);
     __global const float *uc = u + ((size_t)xi * OB + ob) * C * WINO_OC16;
     __global const float *vc = v + v_off + ((size_t)xi * TB + tb) * C * WINO_TB;
     WG16_OC(WG16_DECL)
