@@ -212,3 +212,122 @@ __kernel void ascent_unit_bwd(__global float *dx, int dx_off, __global const flo
         }
     }
 }
+
+/* ---- The same for 3x3 windows at stride 1, 16 pixels of a row per work-item ------------------
+ * (any dilation, pads and groups; VGG16's and the book's convs). The sums run in the order of
+ * the kernels above, lane by lane. ascent_unit_fwd3: item (b, oh, 16-pixel tile of the row);
+ * ascent_unit_bwd3: item (b, ih, tile), its nine tap vectors of dz loaded once and used for
+ * every input channel (the scalar kernel read and wrote dx once per tap and channel). */
+
+/* r[c0 .. c0 + 15] of a row of len values, 0 outside it */
+inline float16 au_row16(__global const float *r, int len, int c0)
+{
+    if (c0 >= 0 && c0 + 16 <= len)
+        return vload16(0, r + c0);
+    float t[16];
+    for (int j = 0; j < 16; j++) {
+        int c = c0 + j;
+        t[j] = c >= 0 && c < len ? r[c] : 0.0f;
+    }
+    return vload16(0, t);
+}
+
+/* the first n lanes of v to p */
+inline void au_store16(__global float *p, float16 v, int n)
+{
+    if (n >= 16) {
+        vstore16(v, 0, p);
+        return;
+    }
+    float t[16];
+    vstore16(v, 0, t);
+    for (int j = 0; j < n; j++)
+        p[j] = t[j];
+}
+
+__kernel void ascent_unit_fwd3(__global float *dz, __global float *y, __global const float *x,
+                               int x_off, __global const float *w, __global const float *bias,
+                               int has_bias, __global const int *unit,
+                               __global const float *value, int B, int C, int H, int W, int OC,
+                               int OH, int OW, int DH, int DW, int PT, int PL, int G, int act,
+                               float act_max, int OWT)
+{
+    FLAT_ITEM_OR_RETURN(i, B * OH * OWT);
+    int owt = i % OWT, t = i / OWT, oh = t % OH, b = t / OH;
+    int ow0 = owt * 16, n = min(16, OW - ow0), oc = unit[b];
+    size_t o = ((size_t)b * OH + oh) * OW + ow0;
+    if (oc < 0) {
+        au_store16(dz + o, (float16)(0.0f), n);
+        au_store16(y + o, (float16)(0.0f), n);
+        return;
+    }
+    int cpg = C / G, ocpg = OC / G;
+    int c0 = (oc / ocpg) * cpg;
+    float16 acc = (float16)(has_bias ? bias[oc] : 0.0f);
+    __global const float *wk = w + (size_t)oc * cpg * 9;
+    for (int ci = 0; ci < cpg; ci++, wk += 9) {
+        __global const float *xc = x + x_off + ((size_t)b * C + c0 + ci) * H * W;
+        for (int kh = 0; kh < 3; kh++) {
+            int ih = oh - PT + kh * DH;
+            if (ih < 0 || ih >= H)
+                continue;
+            __global const float *xr = xc + (size_t)ih * W;
+            for (int kw = 0; kw < 3; kw++)
+                acc += au_row16(xr, W, ow0 - PL + kw * DW) * wk[kh * 3 + kw];
+        }
+    }
+    float tv[16], td[16];
+    vstore16(acc, 0, tv);
+    float vb = value[b];
+    for (int j = 0; j < 16; j++) {
+        float v = act_apply(tv[j], act, act_max);
+        tv[j] = v;
+        td[j] = vb * act_grad(v, act, act_max);
+    }
+    au_store16(y + o, vload16(0, tv), n);
+    au_store16(dz + o, vload16(0, td), n);
+}
+
+__kernel void ascent_unit_bwd3(__global float *dx, int dx_off, __global const float *dz,
+                               __global const float *w, __global const int *unit, int B, int C,
+                               int H, int W, int OC, int OH, int OW, int DH, int DW, int PT,
+                               int PL, int G, int IWT)
+{
+    FLAT_ITEM_OR_RETURN(i, B * H * IWT);
+    int iwt = i % IWT, t = i / IWT, ih = t % H, b = t / H;
+    int iw0 = iwt * 16, n = min(16, W - iw0), oc = unit[b];
+    const int HW = H * W;
+    __global float *dxb = dx + dx_off + (size_t)b * C * HW + (size_t)ih * W + iw0;
+    int cpg = C / G, ocpg = OC / G;
+    int g0 = oc < 0 ? C : (oc / ocpg) * cpg, g1 = oc < 0 ? C : g0 + cpg;
+    for (int c = 0; c < g0; c++)
+        au_store16(dxb + (size_t)c * HW, (float16)(0.0f), n);
+    for (int c = g1; c < C; c++)
+        au_store16(dxb + (size_t)c * HW, (float16)(0.0f), n);
+    if (oc < 0)
+        return;
+    /* v_k: dz at the output pixels tap k = kh * 3 + kw of input pixels iw0 .. iw0 + 15 reads */
+    __global const float *dzb = dz + (size_t)b * OH * OW;
+    float16 v[9];
+    for (int kh = 0; kh < 3; kh++) {
+        int oh = ih + PT - kh * DH;
+        for (int kw = 0; kw < 3; kw++)
+            v[kh * 3 + kw] = oh >= 0 && oh < OH
+                                 ? au_row16(dzb + (size_t)oh * OW, OW, iw0 + PL - kw * DW)
+                                 : (float16)(0.0f);
+    }
+    __global const float *wk = w + (size_t)oc * cpg * 9;
+    for (int ci = 0; ci < cpg; ci++, wk += 9) {
+        float16 acc = (float16)(0.0f);
+        acc += v[0] * wk[0];
+        acc += v[1] * wk[1];
+        acc += v[2] * wk[2];
+        acc += v[3] * wk[3];
+        acc += v[4] * wk[4];
+        acc += v[5] * wk[5];
+        acc += v[6] * wk[6];
+        acc += v[7] * wk[7];
+        acc += v[8] * wk[8];
+        au_store16(dxb + (size_t)(g0 + ci) * HW, acc, n);
+    }
+}

@@ -1081,6 +1081,8 @@ static void unit_conv_case(const char *name, int n, int c, int h, int w, int oc,
                 y = z > 0 ? z : 0, d = z > 0;
             else if (act == ACT_TANH)
                 y = tanh(z), d = 1 - y * y;
+            else if (act == ACT_SIGMOID)
+                y = 1 / (1 + exp(-z)), d = y * (1 - y);
             want_y[b * oh * ow + p] = y;
             want_dz[b * oh * ow + p] = val[b] * d;
         }
@@ -1186,6 +1188,9 @@ int main(int argc, char **argv)
      * borders, one row (no row above or below), two border tiles and a batch (the first and
      * last images' guarded rows), interior tiles, ragged last tiles moved left (OW % 16 = 5
      * and 15); valid: exact and ragged tiles (the input gradient, padded by 2, takes the copy);
+     * two-row tiles (conv2d_3x3_r2, where OH >= 2; $CLVIS_CONV_ROWS=1 forces one row,
+     * test_ops_conv_rows1): OH odd (the last pair moved up one row) same and valid, a pair
+     * with no row above and none below, a pair guarded at both ends of the tensor;
      * forced, as other devices (GPUs, Oclgrind) take the tiled kernels by default. */
     int saved_impl = ctx->conv_impl;
     ctx->conv_impl = CLVIS_CONV_FAST;
@@ -1196,6 +1201,9 @@ int main(int argc, char **argv)
     conv_case("3x3 same conv w47 h4 oc24 batch2", 2, 6, 4, 47, 24, 3, 3, 1, 1, 1, 1, PAD_SAME, 1, 1, 0, 0, 0, 0);
     conv_case("3x3 valid conv w18 h4 oc8 batch2", 2, 4, 4, 18, 8, 3, 3, 1, 1, 1, 1, PAD_VALID, 1, 1, 0, 0, 0, 0);
     conv_case("3x3 valid conv w40 h6 c11 oc20 batch3", 3, 11, 6, 40, 20, 3, 3, 1, 1, 1, 1, PAD_VALID, 1, 1, 0, 0, 0, 0);
+    conv_case("3x3 same conv w16 h3 oc8 (one pair, both guarded ends)", 1, 4, 3, 16, 8, 3, 3, 1, 1, 1, 1, PAD_SAME, 1, 1, 0, 0, 0, 0);
+    conv_case("3x3 same conv w35 h7 c6 oc10 batch2", 2, 6, 7, 35, 10, 3, 3, 1, 1, 1, 1, PAD_SAME, 1, 1, 0, 0, 0, 0);
+    conv_case("3x3 valid conv w20 h7 c5 oc9 batch2", 2, 5, 7, 20, 9, 3, 3, 1, 1, 1, 1, PAD_VALID, 1, 1, 0, 0, 0, 0);
     ctx->conv_impl = saved_impl;
     /* conv2d_blk (packed weights, 16 channels x 6 or 7 pixels per work-item, borders in edge
      * tiles) with each tile (clvis_ctx_options.conv_blk_px) and conv2d_fast, each forced
@@ -1557,6 +1565,14 @@ int main(int argc, char **argv)
                    1, PAD_SAME, 3, ACT_RELU);
     unit_conv_case("ascent one channel: conv 1x1 groups 2", 2, 4, 3, 5, 6, 1, 1, 1, 1, 1, 1,
                    PAD_VALID, 2, ACT_LINEAR);
+    /* 3x3 stride 1 (ascent_unit_fwd3 / _bwd3 unless $CLVIS_ASCENT_UNIT=scalar): rows of
+     * three 16-pixel tiles, the last ragged, valid and same; groups; exactly one tile */
+    unit_conv_case("ascent one channel: conv 3x3 valid w37 relu batch 2", 2, 5, 5, 37, 7, 3, 3, 1,
+                   1, 1, 1, PAD_VALID, 1, ACT_RELU);
+    unit_conv_case("ascent one channel: conv 3x3 same w34 groups 2 sigmoid", 2, 6, 4, 34, 4, 3,
+                   3, 1, 1, 1, 1, PAD_SAME, 2, ACT_SIGMOID);
+    unit_conv_case("ascent one channel: conv 3x3 same w16 h16 c20 relu batch 3", 3, 20, 16, 16,
+                   9, 3, 3, 1, 1, 1, 1, PAD_SAME, 1, ACT_RELU);
     clvis_ctx_destroy(ctx);
     return test_summary();
 }

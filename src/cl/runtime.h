@@ -16,6 +16,7 @@
     X(conv2d_pad)            \
     X(conv2d_fast)           \
     X(conv2d_3x3)            \
+    X(conv2d_3x3_r2)         \
     X(conv2d_blk)            \
     X(conv2d_blk7)           \
     X(conv2d_blk_pack)       \
@@ -94,6 +95,8 @@
     X(ascent_step)           \
     X(ascent_unit_fwd)       \
     X(ascent_unit_bwd)       \
+    X(ascent_unit_fwd3)      \
+    X(ascent_unit_bwd3)      \
     X(selftest)
 
 typedef enum {

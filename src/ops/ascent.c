@@ -1,4 +1,7 @@
 /* ascent.c — host side of kernels/ascent.cl (ascent.h). */
+#include <stdlib.h>
+#include <string.h>
+
 #include "ascent.h"
 
 #define NARGS(a) ((int)(sizeof(a) / sizeof *(a)))
@@ -85,6 +88,24 @@ clvis_status ascent_step(clvis_ctx *ctx, cl_mem x, tensor g, cl_mem norm, int nb
     return kernel_run(ctx, K_ascent_step, (size_t)n, a, NARGS(a));
 }
 
+/* The one-channel kernels on 16-pixel row vectors (ascent_unit_fwd3 / _bwd3) take 3x3 windows
+ * at stride 1: in the block3_conv1 filter grid (64 items x 128 channels at 16x16) the input
+ * gradient went from 46 to 0.5 ms a step, the forward from 9.8 to 6.2 (BENCHMARKS.md).
+ * $CLVIS_ASCENT_UNIT=scalar forces the per-pixel kernels (test_ops_ascent_scalar). */
+static int unit_vec(const window2d *v)
+{
+    const char *e = getenv("CLVIS_ASCENT_UNIT");
+    return v->kh == 3 && v->kw == 3 && v->sh == 1 && v->sw == 1 &&
+           !(e && strcmp(e, "scalar") == 0);
+}
+
+/* one work-item per work-group on CPUs (PoCL runs the explicit vectors as written) */
+static const size_t *unit_local(const clvis_ctx *ctx)
+{
+    static const size_t one[2] = {1, 1};
+    return ctx->info.type == CLVIS_DEVICE_CPU ? one : NULL;
+}
+
 clvis_status ascent_unit_forward(clvis_ctx *ctx, const conv2d_params *p, tensor dz, tensor y,
                                  tensor x, cl_mem w, cl_mem b, cl_mem unit, cl_mem value)
 {
@@ -104,6 +125,16 @@ clvis_status ascent_unit_forward(clvis_ctx *ctx, const conv2d_params *p, tensor 
                 KARG(v->pad_l), KARG(p->groups), KARG(act), KARG(act_max)};
     if (dz.off || y.off)
         return err_set(CLVIS_ERR_INVALID_ARG, "ascent: dz and y start their buffers");
+    if (unit_vec(v)) {
+        int owt = (y.w + 15) / 16;
+        karg a3[] = {KMEM(dz.mem), KMEM(y.mem), KMEM(x.mem), KARG(x_off), KMEM(w), KMEM(bias),
+                     KARG(has_bias), KMEM(unit), KMEM(value), KARG(x.n), KARG(x.c),
+                     KARG(x.h), KARG(x.w), KARG(p->out_c), KARG(y.h), KARG(y.w),
+                     KARG(v->dh), KARG(v->dw), KARG(v->pad_t), KARG(v->pad_l),
+                     KARG(p->groups), KARG(act), KARG(act_max), KARG(owt)};
+        size_t g[2] = {(size_t)x.n * y.h * owt, 1};
+        return kernel_run2(ctx, K_ascent_unit_fwd3, g, unit_local(ctx), a3, NARGS(a3));
+    }
     return kernel_run(ctx, K_ascent_unit_fwd, tensor_count(y), a, NARGS(a));
 }
 
@@ -119,5 +150,14 @@ clvis_status ascent_unit_backward(clvis_ctx *ctx, const conv2d_params *p, tensor
                 KARG(dx.c), KARG(dx.h), KARG(dx.w), KARG(out_c), KARG(dz.h), KARG(dz.w),
                 KARG(v->kh), KARG(v->kw), KARG(v->sh), KARG(v->sw), KARG(v->dh), KARG(v->dw),
                 KARG(v->pad_t), KARG(v->pad_l), KARG(p->groups)};
+    if (unit_vec(v)) {
+        int iwt = (dx.w + 15) / 16;
+        karg a3[] = {KMEM(dx.mem), KARG(dx_off), KMEM(dz.mem), KMEM(w), KMEM(unit),
+                     KARG(dx.n), KARG(dx.c), KARG(dx.h), KARG(dx.w), KARG(out_c),
+                     KARG(dz.h), KARG(dz.w), KARG(v->dh), KARG(v->dw), KARG(v->pad_t),
+                     KARG(v->pad_l), KARG(p->groups), KARG(iwt)};
+        size_t g[2] = {(size_t)dx.n * dx.h * iwt, 1};
+        return kernel_run2(ctx, K_ascent_unit_bwd3, g, unit_local(ctx), a3, NARGS(a3));
+    }
     return kernel_run(ctx, K_ascent_unit_bwd, (size_t)dx.n * dx.h * dx.w, a, NARGS(a));
 }

@@ -63,6 +63,16 @@ static int c3_pad(tensor ys, tensor xs, int pt, int pl, int kh, int kw, int sh, 
     return ys.h == xs.h + 2 * pt - 2 && ys.w == xs.w + 2 * pt - 2 ? pt : -1;
 }
 
+/* Output rows per conv2d_3x3 work-item: 2 (conv2d_3x3_r2: each weight loaded once for two
+ * rows) where the output has at least two rows; on the Zen 5 server bench_conv had it
+ * 1.27-1.38x faster than one row on VGG16's 224..56-wide layers, 1.0-1.1x at 28 and 14
+ * (BENCHMARKS.md). $CLVIS_CONV_ROWS=1 forces one (conv2d_3x3; test_ops_conv_rows1). */
+static int c3_rows(tensor ys)
+{
+    const char *e = getenv("CLVIS_CONV_ROWS");
+    return ys.h >= 2 && !(e && strcmp(e, "1") == 0) ? 2 : 1;
+}
+
 /* Zero-padded copy of x into the context's scratch buffer (allocated once, grown as needed),
  * then conv2d_fast; or conv2d_3x3 with no copy where it applies. (xs: the conv's input as
  * [N][C][H][W]; ys: its output.) */
@@ -96,8 +106,10 @@ static clvis_status fast_run(clvis_ctx *ctx, tensor ys, tensor xs, int pt, int p
                     KARG(has_bias), KARG(xs.n), KARG(xs.c), KARG(xs.h), KARG(xs.w), KARG(p3),
                     KARG(ys.c), KARG(act), KARG(act_max), KARG(accum), KARG(owt), KARG(oct),
                     KARG(oc_inner)};
-        size_t g[2] = {(size_t)owt * ys.h * oct * ys.n, 1};
-        return kernel_run2(ctx, K_conv2d_3x3, g, local, a, (int)(sizeof a / sizeof *a));
+        int r2 = c3_rows(ys) == 2;
+        size_t g[2] = {(size_t)owt * (r2 ? (ys.h + 1) / 2 : ys.h) * oct * ys.n, 1};
+        return kernel_run2(ctx, r2 ? K_conv2d_3x3_r2 : K_conv2d_3x3, g, local, a,
+                           (int)(sizeof a / sizeof *a));
     }
     cl_mem xp;
     clvis_status st = ctx_scratch(ctx, (size_t)nc * hp * wp * sizeof(float), &xp);
