@@ -1326,13 +1326,19 @@ int main(int argc, char **argv)
     for (int path = 0; path < 2; path++) {
         ctx->dense_impl = path ? CLVIS_DENSE_COLUMNS : CLVIS_DENSE_ROWS;
         const char *pn = path ? " [columns]" : " [rows]";
-        char n1[96], n2[96], n3[96];
+        char n1[96], n2[96], n3[96], n4[96], n5[96];
         snprintf(n1, sizeof n1, "dense 17->5 batch 3%s", pn);
         snprintf(n2, sizeof n2, "dense 1000->37 batch 3%s", pn);
         snprintf(n3, sizeof n3, "dense from 4-D 64x3x3->10%s", pn);
+        /* the row path by 8 items (gemv_rows8, from batch 2; $CLVIS_GEMV=1 forces one item per
+         * work-item, test_ops_gemv1): a group and a partial one, an exact group */
+        snprintf(n4, sizeof n4, "dense 1000->21 batch 11%s", pn);
+        snprintf(n5, sizeof n5, "dense 48->9 batch 8%s", pn);
         dense_case(n1, (rshape){3, 17, 1, 1}, 5, 0.5);
         dense_case(n2, (rshape){3, 1000, 1, 1}, 37, 0.1);
         dense_case(n3, (rshape){1, 64, 3, 3}, 10, 0.1);
+        dense_case(n4, (rshape){11, 1000, 1, 1}, 21, 0.1);
+        dense_case(n5, (rshape){8, 48, 1, 1}, 9, 0.3);
     }
     ctx->dense_impl = CLVIS_DENSE_AUTO;
     tiled_cases(device_plan);

@@ -33,6 +33,7 @@
     X(dense_fwd)             \
     X(dense_bwd)             \
     X(gemv_rows)             \
+    X(gemv_rows8)            \
     X(act_fwd)               \
     X(act_bwd)               \
     X(act_bwd4)              \
