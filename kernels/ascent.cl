@@ -264,6 +264,10 @@ __kernel void ascent_unit_fwd3(__global float *dz, __global float *y, __global c
     int cpg = C / G, ocpg = OC / G;
     int c0 = (oc / ocpg) * cpg;
     float16 acc = (float16)(has_bias ? bias[oc] : 0.0f);
+    const uint16 sl = (uint16)(15, 0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14);
+    const uint16 sr = (uint16)(1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 0);
+    const int16 lane0 = (int16)(-1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0);
+    const int16 lane15 = (int16)(0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, -1);
     __global const float *wk = w + (size_t)oc * cpg * 9;
     for (int ci = 0; ci < cpg; ci++, wk += 9) {
         __global const float *xc = x + x_off + ((size_t)b * C + c0 + ci) * H * W;
@@ -272,8 +276,21 @@ __kernel void ascent_unit_fwd3(__global float *dz, __global float *y, __global c
             if (ih < 0 || ih >= H)
                 continue;
             __global const float *xr = xc + (size_t)ih * W;
-            for (int kw = 0; kw < 3; kw++)
-                acc += au_row16(xr, W, ow0 - PL + kw * DW) * wk[kh * 3 + kw];
+            int c0 = ow0 - PL;
+            if (DW == 1 && c0 + 1 >= 0 && c0 + 17 <= W && (c0 < 0 || c0 + 18 > W)) {
+                /* a border tile whose middle tap is inside the row: the outer taps are that
+                 * vector rotated by a lane, the neighbour (0 past the border) in the lane that
+                 * wrapped around */
+                float16 v = vload16(0, xr + c0 + 1);
+                float16 nl = (float16)(c0 >= 0 ? xr[c0] : 0.0f);
+                float16 nr = (float16)(c0 + 17 < W ? xr[c0 + 17] : 0.0f);
+                acc += select(shuffle(v, sl), nl, lane0) * wk[kh * 3];
+                acc += v * wk[kh * 3 + 1];
+                acc += select(shuffle(v, sr), nr, lane15) * wk[kh * 3 + 2];
+            } else {
+                for (int kw = 0; kw < 3; kw++)
+                    acc += au_row16(xr, W, c0 + kw * DW) * wk[kh * 3 + kw];
+            }
         }
     }
     float tv[16], td[16];

@@ -1572,13 +1572,16 @@ int main(int argc, char **argv)
     unit_conv_case("ascent one channel: conv 1x1 groups 2", 2, 4, 3, 5, 6, 1, 1, 1, 1, 1, 1,
                    PAD_VALID, 2, ACT_LINEAR);
     /* 3x3 stride 1 (ascent_unit_fwd3 / _bwd3 unless $CLVIS_ASCENT_UNIT=scalar): rows of
-     * three 16-pixel tiles, the last ragged, valid and same; groups; exactly one tile */
+     * three 16-pixel tiles, the last ragged, valid and same; groups; exactly one tile; two
+     * (border tiles built from their middle tap's vector, a neighbour on one side) */
     unit_conv_case("ascent one channel: conv 3x3 valid w37 relu batch 2", 2, 5, 5, 37, 7, 3, 3, 1,
                    1, 1, 1, PAD_VALID, 1, ACT_RELU);
     unit_conv_case("ascent one channel: conv 3x3 same w34 groups 2 sigmoid", 2, 6, 4, 34, 4, 3,
                    3, 1, 1, 1, 1, PAD_SAME, 2, ACT_SIGMOID);
     unit_conv_case("ascent one channel: conv 3x3 same w16 h16 c20 relu batch 3", 3, 20, 16, 16,
                    9, 3, 3, 1, 1, 1, 1, PAD_SAME, 1, ACT_RELU);
+    unit_conv_case("ascent one channel: conv 3x3 same w32 linear batch 2", 2, 3, 5, 32, 4, 3, 3,
+                   1, 1, 1, 1, PAD_SAME, 1, ACT_LINEAR);
     clvis_ctx_destroy(ctx);
     return test_summary();
 }

@@ -90,7 +90,7 @@ clvis_status ascent_step(clvis_ctx *ctx, cl_mem x, tensor g, cl_mem norm, int nb
 
 /* The one-channel kernels on 16-pixel row vectors (ascent_unit_fwd3 / _bwd3) take 3x3 windows
  * at stride 1: in the block3_conv1 filter grid (64 items x 128 channels at 16x16) the input
- * gradient went from 46 to 0.5 ms a step, the forward from 9.8 to 6.2 (BENCHMARKS.md).
+ * gradient went from 46 to 0.5 ms a step, the forward from 9.8 to 0.9 (BENCHMARKS.md).
  * $CLVIS_ASCENT_UNIT=scalar forces the per-pixel kernels (test_ops_ascent_scalar). */
 static int unit_vec(const window2d *v)
 {
