@@ -264,10 +264,7 @@ __kernel void ascent_unit_fwd3(__global float *dz, __global float *y, __global c
     int cpg = C / G, ocpg = OC / G;
     int c0 = (oc / ocpg) * cpg;
     float16 acc = (float16)(has_bias ? bias[oc] : 0.0f);
-    const uint16 sl = (uint16)(15, 0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14);
-    const uint16 sr = (uint16)(1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 0);
-    const int16 lane0 = (int16)(-1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0);
-    const int16 lane15 = (int16)(0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, -1);
+    ROT16_MASKS
     __global const float *wk = w + (size_t)oc * cpg * 9;
     for (int ci = 0; ci < cpg; ci++, wk += 9) {
         __global const float *xc = x + x_off + ((size_t)b * C + c0 + ci) * H * W;

@@ -15,6 +15,15 @@
     if (I >= (COUNT))                  \
         return
 
+/* Rotating a float16 by one lane: shuffle(v, sl) gives each lane its left neighbour (lane 0
+ * gets lane 15), shuffle(v, sr) its right one; lane0 / lane15 select the lane that wrapped
+ * around (conv2d_3x3, conv2d_3x3_r2, ascent_unit_fwd3). */
+#define ROT16_MASKS                                                                        \
+    const uint16 sl = (uint16)(15, 0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14);      \
+    const uint16 sr = (uint16)(1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 0);      \
+    const int16 lane0 = (int16)(-1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0);          \
+    const int16 lane15 = (int16)(0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, -1);
+
 /* Splits flat index i of a [..][H][W] tensor into column *w, row *h; returns the plane index
  * (n * C + c for NCHW). */
 inline int unpack_hw(int i, int H, int W, int *h, int *w)

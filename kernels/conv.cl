@@ -307,11 +307,7 @@ __kernel void conv2d_3x3(__global float *y, int y_off, __global const float *x, 
     int skip = owt * CONV_FAST_PXB - ow0; /* pixels the tile before this one stored */
     int lb = P && ow0 == 0, rb = P && ow0 + CONV_FAST_PXB == OW;
     int top = !P || oh > 0, bot = !P || oh < OH - 1;
-    /* lane rotations by one (vl: each lane takes its left neighbour; vr: its right one) */
-    const uint16 sl = (uint16)(15, 0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14);
-    const uint16 sr = (uint16)(1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 0);
-    const int16 lane0 = (int16)(-1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0);
-    const int16 lane15 = (int16)(0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, -1);
+    ROT16_MASKS
     int16 zl = lb ? lane0 : (int16)(0), zr = rb ? lane15 : (int16)(0);
     /* rows whose crossing loads could leave the tensor: its first row (image 0, row 0, read by
      * output rows 0 and 1) and its last (last image, row H - 1) */
@@ -405,10 +401,7 @@ __kernel void conv2d_3x3_r2(__global float *y, int y_off, __global const float *
     int skip = owt * CONV_FAST_PXB - ow0;
     int lb = P && ow0 == 0, rb = P && ow0 + CONV_FAST_PXB == OW;
     int top = !P || oh0 > 0, bot = !P || oh0 + 1 < OH - 1;
-    const uint16 sl = (uint16)(15, 0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14);
-    const uint16 sr = (uint16)(1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 0);
-    const int16 lane0 = (int16)(-1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0);
-    const int16 lane15 = (int16)(0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, -1);
+    ROT16_MASKS
     int16 zl = lb ? lane0 : (int16)(0), zr = rb ? lane15 : (int16)(0);
     /* the pair reads the tensor's first row (image 0, row 0) from oh0 <= 1, its last (last
      * image, row H - 1) from oh0 >= OH - 3 */
