@@ -273,20 +273,20 @@ __kernel void ascent_unit_fwd3(__global float *dz, __global float *y, __global c
             if (ih < 0 || ih >= H)
                 continue;
             __global const float *xr = xc + (size_t)ih * W;
-            int c0 = ow0 - PL;
-            if (DW == 1 && c0 + 1 >= 0 && c0 + 17 <= W && (c0 < 0 || c0 + 18 > W)) {
+            int col0 = ow0 - PL; /* the left tap's first column */
+            if (DW == 1 && col0 + 1 >= 0 && col0 + 17 <= W && (col0 < 0 || col0 + 18 > W)) {
                 /* a border tile whose middle tap is inside the row: the outer taps are that
                  * vector rotated by a lane, the neighbour (0 past the border) in the lane that
                  * wrapped around */
-                float16 v = vload16(0, xr + c0 + 1);
-                float16 nl = (float16)(c0 >= 0 ? xr[c0] : 0.0f);
-                float16 nr = (float16)(c0 + 17 < W ? xr[c0 + 17] : 0.0f);
+                float16 v = vload16(0, xr + col0 + 1);
+                float16 nl = (float16)(col0 >= 0 ? xr[col0] : 0.0f);
+                float16 nr = (float16)(col0 + 17 < W ? xr[col0 + 17] : 0.0f);
                 acc += select(shuffle(v, sl), nl, lane0) * wk[kh * 3];
                 acc += v * wk[kh * 3 + 1];
                 acc += select(shuffle(v, sr), nr, lane15) * wk[kh * 3 + 2];
             } else {
                 for (int kw = 0; kw < 3; kw++)
-                    acc += au_row16(xr, W, c0 + kw * DW) * wk[kh * 3 + kw];
+                    acc += au_row16(xr, W, col0 + kw * DW) * wk[kh * 3 + kw];
             }
         }
     }

@@ -34,6 +34,15 @@ __kernel void dense_bwd(__global float *dx, int dx_off, __global const float *dy
  * with one work-item per work-group so each keeps its row sequential (PoCL). Work-items of one
  * row are adjacent (i = r * N + n), so a batch re-uses the row from cache. Forward uses the
  * transposed weights (out, in); the input gradient uses the weights as Keras stores them. */
+/* the 16 lanes' sum, halving (gemv_rows and gemv_rows8 sum in this one order) */
+inline float gr_hsum16(float16 v)
+{
+    float8 h8 = v.lo + v.hi;
+    float4 h4 = h8.lo + h8.hi;
+    float2 h2 = h4.lo + h4.hi;
+    return h2.x + h2.y;
+}
+
 __kernel void gemv_rows(__global float *out, int out_off, __global const float *in, int in_off,
                         __global const float *m, __global const float *bias, int has_bias, int N,
                         int C, int R, int act, float act_max, int accum)
@@ -46,10 +55,7 @@ __kernel void gemv_rows(__global float *out, int out_off, __global const float *
     int c = 0;
     for (; c + 16 <= C; c += 16)
         acc16 = fma(vload16(0, a + c), vload16(0, b + c), acc16);
-    float8 h8 = acc16.lo + acc16.hi;
-    float4 h4 = h8.lo + h8.hi;
-    float2 h2 = h4.lo + h4.hi;
-    float s = h2.x + h2.y;
+    float s = gr_hsum16(acc16);
     for (; c < C; c++)
         s += a[c] * b[c];
     if (has_bias)
@@ -84,10 +90,7 @@ __kernel void gemv_rows8(__global float *out, int out_off, __global const float 
     float bv = has_bias ? bias[r] : 0.0f;
 #define GR8_OUT(k)                                                        \
     if (n0 + k < N) {                                                     \
-        float8 h8 = acc##k.lo + acc##k.hi;                                \
-        float4 h4 = h8.lo + h8.hi;                                        \
-        float2 h2 = h4.lo + h4.hi;                                        \
-        float s = h2.x + h2.y;                                            \
+        float s = gr_hsum16(acc##k);                                      \
         for (int j = c; j < C; j++)                                       \
             s += a##k[j] * b[j];                                          \
         if (has_bias)                                                     \
